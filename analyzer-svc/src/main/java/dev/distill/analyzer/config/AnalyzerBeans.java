@@ -1,0 +1,79 @@
+package dev.distill.analyzer.config;
+
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.registry.Credential;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.registry.RegistryCredentials;
+import dev.distill.engine.registry.RegistryException;
+import dev.distill.pipeline.EventPublisher;
+import dev.distill.pipeline.intake.MigrationIntake;
+import dev.distill.pipeline.intake.RegistryNotificationParser;
+import dev.distill.pipeline.intake.RepositoryFilter;
+import dev.distill.pipeline.intake.SelfPushGuard;
+import dev.distill.pipeline.status.MigrationStatusStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/** Builds the framework-free intake and registry objects from configuration. */
+@ApplicationScoped
+public class AnalyzerBeans {
+
+    private static final Logger LOG = Logger.getLogger(AnalyzerBeans.class);
+
+    @Produces
+    @Singleton
+    RegistryClient registryClient(RegistrySettings settings) {
+        Map<String, Credential> logins = settings.credentials().entrySet().stream().collect(Collectors.toMap(
+                Map.Entry::getKey, e -> new Credential(e.getValue().username(), e.getValue().password())));
+        return RegistryClient.builder()
+                .credentials(RegistryCredentials.fromMap(logins))
+                .insecureRegistries(settings.insecure().orElse(List.of()))
+                .connectTimeout(settings.connectTimeout())
+                .readTimeout(settings.readTimeout())
+                .build();
+    }
+
+    @Produces
+    @Singleton
+    MigrationIntake intake(MigrationStatusStore status, EventPublisher publisher, RegistryClient registry, Clock clock,
+            IntakeSettings settings) {
+        MigrationIntake.DigestLookup lookup = reference -> currentDigest(registry, reference);
+        return new MigrationIntake(status, publisher, lookup, clock, settings.catchUpTimeout());
+    }
+
+    /** At intake a failed look-up is not an error: the analyzer retries it and ends the migration with the reason. */
+    private static Optional<Digest> currentDigest(RegistryClient registry, ImageReference reference) {
+        try {
+            return Optional.of(registry.headDigest(reference));
+        } catch (RegistryException e) {
+            LOG.infof("could not look up the digest of %s at intake: %s", reference, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    @Produces
+    @Singleton
+    RegistryNotificationParser parser(IntakeSettings settings) {
+        return settings.harborRegistryHost().map(RegistryNotificationParser::new).orElseGet(RegistryNotificationParser::new);
+    }
+
+    @Produces
+    @Singleton
+    RepositoryFilter repositoryFilter(IntakeSettings settings) {
+        return new RepositoryFilter(settings.include().orElse(List.of()), settings.exclude().orElse(List.of()));
+    }
+
+    @Produces
+    @Singleton
+    SelfPushGuard selfPushGuard(IntakeSettings settings) {
+        return new SelfPushGuard(settings.resultTagPattern(), settings.baseRepositoryPrefixes(), settings.userAgentPrefix());
+    }
+}

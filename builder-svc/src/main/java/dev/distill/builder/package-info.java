@@ -1,0 +1,2 @@
+/** The builder service: the assembly stage of the pipeline. */
+package dev.distill.builder;

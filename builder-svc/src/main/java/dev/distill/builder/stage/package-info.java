@@ -1,0 +1,2 @@
+/** The assembly stage's Kafka consumer. */
+package dev.distill.builder.stage;

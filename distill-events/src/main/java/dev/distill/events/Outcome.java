@@ -1,0 +1,9 @@
+package dev.distill.events;
+
+/**
+ * How a stage or a whole migration ended. SUCCEEDED and NEEDS_REVIEW only come from verification;
+ * a stage that cannot finish ends FAILED (something went wrong) or BLOCKED (the image cannot be migrated).
+ */
+public enum Outcome {
+    SUCCEEDED, NEEDS_REVIEW, BLOCKED, FAILED
+}

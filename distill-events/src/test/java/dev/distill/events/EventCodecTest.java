@@ -1,0 +1,71 @@
+package dev.distill.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+
+    private static final Instant AT = Instant.parse("2026-11-27T10:15:30.123Z");
+
+    @Test
+    void everyEventTypeRoundTripsThroughJson() {
+        List<MigrationEvent> events = List.of(
+                new MigrationRequested("m-1", AT, "127.0.0.1:5000/demo/app:1", "127.0.0.1:5000", "demo/app", "1",
+                        "sha256:" + "a".repeat(64), new MigrationOptions("linux/arm64"), "api"),
+                new StageStarted("m-1", AT, Stage.ANALYZE, "analyzer-1"),
+                new ImageResolved("m-1", AT, "sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64),
+                        "application/vnd.oci.image.manifest.v1+json", "linux/amd64",
+                        new ImageResolved.RuntimeConfig(List.of("/entry"), List.of("php-fpm"), "nobody",
+                                List.of("PATH=/usr/bin"), List.of("9000/tcp"), "/app", "SIGQUIT", Map.of("a", "b")),
+                        List.of(new ImageResolved.Layer("sha256:" + "c".repeat(64), "application/vnd.oci.image.layer.v1.tar+gzip", 42))),
+                new ImageAnalyzed("m-1", AT, "/api/migrations/m-1/analysis", "sha256:" + "d".repeat(64), List.of("nginx")),
+                new ImageBuilt("m-1", AT, List.of(new ImageBuilt.BuiltImage("nginx", "r/x:1-distroless-nginx", "sha256:" + "e".repeat(64)))),
+                new MigrationVerified("m-1", AT, Outcome.NEEDS_REVIEW, List.of("no HTTP port")),
+                new StageFailed("m-1", AT, Stage.BUILD, Outcome.BLOCKED, "needs a shell"));
+        for (MigrationEvent event : events) {
+            String json = EventCodec.encode(event);
+            MigrationEvent back = EventCodec.decode(event.type().ceType(), json.getBytes(StandardCharsets.UTF_8));
+            assertThat(back).isEqualTo(event);
+            assertThat(json).contains("\"occurredAt\":\"2026-11-27T10:15:30.123Z\"");
+        }
+    }
+
+    @Test
+    void eachTypeHasItsOwnCloudEventsTypeAndATopic() {
+        assertThat(EventType.values()).extracting(EventType::ceType).doesNotHaveDuplicates()
+                .allMatch(t -> t.startsWith("dev.distill.") && t.endsWith(".v1"));
+        assertThat(EventType.values()).extracting(EventType::topic).allMatch(Topics.EVENT_TOPICS::contains);
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredForForwardCompatibility() {
+        String json = "{\"migrationId\":\"m-9\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"stage\":\"VERIFY\","
+                + "\"instance\":\"v\",\"addedInV1_1\":true}";
+        assertThat(EventCodec.decode(json, StageStarted.class).stage()).isEqualTo(Stage.VERIFY);
+    }
+
+    @Test
+    void poisonPayloadsAreUnreadableWithAReason() {
+        assertThatThrownBy(() -> EventCodec.decode("not json", MigrationRequested.class))
+                .isInstanceOf(EventCodec.UnreadableEventException.class).hasMessageContaining("MigrationRequested");
+        assertThatThrownBy(() -> EventCodec.decode("{\"migrationId\":\"\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}",
+                StageStarted.class))
+                .isInstanceOf(EventCodec.UnreadableEventException.class).hasMessageContaining("migrationId is required");
+        assertThatThrownBy(() -> EventCodec.decode("", StageFailed.class))
+                .isInstanceOf(EventCodec.UnreadableEventException.class).hasMessageContaining("empty payload");
+        assertThatThrownBy(() -> EventCodec.decode("dev.distill.nope.v9", new byte[0]))
+                .isInstanceOf(EventCodec.UnreadableEventException.class).hasMessageContaining("dev.distill.nope.v9");
+    }
+
+    @Test
+    void aStageFailsOnlyAsFailedOrBlocked() {
+        assertThatThrownBy(() -> new StageFailed("m", AT, Stage.ANALYZE, Outcome.SUCCEEDED, "x"))
+                .hasMessageContaining("SUCCEEDED");
+    }
+}

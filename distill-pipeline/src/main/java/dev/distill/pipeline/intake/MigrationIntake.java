@@ -1,0 +1,87 @@
+package dev.distill.pipeline.intake;
+
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.events.MigrationOptions;
+import dev.distill.events.MigrationRequested;
+import dev.distill.pipeline.EventPublisher;
+import dev.distill.pipeline.status.MigrationStatus;
+import dev.distill.pipeline.status.MigrationView;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Admits migration requests from the API and from registry pushes. A request for a digest that already
+ * has a migration (with the same options) returns that migration instead of starting a duplicate.
+ */
+public final class MigrationIntake {
+
+    /** Looks up the digest a tag points at now; empty when the registry cannot say. */
+    @FunctionalInterface
+    public interface DigestLookup {
+        Optional<Digest> currentDigest(ImageReference reference);
+    }
+
+    /**
+     * The answer to a request.
+     *
+     * @param created true when this request started the migration, false when it already existed
+     */
+    public record Admission(String migrationId, boolean created) {
+    }
+
+    private final MigrationStatus status;
+    private final EventPublisher publisher;
+    private final DigestLookup digests;
+    private final Clock clock;
+    private final Duration catchUpTimeout;
+    private final ConcurrentHashMap<String, Object> admitting = new ConcurrentHashMap<>();
+
+    public MigrationIntake(MigrationStatus status, EventPublisher publisher, DigestLookup digests, Clock clock,
+            Duration catchUpTimeout) {
+        this.status = status;
+        this.publisher = publisher;
+        this.digests = digests;
+        this.clock = clock;
+        this.catchUpTimeout = catchUpTimeout;
+    }
+
+    /**
+     * @param trigger {@code api} or {@code webhook:<source>}
+     * @throws IllegalStateException when the status view cannot be brought up to date, so it cannot be told
+     *     whether the migration exists (Kafka unavailable); nothing is published then
+     */
+    public Admission request(ImageReference reference, MigrationOptions options, String trigger) {
+        Instant now = clock.instant();
+        ImageReference pinned = reference.digestIfPinned().isPresent()
+                ? reference
+                : digests.currentDigest(reference).map(reference::withDigest).orElse(null);
+        String id = pinned != null ? MigrationIds.of(pinned, options) : MigrationIds.unresolved(reference, options, now);
+        // One admission per id at a time in this instance; across instances a race can publish the request
+        // twice, which the projection and the stages absorb (first request wins, stages skip what has ended).
+        Object lock = admitting.computeIfAbsent(id, k -> new Object());
+        synchronized (lock) {
+            try {
+                if (!status.awaitCaughtUp(catchUpTimeout)) {
+                    throw new IllegalStateException("the migration status view is not up to date (is Kafka reachable?);"
+                            + " nothing was started, try again");
+                }
+                Optional<MigrationView> existing = status.find(id);
+                if (existing.isPresent() && existing.get().source() != null) {
+                    return new Admission(id, false);
+                }
+                ImageReference source = pinned != null ? pinned : reference;
+                publisher.publish(new MigrationRequested(id, now, reference.toString(), reference.registry(),
+                        reference.repository(), reference.tag(), source.digestIfPinned().map(Digest::toString).orElse(null),
+                        options, trigger));
+                status.awaitCaughtUp(catchUpTimeout);
+                return new Admission(id, true);
+            } finally {
+                admitting.remove(id, lock);
+            }
+        }
+    }
+}

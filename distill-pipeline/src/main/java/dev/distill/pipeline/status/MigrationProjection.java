@@ -1,0 +1,122 @@
+package dev.distill.pipeline.status;
+
+import dev.distill.events.ImageAnalyzed;
+import dev.distill.events.ImageBuilt;
+import dev.distill.events.ImageResolved;
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.MigrationRequested;
+import dev.distill.events.MigrationVerified;
+import dev.distill.events.Outcome;
+import dev.distill.events.Stage;
+import dev.distill.events.StageFailed;
+import dev.distill.events.StageStarted;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Folds events into a {@link MigrationView}.
+ *
+ * <p>Events of one migration travel on several topics, so they can be read in another order than they were
+ * written. The fold is therefore order-insensitive: each event sets its own facts (first writer wins for
+ * each fact, so duplicates change nothing), and the state is derived from the facts, never stored.
+ */
+public final class MigrationProjection {
+
+    private MigrationProjection() {
+    }
+
+    public static MigrationView apply(MigrationView current, MigrationEvent event) {
+        MigrationView v = current != null ? current : empty(event.migrationId(), event.occurredAt());
+        Map<Stage, StageRecord> stages = new EnumMap<>(Stage.class);
+        stages.putAll(v.stages());
+        MigrationView.Source source = v.source();
+        MigrationView.Resolved resolved = v.resolved();
+        List<ImageBuilt.BuiltImage> results = v.results();
+        Outcome verdict = v.verdict();
+        List<String> reasons = v.reasons();
+        Instant requestedAt = v.requestedAt();
+        Instant at = event.occurredAt();
+
+        // Java 17: no pattern matching for switch yet, so a chain of instanceof over the sealed hierarchy.
+        if (event instanceof MigrationRequested r) {
+            if (source == null) {
+                source = new MigrationView.Source(r.image(), r.registry(), r.repository(), r.tag(), r.digest(),
+                        r.options(), r.trigger());
+                requestedAt = r.occurredAt();
+            }
+        } else if (event instanceof StageStarted s) {
+            stages.put(s.stage(), v.stage(s.stage()).start(at));
+        } else if (event instanceof ImageResolved r) {
+            if (resolved == null) {
+                resolved = new MigrationView.Resolved(r.digest(), r.manifestDigest(), r.manifestMediaType(),
+                        r.platform(), r.config(), r.layers());
+            }
+        } else if (event instanceof ImageAnalyzed) {
+            stages.put(Stage.ANALYZE, v.stage(Stage.ANALYZE).end(at, Outcome.SUCCEEDED, null));
+        } else if (event instanceof ImageBuilt b) {
+            stages.put(Stage.BUILD, v.stage(Stage.BUILD).end(at, Outcome.SUCCEEDED, null));
+            if (results.isEmpty()) {
+                results = b.images();
+            }
+        } else if (event instanceof MigrationVerified m) {
+            stages.put(Stage.VERIFY, v.stage(Stage.VERIFY).end(at, m.verdict(), null));
+            if (verdict == null) {
+                verdict = m.verdict();
+                reasons = m.reasons();
+            }
+        } else if (event instanceof StageFailed f) {
+            StageRecord before = v.stage(f.stage());
+            stages.put(f.stage(), before.end(at, f.outcome(), f.reason()));
+            if (!before.ended() && reasons.isEmpty()) {
+                reasons = List.of(f.stage().label() + ": " + f.reason());
+            }
+        }
+        Instant updatedAt = v.updatedAt() == null || at.isAfter(v.updatedAt()) ? at : v.updatedAt();
+        MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, results, verdict, reasons,
+                requestedAt, updatedAt);
+        return withState(next, deriveState(next));
+    }
+
+    /** The state follows from the facts: a final outcome if any stage ended unsuccessfully, else progress. */
+    static MigrationState deriveState(MigrationView v) {
+        if (v.verdict() != null) {
+            return MigrationState.valueOf(v.verdict().name());
+        }
+        for (Stage s : Stage.values()) {
+            Outcome o = v.stage(s).outcome();
+            if (o == Outcome.FAILED || o == Outcome.BLOCKED) {
+                return MigrationState.valueOf(o.name());
+            }
+        }
+        StageRecord analyze = v.stage(Stage.ANALYZE);
+        StageRecord build = v.stage(Stage.BUILD);
+        StageRecord verify = v.stage(Stage.VERIFY);
+        if (verify.started()) {
+            return MigrationState.VERIFYING;
+        }
+        if (build.ended()) {
+            return MigrationState.BUILT;
+        }
+        if (build.started()) {
+            return MigrationState.BUILDING;
+        }
+        if (analyze.ended()) {
+            return MigrationState.ANALYZED;
+        }
+        if (analyze.started()) {
+            return MigrationState.ANALYZING;
+        }
+        return MigrationState.REQUESTED;
+    }
+
+    private static MigrationView empty(String id, Instant at) {
+        return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, List.of(), null, List.of(), null, at);
+    }
+
+    private static MigrationView withState(MigrationView v, MigrationState state) {
+        return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.results(), v.verdict(),
+                v.reasons(), v.requestedAt(), v.updatedAt());
+    }
+}

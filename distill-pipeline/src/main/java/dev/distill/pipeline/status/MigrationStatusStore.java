@@ -1,0 +1,238 @@
+package dev.distill.pipeline.status;
+
+import dev.distill.events.EventCodec;
+import dev.distill.events.MigrationEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the {@link MigrationView} of every migration by reading all event topics from the beginning.
+ *
+ * <p>Each instance reads every partition itself (no consumer group, nothing committed), so restarting
+ * rebuilds the same view and every instance converges on the same answer. {@link #awaitCaughtUp} gives
+ * read-your-writes: it returns once everything written before the call has been applied.
+ */
+public final class MigrationStatusStore implements MigrationStatus, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationStatusStore.class);
+    private static final String CE_TYPE_HEADER = "ce_type";
+
+    private final Properties consumerProperties;
+    private final List<String> topics;
+    private final Map<String, MigrationView> views = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> barrierRequests = new ConcurrentLinkedQueue<>();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
+    private final CompletableFuture<Void> initialCatchUp = new CompletableFuture<>();
+    private volatile boolean running;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+
+    /**
+     * @param bootstrapServers the Kafka brokers
+     * @param topics the event topics to project; they must exist (see {@code EventTopics})
+     */
+    public MigrationStatusStore(String bootstrapServers, List<String> topics) {
+        this.topics = List.copyOf(topics);
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "distill-status-" + Long.toHexString(System.nanoTime()));
+        this.consumerProperties = p;
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        barrierRequests.add(initialCatchUp);
+        thread = new Thread(this::run, "distill-status-projection");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public Optional<MigrationView> find(String id) {
+        return Optional.ofNullable(views.get(id));
+    }
+
+    /** Migrations matching the filter, newest request first. */
+    @Override
+    public List<MigrationView> list(Predicate<MigrationView> filter, int limit) {
+        return views.values().stream()
+                .filter(filter)
+                .sorted(Comparator.comparing(MigrationStatusStore::sortTime).reversed().thenComparing(MigrationView::id))
+                .limit(Math.max(0, limit))
+                .toList();
+    }
+
+    /**
+     * Waits until every event that was in the topics when this was called has been applied.
+     *
+     * @return false if that did not happen within the timeout (Kafka unreachable, or far behind)
+     */
+    @Override
+    public boolean awaitCaughtUp(Duration timeout) {
+        CompletableFuture<Void> barrier = new CompletableFuture<>();
+        barrierRequests.add(barrier);
+        try {
+            barrier.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return false;
+        }
+    }
+
+    /** True once the history that existed at start has been read. */
+    public boolean isReady() {
+        return initialCatchUp.isDone() && !initialCatchUp.isCompletedExceptionally();
+    }
+
+    public long eventsApplied() {
+        return applied.get();
+    }
+
+    public long unreadableEvents() {
+        return unreadable.get();
+    }
+
+    public int size() {
+        return views.size();
+    }
+
+    private void run() {
+        Map<CompletableFuture<Void>, Map<TopicPartition, Long>> pending = new HashMap<>();
+        while (running) {
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties)) {
+                consumer = c;
+                List<TopicPartition> partitions = assignAll(c);
+                // Replaying from the start is safe without clearing: the fold ignores facts it already has.
+                c.seekToBeginning(partitions);
+                pending.clear();
+                while (running) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        applyRecord(r);
+                    }
+                    for (CompletableFuture<Void> b; (b = barrierRequests.poll()) != null; ) {
+                        pending.put(b, c.endOffsets(partitions));
+                    }
+                    pending.entrySet().removeIf(e -> {
+                        boolean reached = e.getValue().entrySet().stream()
+                                .allMatch(t -> c.position(t.getKey()) >= t.getValue());
+                        if (reached) {
+                            e.getKey().complete(null);
+                        }
+                        return reached;
+                    });
+                }
+            } catch (WakeupException e) {
+                // close() asked us to stop.
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("status projection lost its consumer, rebuilding from the beginning: {}", e.toString());
+                    barrierRequests.addAll(pending.keySet());
+                    sleepQuietly(1000);
+                }
+            }
+        }
+    }
+
+    private List<TopicPartition> assignAll(KafkaConsumer<byte[], byte[]> c) {
+        while (running) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            for (String topic : topics) {
+                List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
+                if (infos == null || infos.isEmpty()) {
+                    missing.add(topic);
+                } else {
+                    infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+                }
+            }
+            if (missing.isEmpty()) {
+                c.assign(partitions);
+                return partitions;
+            }
+            LOG.info("waiting for topics {} to exist", missing);
+            sleepQuietly(500);
+        }
+        throw new WakeupException();
+    }
+
+    private void applyRecord(ConsumerRecord<byte[], byte[]> r) {
+        Header typeHeader = r.headers().lastHeader(CE_TYPE_HEADER);
+        String ceType = typeHeader == null ? null : new String(typeHeader.value(), StandardCharsets.UTF_8);
+        try {
+            MigrationEvent event = EventCodec.decode(ceType, r.value());
+            views.compute(event.migrationId(), (id, current) -> MigrationProjection.apply(current, event));
+            applied.incrementAndGet();
+        } catch (EventCodec.UnreadableEventException e) {
+            // One bad record must not stop the view: count it and go on.
+            unreadable.incrementAndGet();
+            LOG.warn("skipping unreadable event {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    private static Instant sortTime(MigrationView v) {
+        return v.requestedAt() != null ? v.requestedAt() : v.updatedAt();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

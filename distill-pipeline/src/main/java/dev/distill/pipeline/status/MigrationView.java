@@ -1,0 +1,63 @@
+package dev.distill.pipeline.status;
+
+import dev.distill.events.ImageBuilt;
+import dev.distill.events.ImageResolved;
+import dev.distill.events.MigrationOptions;
+import dev.distill.events.Outcome;
+import dev.distill.events.Stage;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything known about one migration, as the status API shows it. Immutable: the projection derives a
+ * new view from the previous one and an event.
+ *
+ * @param source what was asked for; null while only later events of the migration have been read
+ * @param resolved what the reference resolved to in the registry, once the analyzer found it
+ * @param results the pushed result images
+ * @param verdict the verifier's verdict, null until verification ended
+ * @param reasons why the migration ended as it did (verdict reasons, or the failing stage's reason)
+ */
+public record MigrationView(
+        String id,
+        MigrationState state,
+        Source source,
+        Map<Stage, StageRecord> stages,
+        Resolved resolved,
+        List<ImageBuilt.BuiltImage> results,
+        Outcome verdict,
+        List<String> reasons,
+        Instant requestedAt,
+        Instant updatedAt) {
+
+    public MigrationView {
+        stages = stages == null ? Map.of() : Map.copyOf(stages);
+        results = results == null ? List.of() : List.copyOf(results);
+        reasons = reasons == null ? List.of() : List.copyOf(reasons);
+    }
+
+    public StageRecord stage(Stage stage) {
+        return stages.getOrDefault(stage, StageRecord.NOT_STARTED);
+    }
+
+    /** Stage records in pipeline order, including stages not started yet. */
+    public Map<Stage, StageRecord> allStages() {
+        Map<Stage, StageRecord> all = new EnumMap<>(Stage.class);
+        for (Stage s : Stage.values()) {
+            all.put(s, stage(s));
+        }
+        return all;
+    }
+
+    /** The source image as requested. */
+    public record Source(String image, String registry, String repository, String tag, String digest,
+            MigrationOptions options, String trigger) {
+    }
+
+    /** The manifest the analyzer resolved, with the configuration and layers it found. */
+    public record Resolved(String digest, String manifestDigest, String manifestMediaType, String platform,
+            ImageResolved.RuntimeConfig config, List<ImageResolved.Layer> layers) {
+    }
+}

@@ -1,0 +1,105 @@
+package dev.distill.pipeline.stage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.events.ImageAnalyzed;
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.MigrationOptions;
+import dev.distill.events.MigrationRequested;
+import dev.distill.events.Outcome;
+import dev.distill.events.Stage;
+import dev.distill.events.StageFailed;
+import dev.distill.events.StageStarted;
+import dev.distill.pipeline.status.MigrationState;
+import dev.distill.pipeline.testing.InMemoryPipeline;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StageRunnerTest {
+
+    private final InMemoryPipeline pipeline = new InMemoryPipeline();
+    private final Clock clock = Clock.fixed(Instant.parse("2026-11-27T10:00:00Z"), ZoneOffset.UTC);
+    private final StageRunner analyzer = new StageRunner(Stage.ANALYZE, pipeline, pipeline, clock, "test-1", Duration.ofSeconds(1));
+
+    private MigrationRequested request(String id) {
+        MigrationRequested r = new MigrationRequested(id, clock.instant(), "127.0.0.1:5000/demo/app:1", "127.0.0.1:5000",
+                "demo/app", "1", null, MigrationOptions.DEFAULT, "api");
+        pipeline.publish(r);
+        return r;
+    }
+
+    @Test
+    void aSuccessfulStepStartsThenHandsOn() {
+        MigrationRequested r = request("m-ok");
+        StageRunner.Result result = analyzer.run(r, (in, progress) ->
+                List.of(new ImageAnalyzed(in.migrationId(), clock.instant(), "/report", null, List.of("app"))));
+        assertThat(result).isEqualTo(StageRunner.Result.HANDED_ON);
+        assertThat(pipeline.published()).extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("MigrationRequested", "StageStarted", "ImageAnalyzed");
+        assertThat(pipeline.find("m-ok").orElseThrow().state()).isEqualTo(MigrationState.ANALYZED);
+    }
+
+    @Test
+    void aRedeliveredInputIsSkippedOnceTheStageEnded() {
+        MigrationRequested r = request("m-dup");
+        int[] calls = {0};
+        StageStep<MigrationRequested> step = (in, progress) -> {
+            calls[0]++;
+            throw StageFailure.blocked("needs a shell");
+        };
+        assertThat(analyzer.run(r, step)).isEqualTo(StageRunner.Result.ENDED_UNSUCCESSFULLY);
+        assertThat(analyzer.run(r, step)).isEqualTo(StageRunner.Result.SKIPPED_DUPLICATE);
+        assertThat(calls[0]).isEqualTo(1);
+        assertThat(pipeline.published().stream().filter(e -> e instanceof StageFailed)).hasSize(1);
+        assertThat(pipeline.find("m-dup").orElseThrow().state()).isEqualTo(MigrationState.BLOCKED);
+    }
+
+    @Test
+    void aCrashInTheStepBecomesAFailureEventInsteadOfKillingTheStage() {
+        MigrationRequested r = request("m-bug");
+        StageRunner.Result result = analyzer.run(r, (in, progress) -> {
+            throw new IllegalStateException("boom");
+        });
+        assertThat(result).isEqualTo(StageRunner.Result.ENDED_UNSUCCESSFULLY);
+        StageFailed failed = (StageFailed) last(pipeline.published());
+        assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(failed.reason()).contains("internal error in the analyze stage").contains("boom");
+    }
+
+    @Test
+    void notImplementedStagesFailAndSaySo() {
+        MigrationRequested r = request("m-todo");
+        StageRunner builder = new StageRunner(Stage.BUILD, pipeline, pipeline, clock, "b", Duration.ofSeconds(1));
+        builder.run(r, new NotImplementedStep<>(Stage.BUILD));
+        StageFailed failed = (StageFailed) last(pipeline.published());
+        assertThat(failed.reason()).contains("build stage is not implemented yet");
+        assertThat(pipeline.find("m-todo").orElseThrow().state()).isEqualTo(MigrationState.FAILED);
+    }
+
+    @Test
+    void anUnreadableInputEndsItsKnownMigrationAndNamesTheDeadLetterTopic() {
+        request("m-poison");
+        analyzer.reportUnreadable("m-poison", "distill.migration.requested", "not JSON");
+        StageFailed failed = (StageFailed) last(pipeline.published());
+        assertThat(failed.reason()).contains("not JSON").contains("distill.migration.requested.dlq");
+        analyzer.reportUnreadable("m-unknown", "distill.migration.requested", "not JSON");
+        assertThat(pipeline.find("m-unknown")).isEmpty();
+    }
+
+    @Test
+    void aStartedButUnfinishedStageRunsAgainAfterACrash() {
+        MigrationRequested r = request("m-crash");
+        pipeline.publish(new StageStarted("m-crash", clock.instant(), Stage.ANALYZE, "died"));
+        StageRunner.Result result = analyzer.run(r, (in, progress) ->
+                List.of(new ImageAnalyzed(in.migrationId(), clock.instant(), "/report", null, List.of())));
+        assertThat(result).isEqualTo(StageRunner.Result.HANDED_ON);
+    }
+
+    private static MigrationEvent last(List<MigrationEvent> events) {
+        return events.get(events.size() - 1);
+    }
+}

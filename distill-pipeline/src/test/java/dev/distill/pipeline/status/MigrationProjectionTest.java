@@ -1,0 +1,104 @@
+package dev.distill.pipeline.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.events.ImageAnalyzed;
+import dev.distill.events.ImageBuilt;
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.MigrationOptions;
+import dev.distill.events.MigrationRequested;
+import dev.distill.events.MigrationVerified;
+import dev.distill.events.Outcome;
+import dev.distill.events.Stage;
+import dev.distill.events.StageFailed;
+import dev.distill.events.StageStarted;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class MigrationProjectionTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+
+    private static MigrationRequested requested() {
+        return new MigrationRequested("m-1", T0, "127.0.0.1:5000/demo/app:1", "127.0.0.1:5000", "demo/app", "1",
+                "sha256:" + "a".repeat(64), MigrationOptions.DEFAULT, "api");
+    }
+
+    private static MigrationView fold(List<MigrationEvent> events) {
+        MigrationView v = null;
+        for (MigrationEvent e : events) {
+            v = MigrationProjection.apply(v, e);
+        }
+        return v;
+    }
+
+    private static List<MigrationEvent> happyPath() {
+        return List.of(
+                requested(),
+                new StageStarted("m-1", T0.plusSeconds(1), Stage.ANALYZE, "a"),
+                new ImageAnalyzed("m-1", T0.plusSeconds(2), "/r", "sha256:" + "b".repeat(64), List.of("app")),
+                new StageStarted("m-1", T0.plusSeconds(3), Stage.BUILD, "b"),
+                new ImageBuilt("m-1", T0.plusSeconds(4), List.of(new ImageBuilt.BuiltImage("app", "r:1-distroless", "sha256:" + "c".repeat(64)))),
+                new StageStarted("m-1", T0.plusSeconds(5), Stage.VERIFY, "v"),
+                new MigrationVerified("m-1", T0.plusSeconds(6), Outcome.SUCCEEDED, List.of("probes passed")));
+    }
+
+    @Test
+    void statesFollowThePipeline() {
+        List<MigrationEvent> events = happyPath();
+        List<MigrationState> states = new ArrayList<>();
+        MigrationView v = null;
+        for (MigrationEvent e : events) {
+            v = MigrationProjection.apply(v, e);
+            states.add(v.state());
+        }
+        assertThat(states).containsExactly(MigrationState.REQUESTED, MigrationState.ANALYZING, MigrationState.ANALYZED,
+                MigrationState.BUILDING, MigrationState.BUILT, MigrationState.VERIFYING, MigrationState.SUCCEEDED);
+        assertThat(v.stage(Stage.BUILD).startedAt()).isEqualTo(T0.plusSeconds(3));
+        assertThat(v.stage(Stage.BUILD).endedAt()).isEqualTo(T0.plusSeconds(4));
+        assertThat(v.results()).hasSize(1);
+        assertThat(v.reasons()).containsExactly("probes passed");
+        assertThat(v.source().digest()).startsWith("sha256:aaa");
+    }
+
+    @Test
+    void anyArrivalOrderGivesTheSameView() {
+        MigrationView expected = fold(happyPath());
+        Random random = new Random(42);
+        for (int i = 0; i < 50; i++) {
+            List<MigrationEvent> shuffled = new ArrayList<>(happyPath());
+            Collections.shuffle(shuffled, random);
+            assertThat(fold(shuffled)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void duplicatesChangeNothing() {
+        List<MigrationEvent> twice = new ArrayList<>(happyPath());
+        twice.addAll(happyPath());
+        assertThat(fold(twice)).isEqualTo(fold(happyPath()));
+    }
+
+    @Test
+    void aFailedStageEndsTheMigrationWithItsReasonAndTheFirstEndingWins() {
+        MigrationView v = fold(List.of(requested(),
+                new StageStarted("m-1", T0.plusSeconds(1), Stage.ANALYZE, "a"),
+                new StageFailed("m-1", T0.plusSeconds(2), Stage.ANALYZE, Outcome.FAILED, "registry unreachable"),
+                new StageFailed("m-1", T0.plusSeconds(3), Stage.ANALYZE, Outcome.BLOCKED, "later duplicate")));
+        assertThat(v.state()).isEqualTo(MigrationState.FAILED);
+        assertThat(v.reasons()).containsExactly("analyze: registry unreachable");
+        assertThat(v.stage(Stage.ANALYZE).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(v.state().isFinal()).isTrue();
+    }
+
+    @Test
+    void blockedIsItsOwnFinalState() {
+        MigrationView v = fold(List.of(requested(),
+                new StageFailed("m-1", T0.plusSeconds(2), Stage.ANALYZE, Outcome.BLOCKED, "entrypoint needs a shell")));
+        assertThat(v.state()).isEqualTo(MigrationState.BLOCKED);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.distill.service;
+
+import dev.distill.events.EventCodec;
+import dev.distill.events.MigrationEvent;
+import dev.distill.pipeline.EventPublisher;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.ZoneOffset;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * Publishes events through the {@code distill-events} channel: each message carries its topic, its key
+ * (the migration id, so one migration's events stay ordered in a partition) and its CloudEvents attributes.
+ * Waits for the broker's acknowledgement, so a stage acknowledges its input only after its output is durable.
+ */
+@ApplicationScoped
+public class ChannelEventPublisher implements EventPublisher {
+
+    @Inject
+    @Channel("distill-events")
+    MutinyEmitter<String> emitter;
+
+    @ConfigProperty(name = "quarkus.application.name")
+    String application;
+
+    @Override
+    public void publish(MigrationEvent event) {
+        Message<String> message = Message.of(EventCodec.encode(event))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withTopic(event.type().topic())
+                        .withKey(event.migrationId())
+                        .build())
+                .addMetadata(OutgoingCloudEventMetadata.builder()
+                        .withId(event.eventId())
+                        .withType(event.type().ceType())
+                        .withSource(URI.create("urn:distill:" + application))
+                        .withSubject(event.migrationId())
+                        .withDataContentType("application/json")
+                        .withTimestamp(event.occurredAt().atZone(ZoneOffset.UTC))
+                        .build());
+        emitter.sendMessageAndAwait(message);
+    }
+}

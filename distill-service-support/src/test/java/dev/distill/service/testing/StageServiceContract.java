@@ -1,0 +1,114 @@
+package dev.distill.service.testing;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.MigrationOptions;
+import dev.distill.events.MigrationRequested;
+import dev.distill.events.Outcome;
+import dev.distill.events.Stage;
+import dev.distill.events.StageFailed;
+import dev.distill.events.StageStarted;
+import dev.distill.events.Topics;
+import dev.distill.pipeline.kafka.KafkaEventPublisher;
+import dev.distill.pipeline.testing.EventLog;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every stage service must do, tested against its real Kafka consumer: take its input from its topic,
+ * end each migration exactly once even when the input is delivered twice, dead-letter an unreadable input
+ * and fail its migration with the reason, and stay healthy. Subclasses name the stage and its input.
+ */
+public abstract class StageServiceContract {
+
+    protected KafkaEventPublisher publisher;
+    protected String bootstrap;
+
+    protected abstract Stage stage();
+
+    protected abstract String inputTopic();
+
+    /** The event this stage consumes, for the given migration. */
+    protected abstract MigrationEvent input(String migrationId);
+
+    /** What the stage's reason must say for a well-formed input. */
+    protected abstract String expectedReason();
+
+    @BeforeEach
+    void connect() {
+        bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+        publisher = new KafkaEventPublisher(bootstrap, URI.create("urn:distill:test"));
+    }
+
+    @AfterEach
+    void disconnect() {
+        publisher.close();
+    }
+
+    protected String newMigration() {
+        String id = "m-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        publisher.publish(new MigrationRequested(id, Instant.now(), "127.0.0.1:5000/demo/app:1", "127.0.0.1:5000",
+                "demo/app", "1", null, MigrationOptions.DEFAULT, "api"));
+        return id;
+    }
+
+    protected List<StageFailed> failures(String id) {
+        return EventLog.of(bootstrap, id).stream()
+                .filter(e -> e instanceof StageFailed f && f.stage() == stage())
+                .map(StageFailed.class::cast).toList();
+    }
+
+    @Test
+    void theStageEndsEachMigrationOnceEvenWhenItsInputComesTwice() {
+        String id = newMigration();
+        publisher.publish(input(id));
+        await().atMost(Duration.ofSeconds(30)).until(() -> failures(id).size() == 1);
+        publisher.publish(input(id));
+        // The duplicate is consumed after the first (same key, same partition): once a later migration
+        // has ended, the duplicate has surely been read.
+        String later = newMigration();
+        publisher.publish(input(later));
+        await().atMost(Duration.ofSeconds(30)).until(() -> failures(later).size() == 1);
+
+        List<MigrationEvent> events = EventLog.of(bootstrap, id);
+        assertThat(failures(id)).singleElement().satisfies(f -> {
+            assertThat(f.outcome()).isEqualTo(Outcome.FAILED);
+            assertThat(f.reason()).contains(expectedReason());
+        });
+        assertThat(events).filteredOn(e -> e instanceof StageStarted s && s.stage() == stage()).hasSize(1);
+    }
+
+    @Test
+    void anUnreadableInputGoesToTheDeadLetterTopicAndFailsItsMigrationWithTheReason() {
+        String id = newMigration();
+        publisher.send(inputTopic(), id, input(id).type().ceType(), "poison-" + id, "{this is not json", null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> failures(id).size() == 1);
+        assertThat(failures(id).get(0).reason()).contains("could not read its input event").contains(Topics.deadLetter(inputTopic()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> EventLog.records(bootstrap, List.of(Topics.deadLetter(inputTopic())))
+                .stream().anyMatch(r -> id.equals(r.key()) && r.value().startsWith("{this is not json")));
+
+        // The stage is still alive and working.
+        String next = newMigration();
+        publisher.publish(input(next));
+        await().atMost(Duration.ofSeconds(30)).until(() -> failures(next).size() == 1);
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void healthAndPrometheusMetricsAreServed() {
+        given().get("/q/health/ready").then().statusCode(200).body(containsString("migration-status-view"));
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    }
+}

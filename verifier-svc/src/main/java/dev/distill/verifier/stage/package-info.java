@@ -1,0 +1,2 @@
+/** The verification stage's Kafka consumer. */
+package dev.distill.verifier.stage;
