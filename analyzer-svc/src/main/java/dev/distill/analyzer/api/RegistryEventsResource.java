@@ -121,7 +121,8 @@ public class RegistryEventsResource {
         answer.put("migrations", started);
         answer.put("ignored", ignored);
         answer.put("skipped", skipped);
-        return Response.status(started.isEmpty() ? Response.Status.OK : Response.Status.ACCEPTED).entity(answer).build();
+        boolean anyCreated = started.stream().anyMatch(m -> Boolean.TRUE.equals(m.get("created")));
+        return Response.status(anyCreated ? Response.Status.ACCEPTED : Response.Status.OK).entity(answer).build();
     }
 
     private Response rejected(Response.Status status, String error, String message) {

@@ -46,6 +46,14 @@ public record Digest(String algorithm, String hex) {
         return new Digest("sha256", HexFormat.of().formatHex(newSha256().digest(content)));
     }
 
+    /** The digest of the given bytes with the named algorithm, {@code sha256} or {@code sha512}. */
+    public static Digest of(String algorithm, byte[] content) {
+        if (!"sha256".equals(algorithm) && !"sha512".equals(algorithm)) {
+            throw new IllegalArgumentException("unsupported digest algorithm: '" + algorithm + "' (expected sha256 or sha512)");
+        }
+        return new Digest(algorithm, HexFormat.of().formatHex(hasherFor(algorithm).digest(content)));
+    }
+
     /** A fresh SHA-256 hasher, for callers that digest a stream. */
     public static MessageDigest newSha256() {
         try {
@@ -57,6 +65,10 @@ public record Digest(String algorithm, String hex) {
 
     /** A hasher for this digest's own algorithm. */
     public MessageDigest newHasher() {
+        return hasherFor(algorithm);
+    }
+
+    private static MessageDigest hasherFor(String algorithm) {
         try {
             return MessageDigest.getInstance(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
         } catch (NoSuchAlgorithmException e) {

@@ -6,9 +6,10 @@ import java.util.regex.Pattern;
 /** An OCI platform: {@code os/architecture[/variant]}, as in {@code linux/amd64} or {@code linux/arm64/v8}. */
 public record Platform(String os, String architecture, String variant) {
 
-    public static final Platform LINUX_AMD64 = new Platform("linux", "amd64", null);
-
+    // Before LINUX_AMD64: static fields initialise in order, and its constructor needs the pattern.
     private static final Pattern WORD = Pattern.compile("[a-z0-9_.-]+");
+
+    public static final Platform LINUX_AMD64 = new Platform("linux", "amd64", null);
 
     public Platform {
         if (os == null || !WORD.matcher(os).matches() || architecture == null || !WORD.matcher(architecture).matches()
