@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -136,7 +136,9 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
     }
 
     private void run() {
-        Map<CompletableFuture<Void>, Map<TopicPartition, Long>> pending = new HashMap<>();
+        // Insertion order: older barriers are completed first, so whoever a newer barrier wakes also sees the
+        // older ones (the initial catch-up above all) done.
+        Map<CompletableFuture<Void>, Map<TopicPartition, Long>> pending = new LinkedHashMap<>();
         while (running) {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties)) {
                 consumer = c;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# -----------------------------------------------------------------------------
+# Stops the local Distill stack started by up.sh: the three services, the
+# registry and Kafka, through their pid files (TERM, then KILL after
+# DISTILL_STOP_GRACE = 15 s). Idempotent: what does not run is skipped.
+#
+# Usage: deploy/local/down.sh [--clean]
+#   --clean  also delete Kafka's data, the registry's images and the services'
+#            work directories (logs, the webhook secret and the sample image cache stay)
+# -----------------------------------------------------------------------------
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+clean=false
+case "${1:-}" in
+  --clean) clean=true ;;
+  "") ;;
+  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+  *) die "unknown argument: $1" ;;
+esac
+
+for ((i = ${#DISTILL_SERVICES[@]} - 1; i >= 0; i--)); do
+  stop_service "${DISTILL_SERVICES[i]}"
+done
+"$DISTILL_LOCAL_DIR/registry.sh" stop
+"$DISTILL_LOCAL_DIR/kafka.sh" stop
+# Anything else that was started through lib.sh's start_bg.
+if [ -d "$DISTILL_PID_DIR" ]; then
+  for f in "$DISTILL_PID_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .pid)
+    stop_pidfile "$name"
+  done
+fi
+
+if $clean; then
+  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data"
+  for svc in "${DISTILL_SERVICES[@]}"; do
+    rm -rf "$(svc_work_dir "$svc")"
+  done
+  log "data removed"
+fi
+log "local stack stopped"

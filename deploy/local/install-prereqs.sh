@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# -----------------------------------------------------------------------------
+# Installs, from Debian 12's packages, what the local Distill stack and its tests
+# need and a fresh machine may lack:
+#   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
+#   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
+# Checks first; runs `apt-get update` once, and only if something is missing.
+# As non-root it prints the apt-get line to run and exits 1.
+#
+# Usage: deploy/local/install-prereqs.sh [--check]
+#   --check   only report what is missing (exit 1 if anything is)
+# -----------------------------------------------------------------------------
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+check_only=false
+case "${1:-}" in
+  --check) check_only=true ;;
+  "") ;;
+  -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+  *) die "unknown argument: $1" ;;
+esac
+
+pkg_installed() {
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
+}
+
+missing=()
+need_cmd() { # need_cmd COMMAND PACKAGE
+  if ! command -v "$1" >/dev/null 2>&1; then missing+=("$2"); fi
+}
+
+need_cmd docker-registry docker-registry
+need_cmd skopeo skopeo
+need_cmd umoci umoci
+need_cmd runc runc
+need_cmd strace strace
+# The sample image copies busybox-static's binary; Debian's dynamic `busybox` would not do.
+if ! pkg_installed busybox-static || [ ! -x /bin/busybox ]; then missing+=(busybox-static); fi
+need_cmd curl curl
+need_cmd jq jq
+need_cmd unzip unzip
+need_cmd od coreutils
+need_cmd setsid util-linux
+
+# A JDK 17 or newer: javac for the build, java for the services and Kafka.
+java_major() {
+  java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n 1
+}
+if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+  missing+=(openjdk-17-jdk-headless)
+else
+  major=$(java_major)
+  if [ -z "$major" ] || [ "${major%%.*}" -lt 17 ] 2>/dev/null; then
+    missing+=(openjdk-17-jdk-headless)
+  fi
+fi
+
+# ./mvnw bootstraps its pinned Maven with a system mvn when it has none yet.
+if ! command -v mvn >/dev/null 2>&1 && [ ! -x "$HOME/.m2/wrapper/dists/apache-maven-3.9.9/bin/mvn" ]; then
+  missing+=(maven)
+fi
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  log "prerequisites: all present"
+  exit 0
+fi
+
+apt_line="apt-get install -y --no-install-recommends ${missing[*]}"
+if $check_only; then
+  log "missing: ${missing[*]}"
+  echo "$apt_line"
+  exit 1
+fi
+if ! is_root; then
+  log "missing: ${missing[*]}. Run as root:"
+  echo "apt-get update && $apt_line"
+  exit 1
+fi
+command -v apt-get >/dev/null 2>&1 || die "no apt-get: install by hand: ${missing[*]}"
+
+log "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Keep package scripts from starting system services (docker-registry ships one that
+# would take port 5000): a temporary policy-rc.d that forbids starts, unless one exists.
+policy=/usr/sbin/policy-rc.d
+made_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# temporary, from distill deploy/local/install-prereqs.sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  made_policy=true
+fi
+cleanup() { if $made_policy; then rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+apt-get -o DPkg::Lock::Timeout=300 update -q
+apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
+
+# Check again.
+for c in docker-registry skopeo umoci runc strace curl jq unzip java javac; do
+  command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
+done
+[ -x /bin/busybox ] || die "/bin/busybox is still missing after apt-get install"
+# skopeo needs a signature policy; Debian's containers-common provides it.
+[ -f /etc/containers/policy.json ] || warn "/etc/containers/policy.json is missing (skopeo calls pass --insecure-policy)"
+log "prerequisites installed"

@@ -1,0 +1,240 @@
+# shellcheck shell=bash
+# -----------------------------------------------------------------------------
+# Shared settings and helpers of the local Distill stack (deploy/local/*.sh).
+# Sourced, never run. Every setting can be overridden from the environment;
+# this is the one place where ports, paths and the services' environment live.
+# -----------------------------------------------------------------------------
+
+# Paths --------------------------------------------------------------------------
+DISTILL_LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+DISTILL_ROOT="$(cd "$DISTILL_LOCAL_DIR/../.." && pwd -P)"
+# Everything the stack writes (data, logs, pid files) lives here; git ignores it.
+DISTILL_STATE_DIR="${DISTILL_STATE_DIR:-$DISTILL_LOCAL_DIR/.state}"
+case $DISTILL_STATE_DIR in /*) ;; *) DISTILL_STATE_DIR="$PWD/$DISTILL_STATE_DIR" ;; esac
+DISTILL_LOG_DIR="$DISTILL_STATE_DIR/logs"
+DISTILL_PID_DIR="$DISTILL_STATE_DIR/pids"
+
+# Ports (all on 127.0.0.1) -------------------------------------------------------
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+REGISTRY_PORT="${REGISTRY_PORT:-5000}"
+ANALYZER_PORT="${ANALYZER_PORT:-8080}"
+BUILDER_PORT="${BUILDER_PORT:-8081}"
+VERIFIER_PORT="${VERIFIER_PORT:-8082}"
+
+KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+REGISTRY_HOSTPORT="127.0.0.1:$REGISTRY_PORT"
+# The analyzer hosts the registry webhook.
+DISTILL_WEBHOOK_URL="${DISTILL_WEBHOOK_URL:-http://127.0.0.1:$ANALYZER_PORT/api/registry/events}"
+
+# Services, in start order. Heap of each service JVM.
+DISTILL_SERVICES=(analyzer-svc builder-svc verifier-svc)
+DISTILL_SERVICE_XMX="${DISTILL_SERVICE_XMX:-384m}"
+KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+# Seconds to wait for a service's /q/health/ready.
+DISTILL_READY_TIMEOUT="${DISTILL_READY_TIMEOUT:-120}"
+# Seconds between TERM and KILL when stopping a process.
+DISTILL_STOP_GRACE="${DISTILL_STOP_GRACE:-15}"
+
+# Output ---------------------------------------------------------------------------
+log()  { printf '[distill-local] %s\n' "$*" >&2; }
+warn() { printf '[distill-local] WARNING: %s\n' "$*" >&2; }
+die()  { printf '[distill-local] ERROR: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+ensure_state_dirs() {
+  mkdir -p "$DISTILL_STATE_DIR" "$DISTILL_LOG_DIR" "$DISTILL_PID_DIR"
+}
+
+# Webhook secret shared by the registry (Authorization header) and the analyzer:
+# DISTILL_WEBHOOK_SECRET, or one generated once and kept in .state/webhook-secret.
+webhook_secret() {
+  if [ -n "${DISTILL_WEBHOOK_SECRET:-}" ]; then
+    printf '%s' "$DISTILL_WEBHOOK_SECRET"
+    return
+  fi
+  local f="$DISTILL_STATE_DIR/webhook-secret"
+  if [ ! -s "$f" ]; then
+    ensure_state_dirs
+    (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$f.tmp" && mv "$f.tmp" "$f")
+  fi
+  tr -d '\n' <"$f"
+}
+
+# The Maven wrapper of the repository.
+mvnw() { "$DISTILL_ROOT/mvnw" "$@"; }
+
+# Ports and HTTP -----------------------------------------------------------------
+# True if something accepts TCP connections on 127.0.0.1:$1.
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# HTTP status of a GET (000 when nothing answers).
+http_status() {
+  curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null || true
+}
+
+# wait_http URL TIMEOUT_SECONDS [PIDFILE]: wait for a 200; fails early if the
+# process in PIDFILE dies.
+wait_http_200() {
+  local url=$1 timeout=$2 pidfile=${3:-} deadline code
+  deadline=$((SECONDS + timeout))
+  while :; do
+    code=$(http_status "$url")
+    [ "$code" = 200 ] && return 0
+    if [ -n "$pidfile" ] && ! pid_alive "$pidfile"; then
+      warn "process of $pidfile exited while waiting for $url"
+      return 1
+    fi
+    [ "$SECONDS" -ge "$deadline" ] && { warn "$url: no 200 within ${timeout}s (last status $code)"; return 1; }
+    sleep 1
+  done
+}
+
+# Processes -------------------------------------------------------------------------
+pidfile_of() { printf '%s/%s.pid' "$DISTILL_PID_DIR" "$1"; }
+logfile_of() { printf '%s/%s.log' "$DISTILL_LOG_DIR" "$1"; }
+
+# Start time (clock ticks since boot) of a process, from /proc: with the PID it
+# identifies the process, so a stale pid file never matches a reused PID.
+proc_starttime() {
+  [ -r "/proc/$1/stat" ] || return 1
+  sed 's/^.*) //' "/proc/$1/stat" | cut -d' ' -f20
+}
+
+# True if the process recorded in a pid file still runs (not a zombie, same start time).
+pid_alive() {
+  local pidfile=$1 pid state
+  [ -s "$pidfile" ] || return 1
+  pid=$(tr -dc '0-9' <"$pidfile")
+  [ -n "$pid" ] && [ "$pid" -gt 1 ] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/stat" ]; then
+    state=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
+    [ "$state" != Z ] || return 1
+    # start_bg records the start time next to the PID; without a match it is not ours.
+    [ -s "$pidfile.start" ] && [ "$(proc_starttime "$pid")" = "$(cat "$pidfile.start")" ] || return 1
+  fi
+  return 0
+}
+
+pid_of() { tr -dc '0-9' <"$1"; }
+
+# start_bg NAME LOGFILE CMD...: run CMD detached (own session, stdin closed,
+# stdout+stderr appended to LOGFILE) and record its PID in pids/NAME.pid.
+# The extra environment for CMD is taken from the caller (use `env` in CMD).
+start_bg() {
+  local name=$1 logfile=$2 pidfile
+  shift 2
+  pidfile=$(pidfile_of "$name")
+  ensure_state_dirs
+  mkdir -p "$(dirname "$logfile")"
+  rm -f "$pidfile" "$pidfile.start"
+  printf '\n===== %s: starting %s =====\n' "$(date -u +%FT%TZ)" "$name" >>"$logfile"
+  # The inner shell writes its own PID, then execs the command: the PID stays the same.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  local i
+  for i in $(seq 1 50); do
+    if [ -s "$pidfile" ]; then
+      proc_starttime "$(pid_of "$pidfile")" >"$pidfile.start" 2>/dev/null || rm -f "$pidfile.start"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "could not start $name (see $logfile)"
+}
+
+# stop_pidfile NAME [GRACE_SECONDS]: TERM, then KILL after the grace period. Idempotent.
+stop_pidfile() {
+  local name=$1 grace=${2:-$DISTILL_STOP_GRACE} pidfile pid i
+  pidfile=$(pidfile_of "$name")
+  if ! pid_alive "$pidfile"; then
+    rm -f "$pidfile" "$pidfile.start"
+    return 0
+  fi
+  pid=$(pid_of "$pidfile")
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    pid_alive "$pidfile" || break
+    sleep 0.1
+  done
+  if pid_alive "$pidfile"; then
+    warn "$name (pid $pid) did not stop within ${grace}s: sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      pid_alive "$pidfile" || break
+      sleep 0.1
+    done
+  fi
+  rm -f "$pidfile" "$pidfile.start"
+}
+
+# Services -------------------------------------------------------------------------
+svc_port() {
+  case $1 in
+    analyzer-svc) echo "$ANALYZER_PORT" ;;
+    builder-svc) echo "$BUILDER_PORT" ;;
+    verifier-svc) echo "$VERIFIER_PORT" ;;
+    *) die "unknown service: $1 (one of: ${DISTILL_SERVICES[*]})" ;;
+  esac
+}
+
+svc_jar() { printf '%s/%s/target/quarkus-app/quarkus-run.jar' "$DISTILL_ROOT" "$1"; }
+svc_work_dir() { printf '%s/%s/work' "$DISTILL_STATE_DIR" "$1"; }
+
+# The environment every service gets, as NAME=VALUE lines (for `env`).
+svc_env() {
+  local svc=$1
+  printf '%s\n' \
+    "QUARKUS_HTTP_PORT=$(svc_port "$svc")" \
+    "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP" \
+    "DISTILL_INTAKE_WEBHOOK_SECRET=$(webhook_secret)" \
+    "DISTILL_REGISTRY_INSECURE=$REGISTRY_HOSTPORT" \
+    "DISTILL_WORK_DIR=$(svc_work_dir "$svc")"
+}
+
+# start_service SVC: start one service unless it already runs; does not wait.
+start_service() {
+  local svc=$1 jar pidfile logfile
+  jar=$(svc_jar "$svc")
+  pidfile=$(pidfile_of "$svc")
+  logfile=$(logfile_of "$svc")
+  if pid_alive "$pidfile"; then
+    log "$svc already runs (pid $(pid_of "$pidfile"))"
+    return 0
+  fi
+  [ -f "$jar" ] || die "$jar is missing: build first (./mvnw -B -q package -DskipTests)"
+  local port
+  port=$(svc_port "$svc")
+  if port_open "$port"; then
+    die "port $port (for $svc) is already in use by another process"
+  fi
+  mkdir -p "$(svc_work_dir "$svc")"
+  local -a envs
+  mapfile -t envs < <(svc_env "$svc")
+  log "starting $svc on port $port"
+  # JAVA_OPTS_EXTRA: extra JVM flags for the services (e.g. a debug agent).
+  # shellcheck disable=SC2086
+  (cd "$DISTILL_ROOT" && start_bg "$svc" "$logfile" env "${envs[@]}" \
+    java "-Xmx$DISTILL_SERVICE_XMX" ${JAVA_OPTS_EXTRA:-} -jar "$jar")
+}
+
+# wait_service SVC: wait for /q/health/ready = 200; on failure show the log and fail.
+wait_service() {
+  local svc=$1 port url logfile
+  port=$(svc_port "$svc")
+  url="http://127.0.0.1:$port/q/health/ready"
+  logfile=$(logfile_of "$svc")
+  if ! wait_http_200 "$url" "$DISTILL_READY_TIMEOUT" "$(pidfile_of "$svc")"; then
+    echo "----- last 40 lines of $logfile -----" >&2
+    tail -n 40 "$logfile" >&2 || true
+    echo "-----" >&2
+    die "$svc did not become ready at $url"
+  fi
+  log "$svc is ready at http://127.0.0.1:$port"
+}
+
+stop_service() { stop_pidfile "$1"; }

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# -----------------------------------------------------------------------------
+# Starts the whole local Distill stack, without Docker:
+#   prerequisites (as root) -> build (unless --no-build) -> Kafka (KRaft) ->
+#   docker-registry (webhook to the analyzer) -> analyzer-svc, builder-svc,
+#   verifier-svc as background java processes -> wait for /q/health/ready.
+# Idempotent: what already runs is left alone (see restart.sh to restart one part).
+#
+# Usage: deploy/local/up.sh [--no-build] [--sample]
+#   --no-build  use the jars already in */target/quarkus-app (also: DISTILL_NO_BUILD=true)
+#   --sample    then build and push the sample image to 127.0.0.1:5000/demo/app:1
+#               (the registry webhook announces it), POST it to /api/migrations
+#               and poll the migration until it ends (SAMPLE_TIMEOUT, 120 s)
+# Stop everything with deploy/local/down.sh.
+#
+# Environment (defaults): KAFKA_PORT 9092, KAFKA_CONTROLLER_PORT 9093,
+#   REGISTRY_PORT 5000, ANALYZER_PORT 8080, BUILDER_PORT 8081, VERIFIER_PORT 8082,
+#   DISTILL_WEBHOOK_SECRET (generated once into .state/webhook-secret),
+#   DISTILL_SERVICE_XMX 384m, KAFKA_HEAP 512m, DISTILL_READY_TIMEOUT 120,
+#   JAVA_OPTS_EXTRA (extra JVM flags for the services), DISTILL_STATE_DIR.
+# -----------------------------------------------------------------------------
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+build=true
+sample=false
+[ "${DISTILL_NO_BUILD:-false}" = true ] && build=false
+for arg in "$@"; do
+  case $arg in
+    --no-build) build=false ;;
+    --sample) sample=true ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) die "unknown argument: $arg (see --help)" ;;
+  esac
+done
+
+# 1. Prerequisites.
+if is_root; then
+  "$DISTILL_LOCAL_DIR/install-prereqs.sh"
+else
+  "$DISTILL_LOCAL_DIR/install-prereqs.sh" --check >/dev/null \
+    || die "prerequisites are missing: run deploy/local/install-prereqs.sh as root"
+fi
+ensure_state_dirs
+
+# 2. Build.
+if $build; then
+  log "building the services (./mvnw -B -q package -DskipTests)"
+  (cd "$DISTILL_ROOT" && ./mvnw -B -q package -DskipTests)
+fi
+for svc in "${DISTILL_SERVICES[@]}"; do
+  [ -f "$(svc_jar "$svc")" ] || die "$(svc_jar "$svc") is missing: build first (drop --no-build)"
+done
+
+# 3. Infrastructure.
+"$DISTILL_LOCAL_DIR/kafka.sh" start
+"$DISTILL_LOCAL_DIR/registry.sh" start
+
+# 4. Services: start all, then wait for each.
+for svc in "${DISTILL_SERVICES[@]}"; do
+  start_service "$svc"
+done
+for svc in "${DISTILL_SERVICES[@]}"; do
+  wait_service "$svc"
+done
+
+# 5. What runs where.
+rel() { printf '%s' "${1#"$DISTILL_ROOT"/}"; }
+{
+  echo
+  echo "Distill local stack is up:"
+  printf '  %-13s %-38s %s\n' "WHAT" "WHERE" "LOG"
+  printf '  %-13s %-38s %s\n' "kafka" "$KAFKA_BOOTSTRAP (controller :$KAFKA_CONTROLLER_PORT)" "$(rel "$DISTILL_LOG_DIR/kafka.log")"
+  printf '  %-13s %-38s %s\n' "registry" "http://$REGISTRY_HOSTPORT" "$(rel "$(logfile_of registry)")"
+  for svc in "${DISTILL_SERVICES[@]}"; do
+    what="http://127.0.0.1:$(svc_port "$svc")"
+    [ "$svc" = analyzer-svc ] && what="$what (API, webhook)"
+    printf '  %-13s %-38s %s\n' "$svc" "$what" "$(rel "$(logfile_of "$svc")")"
+  done
+  echo "  webhook: $DISTILL_WEBHOOK_URL (Authorization: Bearer <secret in $(rel "$DISTILL_STATE_DIR")/webhook-secret or \$DISTILL_WEBHOOK_SECRET>)"
+  echo "  stop:    deploy/local/down.sh    restart one: deploy/local/restart.sh <svc>"
+  echo
+}
+
+# 6. The sample migration.
+if $sample; then
+  image="127.0.0.1:$REGISTRY_PORT/demo/app:1"
+  "$DISTILL_LOCAL_DIR/sample-image.sh" "$image"
+  api="http://127.0.0.1:$ANALYZER_PORT/api/migrations"
+  log "POST $api {\"image\":\"$image\"}"
+  headers=$(mktemp)
+  body=$(mktemp)
+  trap 'rm -f "$headers" "$body"' EXIT
+  code=$(curl -sS -m 30 -o "$body" -D "$headers" -w '%{http_code}' -X POST "$api" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    --data "{\"image\":\"$image\"}") || die "POST $api failed"
+  echo "HTTP $code"
+  jq . "$body" 2>/dev/null || cat "$body"
+  case $code in 2??) ;; *) die "POST $api answered $code" ;; esac
+  id=$(jq -r '.id // empty' "$body" 2>/dev/null || true)
+  if [ -z "$id" ]; then
+    location=$(sed -n 's/^[Ll]ocation:[[:space:]]*//p' "$headers" | tr -d '\r' | tail -n 1)
+    id=${location##*/}
+  fi
+  [ -n "$id" ] || die "the response has neither an id nor a Location header"
+  log "polling $api/$id until it ends (timeout ${SAMPLE_TIMEOUT:-120}s)"
+  deadline=$((SECONDS + ${SAMPLE_TIMEOUT:-120}))
+  state=""
+  while :; do
+    code=$(curl -s -m 10 -o "$body" -w '%{http_code}' -H 'Accept: application/json' "$api/$id") || code=000
+    if [ "$code" = 200 ]; then
+      new_state=$(jq -r '.state // empty' "$body" 2>/dev/null || true)
+      if [ "$new_state" != "$state" ]; then log "state: ${new_state:-?}"; fi
+      state=$new_state
+      case $state in SUCCEEDED|NEEDS_REVIEW|BLOCKED|FAILED) break ;; esac
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      jq . "$body" 2>/dev/null || cat "$body"
+      die "migration $id did not end within ${SAMPLE_TIMEOUT:-120}s (last HTTP $code, state ${state:-?})"
+    fi
+    sleep 2
+  done
+  jq . "$body"
+  log "migration $id ended: $state"
+fi
