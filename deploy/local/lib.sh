@@ -190,6 +190,7 @@ svc_env() {
   local svc=$1
   printf '%s\n' \
     "QUARKUS_HTTP_PORT=$(svc_port "$svc")" \
+    "QUARKUS_HTTP_HOST=127.0.0.1" \
     "KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP" \
     "DISTILL_INTAKE_WEBHOOK_SECRET=$(webhook_secret)" \
     "DISTILL_REGISTRY_INSECURE=$REGISTRY_HOSTPORT" \

@@ -66,7 +66,7 @@ notifications:
       url: $DISTILL_WEBHOOK_URL
       headers:
         Authorization: ["Bearer $secret"]
-      timeout: 2s
+      timeout: 5s
       threshold: 5
       backoff: 1s$ignore
 EOF

@@ -1,0 +1,95 @@
+package dev.distill.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Drives the scripts under deploy/local, the same ones a newcomer runs, and talks HTTP to the stack. */
+final class LocalStack {
+
+    static final String API = "http://127.0.0.1:8080";
+    static final String REGISTRY = "127.0.0.1:5000";
+    static final String KAFKA = "127.0.0.1:9092";
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private LocalStack() {
+    }
+
+    static Path root() {
+        String configured = System.getProperty("distill.repo.root");
+        Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("deploy/local"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find deploy/local above " + start);
+    }
+
+    static Path stateDir() {
+        return root().resolve("e2e-tests/target/stack-state");
+    }
+
+    /** Runs a script of deploy/local and fails with its output if it does not succeed in time. */
+    static void script(String name, String... args) {
+        Path logs = root().resolve("e2e-tests/target/stack-scripts.log");
+        try {
+            Files.createDirectories(logs.getParent());
+            List<String> command = new java.util.ArrayList<>(List.of("bash", root().resolve("deploy/local/" + name).toString()));
+            command.addAll(List.of(args));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(root().toFile());
+            // Its own state (Kafka log, registry storage, logs) under target/, apart from a developer's stack.
+            builder.environment().put("DISTILL_STATE_DIR", stateDir().toString());
+            Process p = builder
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.toFile()))
+                    .start();
+            p.getOutputStream().close();
+            if (!p.waitFor(6, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError(name + " did not finish in 6 minutes; see " + logs);
+            }
+            if (p.exitValue() != 0) {
+                throw new AssertionError(name + " " + String.join(" ", args) + " exited " + p.exitValue() + ":\n" + tail(logs));
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + name + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + name, e);
+        }
+    }
+
+    static HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).GET());
+    }
+
+    static HttpResponse<String> post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException("HTTP call failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    }
+}

@@ -1,0 +1,181 @@
+package dev.distill.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.TinyImage;
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.MigrationRequested;
+import dev.distill.events.MigrationVerified;
+import dev.distill.events.StageFailed;
+import dev.distill.pipeline.testing.EventLog;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole local stack as processes: real Kafka (KRaft, from Maven Central jars), Debian's docker-registry
+ * with its notifications pointed at the webhook, and the three packaged services.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalStackIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
+
+    /** Pushes as a user's tool would; Distill's own user agent would (rightly) be ignored by the webhook. */
+    private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
+
+    @BeforeAll
+    static void up() {
+        // A fresh stack: stop one left over from an interrupted run and drop its data (the test's own state dir).
+        LocalStack.script("down.sh", "--clean");
+        LocalStack.script("up.sh", "--no-build");
+    }
+
+    @AfterAll
+    static void down() {
+        LocalStack.script("down.sh");
+    }
+
+    private static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
+        }
+    }
+
+    private static TinyImage image(String marker) {
+        return TinyImage.builder().platform(Platform.LINUX_AMD64)
+                .file("/app/marker.txt", marker + "\n")
+                .entrypoint("/app/run").user("65534").exposedPort("8080/tcp").build();
+    }
+
+    private static List<JsonNode> migrationsOf(String repository) {
+        return toList(json(LocalStack.get("/api/migrations?limit=500&repository=" + repository)).get("migrations"));
+    }
+
+    private static List<JsonNode> toList(JsonNode array) {
+        List<JsonNode> out = new ArrayList<>();
+        array.forEach(out::add);
+        return out;
+    }
+
+    private static JsonNode awaitFinal(String id) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            HttpResponse<String> r = LocalStack.get("/api/migrations/" + id);
+            last[0] = r.statusCode() == 200 ? json(r) : null;
+            return last[0] != null && FINAL.contains(last[0].get("state").asText());
+        });
+        return last[0];
+    }
+
+    @Test
+    @Order(1)
+    void aPushToTheRegistryStartsAMigrationThroughTheWebhookAndTheApiReportsIt() throws Exception {
+        ImageReference ref = ImageReference.parse(LocalStack.REGISTRY + "/e2e/app:1");
+        Digest digest = image("webhook").push(USER, ref);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/app").size() == 1);
+        JsonNode migration = migrationsOf("e2e/app").get(0);
+        assertThat(migration.at("/source/trigger").asText()).isEqualTo("webhook:distribution");
+        assertThat(migration.at("/source/digest").asText()).isEqualTo(digest.toString());
+        assertThat(migration.at("/source/tag").asText()).isEqualTo("1");
+
+        JsonNode done = awaitFinal(migration.get("id").asText());
+        assertThat(done.get("state").asText()).isEqualTo("FAILED");
+        assertThat(done.at("/reasons/0").asText()).contains("not implemented yet");
+        assertThat(done.at("/resolved/manifestDigest").asText()).isEqualTo(digest.toString());
+
+        // The user-facing API finds the same migration for the same image instead of starting another.
+        HttpResponse<String> again = LocalStack.post("/api/migrations", "{\"image\":\"" + ref + "\"}");
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again).get("id").asText()).isEqualTo(migration.get("id").asText());
+        assertThat(again.headers().firstValue("Location")).hasValueSatisfying(l -> l.endsWith(migration.get("id").asText()));
+    }
+
+    @Test
+    @Order(2)
+    void distillsOwnPushesThroughTheRealRegistryNeverStartAMigration() throws Exception {
+        RegistryClient distill = RegistryClient.builder().build();
+        assertThat(distill.userAgent()).startsWith("distill/");
+        image("own-push").push(distill, ImageReference.parse(LocalStack.REGISTRY + "/e2e/own:1"));
+        image("result").push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/result:1-distroless-nginx"));
+        image("base").push(USER, ImageReference.parse(LocalStack.REGISTRY + "/distill/base-static:nonroot"));
+        // The registry notifies in push order: once the sentinel's migration exists, the others were seen.
+        image("sentinel").push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/sentinel:1"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/sentinel").size() == 1);
+
+        assertThat(migrationsOf("e2e/own")).isEmpty();
+        assertThat(migrationsOf("e2e/result")).isEmpty();
+        assertThat(migrationsOf("distill/base-static")).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void restartingServicesWhileMigrationsAreInFlightLosesNoneAndEndsEachExactlyOnce() throws Exception {
+        int count = 12;
+        List<Digest> digests = new ArrayList<>();
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try {
+            for (int i = 0; i < count / 2; i++) {
+                digests.add(image("restart-" + i).push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/restart:" + i)));
+            }
+            // Crash the analyzer (intake and analysis) while the first pushes are being handled, and push the
+            // rest while it is down: their notifications wait in the registry's retry queue.
+            Future<?> crash = background.submit(() -> LocalStack.script("restart.sh", "--crash", "analyzer-svc"));
+            for (int i = count / 2; i < count; i++) {
+                digests.add(image("restart-" + i).push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/restart:" + i)));
+            }
+            crash.get(6, TimeUnit.MINUTES);
+        } finally {
+            background.shutdownNow();
+        }
+        LocalStack.script("restart.sh", "builder-svc");
+        LocalStack.script("restart.sh", "verifier-svc");
+
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            List<JsonNode> ms = migrationsOf("e2e/restart");
+            return ms.size() == count && ms.stream().allMatch(m -> FINAL.contains(m.get("state").asText()));
+        });
+        Set<String> seenDigests = migrationsOf("e2e/restart").stream().map(m -> m.at("/source/digest").asText())
+                .collect(Collectors.toSet());
+        assertThat(seenDigests).containsExactlyInAnyOrderElementsOf(digests.stream().map(Digest::toString).toList());
+
+        // Kafka is the record: per migration exactly one request and exactly one final event.
+        Set<String> ids = migrationsOf("e2e/restart").stream().map(m -> m.get("id").asText()).collect(Collectors.toSet());
+        Map<String, List<MigrationEvent>> byMigration = EventLog.all(LocalStack.KAFKA).stream()
+                .filter(e -> ids.contains(e.migrationId()))
+                .collect(Collectors.groupingBy(MigrationEvent::migrationId));
+        assertThat(byMigration).hasSize(count);
+        byMigration.forEach((id, events) -> {
+            assertThat(events).as("requests of %s", id).filteredOn(e -> e instanceof MigrationRequested).hasSize(1);
+            assertThat(events).as("final events of %s", id)
+                    .filteredOn(e -> e instanceof StageFailed || e instanceof MigrationVerified).hasSize(1);
+        });
+        assertThat(LocalStack.get("/q/health/ready").statusCode()).isEqualTo(200);
+    }
+}
