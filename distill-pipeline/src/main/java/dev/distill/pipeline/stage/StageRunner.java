@@ -67,6 +67,7 @@ public final class StageRunner {
         try {
             outcome = step.perform(input, publisher);
         } catch (StageFailure f) {
+            LOG.info("{}: {} ended {}: {}", stage.label(), id, f.outcome(), f.getMessage());
             fail(id, f.outcome(), f.getMessage());
             return Result.ENDED_UNSUCCESSFULLY;
         } catch (RuntimeException e) {
@@ -76,6 +77,7 @@ public final class StageRunner {
             return Result.ENDED_UNSUCCESSFULLY;
         }
         outcome.forEach(publisher::publish);
+        LOG.info("{}: {} handed on", stage.label(), id);
         return Result.HANDED_ON;
     }
 
