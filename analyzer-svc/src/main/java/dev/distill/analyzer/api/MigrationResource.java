@@ -2,6 +2,7 @@ package dev.distill.analyzer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.analyzer.config.IntakeSettings;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.events.MigrationOptions;
@@ -48,6 +49,9 @@ public class MigrationResource {
     @Inject
     MigrationStatusStore status;
 
+    @Inject
+    IntakeSettings settings;
+
     static URI location(String id) {
         return URI.create("/api/migrations/" + id);
     }
@@ -80,8 +84,8 @@ public class MigrationResource {
         MigrationOptions options;
         try {
             reference = ImageReference.parse(image.asText());
-            options = platformNode == null ? MigrationOptions.DEFAULT
-                    : new MigrationOptions(Platform.parse(platformNode.asText()).toString());
+            String platform = platformNode == null ? settings.platform() : platformNode.asText();
+            options = new MigrationOptions(Platform.parse(platform).toString());
         } catch (IllegalArgumentException e) {
             return ApiError.response(Response.Status.BAD_REQUEST, "invalid-reference", e.getMessage());
         }

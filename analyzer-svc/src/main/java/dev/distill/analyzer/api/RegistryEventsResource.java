@@ -95,7 +95,7 @@ public class RegistryEventsResource {
             ImageReference reference = push.image();
             MigrationIntake.Admission admission;
             try {
-                admission = intake.request(reference, MigrationOptions.DEFAULT, "webhook:" + push.source());
+                admission = intake.request(reference, new MigrationOptions(settings.platform()), "webhook:" + push.source());
             } catch (IllegalStateException e) {
                 // 503 makes the registry retry the whole envelope later; admissions already made are deduplicated then.
                 return rejected(Response.Status.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());

@@ -38,6 +38,10 @@ public interface IntakeSettings {
     /** Registry host for Harbor events whose resource URL lacks one. */
     Optional<String> harborRegistryHost();
 
+    /** The platform an image index resolves to when a request names none (webhook pushes never do). */
+    @WithDefault("linux/amd64")
+    String platform();
+
     /** How long the intake waits for the status view before answering 503. */
     @WithDefault("10s")
     Duration catchUpTimeout();

@@ -146,6 +146,15 @@ class MigrationApiTest {
     }
 
     @Test
+    void aPlainCurlDashDBodyIsReadAsJsonWhateverItsContentType() {
+        // `curl -d '{...}'` sends application/x-www-form-urlencoded; the README's command must still work.
+        given().contentType("application/x-www-form-urlencoded")
+                .body("{\"image\":\"" + registry.host() + "/demo/app@" + pushedDigest + "\"}")
+                .post("/api/migrations").then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(202)))
+                .body("id", matchesPattern("m-[0-9a-f]{24}"));
+    }
+
+    @Test
     void badRequestsAnswer400WithWhatIsWrong() {
         post("not json").then().statusCode(400).body("error", equalTo("malformed-json"));
         post("").then().statusCode(400).body("message", containsString("JSON object"));
