@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Drives the scripts under deploy/local, the same ones a newcomer runs, and talks HTTP to the stack. */
@@ -69,7 +70,56 @@ final class LocalStack {
     }
 
     static HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(API + path)).GET());
+        return get(API, path);
+    }
+
+    static HttpResponse<String> get(String base, String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    /**
+     * Starts one more analyzer-svc instance on another port, with the environment the scripts give the first
+     * (from {@code lib.sh}), and waits until it is ready. The caller destroys the process.
+     */
+    static Process startExtraAnalyzer(int port) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx384m", "-jar",
+                root().resolve("analyzer-svc/target/quarkus-app/quarkus-run.jar").toString())
+                .directory(root().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(stateDir().resolve("logs/analyzer-svc-" + port + ".log").toFile());
+        Map<String, String> vars = builder.environment();
+        ProcessBuilder lister = new ProcessBuilder("bash", "-c", "source deploy/local/lib.sh && svc_env analyzer-svc")
+                .directory(root().toFile());
+        lister.environment().put("DISTILL_STATE_DIR", stateDir().toString());
+        Process listing = lister.start();
+        for (String line : new String(listing.getInputStream().readAllBytes()).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                vars.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        listing.waitFor();
+        vars.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        vars.put("DISTILL_WORK_DIR", stateDir().resolve("analyzer-svc-" + port).toString());
+        Process p = builder.start();
+        String base = "http://127.0.0.1:" + port;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return p;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (!p.isAlive()) {
+                throw new AssertionError("the extra analyzer exited with " + p.exitValue());
+            }
+            Thread.sleep(500);
+        }
+        p.destroyForcibly();
+        throw new AssertionError("the extra analyzer on port " + port + " did not become ready");
     }
 
     static HttpResponse<String> post(String path, String json) {

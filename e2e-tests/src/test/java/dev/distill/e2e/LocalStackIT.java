@@ -178,4 +178,30 @@ class LocalStackIT {
         });
         assertThat(LocalStack.get("/q/health/ready").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    @Order(4)
+    void asSeveralInstancesTheServiceAnswersTheSameFromEach() throws Exception {
+        String second = "http://127.0.0.1:8083";
+        Process extra = LocalStack.startExtraAnalyzer(8083);
+        try {
+            // The new instance rebuilt its view from Kafka: it knows every migration the first one knows.
+            JsonNode fromFirst = json(LocalStack.get("/api/migrations?limit=500"));
+            JsonNode fromSecond = json(LocalStack.get(second, "/api/migrations?limit=500"));
+            assertThat(fromSecond.get("count").asInt()).isEqualTo(fromFirst.get("count").asInt()).isGreaterThan(10);
+            assertThat(fromSecond.get("migrations")).isEqualTo(fromFirst.get("migrations"));
+
+            // A migration asked of one instance is visible at once from the other.
+            Digest digest = image("two-instances").push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/two:1"));
+            HttpResponse<String> created = LocalStack.post("/api/migrations",
+                    "{\"image\":\"" + LocalStack.REGISTRY + "/e2e/two@" + digest + "\"}");
+            String id = json(created).get("id").asText();
+            HttpResponse<String> seen = LocalStack.get(second, "/api/migrations/" + id);
+            assertThat(seen.statusCode()).isEqualTo(200);
+            assertThat(json(seen).at("/source/digest").asText()).isEqualTo(digest.toString());
+        } finally {
+            extra.destroy();
+            extra.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 }
