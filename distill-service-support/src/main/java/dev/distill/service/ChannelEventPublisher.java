@@ -3,6 +3,7 @@ package dev.distill.service;
 import dev.distill.events.EventCodec;
 import dev.distill.events.MigrationEvent;
 import dev.distill.pipeline.EventPublisher;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -29,6 +30,9 @@ public class ChannelEventPublisher implements EventPublisher {
     @ConfigProperty(name = "quarkus.application.name")
     String application;
 
+    @Inject
+    MeterRegistry metrics;
+
     @Override
     public void publish(MigrationEvent event) {
         Message<String> message = Message.of(EventCodec.encode(event))
@@ -45,5 +49,7 @@ public class ChannelEventPublisher implements EventPublisher {
                         .withTimestamp(event.occurredAt().atZone(ZoneOffset.UTC))
                         .build());
         emitter.sendMessageAndAwait(message);
+        // Per type, this counts stage outcomes (analyzed, built, verified, failed) for dashboards.
+        metrics.counter("distill_events_published", "type", event.type().ceType()).increment();
     }
 }

@@ -109,6 +109,9 @@ public abstract class StageServiceContract {
     void healthAndPrometheusMetricsAreServed() {
         given().get("/q/health/ready").then().statusCode(200).body(containsString("migration-status-view"));
         given().get("/q/health/live").then().statusCode(200);
-        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"))
+                .body(containsString("distill_migrations{state=\"FAILED\"}"))
+                .body(containsString("distill_status_events_applied_total"))
+                .body(containsString("kafka_consumer_fetch_manager_records_lag_max"));
     }
 }
