@@ -2,6 +2,7 @@ package dev.distill.engine.layer;
 
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.registry.DigestMismatchException;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import java.io.IOException;
@@ -24,6 +25,11 @@ final class RegistryBlobSource implements BlobSource {
         try {
             return client.openBlob(repository, blob);
         } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.DIGEST_MISMATCH) {
+                DigestMismatchException mismatch = new DigestMismatchException(e.getMessage(), blob.digest(), null);
+                mismatch.initCause(e);
+                throw mismatch;
+            }
             // Kept as the cause, so a caller can still tell UNREACHABLE (retry) from NOT_FOUND.
             throw new IOException(e.getMessage(), e);
         }
