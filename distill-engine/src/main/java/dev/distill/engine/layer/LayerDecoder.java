@@ -59,6 +59,10 @@ final class LayerDecoder {
         if (e instanceof EOFException || "Not enough input bytes".equals(e.getMessage())) {
             return new LayerProblem(MALFORMED, null, "the " + format + " stream ends early (truncated)", e);
         }
+        // aircompressor refuses frames with a window over 8 MiB (zstd --long): valid, but beyond what it reads.
+        if (e.getMessage() != null && e.getMessage().contains("not yet supported")) {
+            return new LayerProblem(UNSUPPORTED, null, "the " + format + " stream uses a feature Distill cannot decode: " + e.getMessage(), e);
+        }
         return new LayerProblem(MALFORMED, null, "not a valid " + format + " stream: " + e.getMessage(), e);
     }
 

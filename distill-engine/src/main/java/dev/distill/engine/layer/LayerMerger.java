@@ -223,14 +223,16 @@ final class LayerMerger {
     }
 
     /**
-     * The target of hard links is gone: the first link becomes the file (same bytes, same metadata, it is the
-     * same inode) and the others link to it.
+     * The target of hard links is gone: the first link becomes the file (same bytes, same metadata: it is the
+     * same inode) and the others link to it. Each keeps the layer that wrote it, so later whiteouts treat it
+     * as that layer's entry; where its bytes are is remembered apart.
      */
     private void promote(Node gone, TreeSet<String> links) {
         FileEntry old = gone.entry();
         String heir = links.pollFirst();
+        FileEntry heirLink = tree.get(heir).entry();
         tree.put(heir, new Node(new FileEntry(heir, old.type(), old.mode(), old.uid(), old.gid(), old.size(), null,
-                old.layerDigest(), old.layerIndex()), gone.content()));
+                heirLink.layerDigest(), heirLink.layerIndex()), gone.content()));
         for (String link : links) {
             FileEntry l = tree.get(link).entry();
             tree.put(link, new Node(new FileEntry(link, FileType.HARDLINK, l.mode(), l.uid(), l.gid(), l.size(), heir,

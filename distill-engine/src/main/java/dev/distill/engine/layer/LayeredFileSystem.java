@@ -9,7 +9,9 @@ import dev.distill.engine.fs.FileIndex;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.registry.DigestMismatchException;
+import dev.distill.engine.registry.RegistryClient;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -92,6 +94,11 @@ public final class LayeredFileSystem implements ImageFileSystem {
         return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes);
     }
 
+    /** The view of a resolved image, its layers streamed from the registry it was resolved in. */
+    public static LayeredFileSystem build(ResolvedImage image, RegistryClient client, LayerLimits limits) throws LayerException {
+        return build(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
+    }
+
     /** The layers this view was built from, bottom first. */
     public List<Descriptor> layers() {
         return layers;
@@ -124,10 +131,11 @@ public final class LayeredFileSystem implements ImageFileSystem {
     @Override
     public InputStream open(FileEntry file) throws IOException {
         long content = contentOf(file);
-        if (file.size() > limits.maxInMemoryFileBytes()) {
+        long size = index.entry(file.path()).orElseThrow().size();
+        if (size > limits.maxInMemoryFileBytes()) {
             Descriptor layer = layers.get(LayerMerger.layerOf(content));
             throw new LayerException(LIMIT_EXCEEDED, LayerMerger.layerOf(content), layer.digest(), file.path(), "file of "
-                    + file.size() + " bytes is over the in-memory limit of " + limits.maxInMemoryFileBytes() + "; stream it with readAll",
+                    + size + " bytes is over the in-memory limit of " + limits.maxInMemoryFileBytes() + "; stream it with readAll",
                     null);
         }
         return new ByteArrayInputStream(readOne(file, (int) limits.maxInMemoryFileBytes()));

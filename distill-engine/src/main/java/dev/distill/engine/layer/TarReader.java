@@ -55,7 +55,7 @@ final class TarReader {
      */
     TarReader(InputStream in, int maxPathLength) {
         this.in = in;
-        this.maxNameBytes = maxPathLength * 4 + 1024;
+        this.maxNameBytes = (int) Math.min(maxPathLength * 4L + 1024, MAX_EXTENDED_HEADER_BYTES);
     }
 
     /** The name of the entry last returned, for messages; null before the first. */
@@ -360,13 +360,13 @@ final class TarReader {
     /** The current entry's data, which the reader skips past when asked for the next entry. */
     private final class Body extends InputStream {
 
+        private final byte[] one = new byte[1];
+
         @Override
         public int read() throws IOException {
-            int n = read(scratchOne, 0, 1);
-            return n < 0 ? -1 : scratchOne[0] & 0xff;
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
-
-        private final byte[] scratchOne = new byte[1];
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

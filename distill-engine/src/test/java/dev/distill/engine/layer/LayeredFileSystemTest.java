@@ -145,6 +145,28 @@ class LayeredFileSystemTest {
     }
 
     @Test
+    void aLinkWhoseLowerTargetIsWhitedOutInItsOwnLayerBecomesThatLayersFile() throws Exception {
+        TarWriter base = new TarWriter();
+        base.file("d/a", bytes("inode"), 0640);
+        Descriptor l0 = blobs.tar(base.finish());
+        TarWriter top = new TarWriter();
+        top.hardlink("d/b", "d/a");
+        top.file("d/.wh.a", new byte[0], 0644);
+        top.file("d/.wh..wh..opq", new byte[0], 0644); // hides only lower entries: b is this layer's
+        Descriptor l1 = blobs.tar(top.finish());
+
+        LayeredFileSystem fs = blobs.build(l0, l1);
+
+        assertThat(fs.list("/d")).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("/d/b");
+            assertThat(e.type()).isEqualTo(FileType.REGULAR);
+            assertThat(e.mode()).isEqualTo(0640);
+            assertThat(e.layerIndex()).isEqualTo(1);
+        });
+        assertThat(text(fs, "/d/b")).isEqualTo("inode");
+    }
+
+    @Test
     void hardLinkToASymlinkIsThatSymlinkAgain() throws Exception {
         TarWriter tar = new TarWriter();
         tar.file("lib/libc.so.6", bytes("libc"), 0755);
