@@ -150,7 +150,9 @@ public final class LayeredFileSystem implements ImageFileSystem {
     /**
      * Streams many files reading each layer that holds some of them once: the visitor is called for each
      * requested file (once per path, however often it is listed), layer by layer from the bottom and in tar order
-     * within a layer. Hard links are read as the file they link to.
+     * within a layer. Hard links are read as the file they link to; when several requested names share one file,
+     * its bytes are read once and given to each from memory, unless the file is larger than
+     * {@link LayerLimits#maxInMemoryFileBytes()}: then each further name costs one more pass over that layer.
      *
      * <p>The visitor sees bytes before the end of their layer has been verified: only when this method returns
      * normally were they all the layers' true content. Exceptions the visitor throws are passed through as they are.
@@ -165,24 +167,24 @@ public final class LayeredFileSystem implements ImageFileSystem {
         for (FileEntry file : files) {
             byPath.putIfAbsent(file.path(), file);
         }
-        List<Map.Entry<Long, FileEntry>> pending = new ArrayList<>();
+        Map<Long, List<FileEntry>> pending = new LinkedHashMap<>();
         for (FileEntry file : byPath.values()) {
-            pending.add(Map.entry(contentOf(file), file));
+            pending.computeIfAbsent(contentOf(file), c -> new ArrayList<>()).add(file);
         }
-        // Hard links share their target's bytes, and a tar entry can be streamed once per pass: each round takes
-        // one requester per tar entry. Without hard links among the requests there is a single round.
+        // Hard links share one tar entry. Its bytes are read once and handed to each name from memory when small
+        // enough; a larger one goes to one name per pass, so only large hard-linked files cost extra passes.
         while (!pending.isEmpty()) {
-            TreeMap<Integer, TreeMap<Integer, FileEntry>> round = new TreeMap<>();
-            List<Map.Entry<Long, FileEntry>> later = new ArrayList<>();
-            for (Map.Entry<Long, FileEntry> request : pending) {
-                long content = request.getKey();
-                FileEntry taken = round.computeIfAbsent(LayerMerger.layerOf(content), l -> new TreeMap<>())
-                        .putIfAbsent(LayerMerger.ordinalOf(content), request.getValue());
-                if (taken != null) {
-                    later.add(request);
+            TreeMap<Integer, TreeMap<Integer, List<FileEntry>>> round = new TreeMap<>();
+            Map<Long, List<FileEntry>> later = new LinkedHashMap<>();
+            pending.forEach((content, names) -> {
+                List<FileEntry> now = names;
+                if (names.size() > 1 && index.entry(names.get(0).path()).orElseThrow().size() > limits.maxInMemoryFileBytes()) {
+                    now = names.subList(0, 1);
+                    later.put(content, names.subList(1, names.size()));
                 }
-            }
-            for (Map.Entry<Integer, TreeMap<Integer, FileEntry>> layer : round.entrySet()) {
+                round.computeIfAbsent(LayerMerger.layerOf(content), l -> new TreeMap<>()).put(LayerMerger.ordinalOf(content), now);
+            });
+            for (Map.Entry<Integer, TreeMap<Integer, List<FileEntry>>> layer : round.entrySet()) {
                 streamLayer(layer.getKey(), layer.getValue(), visitor);
             }
             pending = later;
@@ -210,7 +212,7 @@ public final class LayeredFileSystem implements ImageFileSystem {
         return content;
     }
 
-    private void streamLayer(int layerIndex, TreeMap<Integer, FileEntry> wanted, ContentVisitor visitor) throws IOException {
+    private void streamLayer(int layerIndex, TreeMap<Integer, List<FileEntry>> wanted, ContentVisitor visitor) throws IOException {
         Descriptor layer = layers.get(layerIndex);
         TarReader reader = null;
         try (InputStream raw = source.open(layer)) {
@@ -222,13 +224,20 @@ public final class LayeredFileSystem implements ImageFileSystem {
                 int last = wanted.lastKey();
                 TarEntry entry;
                 while ((entry = reader.next()) != null) {
-                    FileEntry file = wanted.get(entry.ordinal());
-                    if (file != null) {
+                    List<FileEntry> names = wanted.get(entry.ordinal());
+                    if (names != null) {
                         if (entry.type() != FileType.REGULAR) {
-                            throw new LayerProblem(DIGEST_MISMATCH, entry.name(), "expected the data of " + file.path()
+                            throw new LayerProblem(DIGEST_MISMATCH, entry.name(), "expected the data of " + names.get(0).path()
                                     + " here, found a " + entry.type() + ": the layer changed since it was indexed");
                         }
-                        visit(visitor, file, reader.body());
+                        if (names.size() == 1) {
+                            visit(visitor, names.get(0), reader.body());
+                        } else {
+                            byte[] shared = reader.body().readNBytes((int) limits.maxInMemoryFileBytes());
+                            for (FileEntry name : names) {
+                                visit(visitor, name, new ByteArrayInputStream(shared));
+                            }
+                        }
                     }
                     if (entry.ordinal() >= last) {
                         break;

@@ -287,6 +287,25 @@ class LayeredFileSystemTest {
         });
         assertThat(seen.keySet()).containsExactly("/big", "/big.link");
         assertThat(seen.values()).allSatisfy(bytes -> assertThat(bytes).isEqualTo(big));
+        assertThat(blobs.opened(layer)).as("index, then one pass per name: too large to share from memory").isEqualTo(3);
+    }
+
+    @Test
+    void readAllReadsASmallHardLinkedFileOnceForAllItsNames() throws Exception {
+        TarWriter tar = new TarWriter();
+        tar.file("usr/bin/python3.11", bytes("python"), 0755);
+        tar.hardlink("usr/bin/python3", "usr/bin/python3.11");
+        tar.hardlink("usr/bin/python", "usr/bin/python3.11");
+        Descriptor layer = blobs.gzip(tar.finish());
+        LayeredFileSystem fs = blobs.build(layer);
+
+        Map<String, String> seen = new LinkedHashMap<>();
+        fs.readAll(List.of(entry(fs, "/usr/bin/python"), entry(fs, "/usr/bin/python3"), entry(fs, "/usr/bin/python3.11")),
+                (file, content) -> seen.put(file.path(), new String(content.readAllBytes(), UTF_8)));
+
+        assertThat(seen).containsOnly(Map.entry("/usr/bin/python", "python"), Map.entry("/usr/bin/python3", "python"),
+                Map.entry("/usr/bin/python3.11", "python"));
+        assertThat(blobs.opened(layer)).isEqualTo(2);
     }
 
     @Test
