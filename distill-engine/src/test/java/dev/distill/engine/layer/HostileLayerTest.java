@@ -318,6 +318,47 @@ class HostileLayerTest {
     }
 
     @Test
+    void controlCharactersInNamesAreEscapedInMessages() throws Exception {
+        TarWriter tar = new TarWriter();
+        tar.pax(Map.of("path", "../\u001b[2Jx"), false);
+        tar.entry("placeholder", '0', 0644, 0, 0, new byte[0], "");
+        Descriptor layer = blobs.tar(tar.finish());
+
+        fails(UNSAFE, layer, "../\\x1b[2Jx", layer);
+    }
+
+    @Test
+    void aSourceThatDoesNotVerifyStillCannotSlipAChangedLayerIntoAReadAll() throws Exception {
+        TarWriter original = new TarWriter();
+        original.file("a", "a".getBytes(UTF_8), 0644);
+        original.file("b", "b".getBytes(UTF_8), 0644);
+        byte[] first = original.finish();
+        TarWriter swapped = new TarWriter();
+        swapped.directory("a", 0755);
+        swapped.file("b", new byte[100_000], 0644);
+        byte[] second = swapped.finish();
+        Descriptor layer = new Descriptor(MediaTypes.OCI_LAYER_TAR, Digest.sha256(first), first.length);
+        byte[][] served = {first};
+        BlobSource trusting = blob -> new java.io.ByteArrayInputStream(served[0]);
+        LayeredFileSystem fs = LayeredFileSystem.build(List.of(layer), trusting);
+        served[0] = second;
+
+        assertThatThrownBy(() -> fs.open(fs.entry("/a").orElseThrow())).isInstanceOfSatisfying(LayerException.class,
+                e -> assertThat(e.kind()).isEqualTo(DIGEST_MISMATCH))
+                .hasMessageContaining("expected the data of /a here, found a DIRECTORY: the layer changed since it was indexed");
+        assertThatThrownBy(() -> fs.open(fs.entry("/b").orElseThrow())).isInstanceOfSatisfying(LayerException.class,
+                e -> assertThat(e.kind()).isEqualTo(DIGEST_MISMATCH))
+                .hasMessageContaining("the layer decompresses to more bytes than when it was indexed");
+    }
+
+    @Test
+    void limitsMustBePositive() {
+        assertThatThrownBy(() -> LayerLimits.defaults().withMaxEntries(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be positive");
+        assertThat(LayerLimits.defaults()).isEqualTo(new LayerLimits(8L << 30, 1_000_000, 4096, 64L << 20));
+    }
+
+    @Test
     void aMissingBlobIsUnavailable() {
         Descriptor layer = new Descriptor(MediaTypes.OCI_LAYER_TAR, Digest.sha256("absent".getBytes(UTF_8)), 6);
         fails(UNAVAILABLE, layer, null, layer).hasMessageContaining("cannot read the blob")
