@@ -7,6 +7,10 @@ import static dev.distill.engine.layer.LayerException.Kind.UNSUPPORTED;
 import dev.distill.engine.fs.FileType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,6 +46,8 @@ final class TarReader {
     private final byte[] header = new byte[BLOCK];
     private final byte[] scratch = new byte[64 * 1024];
     private final Body body = new Body();
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private int ordinal = -1;
     private String current;
     private long remaining;
@@ -160,7 +166,7 @@ final class TarReader {
         return new TarEntry(++ordinal, name, fileType, mode, uid, gid, dataSize, link);
     }
 
-    private String ustarName() {
+    private String ustarName() throws LayerProblem {
         String name = string(header, NAME, 100);
         // Only POSIX ustar ("ustar\0") has a prefix field; old GNU tar ("ustar  \0") keeps other data there.
         boolean posix = header[MAGIC] == 'u' && header[MAGIC + 1] == 's' && header[MAGIC + 2] == 't' && header[MAGIC + 3] == 'a'
@@ -241,7 +247,7 @@ final class TarReader {
                 throw new LayerProblem(MALFORMED, null, "malformed PAX header record at byte " + pos + after() + ": no key=value");
             }
             String key = new String(data, space + 1, equals - space - 1, StandardCharsets.UTF_8);
-            records.put(key, new String(data, equals + 1, end - equals - 1, StandardCharsets.UTF_8));
+            records.put(key, utf8(data, equals + 1, end - equals - 1));
             pos = end + 1;
         }
         return records;
@@ -341,20 +347,30 @@ final class TarReader {
         return true;
     }
 
-    private static String string(byte[] data) {
-        int end = 0;
-        while (end < data.length && data[end] != 0) {
-            end++;
-        }
-        return new String(data, 0, end, StandardCharsets.UTF_8);
+    private String string(byte[] data) throws LayerProblem {
+        return string(data, 0, data.length);
     }
 
-    private static String string(byte[] data, int offset, int length) {
+    /** A NUL-terminated field. */
+    private String string(byte[] data, int offset, int length) throws LayerProblem {
         int end = offset;
         while (end < offset + length && data[end] != 0) {
             end++;
         }
-        return new String(data, offset, end - offset, StandardCharsets.UTF_8);
+        return utf8(data, offset, end - offset);
+    }
+
+    /**
+     * Names are decoded strictly: a lenient decoder would turn different invalid byte sequences into the same
+     * replacement character, and so two different files into one path.
+     */
+    private String utf8(byte[] data, int offset, int length) throws LayerProblem {
+        try {
+            return utf8.decode(ByteBuffer.wrap(data, offset, length)).toString();
+        } catch (CharacterCodingException e) {
+            throw new LayerProblem(UNSUPPORTED, new String(data, offset, length, StandardCharsets.UTF_8),
+                    "a name or link target that is not valid UTF-8", e);
+        }
     }
 
     /** The current entry's data, which the reader skips past when asked for the next entry. */

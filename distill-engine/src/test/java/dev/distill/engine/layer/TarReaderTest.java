@@ -95,6 +95,32 @@ class TarReaderTest {
     }
 
     @Test
+    void namesThatAreNotUtf8AreRefusedRatherThanMerged() {
+        TarWriter tar = new TarWriter();
+        byte[] latin1 = "caf\u00e9".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        tar.entry(new String(latin1, java.nio.charset.StandardCharsets.ISO_8859_1), '0', 0644, 0, 0, new byte[0], "");
+        byte[] archive = tar.finish();
+        // TarWriter wrote the name as UTF-8 (c3 a9); make it the single Latin-1 byte e9 and fix the checksum.
+        archive[3] = (byte) 0xe9;
+        archive[4] = 0;
+        fixChecksum(archive, 0);
+
+        assertThatThrownBy(() -> read(archive)).isInstanceOfSatisfying(LayerProblem.class,
+                p -> assertThat(p.kind()).isEqualTo(LayerException.Kind.UNSUPPORTED))
+                .hasMessage("a name or link target that is not valid UTF-8");
+    }
+
+    private static void fixChecksum(byte[] archive, int header) {
+        java.util.Arrays.fill(archive, header + 148, header + 156, (byte) ' ');
+        long sum = 0;
+        for (int i = header; i < header + 512; i++) {
+            sum += archive[i] & 0xff;
+        }
+        byte[] field = (String.format("%06o", sum) + "\0 ").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(field, 0, archive, header + 148, field.length);
+    }
+
+    @Test
     void anExtendedHeaderWithoutAnEntryIsRefused() {
         TarWriter tar = new TarWriter();
         tar.gnuLong('L', "orphan");
