@@ -16,8 +16,10 @@ import java.util.HexFormat;
  * one, returns EOF after the gzip trailer without reading its source to the end. So {@link #close()} reads
  * what is left, when that is at most {@link #CLOSE_DRAIN_LIMIT} bytes, and verifies; a reader that gives up
  * earlier has not used the content and is not checked.
+ *
+ * <p>Public so that blob sources other than the registry (a directory of blobs) verify exactly the same way.
  */
-final class VerifyingInputStream extends FilterInputStream {
+public final class VerifyingInputStream extends FilterInputStream {
 
     static final int CLOSE_DRAIN_LIMIT = 64 * 1024;
 
@@ -33,7 +35,7 @@ final class VerifyingInputStream extends FilterInputStream {
      * @param expectedSize -1 when unknown
      * @param what the content for messages, e.g. "blob sha256:... of 127.0.0.1:5000/demo/app"
      */
-    VerifyingInputStream(InputStream in, Digest expected, long expectedSize, String what) {
+    public VerifyingInputStream(InputStream in, Digest expected, long expectedSize, String what) {
         super(in);
         this.expected = expected;
         this.expectedSize = expectedSize;

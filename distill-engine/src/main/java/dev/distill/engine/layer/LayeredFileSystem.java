@@ -1,0 +1,361 @@
+package dev.distill.engine.layer;
+
+import static dev.distill.engine.layer.LayerException.Kind.DIGEST_MISMATCH;
+import static dev.distill.engine.layer.LayerException.Kind.LIMIT_EXCEEDED;
+import static dev.distill.engine.layer.LayerException.Kind.UNAVAILABLE;
+
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.FileIndex;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.registry.DigestMismatchException;
+import dev.distill.engine.registry.RegistryClient;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * An image's merged root filesystem read from its layers. Building it streams each layer once, bottom to top,
+ * and keeps only metadata; file contents are read again from their layer when asked for, so memory depends on
+ * the number of entries (bounded by {@link LayerLimits}), never on the image's size.
+ *
+ * <p>Every read verifies the layer blob against its digest: reading goes on to the end of the blob, so a source
+ * that serves different bytes than it did when the view was built makes the read fail instead of returning them.
+ * Reading one file therefore costs reading its whole layer; to read many, use {@link #readAll}, which reads each
+ * layer it needs once.
+ *
+ * <p>Immutable and safe to share between threads; each read opens its own streams.
+ */
+public final class LayeredFileSystem implements ImageFileSystem {
+
+    private static final int DRAIN_BUFFER = 64 * 1024;
+
+    private final List<Descriptor> layers;
+    private final BlobSource source;
+    private final LayerLimits limits;
+    private final FileIndex index;
+    private final Map<String, Long> contents;
+    private final long[] uncompressedSizes;
+
+    private LayeredFileSystem(List<Descriptor> layers, BlobSource source, LayerLimits limits, FileIndex index,
+            Map<String, Long> contents, long[] uncompressedSizes) {
+        this.layers = layers;
+        this.source = source;
+        this.limits = limits;
+        this.index = index;
+        this.contents = contents;
+        this.uncompressedSizes = uncompressedSizes;
+    }
+
+    /** Builds the view with {@link LayerLimits#defaults()}. */
+    public static LayeredFileSystem build(List<Descriptor> layers, BlobSource source) throws LayerException {
+        return build(layers, source, LayerLimits.defaults());
+    }
+
+    /**
+     * Reads every layer once, bottom (index 0) to top.
+     *
+     * @param layers as the manifest lists them, bottom first
+     * @throws LayerException for the first layer that cannot be read, fetched or trusted; nothing is kept then
+     */
+    public static LayeredFileSystem build(List<Descriptor> layers, BlobSource source, LayerLimits limits) throws LayerException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(limits, "limits");
+        List<Descriptor> copy = List.copyOf(layers);
+        for (int i = 0; i < copy.size(); i++) {
+            try {
+                LayerDecoder.checkSupported(copy.get(i).mediaType());
+            } catch (LayerProblem p) {
+                throw failure(i, copy.get(i), null, p); // before fetching anything
+            }
+        }
+        LayerMerger merger = new LayerMerger(limits);
+        long[] sizes = new long[copy.size()];
+        long budget = limits.maxTotalUncompressedBytes();
+        for (int i = 0; i < copy.size(); i++) {
+            Descriptor layer = copy.get(i);
+            merger.startLayer(i, layer.digest().toString());
+            sizes[i] = indexLayer(i, layer, source, merger, budget, limits);
+            budget -= sizes[i];
+        }
+        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes);
+    }
+
+    /** The view of a resolved image, its layers streamed from the registry it was resolved in. */
+    public static LayeredFileSystem build(ResolvedImage image, RegistryClient client, LayerLimits limits) throws LayerException {
+        return build(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
+    }
+
+    /** The layers this view was built from, bottom first. */
+    public List<Descriptor> layers() {
+        return layers;
+    }
+
+    @Override
+    public Optional<FileEntry> entry(String path) {
+        return index.entry(path);
+    }
+
+    @Override
+    public Optional<FileEntry> resolve(String path) {
+        return index.resolve(path);
+    }
+
+    @Override
+    public List<FileEntry> list(String directory) {
+        return index.list(directory);
+    }
+
+    @Override
+    public Stream<FileEntry> entries() {
+        return index.entries();
+    }
+
+    /**
+     * Reads the file into memory (at most {@link LayerLimits#maxInMemoryFileBytes()}) and verifies its layer
+     * before returning it. A hard link reads as the file it links to.
+     */
+    @Override
+    public InputStream open(FileEntry file) throws IOException {
+        long content = contentOf(file);
+        long size = index.entry(file.path()).orElseThrow().size();
+        if (size > limits.maxInMemoryFileBytes()) {
+            Descriptor layer = layers.get(LayerMerger.layerOf(content));
+            throw new LayerException(LIMIT_EXCEEDED, LayerMerger.layerOf(content), layer.digest(), file.path(), "file of "
+                    + size + " bytes is over the in-memory limit of " + limits.maxInMemoryFileBytes() + "; stream it with readAll",
+                    null);
+        }
+        return new ByteArrayInputStream(readOne(file, (int) limits.maxInMemoryFileBytes()));
+    }
+
+    /** Reads only the first {@code limit} bytes into memory, however large the file. */
+    @Override
+    public byte[] read(FileEntry file, int limit) throws IOException {
+        return readOne(file, (int) Math.min(limit, limits.maxInMemoryFileBytes()));
+    }
+
+    /**
+     * Streams many files reading each layer that holds some of them once: the visitor is called for each
+     * requested file (once per path, however often it is listed), layer by layer from the bottom and in tar order
+     * within a layer. Hard links are read as the file they link to; when several requested names share one file,
+     * its bytes are read once and given to each from memory, unless the file is larger than
+     * {@link LayerLimits#maxInMemoryFileBytes()}: then each further name costs one more pass over that layer.
+     *
+     * <p>The visitor sees bytes before the end of their layer has been verified: only when this method returns
+     * normally were they all the layers' true content. Exceptions the visitor throws are passed through as they are.
+     *
+     * @throws IOException when a requested entry is not a regular file (or hard link to one) of this view, before
+     *     anything is read
+     * @throws LayerException when a layer cannot be read again or is not what it was when the view was built
+     */
+    public void readAll(Collection<FileEntry> files, ContentVisitor visitor) throws IOException {
+        Objects.requireNonNull(visitor, "visitor");
+        Map<String, FileEntry> byPath = new LinkedHashMap<>();
+        for (FileEntry file : files) {
+            byPath.putIfAbsent(file.path(), file);
+        }
+        Map<Long, List<FileEntry>> pending = new LinkedHashMap<>();
+        for (FileEntry file : byPath.values()) {
+            pending.computeIfAbsent(contentOf(file), c -> new ArrayList<>()).add(file);
+        }
+        // Hard links share one tar entry. Its bytes are read once and handed to each name from memory when small
+        // enough; a larger one goes to one name per pass, so only large hard-linked files cost extra passes.
+        while (!pending.isEmpty()) {
+            TreeMap<Integer, TreeMap<Integer, List<FileEntry>>> round = new TreeMap<>();
+            Map<Long, List<FileEntry>> later = new LinkedHashMap<>();
+            pending.forEach((content, names) -> {
+                List<FileEntry> now = names;
+                if (names.size() > 1 && index.entry(names.get(0).path()).orElseThrow().size() > limits.maxInMemoryFileBytes()) {
+                    now = names.subList(0, 1);
+                    later.put(content, names.subList(1, names.size()));
+                }
+                round.computeIfAbsent(LayerMerger.layerOf(content), l -> new TreeMap<>()).put(LayerMerger.ordinalOf(content), now);
+            });
+            for (Map.Entry<Integer, TreeMap<Integer, List<FileEntry>>> layer : round.entrySet()) {
+                streamLayer(layer.getKey(), layer.getValue(), visitor);
+            }
+            pending = later;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "layered filesystem of " + layers.size() + " layers, " + index.size() + " entries, from " + source;
+    }
+
+    private byte[] readOne(FileEntry file, int limit) throws IOException {
+        byte[][] result = new byte[1][];
+        readAll(List.of(file), (f, in) -> result[0] = in.readNBytes(limit));
+        return result[0];
+    }
+
+    private long contentOf(FileEntry file) throws IOException {
+        Long content = contents.get(file.path());
+        Optional<FileEntry> current = index.entry(file.path());
+        if (content == null || current.isEmpty()) {
+            throw new IOException(file.path() + " is not a regular file of this image" + current.map(e -> " (it is a " + e.type() + ")")
+                    .orElse(" (no such entry)"));
+        }
+        return content;
+    }
+
+    private void streamLayer(int layerIndex, TreeMap<Integer, List<FileEntry>> wanted, ContentVisitor visitor) throws IOException {
+        Descriptor layer = layers.get(layerIndex);
+        TarReader reader = null;
+        try (InputStream raw = source.open(layer)) {
+            try (InputStream decoded = LayerDecoder.decode(layer.mediaType(), unclosable(raw))) {
+                // The layer fit its budget when indexed; more bytes now means it is not the same layer.
+                ByteBudget counted = new ByteBudget(decoded, uncompressedSizes[layerIndex], DIGEST_MISMATCH,
+                        "the layer decompresses to more bytes than when it was indexed: its content changed");
+                reader = new TarReader(counted, limits.maxPathLength());
+                int last = wanted.lastKey();
+                TarEntry entry;
+                while ((entry = reader.next()) != null) {
+                    List<FileEntry> names = wanted.get(entry.ordinal());
+                    if (names != null) {
+                        if (entry.type() != FileType.REGULAR) {
+                            throw new LayerProblem(DIGEST_MISMATCH, entry.name(), "expected the data of " + names.get(0).path()
+                                    + " here, found a " + entry.type() + ": the layer changed since it was indexed");
+                        }
+                        if (names.size() == 1) {
+                            visit(visitor, names.get(0), reader.body());
+                        } else {
+                            byte[] shared = reader.body().readNBytes((int) limits.maxInMemoryFileBytes());
+                            for (FileEntry name : names) {
+                                visit(visitor, name, new ByteArrayInputStream(shared));
+                            }
+                        }
+                    }
+                    if (entry.ordinal() >= last) {
+                        break;
+                    }
+                }
+                if (entry == null) {
+                    throw new LayerProblem(DIGEST_MISMATCH, null, "the layer ended before entry " + last
+                            + ": it changed since it was indexed");
+                }
+            } catch (LayerProblem e) {
+                throw blame(e, raw);
+            }
+            drain(raw);
+        } catch (VisitorFailure e) {
+            throw e.getCause();
+        } catch (IOException e) {
+            throw failure(layerIndex, layer, reader, e);
+        }
+    }
+
+    private static void visit(ContentVisitor visitor, FileEntry file, InputStream body) throws IOException {
+        try {
+            visitor.visit(file, body);
+        } catch (LayerProblem | DigestMismatchException e) {
+            throw e; // reading the layer failed under the visitor: a layer failure, not the visitor's
+        } catch (IOException e) {
+            throw new VisitorFailure(e);
+        }
+    }
+
+    private static long indexLayer(int layerIndex, Descriptor layer, BlobSource source, LayerMerger merger, long budget,
+            LayerLimits limits) throws LayerException {
+        TarReader reader = null;
+        try (InputStream raw = source.open(layer)) {
+            long size;
+            try (InputStream decoded = LayerDecoder.decode(layer.mediaType(), unclosable(raw))) {
+                ByteBudget counted = new ByteBudget(decoded, budget, LIMIT_EXCEEDED, "the layers decompress to more than "
+                        + limits.maxTotalUncompressedBytes() + " bytes (the limit)");
+                reader = new TarReader(counted, limits.maxPathLength());
+                TarEntry entry;
+                while ((entry = reader.next()) != null) {
+                    merger.apply(entry);
+                }
+                // Read to the very end: that checks the gzip trailer, and below, the blob's digest.
+                reader.drain();
+                size = counted.count();
+            } catch (LayerProblem e) {
+                throw blame(e, raw);
+            }
+            drain(raw);
+            return size;
+        } catch (IOException e) {
+            throw failure(layerIndex, layer, reader, e);
+        }
+    }
+
+    /**
+     * A layer that does not parse may simply not be the blob it claims to be: if the rest of the blob does not
+     * match its digest, that is the real problem, and the parse error only a symptom. Only on failure does this
+     * read the rest of the (compressed, size-bounded) blob.
+     */
+    private static IOException blame(LayerProblem problem, InputStream raw) {
+        try {
+            drain(raw);
+        } catch (DigestMismatchException mismatch) {
+            mismatch.addSuppressed(problem);
+            return mismatch;
+        } catch (IOException | RuntimeException ignored) {
+            // The blob cannot be read further: the parse error is all we know.
+        }
+        return problem;
+    }
+
+    // Decoders close their source when closed; the blob must stay open to be drained and verified after them.
+    private static InputStream unclosable(InputStream raw) {
+        return new FilterInputStream(raw) {
+            @Override
+            public void close() {
+                // closed by its owner
+            }
+        };
+    }
+
+    private static void drain(InputStream raw) throws IOException {
+        byte[] buffer = new byte[DRAIN_BUFFER];
+        while (raw.read(buffer) >= 0) {
+            // The blob source verifies size and digest when it reaches the end.
+        }
+    }
+
+    private static LayerException failure(int layerIndex, Descriptor layer, TarReader reader, IOException e) {
+        if (e instanceof LayerException le) {
+            return le;
+        }
+        String current = reader != null ? reader.currentName() : null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DigestMismatchException) {
+                return new LayerException(DIGEST_MISMATCH, layerIndex, layer.digest(), null,
+                        "the blob is not what its descriptor says: " + t.getMessage(), e);
+            }
+        }
+        if (e instanceof LayerProblem p) {
+            return new LayerException(p.kind(), layerIndex, layer.digest(), p.entry(), p.getMessage(), p.getCause());
+        }
+        return new LayerException(UNAVAILABLE, layerIndex, layer.digest(), current, "cannot read the blob: " + e.getMessage(), e);
+    }
+
+    /** Carries an exception the visitor threw past the layer-failure handling, to be rethrown unchanged. */
+    private static final class VisitorFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        VisitorFailure(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+}
