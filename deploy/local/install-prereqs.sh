@@ -43,6 +43,11 @@ need_cmd jq jq
 need_cmd unzip unzip
 need_cmd od coreutils
 need_cmd setsid util-linux
+# Layer tests compress with the real tools; ELF tests compare with readelf and build test programs.
+need_cmd zstd zstd
+need_cmd gzip gzip
+need_cmd readelf binutils
+need_cmd gcc gcc
 
 # A JDK 17 or newer: javac for the build, java for the services and Kafka.
 java_major() {
