@@ -3,7 +3,7 @@
 # Installs, from Debian 12's packages, what the local Distill stack and its tests
 # need and a fresh machine may lack:
 #   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
-#   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
+#   musl-tools and binutils (fixtures/: musl-gcc, readelf), a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
 # Checks first; runs `apt-get update` once, and only if something is missing.
 # As non-root it prints the apt-get line to run and exits 1.
 #
@@ -43,11 +43,13 @@ need_cmd jq jq
 need_cmd unzip unzip
 need_cmd od coreutils
 need_cmd setsid util-linux
-# Layer tests compress with the real tools; ELF tests compare with readelf and build test programs.
+# Layer tests compress with the real tools; ELF tests compare with readelf and build test programs;
+# fixtures/ builds musl programs (musl-gcc; musl-dev brings gcc).
 need_cmd zstd zstd
 need_cmd gzip gzip
 need_cmd readelf binutils
 need_cmd gcc gcc
+need_cmd musl-gcc musl-tools
 
 # A JDK 17 or newer: javac for the build, java for the services and Kafka.
 java_major() {
