@@ -40,6 +40,19 @@ public interface ImageFileSystem {
         }
     }
 
+    /**
+     * Reads many regular files, calling the visitor once per file with its bytes. Implementations read each
+     * source of bytes once (a layered image streams each layer once), so this is how to read many files.
+     * The default opens each file in turn.
+     */
+    default void readAll(java.util.Collection<FileEntry> files, ContentVisitor visitor) throws IOException {
+        for (FileEntry file : files) {
+            try (InputStream in = open(file)) {
+                visitor.visit(file, in);
+            }
+        }
+    }
+
     /** A symlink chain that never ends. */
     final class SymlinkLoopException extends RuntimeException {
         public SymlinkLoopException(String path) {

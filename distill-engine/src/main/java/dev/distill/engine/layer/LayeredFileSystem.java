@@ -1,5 +1,7 @@
 package dev.distill.engine.layer;
 
+import dev.distill.engine.fs.ContentVisitor;
+
 import static dev.distill.engine.layer.LayerException.Kind.DIGEST_MISMATCH;
 import static dev.distill.engine.layer.LayerException.Kind.LIMIT_EXCEEDED;
 import static dev.distill.engine.layer.LayerException.Kind.UNAVAILABLE;
@@ -161,6 +163,7 @@ public final class LayeredFileSystem implements ImageFileSystem {
      *     anything is read
      * @throws LayerException when a layer cannot be read again or is not what it was when the view was built
      */
+    @Override
     public void readAll(Collection<FileEntry> files, ContentVisitor visitor) throws IOException {
         Objects.requireNonNull(visitor, "visitor");
         Map<String, FileEntry> byPath = new LinkedHashMap<>();

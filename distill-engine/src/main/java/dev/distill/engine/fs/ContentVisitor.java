@@ -1,10 +1,9 @@
-package dev.distill.engine.layer;
+package dev.distill.engine.fs;
 
-import dev.distill.engine.fs.FileEntry;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Receives file contents from {@link LayeredFileSystem#readAll}, one file at a time. */
+/** Receives file contents from {@link ImageFileSystem#readAll}, one file at a time. */
 @FunctionalInterface
 public interface ContentVisitor {
 
