@@ -1,11 +1,10 @@
 package dev.distill.engine.layer;
 
-import dev.distill.engine.fs.ContentVisitor;
-
 import static dev.distill.engine.layer.LayerException.Kind.DIGEST_MISMATCH;
 import static dev.distill.engine.layer.LayerException.Kind.LIMIT_EXCEEDED;
 import static dev.distill.engine.layer.LayerException.Kind.UNAVAILABLE;
 
+import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileIndex;
 import dev.distill.engine.fs.FileType;
