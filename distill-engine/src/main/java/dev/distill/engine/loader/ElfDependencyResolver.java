@@ -60,6 +60,34 @@ public final class ElfDependencyResolver {
         return ElfResolution.LoaderKind.UNKNOWN;
     }
 
+    /** The loader a program of this machine gets by default (the PT_INTERP its toolchain writes). */
+    public static Optional<String> systemLoader(ElfResolution.LoaderKind kind, ElfFile elf) {
+        boolean is64 = elf.elfClass() == dev.distill.engine.elf.ElfClass.ELF64;
+        if (kind == ElfResolution.LoaderKind.MUSL) {
+            String arch = switch (elf.machine()) {
+                case X86_64 -> "x86_64";
+                case AARCH64 -> "aarch64";
+                case I386 -> "i386";
+                case ARM -> "armhf";
+                case PPC64 -> "powerpc64le";
+                case S390 -> "s390x";
+                case RISCV -> "riscv64";
+                default -> null;
+            };
+            return Optional.ofNullable(arch).map(a -> "/lib/ld-musl-" + a + ".so.1");
+        }
+        return Optional.ofNullable(switch (elf.machine()) {
+            case X86_64 -> is64 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2";
+            case AARCH64 -> "/lib/ld-linux-aarch64.so.1";
+            case I386 -> "/lib/ld-linux.so.2";
+            case ARM -> "/lib/ld-linux-armhf.so.3";
+            case PPC64 -> "/lib64/ld64.so.2";
+            case S390 -> is64 ? "/lib/ld64.so.1" : "/lib/ld.so.1";
+            case RISCV -> "/lib/ld-linux-riscv64-lp64d.so.1";
+            default -> null;
+        });
+    }
+
     public ElfResolution resolve(String programPath) {
         Run run = new Run(Paths.normalize(programPath));
         return run.resolve();
@@ -119,8 +147,18 @@ public final class ElfDependencyResolver {
                     kind = ElfResolution.LoaderKind.STATIC;
                     return;
                 }
-                kind = ElfResolution.LoaderKind.UNKNOWN;
-                notes.add(path + " has DT_NEEDED but no PT_INTERP: only a loader run by hand could load it");
+                // A library (or a plugin): whatever program loads it brings the system's loader.
+                kind = elf.needed().stream().anyMatch(n -> n.equals("libc.so") || n.startsWith("libc.musl-"))
+                        ? ElfResolution.LoaderKind.MUSL : ElfResolution.LoaderKind.GLIBC;
+                interpreter = systemLoader(kind, elf).orElse(null);
+                if (interpreter == null) {
+                    kind = ElfResolution.LoaderKind.UNKNOWN;
+                    notes.add(path + " has DT_NEEDED but no PT_INTERP, and no known loader for " + elf.machine()
+                            + ": glibc's rules applied without an interpreter");
+                } else {
+                    notes.add(path + " has no PT_INTERP: resolved as loaded by the system's " + kind
+                            + " loader " + interpreter);
+                }
             } else {
                 interpreter = elf.interpreter().get();
                 kind = loaderFor(interpreter);
@@ -128,13 +166,15 @@ public final class ElfDependencyResolver {
                     notes.add("unknown program interpreter " + interpreter + ": glibc's rules applied");
                 }
             }
-            LoadedObject program = root.get().object();
+            // $ORIGIN of the program is its real directory: the kernel gives the loader /proc/self/exe.
+            LoadedObject program = new LoadedObject(root.get().object().realPath(), root.get().object().realPath(), elf,
+                    null);
             Lookup loader;
             if (kind == ElfResolution.LoaderKind.MUSL) {
                 MuslLoader musl = new MuslLoader(fs, elf, interpreter, env);
                 loader = musl::lookup;
             } else {
-                glibc = new GlibcLoader(fs, elf, path, env, confFallback);
+                glibc = new GlibcLoader(fs, elf, program.path(), env, confFallback);
                 cacheSource = glibc.cacheSource().orElse(null);
                 glibc.cacheProblem().ifPresent(notes::add);
                 if (glibc.confFallback()) {

@@ -12,7 +12,9 @@ import java.util.TreeSet;
  *
  * @param path the program's path in the image, as asked
  * @param loader which loader's rules applied
- * @param interpreter the program's PT_INTERP, null for a static program
+ * @param interpreter the program's PT_INTERP; for a library without one, the system loader assumed for it
+ *     ({@code /lib64/ld-linux-x86-64.so.2}, {@code /lib/ld-musl-x86_64.so.1}, see the notes); null for a
+ *     static program
  * @param needed the program's own DT_NEEDED, in order
  * @param resolved each of the program's DT_NEEDED names → the path the loader finds it under (for musl's libc,
  *     the interpreter), or null when unresolved; in DT_NEEDED order
@@ -55,7 +57,7 @@ public record ElfResolution(
         MUSL,
         /** No PT_INTERP and no DT_NEEDED: nothing to load. */
         STATIC,
-        /** PT_INTERP names something else (glibc's rules are applied as the best guess). */
+        /** PT_INTERP names something else, or a library of an unknown machine (glibc's rules applied). */
         UNKNOWN,
         /** The file could not be read as ELF. */
         NOT_ELF

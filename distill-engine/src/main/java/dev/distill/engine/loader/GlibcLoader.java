@@ -68,7 +68,8 @@ public final class GlibcLoader {
             boolean confFallback) {
         this.fs = fs;
         this.program = program;
-        this.programOrigin = Paths.parent(Paths.normalize(programPath));
+        int slash = programPath.lastIndexOf('/');
+        this.programOrigin = slash <= 0 ? "/" : programPath.substring(0, slash);
         this.triplet = triplet(program);
         this.multiarch = triplet != null && (isDir("/lib/" + triplet) || isDir("/usr/lib/" + triplet));
         String llp = env == null ? null : env.get("LD_LIBRARY_PATH");
@@ -191,7 +192,7 @@ public final class GlibcLoader {
                 skipped.add(dir.origin() + " directory '" + dir.directory() + "' is relative: not searched");
                 continue;
             }
-            Candidate c = Candidate.probe(fs, Paths.join(dir.directory(), name));
+            Candidate c = Candidate.probe(fs, join(dir.directory(), name));
             Optional<LibraryLookup> r = accept(name, c, dir.origin(), skipped);
             if (r.isPresent()) {
                 return r.get();
@@ -276,6 +277,16 @@ public final class GlibcLoader {
             i += len;
         }
         return Optional.of(out.toString());
+    }
+
+    /** glibc's candidate path: the directory without trailing slashes, '/', the name; nothing normalised. */
+    static String join(String directory, String name) {
+        int end = directory.length();
+        while (end > 1 && directory.charAt(end - 1) == '/') {
+            end--;
+        }
+        String d = directory.substring(0, end);
+        return d.endsWith("/") ? d + name : d + "/" + name;
     }
 
     private static boolean isNameChar(char c) {

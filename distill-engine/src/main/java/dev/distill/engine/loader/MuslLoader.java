@@ -116,7 +116,7 @@ public final class MuslLoader {
             if (!dir.directory().startsWith("/")) {
                 continue; // relative to the working directory at run time: not followed here
             }
-            Optional<LibraryLookup> r = take(name, Candidate.probe(fs, Paths.join(dir.directory(), name)), dir.origin());
+            Optional<LibraryLookup> r = take(name, Candidate.probe(fs, dir.directory() + "/" + name), dir.origin());
             if (r.isPresent()) {
                 return r.get();
             }
