@@ -35,8 +35,9 @@ import java.util.Optional;
  * In a path, {@code $ORIGIN}/{@code ${ORIGIN}} is the directory of the path the object was found under,
  * {@code $LIB} is {@code lib/<triplet>} (multiarch) or {@code lib64}/{@code lib}, {@code $PLATFORM} the
  * architecture name (glibc may use a CPU-specific name such as {@code haswell} at run time). A candidate
- * must exist and be an ELF file of the program's class, byte order and machine: others are skipped, as
- * glibc does; a file that is not ELF at all stops the search with an error, as in glibc.
+ * is checked in the order of glibc's {@code open_verify}: another ELF class or another machine is skipped;
+ * a file too short, without ELF magic, of the other byte order, of another ELF version, not ET_DYN/ET_EXEC
+ * or with a foreign program header size stops the search with that error, as in glibc.
  *
  * <p>Not modelled: the glibc-hwcaps and legacy hwcap subdirectories (CPU-dependent, tried before each
  * directory), dlopen, secure-mode (setuid) restrictions, LD_PRELOAD.
@@ -171,9 +172,8 @@ public final class GlibcLoader {
             }
             Candidate c = Candidate.probe(fs, expand(name, requester.origin()).orElse(name));
             return accept(name, c, LoaderSearchPath.Origin.PATH_NAME, skipped)
-                    .orElseGet(() -> LibraryLookup.notFound(name, c.problem() != null ? c.problem()
-                            : skipped.isEmpty() ? name + " does not exist in the image" : String.join("; ", skipped),
-                            skipped));
+                    .orElseGet(() -> LibraryLookup.notFound(name, skipped.isEmpty()
+                            ? name + " does not exist in the image" : String.join("; ", skipped), skipped));
         }
         for (LoaderSearchPath.Dir dir : searchPath(requester).dirs()) {
             if (dir.origin() == LoaderSearchPath.Origin.LD_SO_CACHE) {
@@ -181,10 +181,9 @@ public final class GlibcLoader {
                 if (e.isEmpty()) {
                     continue;
                 }
-                Candidate c = Candidate.probe(fs, e.get().path());
-                Optional<LibraryLookup> r = accept(name, c, dir.origin(), skipped);
-                if (r.isPresent() || c.problem() != null) {
-                    return r.orElseGet(() -> LibraryLookup.notFound(name, c.problem(), skipped));
+                Optional<LibraryLookup> r = accept(name, Candidate.probe(fs, e.get().path()), dir.origin(), skipped);
+                if (r.isPresent()) {
+                    return r.get();
                 }
                 continue;
             }
@@ -192,27 +191,32 @@ public final class GlibcLoader {
                 skipped.add(dir.origin() + " directory '" + dir.directory() + "' is relative: not searched");
                 continue;
             }
-            Candidate c = Candidate.probe(fs, join(dir.directory(), name));
-            Optional<LibraryLookup> r = accept(name, c, dir.origin(), skipped);
+            // A file glibc cannot take (not ELF, wrong byte order...) stops the search with an error.
+            Optional<LibraryLookup> r = accept(name, Candidate.probe(fs, join(dir.directory(), name)), dir.origin(),
+                    skipped);
             if (r.isPresent()) {
                 return r.get();
-            }
-            if (c.problem() != null) {
-                // glibc stops with "invalid ELF header" (or similar) for an existing non-ELF file.
-                return LibraryLookup.notFound(name, c.problem(), skipped);
             }
         }
         return LibraryLookup.notFound(name, "not found in " + searchPath(requester).directories(), skipped);
     }
 
+    /**
+     * Empty when the candidate is missing or skipped (recorded in {@code skipped}); a not-found lookup with the
+     * reason when glibc would stop with an error; else the library.
+     */
     private Optional<LibraryLookup> accept(String name, Candidate c, LoaderSearchPath.Origin origin,
             List<String> skipped) {
-        if (!c.exists() || !c.isElf()) {
+        if (!c.exists()) {
             return Optional.empty();
         }
-        if (!c.compatibleWith(program)) {
-            skipped.add(c.mismatch(program));
+        Candidate.Verdict v = c.glibcVerdict(program);
+        if (v.skip()) {
+            skipped.add(v.reason());
             return Optional.empty();
+        }
+        if (!v.ok()) {
+            return Optional.of(LibraryLookup.notFound(name, v.reason(), skipped));
         }
         return Optional.of(c.found(name, origin, skipped));
     }

@@ -15,11 +15,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Real files of this machine, compared field by field with binutils' readelf. */
 class ElfFileHostTest {
+
+    @TempDir
+    static Path tmp;
 
     static List<Path> files() throws IOException, InterruptedException {
         List<Path> files = new ArrayList<>(Stream.of("/usr/bin/ls", "/bin/bash", "/lib/x86_64-linux-gnu/libc.so.6",
@@ -34,7 +38,7 @@ class ElfFileHostTest {
     /** A static, a static-pie, a non-PIE executable and a library with SONAME, RPATH and RUNPATH. */
     static synchronized List<Path> compiled() throws IOException, InterruptedException {
         if (compiled == null) {
-            Path d = Files.createTempDirectory("elf-host");
+            Path d = tmp;
             String main = "#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n";
             compiled = List.of(
                     HostTools.compile("gcc", d, "static", main, "-static"),

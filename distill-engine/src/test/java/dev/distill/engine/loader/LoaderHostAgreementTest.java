@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,6 +34,8 @@ class LoaderHostAgreementTest {
 
     static final String GLIBC_LDSO = "/lib64/ld-linux-x86-64.so.2";
     static final String MUSL_LDSO = "/lib/ld-musl-x86_64.so.1";
+    @TempDir
+    static Path tmp;
     static Path built;
     static DirectoryFileSystem host;
 
@@ -40,7 +43,7 @@ class LoaderHostAgreementTest {
     static void build() throws Exception {
         assertThat(HostTools.onPath("gcc")).as("gcc is needed").isTrue();
         host = new DirectoryFileSystem(Path.of("/"));
-        built = Files.createTempDirectory("loader-agreement").toRealPath();
+        built = tmp.toRealPath();
         Path d = built;
         // RUNPATH $ORIGIN: app → libfoo (own RUNPATH $ORIGIN) → libbar, through a SONAME link.
         Files.createDirectories(d.resolve("lib"));
@@ -116,6 +119,41 @@ class LoaderHostAgreementTest {
     }
 
     @Test
+    void ldLibraryPathAndCandidatesGlibcSkipsOrRejects() throws Exception {
+        Path d = built;
+        byte[] real = Files.readAllBytes(d.resolve("nlib/libn2.so"));
+        byte[] otherMachine = real.clone();
+        otherMachine[18] = (byte) 183; // AArch64
+        byte[] otherClass = real.clone();
+        otherClass[4] = 1; // ELFCLASS32
+        Files.createDirectories(d.resolve("wrongm"));
+        Files.createDirectories(d.resolve("wrongc"));
+        Files.createDirectories(d.resolve("garbage"));
+        Files.write(d.resolve("wrongm/libn2.so"), otherMachine);
+        Files.write(d.resolve("wrongc/libn2.so"), otherClass);
+        Files.write(d.resolve("garbage/libn2.so"), "/* GNU ld script */\nINPUT(libn2.so.0)\n".repeat(8).getBytes());
+        String app = absolute("app-noinherit");
+
+        Map<String, String> skipping = Map.of("LD_LIBRARY_PATH", d.resolve("wrongm") + ":" + d.resolve("wrongc") + ";"
+                + d.resolve("nlib"));
+        SortedSet<String> expected = loaderList(GLIBC_LDSO, app, skipping);
+        ElfResolution r = new ElfDependencyResolver(host, skipping, true).resolve(app);
+        assertThat(lines(r)).isEqualTo(expected).contains("libn2.so => " + d.resolve("nlib/libn2.so"));
+        assertThat(r.libraries()).filteredOn(l -> l.name().equals("libn2.so")).singleElement()
+                .extracting(ElfResolution.Library::origin).isEqualTo(LoaderSearchPath.Origin.LD_LIBRARY_PATH);
+
+        Map<String, String> rejecting = Map.of("LD_LIBRARY_PATH", d.resolve("garbage") + ":" + d.resolve("nlib"));
+        HostTools.Result real2 = HostTools.run(List.of(GLIBC_LDSO, app),
+                Map.of("LD_TRACE_LOADED_OBJECTS", "1", "LD_LIBRARY_PATH", rejecting.get("LD_LIBRARY_PATH")));
+        assertThat(real2.out()).contains("libn2.so: invalid ELF header");
+        ElfResolution rejected = new ElfDependencyResolver(host, rejecting, true).resolve(app);
+        assertThat(rejected.unresolved()).singleElement().satisfies(u -> {
+            assertThat(u.name()).isEqualTo("libn2.so");
+            assertThat(u.reason()).contains("invalid ELF header");
+        });
+    }
+
+    @Test
     void staticProgramsNeedNothing() throws Exception {
         Path st = HostTools.compile("gcc", built, "static", "int main(void){return 0;}\n", "-static");
         HostTools.Result ldd = HostTools.run(List.of("ldd", st.toString()), Map.of());
@@ -160,11 +198,19 @@ class LoaderHostAgreementTest {
 
     /** Runs a loader in list mode and keeps its lines as "name => path", "name => not found" or "path". */
     static SortedSet<String> loaderList(String loader, String program) throws Exception {
+        return loaderList(loader, program, Map.of());
+    }
+
+    static SortedSet<String> loaderList(String loader, String program, Map<String, String> env) throws Exception {
         // glibc: LD_TRACE_LOADED_OBJECTS as ldd sets it (2.36's --list stops at the first missing library);
         // musl: --list.
+        Map<String, String> all = new java.util.HashMap<>(env);
+        if (!loader.contains("musl")) {
+            all.put("LD_TRACE_LOADED_OBJECTS", "1");
+        }
         HostTools.Result res = loader.contains("musl")
-                ? HostTools.run(List.of(loader, "--list", program), Map.of())
-                : HostTools.run(List.of(loader, program), Map.of("LD_TRACE_LOADED_OBJECTS", "1"));
+                ? HostTools.run(List.of(loader, "--list", program), all)
+                : HostTools.run(List.of(loader, program), all);
         SortedSet<String> out = new TreeSet<>();
         Pattern arrow = Pattern.compile("^\\s*(\\S+) => (.+?)(?: \\(0x[0-9a-f]+\\))?$");
         Pattern bare = Pattern.compile("^\\s*(\\S+) \\(0x[0-9a-f]+\\)$");
