@@ -22,7 +22,8 @@ import java.util.Optional;
  *       ignored);</li>
  *   <li>LD_LIBRARY_PATH (':' or ';' separated, from the image's environment);</li>
  *   <li>DT_RUNPATH of the requesting object only;</li>
- *   <li>{@code /etc/ld.so.cache} (skipped for an object with DF_1_NODEFLIB); when the image has no cache,
+ *   <li>{@code /etc/ld.so.cache} (for an object with DF_1_NODEFLIB, entries in the default directories are
+ *       skipped); when the image has no cache,
  *       the directories of {@code /etc/ld.so.conf}, which is what an {@code ldconfig} run would put in it
  *       (the loader itself never reads that file: {@link #confFallback()} says whether it was used);</li>
  *   <li>the built-in system directories (skipped with DF_1_NODEFLIB). Debian and Ubuntu build glibc
@@ -147,14 +148,18 @@ public final class GlibcLoader {
             expand(d, requester.origin()).ifPresent(x -> dirs.add(new LoaderSearchPath.Dir(x,
                     LoaderSearchPath.Origin.RUNPATH, requester.path())));
         }
-        if (!requester.elf().noDefaultLib()) {
-            if (cache != null) {
-                dirs.add(new LoaderSearchPath.Dir(CACHE, LoaderSearchPath.Origin.LD_SO_CACHE, CACHE));
-            } else {
-                for (LdSoConf.Dir d : conf) {
+        // DF_1_NODEFLIB: cache entries in the default directories and the default directories are skipped.
+        boolean nodeflib = requester.elf().noDefaultLib();
+        if (cache != null) {
+            dirs.add(new LoaderSearchPath.Dir(CACHE, LoaderSearchPath.Origin.LD_SO_CACHE, CACHE));
+        } else {
+            for (LdSoConf.Dir d : conf) {
+                if (!nodeflib || !defaultDirectories().contains(d.directory())) {
                     dirs.add(new LoaderSearchPath.Dir(d.directory(), LoaderSearchPath.Origin.LD_SO_CONF, d.file()));
                 }
             }
+        }
+        if (!nodeflib) {
             for (String d : defaultDirectories()) {
                 dirs.add(new LoaderSearchPath.Dir(d, LoaderSearchPath.Origin.DEFAULT, null));
             }
@@ -178,7 +183,8 @@ public final class GlibcLoader {
         for (LoaderSearchPath.Dir dir : searchPath(requester).dirs()) {
             if (dir.origin() == LoaderSearchPath.Origin.LD_SO_CACHE) {
                 Optional<LdSoCache.Entry> e = cache.lookup(name, this::cacheFlagsOk);
-                if (e.isEmpty()) {
+                if (e.isEmpty() || requester.elf().noDefaultLib()
+                        && defaultDirectories().contains(parentOf(e.get().path()))) {
                     continue;
                 }
                 Optional<LibraryLookup> r = accept(name, Candidate.probe(fs, e.get().path()), dir.origin(), skipped);
@@ -281,6 +287,11 @@ public final class GlibcLoader {
             i += len;
         }
         return Optional.of(out.toString());
+    }
+
+    private static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
     }
 
     /** glibc's candidate path: the directory without trailing slashes, '/', the name; nothing normalised. */

@@ -84,6 +84,30 @@ class ElfDependencyResolverTest {
     }
 
     @Test
+    void nodeflibSkipsDefaultDirectoriesAndTheirCacheEntriesAndTheCacheJoinsTheClosureWhenOnlyItKnowsTheDirectory() {
+        MemoryFileSystem fs = debian()
+                .file("/bin/p", ElfBuilder.x86_64().interpreter(LDSO).needed("libx.so", "libz.so")
+                        .flags1(ElfFile.DF_1_NODEFLIB).build(), 0755)
+                .file("/bin/q", prog("libz.so"), 0755)
+                .file(MULTI + "/libx.so", lib("libx.so"), 0644)
+                .file("/opt/z/libz.so", lib("libz.so"), 0644)
+                .file("/etc/ld.so.cache", LdSoCacheTest.cache(false, "libx.so", MULTI + "/libx.so",
+                        "libz.so", "/opt/z/libz.so"), 0644)
+                .build();
+        ElfResolution r = new ElfDependencyResolver(fs).resolve("/bin/p");
+        assertThat(r.resolved()).containsEntry("libx.so", null).containsEntry("libz.so", "/opt/z/libz.so");
+        assertThat(r.closure()).contains("/etc/ld.so.cache", "/opt/z/libz.so");
+        ElfResolution q = new ElfDependencyResolver(fs).resolve("/bin/q");
+        assertThat(q.closure()).contains("/etc/ld.so.cache");
+        ElfResolution plain = new ElfDependencyResolver(debian().file("/bin/q", prog("libc.so.6"), 0755)
+                .file("/etc/ld.so.cache", LdSoCacheTest.cache(false, "libc.so.6", MULTI + "/libc.so.6"), 0644)
+                .build()).resolve("/bin/q");
+        assertThat(plain.libraries()).extracting(ElfResolution.Library::origin)
+                .containsExactly(LoaderSearchPath.Origin.LD_SO_CACHE);
+        assertThat(plain.closure()).doesNotContain("/etc/ld.so.cache"); // the default directories find it anyway
+    }
+
+    @Test
     void rpathIsInheritedDownTheLoaderChainButRunpathIsNot() {
         MemoryFileSystem fs = debian()
                 .file("/bin/rp", ElfBuilder.x86_64().interpreter(LDSO).needed("liba.so").rpath("$ORIGIN/../rlib").build(), 0755)
