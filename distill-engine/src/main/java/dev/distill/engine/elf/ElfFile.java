@@ -24,6 +24,8 @@ public final class ElfFile {
 
     /** More program headers than this is not a real file. */
     public static final int MAX_PROGRAM_HEADERS = 4096;
+    /** Largest program header entry accepted (real ones are 32 or 56 bytes). */
+    public static final int MAX_PROGRAM_HEADER_SIZE = 256;
     /** Largest dynamic section read (64 Ki entries of 16 bytes). */
     public static final int MAX_DYNAMIC_BYTES = 1 << 20;
     /** Largest dynamic string table read. */
@@ -258,7 +260,7 @@ public final class ElfFile {
 
         @Override
         public byte[] read(long offset, int length) {
-            if (offset < 0 || offset >= bytes.length) {
+            if (offset < 0 || length <= 0 || offset >= bytes.length) {
                 return new byte[0];
             }
             int end = (int) Math.min(bytes.length, offset + length);
@@ -280,7 +282,7 @@ public final class ElfFile {
 
         @Override
         public byte[] read(long offset, int length) throws IOException {
-            if (offset < 0) {
+            if (offset < 0 || length <= 0) {
                 return new byte[0];
             }
             if (offset + length <= prefix.length || prefix.length < PREFIX) {
@@ -365,8 +367,9 @@ public final class ElfFile {
             if (phnum == 0) {
                 return new ElfFile(this);
             }
-            if (phentsize < minPhent) {
-                throw new ElfFormatException("program header entry size " + phentsize + " is below " + minPhent);
+            if (phentsize < minPhent || phentsize > MAX_PROGRAM_HEADER_SIZE) {
+                throw new ElfFormatException("program header entry size " + phentsize + " is outside " + minPhent + ".."
+                        + MAX_PROGRAM_HEADER_SIZE);
             }
             if (phnum > MAX_PROGRAM_HEADERS) {
                 throw new ElfFormatException(phnum + " program headers exceed the limit of " + MAX_PROGRAM_HEADERS);
@@ -479,6 +482,9 @@ public final class ElfFile {
                 throw new ElfFormatException("DT_STRTAB 0x" + Long.toHexString(strtab) + " lies in no PT_LOAD segment");
             }
             long want = strsz >= 0 ? Math.min(strsz, available) : available;
+            if (want < 0 || strOffset < 0) {
+                throw new ElfFormatException("the PT_LOAD segment holding DT_STRTAB has an impossible size or offset");
+            }
             if (want > MAX_STRTAB_BYTES) {
                 throw new ElfFormatException("dynamic string table of " + want + " bytes exceeds the limit of "
                         + MAX_STRTAB_BYTES);

@@ -121,6 +121,29 @@ class ElfFileTest {
         }
     }
 
+    @Test
+    void extremeValuesInEveryWordGiveOnlyElfFormatException() {
+        long[] extremes = {-1L, Long.MIN_VALUE, Long.MAX_VALUE, 0x7fffffffL, 0xffffffffL, 0x80000000L, 0, 1 << 20};
+        for (boolean is64 : new boolean[] {true, false}) {
+            ElfBuilder b = ElfBuilder.x86_64().interpreter("/lib64/ld-linux-x86-64.so.2").needed("libc.so.6")
+                    .runpath("$ORIGIN").soname("a");
+            if (!is64) {
+                b.elf32();
+            }
+            byte[] file = b.build();
+            int word = is64 ? 8 : 4;
+            for (int at = 16; at + word <= file.length; at += word / 2) {
+                for (long v : extremes) {
+                    byte[] bytes = file.clone();
+                    for (int i = 0; i < word; i++) {
+                        bytes[at + i] = (byte) (v >>> (8 * i));
+                    }
+                    tryParse(bytes);
+                }
+            }
+        }
+    }
+
     private static void tryParse(byte[] bytes) {
         try {
             ElfFile.parse(bytes);
