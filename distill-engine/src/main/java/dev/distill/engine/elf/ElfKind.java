@@ -8,11 +8,14 @@ public enum ElfKind {
     STATIC_EXECUTABLE,
     /** ET_DYN with a program interpreter and DF_1_PIE (or without SONAME: older linkers set no DF_1_PIE). */
     PIE_EXECUTABLE,
-    /** ET_DYN without a program interpreter or DT_NEEDED, with DF_1_PIE or without SONAME but with an entry. */
+    /** ET_DYN with DF_1_PIE, without a program interpreter and without DT_NEEDED ({@code gcc -static-pie}). */
     STATIC_PIE_EXECUTABLE,
     /** ET_DYN with a SONAME and without DF_1_PIE (libc.so.6 is one although it also runs). */
     SHARED_LIBRARY,
-    /** ET_DYN that could be a module without SONAME or an old PIE: the headers do not tell. */
+    /**
+     * ET_DYN without DF_1_PIE, SONAME or program interpreter: a plugin module (PHP extensions have no SONAME)
+     * or a static-pie of an old linker; the headers do not tell.
+     */
     SHARED_OBJECT_UNKNOWN,
     RELOCATABLE,
     CORE,
