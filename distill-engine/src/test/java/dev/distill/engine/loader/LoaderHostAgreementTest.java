@@ -154,6 +154,25 @@ class LoaderHostAgreementTest {
     }
 
     @Test
+    void aProgramStartedThroughASymlinkGetsItsRealDirectoryAsOrigin() throws Exception {
+        Path opt = Files.createDirectories(built.resolve("opt/app/lib"));
+        Files.createDirectories(built.resolve("opt/app/bin"));
+        Files.createDirectories(built.resolve("usr-local-bin"));
+        HostTools.compile("gcc", opt, "libo.so", "int o(void){return 7;}\n", "-shared", "-fPIC");
+        Path app = HostTools.compile("gcc", built.resolve("opt/app/bin"), "app",
+                "#include <stdio.h>\nint o(void);int main(void){printf(\"%d\\n\", o());return 0;}\n",
+                "-L" + opt, "-lo", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib");
+        Path link = built.resolve("usr-local-bin/app");
+        Files.createSymbolicLink(link, Path.of("../opt/app/bin/app"));
+        // The kernel starts it with /proc/self/exe = the real file: $ORIGIN is opt/app/bin, and it runs.
+        assertThat(HostTools.runOk(link.toString()).trim()).isEqualTo("7");
+        ElfResolution r = new ElfDependencyResolver(host).resolve(link.toString());
+        assertThat(r.unresolved()).isEmpty();
+        assertThat(r.resolved()).containsEntry("libo.so", app.getParent() + "/../lib/libo.so");
+        assertThat(r.closure()).contains(link.toString(), app.toString(), opt + "/libo.so");
+    }
+
+    @Test
     void staticProgramsNeedNothing() throws Exception {
         Path st = HostTools.compile("gcc", built, "static", "int main(void){return 0;}\n", "-static");
         HostTools.Result ldd = HostTools.run(List.of("ldd", st.toString()), Map.of());
