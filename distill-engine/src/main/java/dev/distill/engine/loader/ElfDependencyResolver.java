@@ -181,6 +181,9 @@ public final class ElfDependencyResolver {
                     notes.add("no " + GlibcLoader.CACHE + ": used the directories of " + GlibcLoader.CONF
                             + ", which only ldconfig reads; the loader itself would search only "
                             + glibc.defaultDirectories());
+                } else if (glibc.cacheSource().isEmpty()) {
+                    notes.add("no " + GlibcLoader.CACHE + (confFallback ? " and no " + GlibcLoader.CONF : "")
+                            + ": only the default directories " + glibc.defaultDirectories());
                 }
                 loader = glibc::lookup;
             }

@@ -96,11 +96,15 @@ public final class GlibcLoader {
         }
         this.cache = c;
         this.cacheProblem = problem;
-        this.useConfFallback = confFallback && c == null;
+        this.useConfFallback = confFallback && c == null
+                && resolveQuietly(CONF).map(FileEntry::isRegular).orElse(false);
         this.conf = useConfFallback ? LdSoConf.read(fs, CONF) : List.of();
     }
 
-    /** Where names are looked up last: {@code /etc/ld.so.cache}, {@code /etc/ld.so.conf} or nothing. */
+    /**
+     * Where names are looked up before the default directories: {@code /etc/ld.so.cache}, {@code /etc/ld.so.conf}
+     * (no cache, fallback asked for and present), or nothing.
+     */
     public Optional<LoaderSearchPath.Origin> cacheSource() {
         if (cache != null) {
             return Optional.of(LoaderSearchPath.Origin.LD_SO_CACHE);
@@ -108,7 +112,7 @@ public final class GlibcLoader {
         return useConfFallback ? Optional.of(LoaderSearchPath.Origin.LD_SO_CONF) : Optional.empty();
     }
 
-    /** Whether {@code /etc/ld.so.conf} stands in for a missing cache. */
+    /** Whether {@code /etc/ld.so.conf} stands in for a missing cache (asked for, and the image has one). */
     public boolean confFallback() {
         return useConfFallback;
     }

@@ -50,8 +50,8 @@ class ElfDependencyResolverTest {
                 MULTI + "/ld-linux-x86-64.so.2", MULTI + "/libc.so.6", MULTI + "/libz.so.1", MULTI + "/libz.so.1.2.13");
         assertThat(r.unresolved()).isEmpty();
         // No cache and no ld.so.conf: the default directories, and the result says so.
-        assertThat(r.cacheSource()).isEqualTo(LoaderSearchPath.Origin.LD_SO_CONF);
-        assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("no /etc/ld.so.cache"));
+        assertThat(r.cacheSource()).isNull();
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("no /etc/ld.so.cache and no /etc/ld.so.conf"));
         assertThat(r.libraries()).extracting(ElfResolution.Library::origin)
                 .containsOnly(LoaderSearchPath.Origin.DEFAULT);
     }
@@ -179,6 +179,8 @@ class ElfDependencyResolverTest {
                 .file("/opt/extra/lib/libextra.so", lib("libextra.so"), 0644)
                 .build();
         ElfResolution r = new ElfDependencyResolver(fs).resolve("/bin/p");
+        assertThat(r.cacheSource()).isEqualTo(LoaderSearchPath.Origin.LD_SO_CONF);
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("which only ldconfig reads"));
         assertThat(r.resolved()).containsEntry("libc.so.6", "/lib64/libc.so.6")
                 .containsEntry("libextra.so", "/opt/extra/lib/libextra.so");
         assertThat(r.libraries()).extracting(ElfResolution.Library::origin)
