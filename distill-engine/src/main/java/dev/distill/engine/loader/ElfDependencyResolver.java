@@ -236,6 +236,9 @@ public final class ElfDependencyResolver {
                 return null;
             }
             LibraryLookup l = loader.lookup(name, requester);
+            for (String skipped : l.skipped()) {
+                notes.add(name + ": passed over " + skipped);
+            }
             if (!l.found()) {
                 failed.put(name, l.reason());
                 unresolved.add(new ElfResolution.Unresolved(name, requester.path(), l.reason()));

@@ -148,6 +148,7 @@ class ElfDependencyResolverTest {
         assertThat(r.resolved()).containsEntry("libw.so", MULTI + "/libw.so").containsEntry("libn.so", null)
                 .containsEntry("libc.so.6", MULTI + "/libc.so.6");
         assertThat(r.unresolved()).singleElement().satisfies(u -> assertThat(u.reason()).contains("invalid ELF header"));
+        assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("libw.so: passed over /first/libw.so"));
         // libc.so.6 needs ld-linux-x86-64.so.2: the interpreter answers by SONAME, nothing else is loaded.
         assertThat(r.libraries()).extracting(ElfResolution.Library::name).containsExactly("libw.so", "libc.so.6");
     }
