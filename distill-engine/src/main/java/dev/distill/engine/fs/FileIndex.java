@@ -1,8 +1,5 @@
 package dev.distill.engine.fs;
 
-import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -16,10 +13,7 @@ import java.util.stream.Stream;
  */
 public final class FileIndex {
 
-    /** Linux gives up after 40 links in one lookup (ELOOP); so do we. */
-    static final int MAX_LINKS = 40;
-
-    private static final FileEntry ROOT = new FileEntry("/", FileType.DIRECTORY, 0755, 0, 0, 0, null, null, -1);
+    private static final FileEntry ROOT = PathWalk.ROOT;
 
     private final NavigableMap<String, FileEntry> entries;
 
@@ -34,52 +28,7 @@ public final class FileIndex {
     }
 
     public Optional<FileEntry> resolve(String path) {
-        Deque<String> pending = new ArrayDeque<>(components(path));
-        String current = "/";
-        int links = 0;
-        FileEntry last = ROOT;
-        while (!pending.isEmpty()) {
-            String c = pending.pollFirst();
-            if (c.equals("..")) {
-                current = Paths.parent(current);
-                last = entry(current).orElse(ROOT);
-                continue;
-            }
-            Optional<FileEntry> found = entry(Paths.join(current, c));
-            if (found.isEmpty()) {
-                return Optional.empty();
-            }
-            FileEntry e = found.get();
-            if (e.type() == FileType.SYMLINK) {
-                if (++links > MAX_LINKS) {
-                    throw new ImageFileSystem.SymlinkLoopException(path);
-                }
-                String target = e.linkTarget();
-                List<String> targetParts = components(target);
-                for (int i = targetParts.size() - 1; i >= 0; i--) {
-                    pending.addFirst(targetParts.get(i));
-                }
-                if (target.startsWith("/")) {
-                    current = "/";
-                    last = ROOT;
-                }
-                continue;
-            }
-            if (e.type() == FileType.HARDLINK) {
-                Optional<FileEntry> data = entry(e.linkTarget());
-                if (data.isEmpty() || data.get().type() == FileType.HARDLINK || data.get().type() == FileType.SYMLINK) {
-                    return Optional.empty();
-                }
-                e = data.get();
-            }
-            if (!pending.isEmpty() && e.type() != FileType.DIRECTORY) {
-                // A file used as a directory: ENOTDIR, unless only ".." or links follow, which Linux also refuses.
-                return Optional.empty();
-            }
-            current = Paths.join(current, c);
-            last = e;
-        }
-        return Optional.of(last);
+        return PathWalk.trace(this::entry, path).target();
     }
 
     public List<FileEntry> list(String directory) {
@@ -100,9 +49,5 @@ public final class FileIndex {
 
     public int size() {
         return entries.size();
-    }
-
-    private static List<String> components(String path) {
-        return Arrays.stream(path.split("/")).filter(c -> !c.isEmpty() && !c.equals(".")).toList();
     }
 }
