@@ -2,6 +2,7 @@ package dev.distill.engine.loader;
 
 import dev.distill.engine.elf.ElfFile;
 import dev.distill.engine.elf.ElfFormatException;
+import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.PathWalk;
@@ -11,7 +12,8 @@ import java.util.List;
 /** One path a loader tries: missing, present but unreadable as ELF, or an ELF file. */
 record Candidate(String path, FileEntry file, List<FileEntry> links, byte[] header, ElfFile elf, String problem) {
 
-    static Candidate probe(ImageFileSystem fs, String path) {
+    static Candidate probe(ElfObjects objects, String path) {
+        ImageFileSystem fs = objects.fs();
         PathWalk.Trace trace;
         try {
             trace = PathWalk.trace(fs, path);
@@ -25,12 +27,12 @@ record Candidate(String path, FileEntry file, List<FileEntry> links, byte[] head
         FileEntry f = trace.target().get();
         byte[] header;
         try {
-            header = fs.read(f, 64);
+            header = objects.header(f);
         } catch (IOException e) {
             return new Candidate(path, f, trace.links(), new byte[0], null, path + ": cannot be read: " + e.getMessage());
         }
         try {
-            return new Candidate(path, f, trace.links(), header, ElfFile.read(fs, f), null);
+            return new Candidate(path, f, trace.links(), header, objects.elf(f), null);
         } catch (ElfFormatException e) {
             return new Candidate(path, f, trace.links(), header, null, path + ": " + e.getMessage());
         } catch (IOException e) {

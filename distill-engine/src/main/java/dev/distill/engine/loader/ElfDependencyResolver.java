@@ -1,6 +1,7 @@
 package dev.distill.engine.loader;
 
 import dev.distill.engine.elf.ElfFile;
+import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.elf.ElfFormatException;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
@@ -30,6 +31,7 @@ public final class ElfDependencyResolver {
     public static final int MAX_OBJECTS = 4096;
 
     private final ImageFileSystem fs;
+    private final ElfObjects objects;
     private final Map<String, String> env;
     private final boolean confFallback;
 
@@ -43,7 +45,16 @@ public final class ElfDependencyResolver {
      * @param confFallback read {@code /etc/ld.so.conf} when an image has no {@code /etc/ld.so.cache}
      */
     public ElfDependencyResolver(ImageFileSystem fs, Map<String, String> env, boolean confFallback) {
-        this.fs = fs;
+        this(new ElfObjects(fs), env, confFallback);
+    }
+
+    /**
+     * Reads ELF files through {@code objects}: resolving many programs of one image then parses each library
+     * once, and {@link ElfObjects#prefetch} can read them all in one pass over the layers first.
+     */
+    public ElfDependencyResolver(ElfObjects objects, Map<String, String> env, boolean confFallback) {
+        this.objects = objects;
+        this.fs = objects.fs();
         this.env = Map.copyOf(env);
         this.confFallback = confFallback;
     }
@@ -171,10 +182,10 @@ public final class ElfDependencyResolver {
                     null);
             Lookup loader;
             if (kind == ElfResolution.LoaderKind.MUSL) {
-                MuslLoader musl = new MuslLoader(fs, elf, interpreter, env);
+                MuslLoader musl = new MuslLoader(objects, elf, interpreter, env);
                 loader = musl::lookup;
             } else {
-                glibc = new GlibcLoader(fs, elf, program.path(), env, confFallback);
+                glibc = new GlibcLoader(objects, elf, program.path(), env, confFallback);
                 cacheSource = glibc.cacheSource().orElse(null);
                 glibc.cacheProblem().ifPresent(notes::add);
                 if (glibc.confFallback()) {
@@ -320,7 +331,7 @@ public final class ElfDependencyResolver {
             FileEntry f = trace.target().get();
             closure.add(f.path());
             try {
-                return Optional.of(new Loaded(new LoadedObject(p, f.path(), ElfFile.read(fs, f), loadedBy)));
+                return Optional.of(new Loaded(new LoadedObject(p, f.path(), objects.elf(f), loadedBy)));
             } catch (ElfFormatException e) {
                 unresolved.add(new ElfResolution.Unresolved(p, who, p + " is not a readable ELF file: " + e.getMessage()));
             } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.distill.engine.loader;
 
 import dev.distill.engine.elf.ElfClass;
 import dev.distill.engine.elf.ElfFile;
+import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.elf.ElfMachine;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
@@ -49,6 +50,7 @@ public final class GlibcLoader {
     public static final String CONF = "/etc/ld.so.conf";
 
     private final ImageFileSystem fs;
+    private final ElfObjects objects;
     private final ElfFile program;
     private final String programOrigin;
     private final List<String> ldLibraryPath;
@@ -68,7 +70,14 @@ public final class GlibcLoader {
      */
     public GlibcLoader(ImageFileSystem fs, ElfFile program, String programPath, Map<String, String> env,
             boolean confFallback) {
-        this.fs = fs;
+        this(new ElfObjects(fs), program, programPath, env, confFallback);
+    }
+
+    /** As above, reading ELF files through {@code objects}, which remembers them across programs. */
+    public GlibcLoader(ElfObjects objects, ElfFile program, String programPath, Map<String, String> env,
+            boolean confFallback) {
+        this.objects = objects;
+        this.fs = objects.fs();
         this.program = program;
         int slash = programPath.lastIndexOf('/');
         this.programOrigin = slash <= 0 ? "/" : programPath.substring(0, slash);
@@ -89,7 +98,7 @@ public final class GlibcLoader {
         Optional<FileEntry> cacheFile = resolveQuietly(CACHE);
         if (cacheFile.isPresent() && cacheFile.get().isRegular()) {
             try {
-                c = LdSoCache.parse(fs.read(cacheFile.get(), 64 << 20));
+                c = LdSoCache.parse(objects.read(cacheFile.get(), 64 << 20));
             } catch (IOException | IllegalArgumentException e) {
                 problem = CACHE + " is unreadable: " + e.getMessage();
             }
@@ -179,7 +188,7 @@ public final class GlibcLoader {
                 return LibraryLookup.notFound(name, "'" + name + "' is a relative path: it depends on the working"
                         + " directory at run time", skipped);
             }
-            Candidate c = Candidate.probe(fs, expand(name, requester.origin()).orElse(name));
+            Candidate c = Candidate.probe(objects, expand(name, requester.origin()).orElse(name));
             return accept(name, c, LoaderSearchPath.Origin.PATH_NAME, skipped)
                     .orElseGet(() -> LibraryLookup.notFound(name, skipped.isEmpty()
                             ? name + " does not exist in the image" : String.join("; ", skipped), skipped));
@@ -191,7 +200,7 @@ public final class GlibcLoader {
                         && defaultDirectories().contains(parentOf(e.get().path()))) {
                     continue;
                 }
-                Optional<LibraryLookup> r = accept(name, Candidate.probe(fs, e.get().path()), dir.origin(), skipped);
+                Optional<LibraryLookup> r = accept(name, Candidate.probe(objects, e.get().path()), dir.origin(), skipped);
                 if (r.isPresent()) {
                     return r.get();
                 }
@@ -202,7 +211,7 @@ public final class GlibcLoader {
                 continue;
             }
             // A file glibc cannot take (not ELF, wrong byte order...) stops the search with an error.
-            Optional<LibraryLookup> r = accept(name, Candidate.probe(fs, join(dir.directory(), name)), dir.origin(),
+            Optional<LibraryLookup> r = accept(name, Candidate.probe(objects, join(dir.directory(), name)), dir.origin(),
                     skipped);
             if (r.isPresent()) {
                 return r.get();

@@ -1,6 +1,7 @@
 package dev.distill.engine.loader;
 
 import dev.distill.engine.elf.ElfFile;
+import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
@@ -34,6 +35,7 @@ public final class MuslLoader {
     private static final String[] RESERVED = {"c", "pthread", "rt", "m", "dl", "util", "xnet"};
 
     private final ImageFileSystem fs;
+    private final ElfObjects objects;
     private final ElfFile program;
     private final String interpreter;
     private final List<String> ldLibraryPath;
@@ -46,7 +48,13 @@ public final class MuslLoader {
      * @param env the image's environment (LD_LIBRARY_PATH), may be empty
      */
     public MuslLoader(ImageFileSystem fs, ElfFile program, String interpreter, Map<String, String> env) {
-        this.fs = fs;
+        this(new ElfObjects(fs), program, interpreter, env);
+    }
+
+    /** As above, reading ELF files through {@code objects}, which remembers them across programs. */
+    public MuslLoader(ElfObjects objects, ElfFile program, String interpreter, Map<String, String> env) {
+        this.objects = objects;
+        this.fs = objects.fs();
         this.program = program;
         this.interpreter = interpreter;
         String llp = env == null ? null : env.get("LD_LIBRARY_PATH");
@@ -108,7 +116,7 @@ public final class MuslLoader {
                 return LibraryLookup.notFound(name, "'" + name + "' is a relative path: it depends on the working"
                         + " directory at run time", List.of());
             }
-            return take(name, Candidate.probe(fs, name), LoaderSearchPath.Origin.PATH_NAME)
+            return take(name, Candidate.probe(objects, name), LoaderSearchPath.Origin.PATH_NAME)
                     .orElseGet(() -> LibraryLookup.notFound(name, name + " does not exist in the image", List.of()));
         }
         LoaderSearchPath path = searchPath(requester);
@@ -116,7 +124,7 @@ public final class MuslLoader {
             if (!dir.directory().startsWith("/")) {
                 continue; // relative to the working directory at run time: not followed here
             }
-            Optional<LibraryLookup> r = take(name, Candidate.probe(fs, dir.directory() + "/" + name), dir.origin());
+            Optional<LibraryLookup> r = take(name, Candidate.probe(objects, dir.directory() + "/" + name), dir.origin());
             if (r.isPresent()) {
                 return r.get();
             }
@@ -149,7 +157,7 @@ public final class MuslLoader {
         List<LoaderSearchPath.Dir> dirs = new ArrayList<>();
         if (f.isPresent() && f.get().isRegular()) {
             try {
-                for (String d : split(new String(fs.read(f.get(), 1 << 20), StandardCharsets.UTF_8))) {
+                for (String d : split(new String(objects.read(f.get(), 1 << 20), StandardCharsets.UTF_8))) {
                     dirs.add(new LoaderSearchPath.Dir(d, LoaderSearchPath.Origin.MUSL_PATH_FILE, file));
                 }
                 return dirs;

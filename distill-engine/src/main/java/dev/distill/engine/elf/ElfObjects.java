@@ -1,0 +1,129 @@
+package dev.distill.engine.elf;
+
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ImageFileSystem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The ELF files of one image, read once and remembered. Loaders probe the same libraries for every program,
+ * and reading a file of a layered image means streaming its layer, so the parsed result (small) is kept
+ * rather than the bytes (large). {@link #prefetch} reads a whole set of files in one pass per layer.
+ */
+public final class ElfObjects {
+
+    /** Enough for the ELF identification and file header of either class. */
+    public static final int HEADER_BYTES = 64;
+
+    /** Small files (loader caches, path files) are remembered whole up to this size. */
+    static final int MAX_REMEMBERED_BYTES = 1 << 20;
+
+    private final ImageFileSystem fs;
+    private final Map<String, byte[]> headers = new ConcurrentHashMap<>();
+    private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> small = new ConcurrentHashMap<>();
+
+    private record Parsed(ElfFile elf, IOException error) {
+    }
+
+    public ElfObjects(ImageFileSystem fs) {
+        this.fs = fs;
+    }
+
+    public ImageFileSystem fs() {
+        return fs;
+    }
+
+    /** The first {@link #HEADER_BYTES} bytes of a regular file (fewer if it is shorter). */
+    public byte[] header(FileEntry file) throws IOException {
+        byte[] h = headers.get(file.path());
+        if (h == null) {
+            h = fs.read(file, HEADER_BYTES);
+            headers.put(file.path(), h);
+        }
+        return h;
+    }
+
+    /**
+     * The parsed ELF file.
+     *
+     * @throws ElfFormatException when it is not a readable ELF file (remembered too)
+     */
+    public ElfFile elf(FileEntry file) throws IOException {
+        Parsed p = parsed.get(file.path());
+        if (p == null) {
+            try {
+                p = new Parsed(ElfFile.read(fs, file), null);
+            } catch (ElfFormatException e) {
+                p = new Parsed(null, e);
+            }
+            parsed.put(file.path(), p);
+        }
+        if (p.error() != null) {
+            throw p.error();
+        }
+        return p.elf();
+    }
+
+    /** Reads a small file (like {@code /etc/ld.so.cache}), remembering it when it is at most 1 MiB. */
+    public byte[] read(FileEntry file, int limit) throws IOException {
+        byte[] bytes = small.get(file.path());
+        if (bytes != null && bytes.length <= limit) {
+            return bytes;
+        }
+        bytes = fs.read(file, limit);
+        if (bytes.length <= MAX_REMEMBERED_BYTES) {
+            small.put(file.path(), bytes);
+        }
+        return bytes;
+    }
+
+    /**
+     * Reads the given regular files in one pass ({@link ImageFileSystem#readAll}): remembers each header,
+     * and parses each ELF file, holding at most one file's bytes at a time.
+     *
+     * @param maxElfBytes an ELF file larger than this is left to be read on demand
+     * @return how many ELF files were parsed (successfully or not)
+     */
+    public int prefetch(Collection<FileEntry> files, long maxElfBytes) throws IOException {
+        int[] elfFiles = {0};
+        fs.readAll(files, (file, in) -> {
+            byte[] head = in.readNBytes(HEADER_BYTES);
+            headers.put(file.path(), head);
+            if (!ElfFile.isElf(head) || file.size() > maxElfBytes) {
+                return;
+            }
+            elfFiles[0]++;
+            byte[] all = readRest(head, in, file.size());
+            try {
+                parsed.put(file.path(), new Parsed(ElfFile.parse(all), null));
+            } catch (ElfFormatException e) {
+                parsed.put(file.path(), new Parsed(null, e));
+            }
+        });
+        return elfFiles[0];
+    }
+
+    /** Whether the file was seen and is an ELF file, by its remembered header. */
+    public boolean looksLikeElf(FileEntry file) {
+        byte[] h = headers.get(file.path());
+        return h != null && ElfFile.isElf(h);
+    }
+
+    private static byte[] readRest(byte[] head, InputStream in, long size) throws IOException {
+        byte[] all = Arrays.copyOf(head, (int) Math.max(head.length, size));
+        int at = head.length;
+        while (at < all.length) {
+            int n = in.read(all, at, all.length - at);
+            if (n < 0) {
+                return Arrays.copyOf(all, at);
+            }
+            at += n;
+        }
+        return all;
+    }
+}

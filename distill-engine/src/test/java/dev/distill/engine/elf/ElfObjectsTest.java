@@ -1,0 +1,76 @@
+package dev.distill.engine.elf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.MemoryFileSystem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ElfObjectsTest {
+
+    /** Counts how often file contents are opened, as a layered image would stream a layer each time. */
+    private static final class CountingFileSystem implements ImageFileSystem {
+        final MemoryFileSystem inner;
+        final AtomicInteger opens = new AtomicInteger();
+
+        CountingFileSystem(MemoryFileSystem inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public java.util.Optional<FileEntry> entry(String path) {
+            return inner.entry(path);
+        }
+
+        @Override
+        public java.util.Optional<FileEntry> resolve(String path) {
+            return inner.resolve(path);
+        }
+
+        @Override
+        public List<FileEntry> list(String directory) {
+            return inner.list(directory);
+        }
+
+        @Override
+        public java.util.stream.Stream<FileEntry> entries() {
+            return inner.entries();
+        }
+
+        @Override
+        public InputStream open(FileEntry file) throws IOException {
+            opens.incrementAndGet();
+            return inner.open(file);
+        }
+    }
+
+    @Test
+    void prefetchParsesEveryElfOnceAndLaterLookupsReadNothing() throws IOException {
+        byte[] ls = Files.readAllBytes(Path.of("/usr/bin/ls"));
+        CountingFileSystem fs = new CountingFileSystem(MemoryFileSystem.builder()
+                .file("/usr/bin/ls", ls, 0755)
+                .file("/etc/motd", "not an elf\n")
+                .file("/usr/lib/broken.so", new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1}, 0644)
+                .build());
+        ElfObjects objects = new ElfObjects(fs);
+        List<FileEntry> files = fs.entries().filter(FileEntry::isRegular).toList();
+
+        assertThat(objects.prefetch(files, 64 << 20)).isEqualTo(2);
+        int afterPrefetch = fs.opens.get();
+        FileEntry lsEntry = fs.entry("/usr/bin/ls").orElseThrow();
+        assertThat(objects.elf(lsEntry).interpreter()).hasValue("/lib64/ld-linux-x86-64.so.2");
+        assertThat(objects.header(lsEntry)).hasSize(ElfObjects.HEADER_BYTES);
+        assertThat(objects.looksLikeElf(fs.entry("/etc/motd").orElseThrow())).isFalse();
+        assertThatThrownBy(() -> objects.elf(fs.entry("/usr/lib/broken.so").orElseThrow()))
+                .isInstanceOf(ElfFormatException.class);
+        assertThat(fs.opens.get()).isEqualTo(afterPrefetch);
+    }
+}
