@@ -151,7 +151,10 @@ public final class NginxDetector implements Detector<NginxResult> {
     }
 
     private static String guessPrefix(DetectionContext ctx, String conf) {
-        for (String p : List.of("/etc/nginx", "/var/lib/nginx", "/usr/share/nginx")) {
+        // Alpine's prefix is /var/lib/nginx, Debian's package /usr/share/nginx, nginx.org's image /etc/nginx; each
+        // has a modules directory (a link to /usr/lib/nginx/modules) under its prefix. Alpine also has an
+        // /etc/nginx/modules of config snippets, so /etc/nginx comes last.
+        for (String p : List.of("/var/lib/nginx", "/usr/share/nginx", "/etc/nginx")) {
             if (ctx.exists(p + "/modules")) {
                 return p;
             }

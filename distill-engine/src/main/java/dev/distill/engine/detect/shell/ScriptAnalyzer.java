@@ -639,12 +639,7 @@ public final class ScriptAnalyzer {
                         }
                         yield value;
                     }
-                    default -> {
-                        if (value == null) {
-                            throw new Unknown("$" + name);
-                        }
-                        yield strip(value, word, o);
-                    }
+                    default -> strip(value == null ? "" : value, word, o);  // an unset positional is empty
                 };
             }
         }

@@ -51,14 +51,45 @@ public final class ShellDetector implements Detector<EntrypointResult> {
         }
         List<String> argv = declared;
         for (int hop = 0; hop < MAX_HOPS; hop++) {
+            if (argv.size() >= 2 && base(argv.get(0)).equals("busybox") && SHELLS.contains(argv.get(1))) {
+                argv = argv.subList(1, argv.size());  // busybox sh ... is sh ...
+            }
             String argv0 = argv.get(0);
+            boolean shell = SHELLS.contains(base(argv0)) && !base(argv0).equals("busybox");
+            ShellInvocation inv = shell ? ShellInvocation.of(argv) : null;
+            if (shell && inv == null) {
+                findings.blocker("", 0, "the container runs the shell " + argv0 + " itself, with no script: "
+                        + "there is no program to keep without a shell");
+                hops.add(new EntrypointResult.Hop(argv, ctx.which(argv0).orElse(""), EntrypointResult.HopKind.OTHER, ""));
+                return findings.done(result(declared, EntrypointResult.Verdict.NEEDS_SHELL, List.of(), "", hops, env, blockers));
+            }
+            if (inv != null && !inv.inline()) {
+                // sh [options] script [args...]: follow the script like a program with a shell shebang
+                String script = inv.operand();
+                Optional<String> sp = ctx.which(script.contains("/") ? script : "./" + script);
+                if (sp.isEmpty()) {
+                    findings.blocker("", 0, base(argv0) + " is given the script '" + script + "', which is not in the image");
+                    return findings.done(result(declared, EntrypointResult.Verdict.NOT_FOUND, argv, "", hops, env, blockers));
+                }
+                hops.add(new EntrypointResult.Hop(argv, sp.get(), EntrypointResult.HopKind.SHELL_SCRIPT, ctx.which(argv0).orElse(argv0)));
+                Optional<ScriptAnalysis> a = ctx.readText(sp.get(), findings)
+                        .flatMap(t -> analyze(t.content(), sp.get(), script, inv.args(), findings));
+                if (a.isEmpty() || !a.get().resolved()) {
+                    a.ifPresent(x -> block(x, sp.get(), sp.get(), blockers, findings));
+                    return findings.done(result(declared, EntrypointResult.Verdict.NEEDS_SHELL, List.of(), "", hops, env, blockers));
+                }
+                notes(a.get(), sp.get(), findings);
+                env.putAll(a.get().environment());
+                argv = a.get().command();
+                continue;
+            }
             // sh -c "script" [name [args...]]
-            if (SHELLS.contains(base(argv0)) && argv.size() >= 3 && argv.get(1).equals("-c")) {
-                String shell = ctx.which(argv0).orElse(argv0);
-                hops.add(new EntrypointResult.Hop(argv, "", EntrypointResult.HopKind.SHELL_C, shell));
-                String name = argv.size() > 3 ? argv.get(3) : argv0;
-                List<String> args = argv.size() > 4 ? argv.subList(4, argv.size()) : List.of();
-                Optional<ScriptAnalysis> a = analyze(argv.get(2), "", name, args, findings);
+            if (inv != null) {
+                String shellPath = ctx.which(argv0).orElse(argv0);
+                hops.add(new EntrypointResult.Hop(argv, "", EntrypointResult.HopKind.SHELL_C, shellPath));
+                String name = inv.args().isEmpty() ? argv0 : inv.args().get(0);
+                List<String> args = inv.args().size() > 1 ? inv.args().subList(1, inv.args().size()) : List.of();
+                Optional<ScriptAnalysis> a = analyze(inv.operand(), "", name, args, findings);
                 if (a.isEmpty() || !a.get().resolved()) {
                     a.ifPresent(x -> block(x, "", "the inline script of " + base(argv0) + " -c", blockers, findings));
                     return findings.done(result(declared, EntrypointResult.Verdict.NEEDS_SHELL, List.of(), "", hops, env, blockers));
@@ -146,6 +177,38 @@ public final class ShellDetector implements Detector<EntrypointResult> {
     private static void notes(ScriptAnalysis a, String path, Findings findings) {
         for (ScriptAnalysis.Issue n : a.notes()) {
             findings.add(Finding.Kind.INFO, path, n.line(), "the wrapper " + n.reason() + "; the exec form will not", Map.of());
+        }
+    }
+
+    /**
+     * A shell's command line: options, then with {@code -c} the script text, else a script file, then the
+     * arguments. Null from {@link #of} when the shell is interactive (no operand).
+     */
+    record ShellInvocation(boolean inline, String operand, List<String> args) {
+        static ShellInvocation of(List<String> argv) {
+            boolean inline = false;
+            int i = 1;
+            for (; i < argv.size(); i++) {
+                String a = argv.get(i);
+                if (a.equals("--")) {
+                    i++;
+                    break;
+                }
+                if (a.equals("-o") || a.equals("+o")) {
+                    i++;
+                    continue;
+                }
+                if (!(a.startsWith("-") || a.startsWith("+")) || a.length() < 2) {
+                    break;
+                }
+                if (a.startsWith("-") && a.indexOf('c') > 0) {
+                    inline = true;
+                }
+            }
+            if (i >= argv.size()) {
+                return null;
+            }
+            return new ShellInvocation(inline, argv.get(i), List.copyOf(argv.subList(i + 1, argv.size())));
         }
     }
 

@@ -159,4 +159,23 @@ class NginxDetectorTest {
         assertThat(ds.get(1).args()).containsExactly("$a", "${b}c");
         assertThat(ds.get(1).line()).isEqualTo(3);
     }
+
+    @Test
+    void alpineModuleSnippetsResolveAgainstVarLibNginx() {
+        MemoryFileSystem fs = MemoryFileSystem.builder()
+                .file("/usr/sbin/nginx", ELF, 0755)
+                .file("/etc/nginx/nginx.conf", "include /etc/nginx/modules/*.conf;\nevents {}\n")
+                .file("/etc/nginx/modules/10_http_brotli.conf", "load_module \"modules/ngx_http_brotli_filter_module.so\";\n")
+                .symlink("/var/lib/nginx/modules", "/usr/lib/nginx/modules")
+                .file("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so", ELF, 0755)
+                .build();
+        Detection<NginxResult> d = new NginxDetector().detect(new DetectionContext(fs, runs("nginx", "-g", "daemon off;")));
+        assertThat(d.result().prefix()).isEqualTo("/var/lib/nginx");
+        assertThat(d.result().prefixGuessed()).isTrue();
+        assertThat(d.result().modules()).singleElement().satisfies(m -> {
+            assertThat(m.path()).isEqualTo("/var/lib/nginx/modules/ngx_http_brotli_filter_module.so");
+            assertThat(m.file()).isEqualTo("/etc/nginx/modules/10_http_brotli.conf");
+        });
+        assertThat(d.blocked()).isFalse();
+    }
 }

@@ -184,4 +184,34 @@ class ShellDetectorTest {
             assertThat(f.reason()).contains("unterminated single quote");
         });
     }
+
+    @Test
+    void dockerPhpEntrypointWithoutArgumentsRunsNothing() {
+        Detection<EntrypointResult> d = run(phpImage().build(), config(List.of("docker-php-entrypoint"), List.of()));
+        assertThat(d.result().verdict()).isEqualTo(EntrypointResult.Verdict.NEEDS_SHELL);
+        assertThat(d.findings(Finding.Kind.BLOCKER)).singleElement()
+                .satisfies(f -> assertThat(f.reason()).contains("runs no program"));
+    }
+
+    @Test
+    void shellGivenAScriptFileIsFollowed() {
+        MemoryFileSystem fs = phpImage()
+                .file("/app/start.sh", "set -e\nexec php-fpm -F \"$@\"\n")
+                .build();
+        ImageConfig cfg = new ImageConfig(List.of("/bin/sh", "-e", "start.sh"), List.of("-R"), "", List.of(), null, "/app",
+                null, null, null);
+        EntrypointResult r = run(fs, cfg).result();
+        assertThat(r.verdict()).isEqualTo(EntrypointResult.Verdict.RESOLVED);
+        assertThat(r.command()).containsExactly("php-fpm", "-F", "-R");
+        assertThat(r.hops().get(0).path()).isEqualTo("/app/start.sh");
+    }
+
+    @Test
+    void busyboxShDashCAndBareShell() {
+        EntrypointResult r = run(phpImage().build(), config(List.of("busybox", "sh", "-ec", "exec php-fpm"), List.of())).result();
+        assertThat(r.command()).containsExactly("php-fpm");
+        Detection<EntrypointResult> bare = run(phpImage().build(), config(List.of(), List.of("/bin/sh")));
+        assertThat(bare.result().verdict()).isEqualTo(EntrypointResult.Verdict.NEEDS_SHELL);
+        assertThat(bare.findings(Finding.Kind.BLOCKER)).singleElement().satisfies(f -> assertThat(f.reason()).contains("no script"));
+    }
 }
