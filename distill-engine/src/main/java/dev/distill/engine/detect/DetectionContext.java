@@ -203,7 +203,8 @@ public final class DetectionContext {
         return current.stream().sorted().toList();
     }
 
-    private List<FileEntry> list(String dir) {
+    /** The children of a directory, empty when it is missing, not a directory or loops. */
+    public List<FileEntry> list(String dir) {
         try {
             return fs.list(dir);
         } catch (RuntimeException e) {

@@ -51,7 +51,13 @@ public final class AccountsDetector implements Detector<AccountsResult> {
         // The image USER: user[:group]
         String spec = ctx.config().user();
         String containerUser = spec.isEmpty() ? ROOT : spec.split(":", 2)[0];
-        run.user(containerUser, "image USER", "", 0);
+        if (spec.isEmpty() && db.user(ROOT).isEmpty()) {
+            // Without USER the runtime starts uid 0 and looks nothing up.
+            run.users.add(new AccountsResult.UserRef(ROOT, "image USER (unset)", "", 0, false, 0, 0, "", ""));
+            findings.info("", "the image sets no USER: the container runs as uid 0 (no /etc/passwd entry for root)");
+        } else {
+            run.user(containerUser, spec.isEmpty() ? "image USER (unset)" : "image USER", "", 0);
+        }
         if (spec.contains(":")) {
             run.group(spec.split(":", 2)[1], "image USER", "", 0);
         }

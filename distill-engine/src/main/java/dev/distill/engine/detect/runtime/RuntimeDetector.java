@@ -67,7 +67,7 @@ public final class RuntimeDetector implements Detector<RuntimeResult> {
             }
         }
         String certDir = ctx.isDirectory("/etc/ssl/certs") ? "/etc/ssl/certs" : "";
-        int entries = certDir.isEmpty() ? 0 : ctx.fs().list(certDir).size();
+        int entries = certDir.isEmpty() ? 0 : ctx.list(certDir).size();
         String certFile = nz(ctx.env("SSL_CERT_FILE"));
         String certDirEnv = nz(ctx.env("SSL_CERT_DIR"));
         if (!certFile.isEmpty() && !ctx.exists(certFile)) {

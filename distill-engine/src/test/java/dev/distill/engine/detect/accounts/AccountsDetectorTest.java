@@ -156,4 +156,27 @@ class AccountsDetectorTest {
         assertThat(d.findings(Finding.Kind.WARNING)).anySatisfy(f -> assertThat(f.path()).isEqualTo("/etc/passwd"));
         assertThat(d.result().writable()).singleElement().satisfies(p -> assertThat(p.writable()).isTrue());
     }
+
+    @Test
+    void noUserAndNoPasswdRunsAsUidZeroWithoutBlocker() {
+        MemoryFileSystem fs = MemoryFileSystem.builder().directory("/tmp", 01777).build();
+        Detection<AccountsResult> d = new AccountsDetector().detect(new DetectionContext(fs, ImageConfig.EMPTY));
+        assertThat(d.blocked()).isFalse();
+        assertThat(d.result().users()).singleElement().satisfies(u -> {
+            assertThat(u.requested()).isEqualTo("root");
+            assertThat(u.uid()).isZero();
+        });
+        assertThat(d.result().writable()).singleElement().satisfies(p -> assertThat(p.writable()).isTrue());
+    }
+
+    @Test
+    void namedImageUserWithoutEntryBlocks() {
+        Detection<AccountsResult> d = new AccountsDetector().detect(new DetectionContext(image().build(),
+                new ImageConfig(null, null, "app:www-data", null, null, null, null, null, null)));
+        assertThat(d.findings(Finding.Kind.BLOCKER)).filteredOn(f -> f.path().isEmpty()).singleElement().satisfies(f -> {
+            assertThat(f.reason()).isEqualTo("image USER 'app' has no entry in /etc/passwd: the program cannot switch to it");
+        });
+        assertThat(d.result().groups()).filteredOn(g -> g.source().equals("image USER")).singleElement()
+                .satisfies(g -> assertThat(g.gid()).isEqualTo(82));
+    }
 }
