@@ -109,6 +109,11 @@ public final class ScriptAnalyzer {
                 statement.add(t);
                 continue;
             }
+            // An if/elif condition may chain tests with && and ||: keep them in one statement.
+            if (t != null && (t.isOperator("&&") || t.isOperator("||")) && !statement.isEmpty() && startsCondition(statement)) {
+                statement.add(t);
+                continue;
+            }
             if (!statement.isEmpty()) {
                 statement(statement, t);
             }
@@ -117,6 +122,19 @@ public final class ScriptAnalyzer {
         if (!finished && !frames.isEmpty()) {
             block(lastLine(tokens), "unterminated " + frames.peek().kind + " block");
         }
+    }
+
+    private static boolean startsCondition(List<Token> statement) {
+        for (Token t : statement) {
+            String w = t.plainWord();
+            if ("if".equals(w) || "elif".equals(w)) {
+                return true;
+            }
+            if (!"then".equals(w) && !"else".equals(w) && !"do".equals(w) && !"!".equals(w)) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private void statement(List<Token> words, Token separator) {
@@ -258,7 +276,25 @@ public final class ScriptAnalyzer {
             f.active = false;
             return;
         }
-        Boolean value = condition(condition, line);
+        // a && b || c: equal precedence, left to right, like sh
+        Boolean value = null;
+        String op = null;
+        List<Token> part = new ArrayList<>();
+        for (int k = 0; k <= condition.size(); k++) {
+            Token t = k < condition.size() ? condition.get(k) : null;
+            if (t != null && !t.isOperator("&&") && !t.isOperator("||")) {
+                part.add(t);
+                continue;
+            }
+            Boolean v = condition(part, part.isEmpty() ? line : part.get(0).line());
+            if (v == null) {
+                value = null;
+                break;
+            }
+            value = op == null ? v : op.equals("&&") ? value && v : value || v;
+            op = t == null ? null : t.text();
+            part = new ArrayList<>();
+        }
         if (value == null) {
             f.undecided = true;
             f.active = false;
@@ -399,10 +435,19 @@ public final class ScriptAnalyzer {
             inAssignments = false;
             argWords.add(t);
         }
+        String first = argWords.isEmpty() ? null : argWords.get(0).plainWord();
         List<String> argv;
         try {
             argv = expandAll(argWords);
         } catch (Unknown u) {
+            if (":".equals(first) || "true".equals(first)) {
+                return;  // a no-op; what it sets blocks where it is used
+            }
+            if ("echo".equals(first) || "printf".equals(first)) {
+                pendingCheck(first, line);
+                notes.add(new ScriptAnalysis.Issue(line, "prints a message from the run-time environment (" + u.getMessage() + ")"));
+                return;
+            }
             block(line, "command depends on the run-time environment: " + u.getMessage());
             return;
         }
@@ -625,6 +670,13 @@ public final class ScriptAnalyzer {
                 throw new Unknown("$" + name);
             }
             return value;
+        }
+        java.util.regex.Matcher sub = Pattern.compile(":(\\d+)(?::(\\d+))?").matcher(op);
+        if (sub.matches()) {  // bash ${1:offset:length}
+            String v = value == null ? "" : value;
+            int from = Math.min(Integer.parseInt(sub.group(1)), v.length());
+            int to = sub.group(2) == null ? v.length() : Math.min(v.length(), from + Integer.parseInt(sub.group(2)));
+            return v.substring(from, to);
         }
         for (String o : new String[] {":-", ":=", ":+", "##", "%%", "-", "=", "+", "#", "%"}) {
             if (op.startsWith(o)) {

@@ -93,4 +93,26 @@ class ScriptAnalyzerTest {
         assertThat(a.command()).containsExactly("nginx", "-g", "daemon off;");
         assertThat(a.notes()).hasSize(2);
     }
+
+    @Test
+    void compoundConditionsOfDecidableTestsAreEvaluated() throws ShellSyntaxException {
+        String script = "if [ \"${1#-}\" != \"$1\" ] || [ \"${1%.conf}\" != \"$1\" ]; then\n  set -- redis-server \"$@\"\nfi\nexec \"$@\"\n";
+        assertThat(analyze(script, "/etc/redis.conf").command()).containsExactly("redis-server", "/etc/redis.conf");
+        assertThat(analyze(script, "--port", "1").command()).containsExactly("redis-server", "--port", "1");
+        assertThat(analyze(script, "redis-cli").command()).containsExactly("redis-cli");
+        ScriptAnalysis env = analyze("if [ \"$1\" = a ] && [ -n \"$DEBUG\" ]; then set -- b; fi\nexec \"$@\"\n", "a");
+        assertThat(env.blockers()).singleElement().satisfies(i -> assertThat(i.reason()).contains("$DEBUG"));
+    }
+
+    @Test
+    void bashSubstringAndHarmlessEnvironmentUse() throws ShellSyntaxException {
+        ScriptAnalysis a = analyze("#!/bin/bash\n: \"${APP_ENV:=prod}\"\necho \"starting at $(date) in $HOSTNAME\"\n"
+                + "if [ \"${1:0:1}\" = '-' ]; then set -- php-fpm \"$@\"; fi\nexec \"$@\"\n", "-F");
+        assertThat(a.resolved()).isTrue();
+        assertThat(a.command()).containsExactly("php-fpm", "-F");
+        assertThat(a.notes()).anySatisfy(n -> {
+            assertThat(n.line()).isEqualTo(3);
+            assertThat(n.reason()).contains("command substitution");
+        });
+    }
 }

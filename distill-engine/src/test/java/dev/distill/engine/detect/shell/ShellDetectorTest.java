@@ -29,7 +29,7 @@ class ShellDetectorTest {
     static final String TEMPLATING = """
             #!/bin/bash
             set -eu
-            : "${LISTEN_PORT:=8080}"
+            export LISTEN_PORT="${LISTEN_PORT:-8080}"
             envsubst '$LISTEN_PORT' < /etc/nginx/templates/default.conf.template > /etc/nginx/conf.d/default.conf
             for f in /docker-entrypoint.d/*.sh; do
               . "$f"
