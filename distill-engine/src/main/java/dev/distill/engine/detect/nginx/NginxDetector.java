@@ -138,12 +138,13 @@ public final class NginxDetector implements Detector<NginxResult> {
     /** The nginx argv the container runs, directly or as a supervisord program; null when none. */
     static List<String> nginxCommand(DetectionContext ctx) {
         EntrypointResult entry = ctx.run(new ShellDetector()).result();
-        if (!entry.command().isEmpty() && base(entry.command().get(0)).equals("nginx")) {
-            return entry.command();
+        Optional<List<String>> direct = entry.invocation(n -> n.equals("nginx") || n.equals("nginx-debug"));
+        if (direct.isPresent()) {
+            return direct.get();
         }
         SupervisordResult sup = ctx.run(new SupervisordDetector()).result();
         for (SupervisordResult.Program p : sup.programs()) {
-            if (p.programName().equals("nginx")) {
+            if (p.programName().equals("nginx") || p.programName().equals("nginx-debug")) {
                 return p.command();
             }
         }

@@ -86,9 +86,7 @@ public final class PhpDetector implements Detector<PhpResult> {
     static List<List<String>> phpCommands(DetectionContext ctx) {
         List<List<String>> out = new ArrayList<>();
         EntrypointResult entry = ctx.run(new ShellDetector()).result();
-        if (!entry.command().isEmpty() && base(entry.command().get(0)).startsWith("php")) {
-            out.add(entry.command());
-        }
+        entry.invocation(n -> n.startsWith("php")).ifPresent(out::add);
         SupervisordResult sup = ctx.run(new SupervisordDetector()).result();
         for (SupervisordResult.Program p : sup.programs()) {
             if (!p.command().isEmpty() && base(p.command().get(0)).startsWith("php")) {

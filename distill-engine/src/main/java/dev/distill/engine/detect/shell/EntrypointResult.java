@@ -61,6 +61,27 @@ public record EntrypointResult(List<String> declared, Verdict verdict, List<Stri
         blockers = List.copyOf(blockers);
     }
 
+    /**
+     * Where the container runs a program with a matching basename: the final command, else a hop's argv,
+     * else the declared command (e.g. a CMD passed to a wrapper that needs a shell), from that program's
+     * argv[0] on. Lets the config detectors find {@code -c} and friends even when a wrapper is not followed.
+     */
+    public java.util.Optional<List<String>> invocation(java.util.function.Predicate<String> basename) {
+        List<List<String>> candidates = new java.util.ArrayList<>();
+        candidates.add(command);
+        hops.forEach(h -> candidates.add(h.argv()));
+        candidates.add(declared);
+        for (List<String> argv : candidates) {
+            for (int i = 0; i < argv.size(); i++) {
+                String a = argv.get(i);
+                if (basename.test(a.substring(a.lastIndexOf('/') + 1))) {
+                    return java.util.Optional.of(argv.subList(i, argv.size()));
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The basename of the final program ({@code php-fpm}), {@code ""} when unknown. */
     public String programName() {
         String p = !program.isEmpty() ? program : command.isEmpty() ? "" : command.get(0);

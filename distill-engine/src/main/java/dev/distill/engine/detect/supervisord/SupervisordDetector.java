@@ -108,7 +108,7 @@ public final class SupervisordDetector implements Detector<SupervisordResult> {
                 return hop.argv();
             }
         }
-        return isSupervisord(entry.declared()) ? entry.declared() : null;
+        return entry.invocation(name -> name.equals("supervisord")).orElse(null);
     }
 
     private static boolean isSupervisord(List<String> argv) {

@@ -160,4 +160,17 @@ class SupervisordDetectorTest {
         assertThat(SupervisordDetector.expand("%(program_name)s_%(process_num)02d 100%%",
                 Map.of("program_name", "w", "process_num", "3"))).isEqualTo("w_03 100%");
     }
+
+    @Test
+    void dashCIsFoundBehindAWrapperThatNeedsAShell() {
+        MemoryFileSystem fs = image()
+                .file("/entrypoint.sh", "#!/bin/sh\nfor f in /init.d/*; do . \"$f\"; done\nexec \"$@\"\n".getBytes(StandardCharsets.UTF_8), 0755)
+                .file("/bin/sh", new byte[] {0x7f, 'E', 'L', 'F'}, 0755)
+                .build();
+        ImageConfig cfg = new ImageConfig(List.of("/entrypoint.sh"),
+                List.of("supervisord", "-c", "/etc/supervisor/conf.d/supervisord.conf"), "", List.of("TZ=UTC"), null, "", null, null, null);
+        SupervisordResult r = new SupervisordDetector().detect(new DetectionContext(fs, cfg)).result();
+        assertThat(r.mainConfig()).isEqualTo("/etc/supervisor/conf.d/supervisord.conf");
+        assertThat(r.programs()).hasSize(2);
+    }
 }
