@@ -2,7 +2,6 @@ package dev.distill.engine.detect.php;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,9 +97,5 @@ public final class PhpIni {
             }
         }
         return v;
-    }
-
-    static Map<String, String> none() {
-        return Map.of();
     }
 }

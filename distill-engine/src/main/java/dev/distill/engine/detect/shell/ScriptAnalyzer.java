@@ -227,9 +227,6 @@ public final class ScriptAnalyzer {
                         block(line, "shell function definition");
                     }
                     frames.push(new Frame("function", active(), false));
-                    if (words.stream().noneMatch(t -> "{".equals(t.plainWord()))) {
-                        return;  // the body's brace is on a later line
-                    }
                     return;
                 }
                 case "{" -> {
@@ -305,7 +302,6 @@ public final class ScriptAnalyzer {
     }
 
     private Boolean condition(List<Token> words, int line) {
-        // strip leading "then" that may follow on the same statement is not possible: then starts a new statement
         List<String> argv;
         try {
             argv = expandAll(words);
@@ -444,7 +440,7 @@ public final class ScriptAnalyzer {
                 return;  // a no-op; what it sets blocks where it is used
             }
             if ("echo".equals(first) || "printf".equals(first)) {
-                pendingCheck(first, line);
+                pendingCheck(line);
                 notes.add(new ScriptAnalysis.Issue(line, "prints a message from the run-time environment (" + u.getMessage() + ")"));
                 return;
             }
@@ -462,9 +458,7 @@ public final class ScriptAnalyzer {
             return;
         }
         String cmd = argv.get(0);
-        if (!pendingCheck(cmd, line)) {
-            return;
-        }
+        pendingCheck(line);
         switch (cmd) {
             case "set" -> set(argv.subList(1, argv.size()), line);
             case "exec" -> {
@@ -525,8 +519,8 @@ public final class ScriptAnalyzer {
         }
     }
 
-    /** A command follows one run without exec: that one was a side effect. Returns false to stop. */
-    private boolean pendingCheck(String cmd, int line) {
+    /** A command follows one run without exec: that one was a side effect at start. */
+    private void pendingCheck(int line) {
         if (pending != null) {
             String prev = pending.get(0);
             if (!TEMPLATING.contains(baseName(prev))) {
@@ -534,7 +528,6 @@ public final class ScriptAnalyzer {
             }
             pending = null;
         }
-        return true;
     }
 
     private void set(List<String> a, int line) {
