@@ -57,7 +57,8 @@ public final class SupervisordDetector implements Detector<SupervisordResult> {
             }
         }
         if (main.isEmpty()) {
-            main = STANDARD_LOCATIONS.stream().filter(ctx::exists).findFirst().orElse("");
+            main = searchPath(ctx, cmdline).stream().filter(p -> ctx.resolve(p).map(e -> e.isRegular()).orElse(false))
+                    .findFirst().orElse("");
         }
         List<String> roots = new ArrayList<>();
         if (!main.isEmpty()) {
@@ -96,6 +97,26 @@ public final class SupervisordDetector implements Detector<SupervisordResult> {
                     "supervisord runs " + result.programs().size() + " programs: each becomes its own distroless image");
         }
         return findings.done(result);
+    }
+
+    /**
+     * Where supervisord looks without {@code -c}, in its order: ../etc/supervisord.conf and ../supervisord.conf
+     * relative to the executable, the working directory's supervisord.conf and etc/supervisord.conf, then
+     * {@link #STANDARD_LOCATIONS}.
+     */
+    static List<String> searchPath(DetectionContext ctx, List<String> cmdline) {
+        List<String> out = new ArrayList<>();
+        if (cmdline != null && !cmdline.isEmpty() && cmdline.get(0).endsWith("supervisord")) {
+            ctx.which(cmdline.get(0)).ifPresent(exe -> {
+                String up = Paths.parent(Paths.parent(exe));
+                out.add(Paths.join(up, "etc/supervisord.conf"));
+                out.add(Paths.join(up, "supervisord.conf"));
+            });
+        }
+        out.add(Paths.join(ctx.workingDir(), "supervisord.conf"));
+        out.add(Paths.join(ctx.workingDir(), "etc/supervisord.conf"));
+        out.addAll(STANDARD_LOCATIONS);
+        return out.stream().distinct().toList();
     }
 
     /** The supervisord argv of the container command, or null when the container does not run supervisord. */

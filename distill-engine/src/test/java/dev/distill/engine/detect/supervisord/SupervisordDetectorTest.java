@@ -173,4 +173,18 @@ class SupervisordDetectorTest {
         assertThat(r.mainConfig()).isEqualTo("/etc/supervisor/conf.d/supervisord.conf");
         assertThat(r.programs()).hasSize(2);
     }
+
+    @Test
+    void searchPathFollowsSupervisorOrder() {
+        MemoryFileSystem fs = image()
+                .file("/usr/etc/supervisord.conf", "[program:a]\ncommand=nginx\n")
+                .file("/etc/supervisord.conf", "[program:b]\ncommand=nginx\n")
+                .build();
+        ImageConfig cfg = new ImageConfig(List.of(), List.of("supervisord", "-n"), "", List.of(), null, "/app", null, null, null);
+        DetectionContext ctx = new DetectionContext(fs, cfg);
+        assertThat(SupervisordDetector.searchPath(ctx, List.of("supervisord", "-n"))).containsExactly(
+                "/usr/etc/supervisord.conf", "/usr/supervisord.conf", "/app/supervisord.conf", "/app/etc/supervisord.conf",
+                "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf");
+        assertThat(new SupervisordDetector().detect(ctx).result().mainConfig()).isEqualTo("/usr/etc/supervisord.conf");
+    }
 }
