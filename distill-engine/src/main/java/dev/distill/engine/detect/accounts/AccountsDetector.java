@@ -98,6 +98,7 @@ public final class AccountsDetector implements Detector<AccountsResult> {
             }
         }
 
+        String phpWorker = phpMaster;
         for (PhpResult.FpmConfig fpm : php.fpm()) {
             if (!fpm.pid().isEmpty()) {
                 run.place(fpm.pid(), "php-fpm pid", phpMaster, fpm.path(), 0, true);
@@ -123,8 +124,17 @@ public final class AccountsDetector implements Detector<AccountsResult> {
                     run.place(pool.listenSocket(), "php-fpm socket", phpMaster, pool.file(), pool.line(), true);
                 }
                 log(run, pool.accessLog(), src + " access log", phpMaster, pool.file(), pool.line());
+                if (phpWorker.equals(phpMaster)) {
+                    phpWorker = worker;
+                }
                 log(run, pool.slowlog(), src + " slow log", phpMaster, pool.file(), pool.line());
             }
+        }
+
+        String phpWrites = phpWorker;  // sessions, uploads and temp files are written by the pool's workers
+        for (PhpResult.Installation inst : php.installations()) {
+            String file = inst.phpIni().isEmpty() ? inst.configDir() : inst.phpIni();
+            inst.writablePaths().forEach((key, path) -> run.place(path, "php " + key, phpWrites, file, 0, key.equals("error_log")));
         }
 
         if (nginx.found()) {

@@ -30,7 +30,7 @@ public final class NginxDetector implements Detector<NginxResult> {
     public static final String DEFAULT_CONFIG = "/etc/nginx/nginx.conf";
 
     private static final Set<String> TEMP_PATHS = Set.of("client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path",
-            "uwsgi_temp_path", "scgi_temp_path");
+            "uwsgi_temp_path", "scgi_temp_path", "proxy_cache_path", "fastcgi_cache_path", "uwsgi_cache_path", "scgi_cache_path");
     private static final Set<String> PASSES = Set.of("fastcgi_pass", "proxy_pass", "uwsgi_pass", "scgi_pass", "grpc_pass");
     private static final Set<String> FILES = Set.of("ssl_certificate", "ssl_certificate_key", "ssl_trusted_certificate",
             "ssl_client_certificate", "ssl_dhparam", "auth_basic_user_file");

@@ -13,6 +13,7 @@ import java.util.List;
  * @param user the {@code user} directive's user ({@code ""} when unset: the compiled-in default applies)
  * @param pid the {@code pid} directive, null when unset (the compiled-in default applies)
  * @param daemonOff whether nginx stays in the foreground ({@code daemon off} in the config or {@code -g})
+ * @param tempPaths {@code *_temp_path} and {@code *_cache_path} directories
  */
 public record NginxResult(String mainConfig, String prefix, boolean prefixGuessed, List<String> configFiles,
                           String user, String group, Ref pid, boolean daemonOff, List<Ref> modules,

@@ -33,6 +33,8 @@ public final class PhpDetector implements Detector<PhpResult> {
     private static final Pattern PORT = Pattern.compile("(?:.*:)?(\\d{1,5})");
     private static final Set<String> SAPIS = Set.of("fpm", "cli", "apache2", "cgi", "embed", "phpdbg");
     private static final int MAX_INCLUDE_DEPTH = 10;
+    static final List<String> WRITABLE_SETTINGS = List.of("session.save_path", "upload_tmp_dir", "sys_temp_dir", "error_log",
+            "opcache.file_cache");
 
     /** Where a layout keeps things; {@code fpmConf} and {@code extensionDir} may be absent. */
     private record Layout(String configDir, String phpIni, String defaultScanDir, String extensionDir,
@@ -202,8 +204,19 @@ public final class PhpDetector implements Detector<PhpResult> {
                 findings.add(Finding.Kind.WARNING, module, 0, module + " (" + d.key() + "=" + d.value() + ") is not an ELF object", Map.of());
             }
         }
+        Map<String, String> writable = new LinkedHashMap<>();
+        for (String key : WRITABLE_SETTINGS) {
+            String v = PhpIni.last(all, key);
+            if (v == null) {
+                continue;
+            }
+            String path = key.equals("session.save_path") ? v.substring(v.lastIndexOf(';') + 1) : v;  // "N;MODE;/path"
+            if (path.startsWith("/") && !path.startsWith("/dev/") && !path.startsWith("/proc/")) {
+                writable.put(key, Paths.normalize(path));
+            }
+        }
         return new PhpResult.Installation(layout.configDir(), phpIni, scanDirs, iniFiles, extDir,
-                extDirIni != null && !extDirIni.isEmpty(), extensions);
+                extDirIni != null && !extDirIni.isEmpty(), extensions, writable);
     }
 
     /** Resolves an extension like PHP: a path with a slash as is, else extension_dir/name, then name.so. */

@@ -32,13 +32,17 @@ public record PhpResult(List<Installation> installations, List<FpmConfig> fpm) {
      * @param iniFiles every ini file read, in the order PHP reads them
      * @param extensionDir the directory extensions resolve against ({@code ""} when unknown)
      * @param extensionDirFromIni whether {@code extension_dir} was set in an ini file (else a layout default)
+     * @param writablePaths places the ini settings make PHP write ({@code session.save_path},
+     *     {@code upload_tmp_dir}, {@code sys_temp_dir}, {@code error_log}, {@code opcache.file_cache}), by setting
      */
     public record Installation(String configDir, String phpIni, List<String> scanDirs, List<String> iniFiles,
-                               String extensionDir, boolean extensionDirFromIni, List<Extension> extensions) {
+                               String extensionDir, boolean extensionDirFromIni, List<Extension> extensions,
+                               java.util.Map<String, String> writablePaths) {
         public Installation {
             scanDirs = List.copyOf(scanDirs);
             iniFiles = List.copyOf(iniFiles);
             extensions = List.copyOf(extensions);
+            writablePaths = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(writablePaths));
         }
     }
 

@@ -179,4 +179,20 @@ class AccountsDetectorTest {
         assertThat(d.result().groups()).filteredOn(g -> g.source().equals("image USER")).singleElement()
                 .satisfies(g -> assertThat(g.gid()).isEqualTo(82));
     }
+
+    @Test
+    void phpSessionDirectoryIsWrittenByThePoolUser() {
+        MemoryFileSystem fs = image()
+                .file("/etc/php83/php.ini", "session.save_path = /var/lib/php/sessions\n")
+                .owner(82, 82).directory("/var/lib/php/sessions", 0700).owner(0, 0)
+                .build();
+        AccountsResult r = run(fs, "").result();
+        assertThat(r.writable()).filteredOn(p -> p.purpose().equals("php session.save_path")).singleElement().satisfies(p -> {
+            assertThat(p.path()).isEqualTo("/var/lib/php/sessions");
+            assertThat(p.writer()).isEqualTo("www-data");
+            assertThat(p.uid()).isEqualTo(82);
+            assertThat(p.writable()).isTrue();
+            assertThat(p.file()).isEqualTo("/etc/php83/php.ini");
+        });
+    }
 }

@@ -146,4 +146,33 @@ class PhpDetectorTest {
             assertThat(f.reason()).contains("not 'key = value'");
         });
     }
+
+    @Test
+    void debianLayoutAndWritableSettings() {
+        MemoryFileSystem fs = MemoryFileSystem.builder()
+                .file("/usr/sbin/php-fpm8.2", ELF, 0755)
+                .file("/etc/php/8.2/fpm/php.ini", "[PHP]\nupload_tmp_dir = /var/lib/php/uploads\n"
+                        + "[Session]\nsession.save_path = \"2;/var/lib/php/sessions\"\nerror_log = /dev/stderr\n")
+                .file("/etc/php/8.2/fpm/conf.d/20-intl.ini", "extension=intl.so\n")
+                .file("/etc/php/8.2/fpm/php-fpm.conf", "[global]\npid = /run/php/php8.2-fpm.pid\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n")
+                .file("/etc/php/8.2/fpm/pool.d/www.conf", "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\n"
+                        + "listen.owner = www-data\nlisten.mode = 0660\n")
+                .file("/usr/lib/php/20220829/intl.so", ELF, 0644)
+                .build();
+        ImageConfig cfg = new ImageConfig(List.of(), List.of("php-fpm8.2", "-F"), "", List.of(), null, "", null, null, null);
+        PhpResult r = new PhpDetector().detect(new DetectionContext(fs, cfg)).result();
+        assertThat(r.installations()).singleElement().satisfies(i -> {
+            assertThat(i.configDir()).isEqualTo("/etc/php/8.2/fpm");
+            assertThat(i.extensionDir()).isEqualTo("/usr/lib/php/20220829");
+            assertThat(i.writablePaths()).containsExactly(
+                    java.util.Map.entry("session.save_path", "/var/lib/php/sessions"),
+                    java.util.Map.entry("upload_tmp_dir", "/var/lib/php/uploads"));
+        });
+        assertThat(r.dlopenedModules()).containsExactly("/usr/lib/php/20220829/intl.so");
+        assertThat(r.fpm()).singleElement().satisfies(f -> {
+            assertThat(f.pid()).isEqualTo("/run/php/php8.2-fpm.pid");
+            assertThat(f.pools().get(0).listenOwner()).isEqualTo("www-data");
+            assertThat(f.pools().get(0).listenMode()).isEqualTo("0660");
+        });
+    }
 }
