@@ -1,0 +1,244 @@
+package dev.distill.engine.detect;
+
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.Paths;
+import dev.distill.engine.image.ImageConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What every detector reads: the image's merged filesystem and its configuration, with the helpers they
+ * share (safe path lookups, text reads, PATH search, globs) and a memo of detector results so that a
+ * detector can build on another's result (accounts on nginx, nginx on the entrypoint) without running it
+ * twice.
+ */
+public final class DetectionContext {
+
+    /** Docker's default PATH for Linux containers, used when the image sets none. */
+    public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /** Configs and scripts larger than this are read only this far. */
+    public static final int TEXT_LIMIT = 1 << 20;
+
+    private final ImageFileSystem fs;
+    private final ImageConfig config;
+    private final Map<String, Detection<?>> results = new HashMap<>();
+
+    public DetectionContext(ImageFileSystem fs, ImageConfig config) {
+        this.fs = Objects.requireNonNull(fs, "fs");
+        this.config = config == null ? ImageConfig.EMPTY : config;
+    }
+
+    public ImageFileSystem fs() {
+        return fs;
+    }
+
+    public ImageConfig config() {
+        return config;
+    }
+
+    /**
+     * Runs a detector once per context; later calls with a detector of the same name return the first
+     * result.
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <R> Detection<R> run(Detector<R> detector) {
+        Detection<?> done = results.get(detector.name());
+        if (done == null) {
+            done = detector.detect(this);
+            results.put(detector.name(), done);
+        }
+        return (Detection<R>) done;
+    }
+
+    /** The entry at exactly this path (no final symlink followed); empty on a symlink loop. */
+    public Optional<FileEntry> entry(String path) {
+        try {
+            return fs.entry(path);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The entry holding this path's data, links followed; empty when missing, dangling or looping. */
+    public Optional<FileEntry> resolve(String path) {
+        try {
+            return fs.resolve(path);
+        } catch (ImageFileSystem.SymlinkLoopException e) {
+            return Optional.empty();
+        }
+    }
+
+    public boolean exists(String path) {
+        return resolve(path).isPresent();
+    }
+
+    public boolean isDirectory(String path) {
+        return resolve(path).map(FileEntry::isDirectory).orElse(false);
+    }
+
+    /**
+     * The text of a regular file (links followed), or empty when it does not exist; a read failure is
+     * recorded in {@code findings} as an error and also gives empty.
+     */
+    public Optional<TextFile> readText(String path, Findings findings) {
+        Optional<FileEntry> entry = resolve(path);
+        if (entry.isEmpty() || !entry.get().isRegular()) {
+            return Optional.empty();
+        }
+        try {
+            byte[] bytes = fs.read(entry.get(), TEXT_LIMIT);
+            return Optional.of(new TextFile(Paths.normalize(path), entry.get(), new String(bytes, StandardCharsets.UTF_8)));
+        } catch (IOException | RuntimeException e) {
+            findings.error(Paths.normalize(path), e);
+            return Optional.empty();
+        }
+    }
+
+    /** The first bytes of a regular file, empty when unreadable. */
+    public byte[] head(FileEntry file, int limit) {
+        try {
+            return fs.read(file, limit);
+        } catch (IOException | RuntimeException e) {
+            return new byte[0];
+        }
+    }
+
+    /** Whether a regular file starts with the ELF magic {@code 0x7f 'E' 'L' 'F'}. */
+    public boolean isElf(FileEntry file) {
+        if (!file.isRegular()) {
+            return false;
+        }
+        byte[] h = head(file, 4);
+        return h.length == 4 && h[0] == 0x7f && h[1] == 'E' && h[2] == 'L' && h[3] == 'F';
+    }
+
+    /** An environment variable as the image configuration sets it, or null. */
+    public String env(String name) {
+        return config.envValue(name);
+    }
+
+    /** The image's executable search path, from its {@code PATH} or Docker's default. */
+    public List<String> searchPath() {
+        String path = env("PATH");
+        if (path == null) {
+            path = DEFAULT_PATH;
+        }
+        List<String> dirs = new ArrayList<>();
+        for (String d : path.split(":", -1)) {
+            dirs.add(d.isEmpty() ? workingDir() : d);
+        }
+        return dirs;
+    }
+
+    /** The image's working directory, {@code /} when unset. */
+    public String workingDir() {
+        return config.workingDir().isEmpty() ? "/" : Paths.normalize(config.workingDir());
+    }
+
+    /**
+     * Finds a program like {@code execvp} would inside the image: a name with a slash is taken as a path
+     * (relative to the working directory), else each PATH directory is tried for an executable regular file.
+     *
+     * @return the absolute path as found (before links are followed)
+     */
+    public Optional<String> which(String program) {
+        if (program == null || program.isEmpty()) {
+            return Optional.empty();
+        }
+        if (program.contains("/")) {
+            String p = program.startsWith("/") ? Paths.normalize(program) : Paths.join(workingDir(), program);
+            return resolve(p).filter(FileEntry::isRegular).map(e -> p);
+        }
+        for (String dir : searchPath()) {
+            String p = Paths.join(dir, program);
+            Optional<FileEntry> e = resolve(p);
+            if (e.isPresent() && e.get().isRegular() && e.get().isExecutable()) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Expands a glob like glob(3): {@code *}, {@code ?} and {@code [...]} in any component, no match of a
+     * leading dot by a wildcard, results sorted. A pattern without wildcards gives itself when it exists.
+     */
+    public List<String> glob(String pattern) {
+        String p = Paths.normalize(pattern);
+        List<String> parts = Arrays.stream(p.split("/")).filter(s -> !s.isEmpty()).toList();
+        List<String> current = List.of("/");
+        for (String part : parts) {
+            List<String> next = new ArrayList<>();
+            for (String dir : current) {
+                if (!hasWildcard(part)) {
+                    String child = Paths.join(dir, part);
+                    if (entry(child).isPresent()) {
+                        next.add(child);
+                    }
+                    continue;
+                }
+                Pattern regex = globRegex(part);
+                for (FileEntry child : list(dir)) {
+                    String name = Paths.name(child.path());
+                    if (name.startsWith(".") && !part.startsWith(".")) {
+                        continue;
+                    }
+                    if (regex.matcher(name).matches()) {
+                        next.add(Paths.join(dir, name));
+                    }
+                }
+            }
+            current = next;
+        }
+        return current.stream().sorted().toList();
+    }
+
+    /** The children of a directory, empty when it is missing, not a directory or loops. */
+    public List<FileEntry> list(String dir) {
+        try {
+            return fs.list(dir);
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    public static boolean hasWildcard(String s) {
+        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0;
+    }
+
+    static Pattern globRegex(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            switch (c) {
+                case '*' -> re.append("[^/]*");
+                case '?' -> re.append("[^/]");
+                case '[' -> {
+                    int end = glob.indexOf(']', i + 2);
+                    if (end < 0) {
+                        re.append("\\[");
+                    } else {
+                        String cls = glob.substring(i + 1, end);
+                        if (cls.startsWith("!")) {
+                            cls = "^" + cls.substring(1);
+                        }
+                        re.append('[').append(cls.replace("\\", "\\\\")).append(']');
+                        i = end;
+                    }
+                }
+                default -> re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString());
+    }
+}
