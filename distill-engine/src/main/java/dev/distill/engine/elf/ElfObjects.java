@@ -1,9 +1,12 @@
 package dev.distill.engine.elf;
 
+import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
@@ -90,22 +93,36 @@ public final class ElfObjects {
      * @return how many ELF files were parsed (successfully or not)
      */
     public int prefetch(Collection<FileEntry> files, long maxElfBytes) throws IOException {
-        int[] elfFiles = {0};
-        fs.readAll(files, (file, in) -> {
+        int before = parsed.size();
+        fs.readAll(files, visitor(maxElfBytes, (file, in) -> { }));
+        return parsed.size() - before;
+    }
+
+    /**
+     * A visitor for a caller's own {@link ImageFileSystem#readAll} pass that does what {@link #prefetch} does
+     * and hands every file that is not a parsed ELF file on to {@code others}, with its whole content (the
+     * header bytes put back in front), so one pass over the layers can serve several readers.
+     */
+    public ContentVisitor visitor(long maxElfBytes, ContentVisitor others) {
+        return (file, in) -> {
             byte[] head = in.readNBytes(HEADER_BYTES);
             headers.put(file.path(), head);
             if (!ElfFile.isElf(head) || file.size() > maxElfBytes) {
+                others.visit(file, new SequenceInputStream(new ByteArrayInputStream(head), in));
                 return;
             }
-            elfFiles[0]++;
             byte[] all = readRest(head, in, file.size());
             try {
                 parsed.put(file.path(), new Parsed(ElfFile.parse(all), null));
             } catch (ElfFormatException e) {
                 parsed.put(file.path(), new Parsed(null, e));
             }
-        });
-        return elfFiles[0];
+        };
+    }
+
+    /** The paths of every file parsed as ELF so far (including those that failed to parse), in path order. */
+    public java.util.SortedSet<String> parsedPaths() {
+        return new java.util.TreeSet<>(parsed.keySet());
     }
 
     /** Whether the file was seen and is an ELF file, by its remembered header. */

@@ -22,7 +22,9 @@ import java.util.Map;
  * without noticing and so hide a truncated archive.
  *
  * <p>Strict where leniency would let a layer mean something else than it says: a bad header checksum, a stream
- * that ends anywhere but after the end-of-archive block, sparse files and unknown entry types are errors.
+ * that ends inside a header or an entry's data, sparse files and unknown entry types are errors. A stream that
+ * ends cleanly between entries without the end-of-archive block is accepted, as Go's archive/tar (and so every
+ * container runtime) accepts it.
  */
 final class TarReader {
 
@@ -79,14 +81,25 @@ final class TarReader {
             return null;
         }
         skipBody();
+        if (ended) {
+            return null;
+        }
         String longName = null;
         String longLink = null;
         Map<String, String> pax = null;
         while (true) {
             if (!readHeader()) {
-                throw new LayerProblem(MALFORMED, null, !started
-                        ? "not a tar archive: the stream is empty"
-                        : "the tar stream ends without its end-of-archive block" + after() + " (truncated?)");
+                if (!started) {
+                    throw new LayerProblem(MALFORMED, null, "not a tar archive: the stream is empty");
+                }
+                if (longName != null || longLink != null || pax != null) {
+                    throw new LayerProblem(MALFORMED, null, "the tar stream ends with an extended header that describes no entry" + after());
+                }
+                // No end-of-archive block, but the stream ends cleanly between entries: Go's archive/tar, which
+                // Docker and containerd use, takes that as the end, so a container sees these entries. A layer cut
+                // short exactly here is caught by its digest instead.
+                ended = true;
+                return null;
             }
             if (isZero(header)) {
                 if (longName != null || longLink != null || pax != null) {
@@ -214,8 +227,14 @@ final class TarReader {
                 throw p.during(current);
             }
             if (n < 0) {
+                if (left <= padding) {
+                    // The data is complete and only the block padding is missing at the very end: Go's
+                    // archive/tar (umoci, containerd) writes and reads such a stream as ending here.
+                    ended = true;
+                    break;
+                }
                 throw new LayerProblem(MALFORMED, current, "the tar stream ends inside this entry's data, "
-                        + Math.max(0, left - padding) + " bytes short (truncated)");
+                        + (left - padding) + " bytes short (truncated)");
             }
             left -= n;
         }

@@ -225,9 +225,9 @@ class HostileLayerTest {
         Descriptor insideData = blobs.tar(Arrays.copyOf(archive, 512 + 2048));
         fails(MALFORMED, insideData, "a", insideData).hasMessageContaining("ends inside this entry's data, 2952 bytes short (truncated)");
 
+        // Without the end-of-archive block but ending between entries: what container runtimes accept.
         Descriptor noEndMarker = blobs.tar(Arrays.copyOf(archive, archive.length - 1024));
-        fails(MALFORMED, noEndMarker, null, noEndMarker)
-                .hasMessageContaining("the tar stream ends without its end-of-archive block after entry 'a' (truncated?)");
+        assertThat(blobs.build(noEndMarker).entry("/a")).isPresent();
 
         Descriptor insideHeader = blobs.tar(Arrays.copyOf(archive, archive.length - 1024 + 100));
         fails(MALFORMED, insideHeader, null, insideHeader).hasMessageContaining("the tar stream ends inside a header after entry 'a'");

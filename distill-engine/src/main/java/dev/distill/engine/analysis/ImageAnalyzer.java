@@ -1,0 +1,203 @@
+package dev.distill.engine.analysis;
+
+import dev.distill.engine.detect.Detection;
+import dev.distill.engine.detect.Finding;
+import dev.distill.engine.detect.accounts.AccountsResult;
+import dev.distill.engine.detect.catalog.Catalog;
+import dev.distill.engine.detect.nginx.NginxResult;
+import dev.distill.engine.detect.php.PhpResult;
+import dev.distill.engine.detect.shell.EntrypointResult;
+import dev.distill.engine.detect.supervisord.SupervisordResult;
+import dev.distill.engine.elf.ElfObjects;
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.Paths;
+import dev.distill.engine.image.ImageConfig;
+import dev.distill.engine.loader.ElfDependencyResolver;
+import dev.distill.engine.loader.ElfResolution;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.PlanNote;
+import dev.distill.engine.plan.ProgramPlan;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Analyses one image: a single pass over its layers (ELF files parsed, configuration kept), the detectors,
+ * every ELF file resolved by its own loader's rules, and the migration plan.
+ */
+public final class ImageAnalyzer {
+
+    /**
+     * @param maxElfBytes ELF files larger than this are parsed on demand instead of during the pass
+     * @param configCacheBytes how many bytes of configuration files and scripts to keep in memory
+     */
+    public record Options(long maxElfBytes, long configCacheBytes) {
+        public static Options defaults() {
+            return new Options(256L << 20, 64L << 20);
+        }
+    }
+
+    private final Options options;
+
+    public ImageAnalyzer(Options options) {
+        this.options = options;
+    }
+
+    public AnalysisReport analyze(ImageFileSystem image, ImageConfig config, AnalysisReport.Subject subject)
+            throws IOException {
+        long start = System.nanoTime();
+        ConfigCache files = new ConfigCache(image, options.configCacheBytes());
+        ElfObjects objects = new ElfObjects(files);
+        List<FileEntry> regular = image.entries().filter(FileEntry::isRegular).toList();
+        // The one pass over the layers: every file's header, every ELF parsed, configuration kept.
+        image.readAll(regular, files.keeper(objects.visitor(options.maxElfBytes(), (file, in) -> { })));
+
+        Catalog.Report detections = Catalog.standard().run(files, config);
+        ElfDependencyResolver resolver = new ElfDependencyResolver(objects, environment(config), true);
+        List<BinaryReport> binaries = new ArrayList<>();
+        for (String path : objects.parsedPaths()) {
+            binaries.add(binary(resolver.resolve(path), image));
+        }
+
+        MigrationPlan plan = plan(files, config, detections, resolver, objects);
+        Map<String, Object> results = new LinkedHashMap<>();
+        for (Detection<?> d : detections.detections()) {
+            if (d.result() != null) {
+                results.put(d.detector(), d.result());
+            }
+        }
+        long entries = image.entries().count();
+        long bytes = regular.stream().mapToLong(FileEntry::size).sum();
+        AnalysisReport.Stats stats = new AnalysisReport.Stats(entries, regular.size(), binaries.size(), bytes,
+                files.filesKept(), files.bytesKept(), (System.nanoTime() - start) / 1_000_000);
+        return new AnalysisReport(AnalysisReport.SCHEMA_VERSION, subject, plan.classification(), plan, binaries,
+                detections.findings(), results, stats);
+    }
+
+    private MigrationPlan plan(ConfigCache fs, ImageConfig config, Catalog.Report detections,
+            ElfDependencyResolver resolver, ElfObjects objects) {
+        List<PlanNote> blockers = new ArrayList<>();
+        List<PlanNote> warnings = new ArrayList<>();
+        for (Finding f : detections.findings()) {
+            if (f.detector().equals("surface") && f.kind() != Finding.Kind.BLOCKER) {
+                // The attack-surface inventory describes what is left behind, not what the result carries.
+                continue;
+            }
+            if (f.kind() == Finding.Kind.WARNING && providedByEveryBase(f)) {
+                continue;
+            }
+            PlanNote note = new PlanNote(f.path().isEmpty() ? null : f.path() + (f.line() > 0 ? ":" + f.line() : ""),
+                    f.layer(), f.detector() + ": " + f.reason());
+            switch (f.kind()) {
+                case BLOCKER -> blockers.add(note);
+                case WARNING, ERROR -> warnings.add(note);
+                default -> { }
+            }
+        }
+        EntrypointResult entrypoint = detections.result(EntrypointResult.class).orElse(null);
+        SupervisordResult supervisord = detections.result(SupervisordResult.class).orElse(SupervisordResult.NONE);
+        ProgramPlanner planner = new ProgramPlanner(fs, resolver,
+                detections.result(PhpResult.class).orElse(new PhpResult(List.of(), List.of())),
+                detections.result(NginxResult.class).orElse(NginxResult.NONE),
+                detections.result(AccountsResult.class).orElse(new AccountsResult(List.of(), List.of(), List.of())),
+                fs.etcTexts(), objects::looksLikeElf);
+
+        List<ProgramPlanner.Program> programs = programs(config, entrypoint, supervisord, blockers);
+        List<String> names = programs.stream().map(ProgramPlanner.Program::name).toList();
+        List<ProgramPlan> plans = programs.stream().map(p -> planner.plan(p, names)).toList();
+        return new MigrationPlan(plans, blockers, warnings);
+    }
+
+    /**
+     * The programs the image runs: each supervisord program (supervisord itself is replaced by one image per
+     * program), or the entrypoint's final program when it can be run in exec form.
+     */
+    private List<ProgramPlanner.Program> programs(ImageConfig config, EntrypointResult entrypoint,
+            SupervisordResult supervisord, List<PlanNote> blockers) {
+        List<ProgramPlanner.Program> out = new ArrayList<>();
+        if (supervisord.found() && !supervisord.programs().isEmpty()) {
+            for (SupervisordResult.Program p : supervisord.programs()) {
+                List<String> command = new ArrayList<>(p.command());
+                if (!p.executable().isEmpty() && !command.isEmpty()) {
+                    command.set(0, p.executable());
+                }
+                List<String> env = new ArrayList<>(config.env());
+                p.environment().forEach((k, v) -> env.add(k + "=" + v));
+                String name = p.name().replaceAll("[^A-Za-z0-9_.-]", "-");
+                out.add(new ProgramPlanner.Program(name, command, p.executable(),
+                        p.user().isEmpty() ? config.user() : p.user(),
+                        p.directory().isEmpty() ? config.workingDir() : p.directory(), env, config.exposedPorts(),
+                        stopSignalFor(p.executable(), config)));
+            }
+            return out;
+        }
+        if (entrypoint == null) {
+            blockers.add(PlanNote.of("the entrypoint could not be analysed"));
+            return out;
+        }
+        switch (entrypoint.verdict()) {
+            case EXEC, RESOLVED -> out.add(new ProgramPlanner.Program(programName(entrypoint), entrypoint.command(),
+                    entrypoint.program(), config.user(), config.workingDir(), config.env(), config.exposedPorts(),
+                    config.stopSignal()));
+            case INTERPRETED -> blockers.add(new PlanNote(entrypoint.program(), null, "the program is a script for "
+                    + interpreterOf(entrypoint) + "; carrying an interpreter is not supported yet"));
+            case NEEDS_SHELL -> {
+                // The shell detector's blockers (with lines) are already among the findings.
+            }
+            case NOT_FOUND -> blockers.add(PlanNote.of("the entrypoint program " + entrypoint.declared()
+                    + " does not exist in the image"));
+            case NO_COMMAND -> blockers.add(PlanNote.of("the image declares neither ENTRYPOINT nor CMD"));
+            default -> blockers.add(new PlanNote(entrypoint.program(), null,
+                    "the program is neither an ELF file nor a script with an interpreter"));
+        }
+        return out;
+    }
+
+    /** Places every distroless base provides: CA bundle, time zones, NSS configuration and a 1777 /tmp. */
+    private static final java.util.Set<String> BASE_PLACES = java.util.Set.of("/etc/ssl/certs",
+            "/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo", "/etc/localtime", "/etc/nsswitch.conf", "/tmp");
+
+    /** A warning about the source image that the result does not inherit, because its base has the thing. */
+    private static boolean providedByEveryBase(Finding f) {
+        return BASE_PLACES.contains(f.path())
+                || (f.detector().equals("accounts") && f.reason().startsWith("temporary files /tmp"));
+    }
+
+    private static String programName(EntrypointResult e) {
+        String n = e.programName();
+        return n.isEmpty() ? "app" : n.replaceAll("[^A-Za-z0-9_.-]", "-");
+    }
+
+    private static String interpreterOf(EntrypointResult e) {
+        return e.hops().isEmpty() ? "an interpreter" : String.valueOf(e.hops().get(e.hops().size() - 1).interpreter());
+    }
+
+    /** nginx and php-fpm stop gracefully on SIGQUIT; other programs keep the image's stop signal. */
+    private static String stopSignalFor(String executable, ImageConfig config) {
+        String n = executable == null ? "" : Paths.name(executable);
+        return n.startsWith("nginx") || n.startsWith("php-fpm") ? "SIGQUIT" : config.stopSignal();
+    }
+
+    private static BinaryReport binary(ElfResolution r, ImageFileSystem image) {
+        String layer = image.entry(r.path()).map(FileEntry::layerDigest).orElse(null);
+        List<String> unresolved = r.unresolved().stream()
+                .map(u -> u.name() + (u.requestedBy() == null ? "" : " (needed by " + u.requestedBy() + ")") + ": " + u.reason())
+                .toList();
+        return new BinaryReport(r.path(), layer, r.loader().name(), r.interpreter(), r.needed(), r.resolved(), unresolved);
+    }
+
+    private static Map<String, String> environment(ImageConfig config) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String kv : config.env()) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                env.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
+}
