@@ -101,6 +101,36 @@ class FixtureLoaderAgreementTest {
                 .isEmpty();
     }
 
+    /**
+     * What a distroless image keeps of an ELF is its closure: an image of only those paths (and their parent
+     * directories) must load the same files, without the rest of the rootfs (in particular without
+     * {@code /etc/ld.so.cache} unless the closure names it).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"debian-php", "musl-plugin"})
+    void theClosureAloneLoadsTheSameFiles(String name) throws Exception {
+        Fixture fx = fixture(name);
+        ElfDependencyResolver full = new ElfDependencyResolver(fx.objects(), Map.of(), true);
+        List<String> disagreements = new ArrayList<>();
+        long paths = 0;
+        for (Map.Entry<String, List<Link>> e : fx.truth().entrySet()) {
+            ElfResolution r = full.resolve(e.getKey());
+            paths += r.closure().size();
+            ImageFileSystem only = new OnlyThese(fx.fs(), r.closure());
+            ElfResolution again = new ElfDependencyResolver(new ElfObjects(only), Map.of(), false).resolve(e.getKey());
+            SortedMap<String, SortedSet<String>> expected = byName(fx.fs(), e.getValue());
+            SortedMap<String, SortedSet<String>> got = byName(fx.fs(), ours(again));
+            if (!got.equals(expected)) {
+                disagreements.add(e.getKey() + "\tclosure-only " + got + "\tloader " + expected + "\tclosure "
+                        + r.closure());
+            }
+        }
+        System.out.printf("[agreement] %s: closure-only images of %d ELFs (%d closure paths in all) checked%n", name,
+                fx.truth().size(), paths);
+        assertThat(disagreements).as("%s: ELFs whose closure alone loads other files:%n%s", name,
+                String.join("\n", disagreements)).isEmpty();
+    }
+
     /** loader-truth.sh leaves no ELF out: every regular file with a DT_NEEDED has lines of its own. */
     @ParameterizedTest
     @ValueSource(strings = {"debian-php", "musl-plugin"})
@@ -272,6 +302,54 @@ class FixtureLoaderAgreementTest {
         }
         throw new AssertionError("no fixtures/build.sh: distill.repo.root is " + configured
                 + " and none of the directories above " + Path.of("").toAbsolutePath() + " has one");
+    }
+
+    /**
+     * The rootfs reduced to some paths, as an image built from them would be: those entries and the directories
+     * above them; everything else is absent.
+     */
+    static final class OnlyThese implements ImageFileSystem {
+        private final ImageFileSystem fs;
+        private final java.util.Set<String> kept = new java.util.HashSet<>();
+
+        OnlyThese(ImageFileSystem fs, java.util.Collection<String> paths) {
+            this.fs = fs;
+            for (String p : paths) {
+                for (String q = Paths.normalize(p); kept.add(q) && !q.equals("/"); q = Paths.parent(q)) {
+                    // every directory above it too
+                }
+            }
+            kept.add("/");
+        }
+
+        @Override
+        public Optional<FileEntry> entry(String path) {
+            String p = Paths.normalize(path);
+            return kept.contains(p) ? fs.entry(p) : Optional.empty();
+        }
+
+        @Override
+        public Optional<FileEntry> resolve(String path) {
+            return dev.distill.engine.fs.PathWalk.trace(this::entry, path).target();
+        }
+
+        @Override
+        public List<FileEntry> list(String directory) {
+            return fs.list(directory).stream().filter(e -> kept.contains(e.path())).toList();
+        }
+
+        @Override
+        public java.util.stream.Stream<FileEntry> entries() {
+            return kept.stream().sorted().map(fs::entry).flatMap(Optional::stream);
+        }
+
+        @Override
+        public java.io.InputStream open(FileEntry file) throws IOException {
+            if (!kept.contains(file.path())) {
+                throw new IOException(file.path() + " is not in this image");
+            }
+            return fs.open(file);
+        }
     }
 
     record Run(int exit, String out, String err) {
