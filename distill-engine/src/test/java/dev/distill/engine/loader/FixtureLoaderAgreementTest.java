@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -129,6 +130,82 @@ class FixtureLoaderAgreementTest {
                 fx.truth().size(), paths);
         assertThat(disagreements).as("%s: ELFs whose closure alone loads other files:%n%s", name,
                 String.join("\n", disagreements)).isEmpty();
+    }
+
+    /**
+     * The same with the real loader: the closure of each main program (and of each dlopen()ed module) copied
+     * into a directory of its own, as a distroless image would hold it, and loader-truth.sh run there, must give
+     * the program the same files as the full rootfs does. Without {@code /etc/ld.so.cache} (unless the closure
+     * has it) glibc falls back to its built-in directories; this checks that the resolver's closure relies on
+     * nothing else.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"debian-php", "musl-plugin"})
+    void theRealLoaderLoadsTheSameFilesFromTheClosureAlone(String name, @TempDir Path tmp) throws Exception {
+        Fixture fx = fixture(name);
+        List<String> programs = fx.truth().keySet().stream().filter(p -> MAIN_PROGRAMS.contains(p)
+                || p.startsWith("/usr/lib/php/") || p.startsWith("/usr/lib/nginx/modules/")
+                || p.startsWith("/usr/local/")).toList();
+        assertThat(programs).as("programs of %s to check", name).isNotEmpty();
+        ElfDependencyResolver resolver = new ElfDependencyResolver(fx.objects(), Map.of(), true);
+        Path repo = repoRoot();
+        List<String> disagreements = new ArrayList<>();
+        int i = 0;
+        for (String program : programs) {
+            ElfResolution r = resolver.resolve(program);
+            Path image = Files.createDirectory(tmp.resolve("closure-" + i++));
+            materialise(fx, r.closure(), image);
+            Run t = run(repo, 5, "fixtures/loader-truth.sh", image.toString());
+            assertThat(t.exit()).as("loader-truth.sh in %s's closure: %s", program, t.err()).isZero();
+            List<Link> there = t.out().lines().map(l -> l.split("\t", -1)).filter(c -> c[0].equals(program))
+                    .map(c -> new Link(c[1], c[2].equals("not found") ? null : c[2])).toList();
+            DirectoryFileSystem imageFs = new DirectoryFileSystem(image);
+            SortedMap<String, SortedSet<String>> got = byName(imageFs, there);
+            SortedMap<String, SortedSet<String>> expected = byName(fx.fs(), fx.truth().get(program));
+            if (!got.equals(expected)) {
+                disagreements.add(program + "\tclosure-only " + got + "\tfull rootfs " + expected + "\tclosure "
+                        + r.closure());
+            }
+            delete(image);
+        }
+        System.out.printf("[agreement] %s: the real loader in the closure-only images of %d programs and modules%n",
+                name, programs.size());
+        assertThat(disagreements).as("%s: programs the real loader loads differently from their closure alone:%n%s",
+                name, String.join("\n", disagreements)).isEmpty();
+    }
+
+    static final java.util.Set<String> MAIN_PROGRAMS = java.util.Set.of("/usr/sbin/php-fpm8.2", "/usr/sbin/nginx",
+            "/usr/bin/python3.11", "/usr/bin/php8.2", "/bin/bash", "/bin/dash");
+
+    /** Writes these paths of the rootfs into {@code dir}: directories, symlinks as they are, files hard-linked. */
+    private static void materialise(Fixture fx, SortedSet<String> paths, Path dir) throws IOException {
+        for (String p : paths) {
+            FileEntry e = fx.fs().entry(p).orElseThrow(() -> new AssertionError(p + " of a closure is not in the rootfs"));
+            Path to = dir.resolve(p.substring(1));
+            // Parents as the rootfs has them: real directories (a symlinked parent would be in the closure itself).
+            Files.createDirectories(to.getParent());
+            if (e.isDirectory()) {
+                Files.createDirectories(to);
+            } else if (e.isSymlink()) {
+                Files.createSymbolicLink(to, Path.of(e.linkTarget()));
+            } else {
+                Path from = fx.rootfs().resolve(p.substring(1));
+                try {
+                    Files.createLink(to, from);
+                } catch (IOException | UnsupportedOperationException x) {
+                    Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    /** Removes a tree without following its links (they point into the image, absolute ones out of the dir). */
+    private static void delete(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** loader-truth.sh leaves no ELF out: every regular file with a DT_NEEDED has lines of its own. */
