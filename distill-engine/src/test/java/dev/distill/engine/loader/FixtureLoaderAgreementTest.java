@@ -34,7 +34,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code $DISTILL_FIXTURE_CACHE}, default {@code fixtures/.cache}), {@code fixtures/loader-truth.sh} runs the
  * image's own loader in a chroot on every ELF with a DT_NEEDED, and {@link ElfDependencyResolver} reading the
  * same directory through {@link DirectoryFileSystem} must find, for every one of those ELFs, exactly the same
- * set of (needed name, library) pairs and the same missing names.
+ * set of (needed name, library) pairs and the same missing names. Then the closures: each ELF's closure alone
+ * (a view of the rootfs) resolves the same, and the real loader, run in a directory holding only the closure of
+ * a main program or dlopen()ed module, loads the same files as in the full rootfs. loader-truth.sh itself is
+ * checked to leave out no ELF with a DT_NEEDED.
  *
  * <p>The fixture scripts need root, apt (network, or a warm cache), musl-tools, busybox-static and binutils.
  * When a fixture cannot be built the test fails and says why: CI builds the fixtures, so a skip would hide a
