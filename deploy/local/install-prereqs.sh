@@ -40,7 +40,8 @@ need_cmd skopeo skopeo
 need_cmd umoci umoci
 need_cmd runc runc
 need_cmd strace strace
-# The sample image copies busybox-static's binary; Debian's dynamic `busybox` would not do.
+# The sample image copies busybox-static's binary; Debian's dynamic `busybox` would not do; fixtures/
+# loader-truth.sh chroots with it (a dynamic chroot would obey LD_TRACE_LOADED_OBJECTS itself).
 if ! pkg_installed busybox-static || [ ! -x /bin/busybox ]; then missing+=(busybox-static); fi
 need_cmd curl curl
 need_cmd jq jq
