@@ -3,8 +3,12 @@
 # Installs, from Debian 12's packages, what the local Distill stack and its tests
 # need and a fresh machine may lack:
 #   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
-#   musl-tools and binutils (fixtures/: musl-gcc, readelf), a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
-# Checks first; runs `apt-get update` once, and only if something is missing.
+#   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
+#   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
+#   util-linux (flock, nsenter), and apt package lists (debian-php resolves its packages from them),
+#   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
+# Checks first; runs `apt-get update` once, and only if something is missing (or no package
+# lists were ever fetched).
 # As non-root it prints the apt-get line to run and exits 1.
 #
 # Usage: deploy/local/install-prereqs.sh [--check]
@@ -18,7 +22,7 @@ check_only=false
 case "${1:-}" in
   --check) check_only=true ;;
   "") ;;
-  -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
   *) die "unknown argument: $1" ;;
 esac
 
@@ -36,20 +40,30 @@ need_cmd skopeo skopeo
 need_cmd umoci umoci
 need_cmd runc runc
 need_cmd strace strace
-# The sample image copies busybox-static's binary; Debian's dynamic `busybox` would not do.
+# The sample image copies busybox-static's binary; Debian's dynamic `busybox` would not do; fixtures/
+# loader-truth.sh chroots with it (a dynamic chroot would obey LD_TRACE_LOADED_OBJECTS itself).
 if ! pkg_installed busybox-static || [ ! -x /bin/busybox ]; then missing+=(busybox-static); fi
 need_cmd curl curl
 need_cmd jq jq
 need_cmd unzip unzip
 need_cmd od coreutils
 need_cmd setsid util-linux
+need_cmd flock util-linux
+need_cmd nsenter util-linux
 # Layer tests compress with the real tools; ELF tests compare with readelf and build test programs;
 # fixtures/ builds musl programs (musl-gcc; musl-dev brings gcc).
 need_cmd zstd zstd
 need_cmd gzip gzip
 need_cmd readelf binutils
 need_cmd gcc gcc
+# gcc only recommends libc6-dev (headers, libc.a): --no-install-recommends leaves a gcc that cannot compile.
+pkg_installed libc6-dev || missing+=(libc6-dev)
 need_cmd musl-gcc musl-tools
+# static-hello links musl's libc.a; musl-plugin copies musl's libc.so as the Alpine loader.
+pkg_installed musl-dev || missing+=(musl-dev)
+need_cmd file file
+# fixtures/debian-php resolves and downloads its packages with apt: it needs package lists.
+have_apt_lists() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
 
 # A JDK 17 or newer: javac for the build, java for the services and Kafka.
 java_major() {
@@ -70,6 +84,18 @@ if ! command -v mvn >/dev/null 2>&1 && [ ! -x "$HOME/.m2/wrapper/dists/apache-ma
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
+  if have_apt_lists; then
+    log "prerequisites: all present"
+    exit 0
+  fi
+  if $check_only || ! is_root; then
+    log "no apt package lists (fixtures/debian-php needs them). Run as root:"
+    echo "apt-get update"
+    exit 1
+  fi
+  log "no apt package lists (fixtures/debian-php needs them): apt-get update"
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+  have_apt_lists || die "still no package lists in /var/lib/apt/lists after apt-get update"
   log "prerequisites: all present"
   exit 0
 fi
@@ -105,9 +131,13 @@ apt-get -o DPkg::Lock::Timeout=300 update -q
 apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 
 # Check again.
-for c in docker-registry skopeo umoci runc strace curl jq unzip java javac; do
+for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done
+for p in libc6-dev musl-dev; do
+  pkg_installed "$p" || die "$p is still missing after apt-get install"
+done
+have_apt_lists || die "no package lists in /var/lib/apt/lists after apt-get update"
 [ -x /bin/busybox ] || die "/bin/busybox is still missing after apt-get install"
 # skopeo needs a signature policy; Debian's containers-common provides it.
 [ -f /etc/containers/policy.json ] || warn "/etc/containers/policy.json is missing (skopeo calls pass --insecure-policy)"

@@ -123,6 +123,7 @@ public final class ElfDependencyResolver {
         /** Names the loader satisfies itself (musl's libc), reported once. */
         final Map<String, String> self = new HashMap<>();
         GlibcLoader glibc;
+        MuslLoader musl;
         ElfResolution.LoaderKind kind = ElfResolution.LoaderKind.NOT_ELF;
         String interpreter;
         List<String> needed = List.of();
@@ -182,7 +183,7 @@ public final class ElfDependencyResolver {
                     null);
             Lookup loader;
             if (kind == ElfResolution.LoaderKind.MUSL) {
-                MuslLoader musl = new MuslLoader(objects, elf, interpreter, env);
+                musl = new MuslLoader(objects, elf, interpreter, env);
                 loader = musl::lookup;
             } else {
                 glibc = new GlibcLoader(objects, elf, program.path(), env, confFallback);
@@ -267,6 +268,11 @@ public final class ElfDependencyResolver {
                     && !glibc.defaultDirectories().contains(Paths.parent(l.path()))) {
                 // Only the cache knows this directory: the image must keep it (or an equivalent one).
                 traceInto(GlibcLoader.CACHE);
+            }
+            if (l.origin() == LoaderSearchPath.Origin.MUSL_PATH_FILE && musl != null
+                    && !MuslLoader.DEFAULT_PATH.contains(Paths.parent(Paths.normalize(l.path())))) {
+                // The same for musl: without its path file it searches only /lib:/usr/local/lib:/usr/lib.
+                traceInto(musl.pathFile());
             }
             LoadedObject same = byFile.get(l.realPath());
             if (same != null) {

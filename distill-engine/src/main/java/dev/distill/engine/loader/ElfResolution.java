@@ -22,7 +22,8 @@ import java.util.TreeSet;
  *     and each name the loader satisfies itself (origin {@code LOADER_ITSELF}: musl's {@code libc.so})
  * @param closure every path the program needs in the image: the program, the interpreter, each library, and
  *     every symlink (and hard link) traversed to reach them: a distroless image must carry the links too; and
- *     {@code /etc/ld.so.cache} when only the cache leads to a library outside the default directories
+ *     {@code /etc/ld.so.cache} when only the cache leads to a library outside the default directories (musl:
+ *     {@code /etc/ld-musl-<arch>.path} when only it leads to a directory outside {@code /lib:/usr/local/lib:/usr/lib})
  * @param unresolved every name (of the program or of a library) not resolved, with the reason
  * @param cacheSource where the glibc loader's last lookup comes from ({@code LD_SO_CACHE}, {@code LD_SO_CONF}
  *     when the image has no cache), null when not applicable or none

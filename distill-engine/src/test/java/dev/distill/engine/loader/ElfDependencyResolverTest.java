@@ -254,6 +254,32 @@ class ElfDependencyResolverTest {
     }
 
     @Test
+    void muslPathFileJoinsTheClosureWhenOnlyItKnowsTheDirectory() throws Exception {
+        String musl = "/lib/ld-musl-x86_64.so.1";
+        MemoryFileSystem fs = MemoryFileSystem.builder()
+                .file(musl, ElfBuilder.x86_64().build(), 0755)
+                .file("/etc/ld-musl-x86_64.path", "/opt/greet/lib\n/lib:/usr/local/lib:/usr/lib\n".getBytes(), 0644)
+                .file("/bin/far", ElfBuilder.x86_64().interpreter(musl).needed("libfar.so.1", "libc.so").build(), 0755)
+                .file("/opt/greet/lib/libfar.so.1", ElfBuilder.x86_64().soname("libfar.so.1").needed("libc.so").build(), 0644)
+                .file("/bin/near", ElfBuilder.x86_64().interpreter(musl).needed("libnear.so.1", "libc.so").build(), 0755)
+                .file("/usr/lib/libnear.so.1", ElfBuilder.x86_64().soname("libnear.so.1").needed("libc.so").build(), 0644)
+                .build();
+        ElfResolution far = new ElfDependencyResolver(fs).resolve("/bin/far");
+        assertThat(far.libraries()).extracting(ElfResolution.Library::origin)
+                .contains(LoaderSearchPath.Origin.MUSL_PATH_FILE);
+        // Without the path file musl searches /lib:/usr/local/lib:/usr/lib and would not find libfar.
+        assertThat(far.closure()).containsExactlyInAnyOrder("/bin/far", musl, "/opt/greet/lib/libfar.so.1",
+                "/etc/ld-musl-x86_64.path");
+        ElfResolution alone = new ElfDependencyResolver(LoaderHostAgreementTest.copy(fs, far.closure())).resolve("/bin/far");
+        assertThat(alone.resolved()).isEqualTo(far.resolved());
+        assertThat(alone.unresolved()).isEmpty();
+        // A library in a default directory is found without it.
+        ElfResolution near = new ElfDependencyResolver(fs).resolve("/bin/near");
+        assertThat(near.unresolved()).isEmpty();
+        assertThat(near.closure()).containsExactlyInAnyOrder("/bin/near", musl, "/usr/lib/libnear.so.1");
+    }
+
+    @Test
     void muslReservedNames() {
         assertThat(MuslLoader.providedByLoader("libc.so")).isTrue();
         assertThat(MuslLoader.providedByLoader("libc.musl-x86_64.so.1")).isTrue();
