@@ -8,6 +8,7 @@ public enum EventType {
     MIGRATION_REQUESTED("dev.distill.migration.requested.v1", Topics.MIGRATION_REQUESTED, MigrationRequested.class),
     STAGE_STARTED("dev.distill.stage.started.v1", Topics.MIGRATION_PROGRESS, StageStarted.class),
     IMAGE_RESOLVED("dev.distill.image.resolved.v1", Topics.MIGRATION_PROGRESS, ImageResolved.class),
+    REPORT_STORED("dev.distill.report.stored.v1", Topics.MIGRATION_PROGRESS, ReportStored.class),
     IMAGE_ANALYZED("dev.distill.image.analyzed.v1", Topics.IMAGE_ANALYZED, ImageAnalyzed.class),
     IMAGE_BUILT("dev.distill.image.built.v1", Topics.IMAGE_BUILT, ImageBuilt.class),
     MIGRATION_VERIFIED("dev.distill.migration.verified.v1", Topics.MIGRATION_VERIFIED, MigrationVerified.class),

@@ -24,6 +24,8 @@ class EventCodecTest {
                         new ImageResolved.RuntimeConfig(List.of("/entry"), List.of("php-fpm"), "nobody",
                                 List.of("PATH=/usr/bin"), List.of("9000/tcp"), "/app", "SIGQUIT", Map.of("a", "b")),
                         List.of(new ImageResolved.Layer("sha256:" + "c".repeat(64), "application/vnd.oci.image.layer.v1.tar+gzip", 42))),
+                new ReportStored("m-1", AT, Stage.ANALYZE, "127.0.0.1:5000/distill/reports@sha256:" + "f".repeat(64),
+                        "sha256:" + "f".repeat(64), "MIGRATABLE"),
                 new ImageAnalyzed("m-1", AT, "/api/migrations/m-1/analysis", "sha256:" + "d".repeat(64), List.of("nginx")),
                 new ImageBuilt("m-1", AT, List.of(new ImageBuilt.BuiltImage("nginx", "r/x:1-distroless-nginx", "sha256:" + "e".repeat(64)))),
                 new MigrationVerified("m-1", AT, Outcome.NEEDS_REVIEW, List.of("no HTTP port")),

@@ -67,10 +67,17 @@ class LocalStackIT {
         }
     }
 
+    /** A small migratable image: Debian's static busybox serving a page; {@code marker} makes its digest unique. */
     private static TinyImage image(String marker) {
-        return TinyImage.builder().platform(Platform.LINUX_AMD64)
-                .file("/app/marker.txt", marker + "\n")
-                .entrypoint("/app/run").user("65534").exposedPort("8080/tcp").build();
+        try {
+            return TinyImage.builder().platform(Platform.LINUX_AMD64)
+                    .file("/bin/busybox", java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox")), 0755)
+                    .file("/srv/www/index.html", marker + "\n")
+                    .entrypoint("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/srv/www")
+                    .user("65534").exposedPort("8080/tcp").build();
+        } catch (IOException e) {
+            throw new AssertionError("the e2e images use /bin/busybox from busybox-static", e);
+        }
     }
 
     private static List<JsonNode> migrationsOf(String repository) {
@@ -106,9 +113,15 @@ class LocalStackIT {
         assertThat(migration.at("/source/tag").asText()).isEqualTo("1");
 
         JsonNode done = awaitFinal(migration.get("id").asText());
+        // Analysed and planned for real; assembly is the next stage to be built, and says so.
         assertThat(done.get("state").asText()).isEqualTo("FAILED");
-        assertThat(done.at("/reasons/0").asText()).contains("not implemented yet");
+        assertThat(done.at("/stages/0/outcome").asText()).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/stages/1/stage").asText()).isEqualTo("build");
+        assertThat(done.at("/reasons/0").asText()).contains("build stage is not implemented yet");
         assertThat(done.at("/resolved/manifestDigest").asText()).isEqualTo(digest.toString());
+        JsonNode analysis = json(LocalStack.get("/api/migrations/" + migration.get("id").asText() + "/analysis"));
+        assertThat(analysis.get("classification").asText()).isEqualTo("MIGRATABLE");
+        assertThat(analysis.at("/binaries/0/path").asText()).isEqualTo("/bin/busybox");
 
         // The user-facing API finds the same migration for the same image instead of starting another.
         HttpResponse<String> again = LocalStack.post("/api/migrations", "{\"image\":\"" + ref + "\"}");

@@ -7,6 +7,7 @@ import dev.distill.pipeline.status.MigrationView;
 import dev.distill.pipeline.status.StageRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** The status API's JSON form of a migration: stages as an ordered list, links to related resources. */
 public record MigrationDocument(
@@ -15,6 +16,7 @@ public record MigrationDocument(
         MigrationView.Source source,
         List<StageDocument> stages,
         MigrationView.Resolved resolved,
+        Map<String, MigrationView.Report> reports,
         List<ImageBuilt.BuiltImage> results,
         Outcome verdict,
         List<String> reasons,
@@ -30,7 +32,9 @@ public record MigrationDocument(
         List<StageDocument> stages = v.allStages().entrySet().stream()
                 .map(e -> stage(e.getKey(), e.getValue()))
                 .toList();
-        return new MigrationDocument(v.id(), v.state().name(), v.source(), stages, v.resolved(), v.results(),
+        Map<String, MigrationView.Report> reports = new java.util.TreeMap<>();
+        v.reports().forEach((stage, r) -> reports.put(stage.label(), r));
+        return new MigrationDocument(v.id(), v.state().name(), v.source(), stages, v.resolved(), reports, v.results(),
                 v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), MigrationResource.location(v.id()).toString());
     }
 

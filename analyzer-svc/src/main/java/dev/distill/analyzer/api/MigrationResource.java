@@ -2,9 +2,14 @@ package dev.distill.analyzer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.analyzer.config.AnalysisSettings;
 import dev.distill.analyzer.config.IntakeSettings;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
+import dev.distill.engine.registry.ArtifactStore;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.registry.RegistryException;
+import dev.distill.events.Stage;
 import dev.distill.events.MigrationOptions;
 import dev.distill.pipeline.intake.MigrationIntake;
 import dev.distill.pipeline.status.MigrationState;
@@ -51,6 +56,12 @@ public class MigrationResource {
 
     @Inject
     IntakeSettings settings;
+
+    @Inject
+    AnalysisSettings analysisSettings;
+
+    @Inject
+    RegistryClient registry;
 
     static URI location(String id) {
         return URI.create("/api/migrations/" + id);
@@ -115,6 +126,36 @@ public class MigrationResource {
         return view.map(v -> Response.ok(MigrationDocument.of(v)).build())
                 .orElseGet(() -> ApiError.response(Response.Status.NOT_FOUND, "unknown-migration",
                         "no migration with id '" + id + "'"));
+    }
+
+    /** The full analysis report (every ELF file with its resolution, the findings and the plan), as stored. */
+    @GET
+    @Path("/{id}/analysis")
+    public Response analysis(@PathParam("id") String id) {
+        Optional<MigrationView> view = status.find(id);
+        if (view.isEmpty()) {
+            status.awaitCaughtUp(Duration.ofSeconds(5));
+            view = status.find(id);
+        }
+        if (view.isEmpty()) {
+            return ApiError.response(Response.Status.NOT_FOUND, "unknown-migration", "no migration with id '" + id + "'");
+        }
+        MigrationView.Report report = view.get().reports().get(Stage.ANALYZE);
+        if (report == null) {
+            return ApiError.response(Response.Status.NOT_FOUND, "no-analysis", "migration " + id + " is "
+                    + view.get().state() + " and has no stored analysis report"
+                    + (view.get().state().isFinal() ? " (it ended before the analysis finished: see its reasons)" : " yet"));
+        }
+        try {
+            ImageReference location = ImageReference.parse(report.location());
+            ArtifactStore.StoredArtifact artifact = new ArtifactStore.StoredArtifact(location, null,
+                    location.digestIfPinned().orElseThrow(), -1);
+            byte[] json = new ArtifactStore(registry, location).get(artifact, analysisSettings.maxReportBytes());
+            return Response.ok(json, MediaType.APPLICATION_JSON_TYPE).build();
+        } catch (RegistryException | IOException | RuntimeException e) {
+            return ApiError.response(Response.Status.BAD_GATEWAY, "report-unavailable",
+                    "the analysis report at " + report.location() + " cannot be read: " + e.getMessage());
+        }
     }
 
     @GET

@@ -1,6 +1,13 @@
 package dev.distill.analyzer.config;
 
+import dev.distill.engine.analysis.AnalysisReport;
+import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.registry.ArtifactStore;
+import dev.distill.pipeline.stage.AnalyzeImageStep;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.registry.Credential;
 import dev.distill.engine.registry.RegistryClient;
@@ -39,6 +46,32 @@ public class AnalyzerBeans {
                 .connectTimeout(settings.connectTimeout())
                 .readTimeout(settings.readTimeout())
                 .build();
+    }
+
+    @Produces
+    @Singleton
+    AnalyzeImageStep analyzeStep(RegistryClient registry, AnalysisSettings settings, Clock clock) {
+        LayerLimits limits = LayerLimits.defaults()
+                .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
+                .withMaxEntries(settings.maxEntries());
+        ImageAnalyzer analyzer = new ImageAnalyzer(new ImageAnalyzer.Options(
+                ImageAnalyzer.Options.defaults().maxElfBytes(), settings.configCacheBytes()));
+        AnalyzeImageStep.ReportStore reports = (source, migrationId, json) -> {
+            ArtifactStore.StoredArtifact stored = new ArtifactStore(registry, reportsRepository(settings, source))
+                    .put(REPORT_ARTIFACT_TYPE, AnalysisReport.MEDIA_TYPE, json,
+                            Map.of("dev.distill.migration", migrationId, "dev.distill.source", source.pinnedReference().toString()));
+            return new AnalyzeImageStep.ReportStore.Stored(stored.location(), stored.blobDigest().toString());
+        };
+        return new AnalyzeImageStep(registry::resolve, image -> LayeredFileSystem.build(image, registry, limits),
+                analyzer, reports, clock);
+    }
+
+    /** The artifact type of analysis reports in the registry. */
+    public static final String REPORT_ARTIFACT_TYPE = "application/vnd.distill.analysis.report.v1";
+
+    static ImageReference reportsRepository(AnalysisSettings settings, ResolvedImage source) {
+        return settings.reportsRepository().map(ImageReference::parse)
+                .orElseGet(() -> ImageReference.parse(source.reference().registry() + "/distill/reports"));
     }
 
     @Produces

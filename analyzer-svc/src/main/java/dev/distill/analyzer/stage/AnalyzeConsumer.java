@@ -1,10 +1,9 @@
 package dev.distill.analyzer.stage;
 
-import dev.distill.engine.registry.RegistryClient;
 import dev.distill.events.MigrationRequested;
 import dev.distill.events.Stage;
 import dev.distill.events.Topics;
-import dev.distill.pipeline.stage.ResolveImageStep;
+import dev.distill.pipeline.stage.AnalyzeImageStep;
 import dev.distill.pipeline.stage.StageStep;
 import dev.distill.service.StageConsumer;
 import io.smallrye.common.annotation.Blocking;
@@ -21,9 +20,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 public class AnalyzeConsumer extends StageConsumer<MigrationRequested> {
 
     @Inject
-    RegistryClient registry;
-
-    private volatile ResolveImageStep step;
+    AnalyzeImageStep step;
 
     @Override
     protected Stage stage() {
@@ -42,9 +39,6 @@ public class AnalyzeConsumer extends StageConsumer<MigrationRequested> {
 
     @Override
     protected StageStep<MigrationRequested> step() {
-        if (step == null) {
-            step = new ResolveImageStep(registry::resolve, clock());
-        }
         return step;
     }
 

@@ -80,8 +80,10 @@ class MigrationApiTest {
                 .body("source.trigger", equalTo("api"));
 
         JsonPath done = awaitFinal(id);
-        assertThat(done.getString("state")).isEqualTo("FAILED");
-        assertThat(done.getString("reasons[0]")).contains("not implemented yet").contains(pushedDigest.toString());
+        // The sample's entrypoint is a /bin/sh script in an image without /bin/sh: nothing can run it.
+        assertThat(done.getString("state")).isEqualTo("BLOCKED");
+        assertThat(done.getString("reasons[0]")).contains("cannot be migrated");
+        assertThat(done.getString("reports.analyze.classification")).isEqualTo("BLOCKED");
         assertThat(done.getString("resolved.manifestDigest")).isEqualTo(pushedDigest.toString());
         assertThat(done.getList("resolved.layers")).hasSize(1);
         assertThat(done.getList("resolved.config.entrypoint")).containsExactly("/app/hello.sh");
@@ -91,8 +93,54 @@ class MigrationApiTest {
         assertThat(done.getString("stages[0].stage")).isEqualTo("analyze");
         assertThat(done.getString("stages[0].startedAt")).isNotNull();
         assertThat(done.getString("stages[0].endedAt")).isNotNull();
-        assertThat(done.getString("stages[0].outcome")).isEqualTo("FAILED");
+        assertThat(done.getString("stages[0].outcome")).isEqualTo("BLOCKED");
+        // The full report is served even for a blocked migration.
+        JsonPath analysis = given().get("/api/migrations/" + id + "/analysis").then().statusCode(200).extract().jsonPath();
+        assertThat(analysis.getString("classification")).isEqualTo("BLOCKED");
+        assertThat(analysis.getString("subject.digest")).isEqualTo(pushedDigest.toString());
+        assertThat(analysis.getList("binaries")).isEmpty();
+        assertThat(analysis.getList("plan.blockers")).isNotEmpty();
         assertThat(done.getString("stages[1].startedAt")).isNull();
+    }
+
+    @Test
+    void aMigratableImageIsAnalysedAndHandedOnWithItsPlanAndEveryElfFileInTheReport() throws Exception {
+        ImageReference ref = registry.reference("demo/static:1");
+        TinyImage.builder().platform(Platform.LINUX_AMD64)
+                .file("/bin/busybox", java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox")), 0755)
+                .file("/srv/www/index.html", "hello\n")
+                .entrypoint("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/srv/www")
+                .user("65532").exposedPort("8080/tcp").build()
+                .push(registry.client(), ref);
+        String id = post("{\"image\":\"" + ref + "\"}").then().statusCode(202).extract().jsonPath().getString("id");
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                "ANALYZED".equals(given().get("/api/migrations/" + id).jsonPath().getString("state")));
+        JsonPath view = given().get("/api/migrations/" + id).jsonPath();
+        assertThat(view.getString("reports.analyze.classification"))
+                .as("%s", given().get("/api/migrations/" + id + "/analysis").jsonPath().getList("plan.warnings"))
+                .isEqualTo("MIGRATABLE");
+        assertThat(view.getString("reports.analyze.location")).startsWith(registry.host() + "/distill/reports@sha256:");
+
+        JsonPath analysis = given().get("/api/migrations/" + id + "/analysis").then().statusCode(200)
+                .contentType("application/json").extract().jsonPath();
+        assertThat(analysis.getList("binaries.path")).containsExactly("/bin/busybox");
+        assertThat(analysis.getString("binaries[0].loader")).isEqualTo("STATIC");
+        assertThat(analysis.getList("binaries[0].needed")).isEmpty();
+        assertThat(analysis.getList("plan.programs.name")).containsExactly("busybox");
+        assertThat(analysis.getList("plan.programs[0].command")).containsExactly("/bin/busybox", "httpd", "-f", "-p",
+                "8080", "-h", "/srv/www");
+        assertThat(analysis.getString("plan.programs[0].base.base")).isEqualTo("STATIC");
+        assertThat(EventLog.of(bootstrap(), id)).filteredOn(e -> e instanceof dev.distill.events.ImageAnalyzed).hasSize(1);
+    }
+
+    @Test
+    void anAnalysisOfAnUnknownOrUnfinishedMigrationAnswers404WithWhy() {
+        given().get("/api/migrations/m-000000000000000000000000/analysis").then().statusCode(404)
+                .body("error", equalTo("unknown-migration"));
+        String id = post("{\"image\":\"127.0.0.1:1/demo/none:1\"}").jsonPath().getString("id");
+        awaitFinal(id);
+        given().get("/api/migrations/" + id + "/analysis").then().statusCode(404)
+                .body("message", containsString("ended before the analysis finished"));
     }
 
     @Test

@@ -156,14 +156,19 @@ public final class ImageAnalyzer {
         return out;
     }
 
-    /** Places every distroless base provides: CA bundle, time zones, NSS configuration and a 1777 /tmp. */
+    /** Places every distroless base provides: CA bundle, time zones, NSS configuration, accounts, a 1777 /tmp. */
     private static final java.util.Set<String> BASE_PLACES = java.util.Set.of("/etc/ssl/certs",
-            "/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo", "/etc/localtime", "/etc/nsswitch.conf", "/tmp");
+            "/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo", "/etc/localtime", "/etc/nsswitch.conf", "/tmp",
+            "/etc/passwd", "/etc/group");
+
+    /** The users every distroless base's /etc/passwd has: root, nonroot and nobody. */
+    private static final java.util.Set<String> BASE_UIDS = java.util.Set.of("0", "65532", "65534");
 
     /** A warning about the source image that the result does not inherit, because its base has the thing. */
     private static boolean providedByEveryBase(Finding f) {
         return BASE_PLACES.contains(f.path())
-                || (f.detector().equals("accounts") && f.reason().startsWith("temporary files /tmp"));
+                || (f.detector().equals("accounts") && f.reason().startsWith("temporary files /tmp"))
+                || (f.detector().equals("accounts") && BASE_UIDS.contains(f.data().getOrDefault("user", "")));
     }
 
     private static String programName(EntrypointResult e) {

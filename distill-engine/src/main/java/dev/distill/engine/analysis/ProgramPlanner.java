@@ -88,12 +88,6 @@ final class ProgramPlanner {
         BaseChoice baseChoice = BaseChoice.choose(libc, sonames);
         List<WritablePlace> writable = writablePlaces(program, allProgramNames);
         List<Account> accountsNeeded = accountsFor();
-        for (AccountsResult.UserRef u : accounts.users()) {
-            if (!u.found()) {
-                blockers.add(new PlanNote(u.file(), layerOf(u.file()), "user '" + u.requested() + "' (" + u.source()
-                        + ") has no entry in /etc/passwd: a program that looks the name up fails"));
-            }
-        }
         return new ProgramPlan(program.name(), program.command(), program.user(), program.workingDir(), program.env(),
                 program.exposedPorts(), program.stopSignal(), baseChoice, List.copyOf(files.values()), accountsNeeded,
                 writable, blockers, warnings);

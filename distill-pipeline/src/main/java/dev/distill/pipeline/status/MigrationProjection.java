@@ -7,6 +7,7 @@ import dev.distill.events.MigrationEvent;
 import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
 import dev.distill.events.Outcome;
+import dev.distill.events.ReportStored;
 import dev.distill.events.Stage;
 import dev.distill.events.StageFailed;
 import dev.distill.events.StageStarted;
@@ -33,6 +34,8 @@ public final class MigrationProjection {
         stages.putAll(v.stages());
         MigrationView.Source source = v.source();
         MigrationView.Resolved resolved = v.resolved();
+        Map<Stage, MigrationView.Report> reports = new EnumMap<>(Stage.class);
+        reports.putAll(v.reports());
         List<ImageBuilt.BuiltImage> results = v.results();
         Outcome verdict = v.verdict();
         List<String> reasons = v.reasons();
@@ -53,6 +56,8 @@ public final class MigrationProjection {
                 resolved = new MigrationView.Resolved(r.digest(), r.manifestDigest(), r.manifestMediaType(),
                         r.platform(), r.config(), r.layers());
             }
+        } else if (event instanceof ReportStored r) {
+            reports.putIfAbsent(r.stage(), new MigrationView.Report(r.location(), r.digest(), r.classification()));
         } else if (event instanceof ImageAnalyzed) {
             stages.put(Stage.ANALYZE, v.stage(Stage.ANALYZE).end(at, Outcome.SUCCEEDED, null));
         } else if (event instanceof ImageBuilt b) {
@@ -74,8 +79,8 @@ public final class MigrationProjection {
             }
         }
         Instant updatedAt = v.updatedAt() == null || at.isAfter(v.updatedAt()) ? at : v.updatedAt();
-        MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, results, verdict, reasons,
-                requestedAt, updatedAt);
+        MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, reports, results, verdict,
+                reasons, requestedAt, updatedAt);
         return withState(next, deriveState(next));
     }
 
@@ -112,11 +117,12 @@ public final class MigrationProjection {
     }
 
     private static MigrationView empty(String id, Instant at) {
-        return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, List.of(), null, List.of(), null, at);
+        return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, Map.of(), List.of(), null, List.of(),
+                null, at);
     }
 
     private static MigrationView withState(MigrationView v, MigrationState state) {
-        return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.results(), v.verdict(),
-                v.reasons(), v.requestedAt(), v.updatedAt());
+        return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.reports(), v.results(),
+                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt());
     }
 }

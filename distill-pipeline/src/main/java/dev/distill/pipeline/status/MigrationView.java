@@ -16,6 +16,7 @@ import java.util.Map;
  *
  * @param source what was asked for; null while only later events of the migration have been read
  * @param resolved what the reference resolved to in the registry, once the analyzer found it
+ * @param reports each stage's stored report, by stage
  * @param results the pushed result images
  * @param verdict the verifier's verdict, null until verification ended
  * @param reasons why the migration ended as it did (verdict reasons, or the failing stage's reason)
@@ -26,6 +27,7 @@ public record MigrationView(
         Source source,
         Map<Stage, StageRecord> stages,
         Resolved resolved,
+        Map<Stage, Report> reports,
         List<ImageBuilt.BuiltImage> results,
         Outcome verdict,
         List<String> reasons,
@@ -34,6 +36,7 @@ public record MigrationView(
 
     public MigrationView {
         stages = stages == null ? Map.of() : Map.copyOf(stages);
+        reports = reports == null ? Map.of() : Map.copyOf(reports);
         results = results == null ? List.of() : List.copyOf(results);
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
     }
@@ -54,6 +57,10 @@ public record MigrationView(
     /** The source image as requested. */
     public record Source(String image, String registry, String repository, String tag, String digest,
             MigrationOptions options, String trigger) {
+    }
+
+    /** Where a stage's full report is, and its summary verdict. */
+    public record Report(String location, String digest, String classification) {
     }
 
     /** The manifest the analyzer resolved, with the configuration and layers it found. */

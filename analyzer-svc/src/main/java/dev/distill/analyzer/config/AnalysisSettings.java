@@ -1,0 +1,32 @@
+package dev.distill.analyzer.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/** {@code distill.analysis.*}: limits of the layer reader and where reports are kept. */
+@ConfigMapping(prefix = "distill.analysis")
+public interface AnalysisSettings {
+
+    /** A layer set that decompresses to more than this fails (decompression bombs). */
+    @WithDefault("8589934592")
+    long maxUncompressedBytes();
+
+    /** An image with more entries than this fails. */
+    @WithDefault("1000000")
+    int maxEntries();
+
+    /** How many bytes of configuration files and scripts the analysis keeps in memory. */
+    @WithDefault("67108864")
+    long configCacheBytes();
+
+    /**
+     * Repository that keeps analysis reports as OCI artifacts, e.g. {@code 127.0.0.1:5000/distill/reports};
+     * by default {@code distill/reports} in the source image's registry.
+     */
+    Optional<String> reportsRepository();
+
+    /** The largest report the API serves. */
+    @WithDefault("67108864")
+    int maxReportBytes();
+}
