@@ -1,13 +1,13 @@
 package dev.distill.engine.detect;
 
 import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.Glob;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
 import dev.distill.engine.image.ImageConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,33 +174,7 @@ public final class DetectionContext {
      * leading dot by a wildcard, results sorted. A pattern without wildcards gives itself when it exists.
      */
     public List<String> glob(String pattern) {
-        String p = Paths.normalize(pattern);
-        List<String> parts = Arrays.stream(p.split("/")).filter(s -> !s.isEmpty()).toList();
-        List<String> current = List.of("/");
-        for (String part : parts) {
-            List<String> next = new ArrayList<>();
-            for (String dir : current) {
-                if (!hasWildcard(part)) {
-                    String child = Paths.join(dir, part);
-                    if (entry(child).isPresent()) {
-                        next.add(child);
-                    }
-                    continue;
-                }
-                Pattern regex = globRegex(part);
-                for (FileEntry child : list(dir)) {
-                    String name = Paths.name(child.path());
-                    if (name.startsWith(".") && !part.startsWith(".")) {
-                        continue;
-                    }
-                    if (regex.matcher(name).matches()) {
-                        next.add(Paths.join(dir, name));
-                    }
-                }
-            }
-            current = next;
-        }
-        return current.stream().sorted().toList();
+        return Glob.expand(fs, pattern);
     }
 
     /** The children of a directory, empty when it is missing, not a directory or loops. */
@@ -213,32 +187,10 @@ public final class DetectionContext {
     }
 
     public static boolean hasWildcard(String s) {
-        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0;
+        return Glob.hasWildcard(s);
     }
 
     static Pattern globRegex(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            switch (c) {
-                case '*' -> re.append("[^/]*");
-                case '?' -> re.append("[^/]");
-                case '[' -> {
-                    int end = glob.indexOf(']', i + 2);
-                    if (end < 0) {
-                        re.append("\\[");
-                    } else {
-                        String cls = glob.substring(i + 1, end);
-                        if (cls.startsWith("!")) {
-                            cls = "^" + cls.substring(1);
-                        }
-                        re.append('[').append(cls.replace("\\", "\\\\")).append(']');
-                        i = end;
-                    }
-                }
-                default -> re.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(re.toString());
+        return Glob.componentRegex(glob);
     }
 }

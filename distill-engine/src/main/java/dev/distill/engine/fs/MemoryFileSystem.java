@@ -5,48 +5,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * An image filesystem held in memory: for tests and tiny fixtures. Parent directories are created as
  * needed (mode 0755, root-owned), like a tar without explicit directory entries.
  */
-public final class MemoryFileSystem implements ImageFileSystem {
+public final class MemoryFileSystem extends IndexedFileSystem {
 
-    private final FileIndex index;
     private final Map<String, byte[]> contents;
 
     private MemoryFileSystem(FileIndex index, Map<String, byte[]> contents) {
-        this.index = index;
+        super(index);
         this.contents = Map.copyOf(contents);
     }
 
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public Optional<FileEntry> entry(String path) {
-        return index.entry(path);
-    }
-
-    @Override
-    public Optional<FileEntry> resolve(String path) {
-        return index.resolve(path);
-    }
-
-    @Override
-    public List<FileEntry> list(String directory) {
-        return index.list(directory);
-    }
-
-    @Override
-    public Stream<FileEntry> entries() {
-        return index.entries();
     }
 
     @Override

@@ -8,7 +8,7 @@ import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileIndex;
 import dev.distill.engine.fs.FileType;
-import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.IndexedFileSystem;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.registry.DigestMismatchException;
@@ -19,14 +19,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * An image's merged root filesystem read from its layers. Building it streams each layer once, bottom to top,
@@ -40,23 +38,22 @@ import java.util.stream.Stream;
  *
  * <p>Immutable and safe to share between threads; each read opens its own streams.
  */
-public final class LayeredFileSystem implements ImageFileSystem {
+public final class LayeredFileSystem extends IndexedFileSystem {
 
     private static final int DRAIN_BUFFER = 64 * 1024;
 
     private final List<Descriptor> layers;
     private final BlobSource source;
     private final LayerLimits limits;
-    private final FileIndex index;
     private final Map<String, Long> contents;
     private final long[] uncompressedSizes;
 
     private LayeredFileSystem(List<Descriptor> layers, BlobSource source, LayerLimits limits, FileIndex index,
             Map<String, Long> contents, long[] uncompressedSizes) {
+        super(index);
         this.layers = layers;
         this.source = source;
         this.limits = limits;
-        this.index = index;
         this.contents = contents;
         this.uncompressedSizes = uncompressedSizes;
     }
@@ -103,26 +100,6 @@ public final class LayeredFileSystem implements ImageFileSystem {
     /** The layers this view was built from, bottom first. */
     public List<Descriptor> layers() {
         return layers;
-    }
-
-    @Override
-    public Optional<FileEntry> entry(String path) {
-        return index.entry(path);
-    }
-
-    @Override
-    public Optional<FileEntry> resolve(String path) {
-        return index.resolve(path);
-    }
-
-    @Override
-    public List<FileEntry> list(String directory) {
-        return index.list(directory);
-    }
-
-    @Override
-    public Stream<FileEntry> entries() {
-        return index.entries();
     }
 
     /**

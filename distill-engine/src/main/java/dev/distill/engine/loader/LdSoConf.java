@@ -1,6 +1,7 @@
 package dev.distill.engine.loader;
 
 import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.Glob;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The directories {@code /etc/ld.so.conf} lists, following {@code include} lines (globs, expanded in sorted
@@ -88,58 +88,8 @@ final class LdSoConf {
         }
     }
 
-    /** Expands '*', '?' and '[...]' in any component, in sorted order; a path without them is itself. */
+    /** Expands '*', '?' and '[...]' in any component, in sorted order. */
     static List<String> glob(ImageFileSystem fs, String pattern) {
-        List<String> current = List.of("/");
-        for (String part : pattern.substring(1).split("/")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            List<String> next = new ArrayList<>();
-            if (part.matches(".*[*?\\[].*")) {
-                Pattern re = Pattern.compile(toRegex(part));
-                for (String dir : current) {
-                    for (FileEntry e : fs.list(dir)) {
-                        String n = Paths.name(e.path());
-                        if (!n.startsWith(".") && re.matcher(n).matches()) {
-                            next.add(Paths.join(dir, n));
-                        }
-                    }
-                }
-                next.sort(String::compareTo);
-            } else {
-                for (String dir : current) {
-                    next.add(Paths.join(dir, part));
-                }
-            }
-            current = next;
-        }
-        return current;
-    }
-
-    private static String toRegex(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            switch (c) {
-                case '*' -> re.append("[^/]*");
-                case '?' -> re.append("[^/]");
-                case '[' -> {
-                    int close = glob.indexOf(']', i + 1);
-                    if (close < 0) {
-                        re.append("\\[");
-                    } else {
-                        String set = glob.substring(i + 1, close).replace("\\", "\\\\");
-                        if (set.startsWith("!")) {
-                            set = "^" + set.substring(1);
-                        }
-                        re.append('[').append(set).append(']');
-                        i = close;
-                    }
-                }
-                default -> re.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return re.toString();
+        return Glob.expand(fs, pattern);
     }
 }
