@@ -83,6 +83,7 @@ final class ProgramPlanner {
                 planNginx(files, blockers, sonames);
             }
             planNamedObjects(base, allProgramNames.size() == 1, files, blockers, sonames);
+            planWorkingDirectory(program, files);
         }
 
         BaseChoice baseChoice = BaseChoice.choose(libc, sonames);
@@ -148,6 +149,21 @@ final class ProgramPlanner {
                     }
                 }
             }
+        }
+    }
+
+    /** Directories that hold the system, never an application's own files. */
+    private static final Set<String> SYSTEM_DIRECTORIES = Set.of("/", "/bin", "/sbin", "/lib", "/lib64", "/usr",
+            "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/local", "/usr/local/bin", "/etc", "/var", "/root", "/tmp", "/home");
+
+    /** The program's working directory is its application directory (WORKDIR or the supervisord directory). */
+    private void planWorkingDirectory(Program program, Map<String, CarriedFile> files) {
+        if (program.workingDir() == null || program.workingDir().isEmpty()) {
+            return;
+        }
+        String dir = Paths.normalize(program.workingDir());
+        if (!SYSTEM_DIRECTORIES.contains(dir)) {
+            carryTree(dir, "the program's working directory (application files)", files);
         }
     }
 

@@ -49,6 +49,22 @@ class ImageAnalyzerTest {
     }
 
     @Test
+    void aStaticProgramCarriesItselfAndItsWorkingDirectory() throws IOException {
+        MemoryFileSystem fs = MemoryFileSystem.builder()
+                .file("/app/server", Files.readAllBytes(Path.of("/bin/busybox")), 0755)
+                .file("/app/static/index.html", "hi\n")
+                .file("/usr/share/doc/unrelated.txt", "no\n")
+                .build();
+        ImageConfig config = new ImageConfig(List.of("/app/server"), List.of("httpd", "-f"), "65532",
+                List.of("PATH=/usr/bin:/bin"), List.of("8080/tcp"), "/app", "", null, null);
+        AnalysisReport report = ANALYZER.analyze(fs, config, SUBJECT);
+        assertThat(report.classification()).isEqualTo(Classification.MIGRATABLE);
+        assertThat(report.plan().programs().get(0).files()).extracting(f -> f.path())
+                .contains("/app/server", "/app/static/index.html").doesNotContain("/usr/share/doc/unrelated.txt");
+        assertThat(report.plan().programs().get(0).command()).containsExactly("/app/server", "httpd", "-f");
+    }
+
+    @Test
     void anImageWithoutACommandIsBlocked() throws IOException {
         MemoryFileSystem fs = MemoryFileSystem.builder().file("/etc/hostname", "x\n").build();
         AnalysisReport report = ANALYZER.analyze(fs, config(List.of(), List.of()), SUBJECT);
