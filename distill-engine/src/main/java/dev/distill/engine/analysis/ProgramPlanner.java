@@ -84,6 +84,7 @@ final class ProgramPlanner {
             }
             planNamedObjects(base, allProgramNames.size() == 1, files, blockers, sonames);
             planWorkingDirectory(program, files);
+            planCommandLinePaths(program, files);
         }
 
         BaseChoice baseChoice = BaseChoice.choose(libc, sonames);
@@ -164,6 +165,26 @@ final class ProgramPlanner {
         String dir = Paths.normalize(program.workingDir());
         if (!SYSTEM_DIRECTORIES.contains(dir)) {
             carryTree(dir, "the program's working directory (application files)", files);
+        }
+    }
+
+    /** Paths on the command line ({@code -h /srv/www}, {@code -c /etc/app.conf}) are the program's to read. */
+    private void planCommandLinePaths(Program program, Map<String, CarriedFile> files) {
+        for (String arg : program.command().subList(Math.min(1, program.command().size()), program.command().size())) {
+            String path = arg.contains("=") && arg.startsWith("-") ? arg.substring(arg.indexOf('=') + 1) : arg;
+            if (!path.startsWith("/") || SYSTEM_DIRECTORIES.contains(Paths.normalize(path))) {
+                continue;
+            }
+            FileEntry target = fs.resolve(path).orElse(null);
+            if (target == null) {
+                continue;
+            }
+            String why = "named on the command line (" + arg + ")";
+            if (target.isDirectory()) {
+                carryTree(path, why, files);
+            } else {
+                carryPath(path, why, files);
+            }
         }
     }
 

@@ -53,15 +53,20 @@ class ImageAnalyzerTest {
         MemoryFileSystem fs = MemoryFileSystem.builder()
                 .file("/app/server", Files.readAllBytes(Path.of("/bin/busybox")), 0755)
                 .file("/app/static/index.html", "hi\n")
+                .file("/srv/www/index.html", "served\n")
+                .file("/etc/server.conf", "port=8080\n")
                 .file("/usr/share/doc/unrelated.txt", "no\n")
                 .build();
-        ImageConfig config = new ImageConfig(List.of("/app/server"), List.of("httpd", "-f"), "65532",
+        ImageConfig config = new ImageConfig(List.of("/app/server"), List.of("httpd", "-f", "-h", "/srv/www",
+                "--config=/etc/server.conf"), "65532",
                 List.of("PATH=/usr/bin:/bin"), List.of("8080/tcp"), "/app", "", null, null);
         AnalysisReport report = ANALYZER.analyze(fs, config, SUBJECT);
         assertThat(report.classification()).isEqualTo(Classification.MIGRATABLE);
         assertThat(report.plan().programs().get(0).files()).extracting(f -> f.path())
-                .contains("/app/server", "/app/static/index.html").doesNotContain("/usr/share/doc/unrelated.txt");
-        assertThat(report.plan().programs().get(0).command()).containsExactly("/app/server", "httpd", "-f");
+                .contains("/app/server", "/app/static/index.html", "/srv/www/index.html", "/etc/server.conf")
+                .doesNotContain("/usr/share/doc/unrelated.txt");
+        assertThat(report.plan().programs().get(0).command()).containsExactly("/app/server", "httpd", "-f", "-h",
+                "/srv/www", "--config=/etc/server.conf");
     }
 
     @Test
