@@ -20,7 +20,8 @@ import javax.management.openmbean.CompositeData;
  * One analysis of an OCI layout, timed, for {@code bench/analysis.sh}; not a test and not run by CI. Run it in a
  * fresh JVM per measurement, with the heap limit to hold it to ({@code -Xmx512m}): a run that needs more fails.
  *
- * <p>Usage: {@code AnalysisBenchmark LAYOUT_DIR [TAG]}. Prints one line of {@code key=value} pairs:
+ * <p>Usage: {@code AnalysisBenchmark LAYOUT_DIR [TAG [WARMUPS]]}: WARMUPS untimed analyses first (default 0) show the
+ * cost of a warm JVM, as in a long-running service; the heap figures then cover the warm-ups too. Prints one line of {@code key=value} pairs:
  * {@code build_ms} (pass 1, indexing the layers), {@code analyze_ms} (pass 2 and the rest of the analysis),
  * {@code total_ms}, the heap figures in MiB and what was analysed.
  *
@@ -37,13 +38,19 @@ public final class AnalysisBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: AnalysisBenchmark LAYOUT_DIR [TAG]");
+        if (args.length < 1 || args.length > 3) {
+            System.err.println("usage: AnalysisBenchmark LAYOUT_DIR [TAG [WARMUPS]]");
             System.exit(2);
         }
         Path layout = Path.of(args[0]);
         String tag = args.length > 1 ? args[1] : "latest";
+        int warmups = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         watchCollections();
+        for (int i = 0; i < warmups; i++) {
+            OciLayout.LayoutImage image = OciLayout.open(layout).image(tag);
+            new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(LayeredFileSystem.build(image.layers(), image.blobs()),
+                    image.config(), new AnalysisReport.Subject(layout.toString(), image.manifestDigest().toString(), "linux/amd64"));
+        }
 
         long t0 = System.nanoTime();
         OciLayout.LayoutImage image = OciLayout.open(layout).image(tag);
