@@ -5,12 +5,14 @@
 # interleaved round by round so that the machine's noise hits both alike.
 # Not part of CI.
 #
-# Usage: bench/analysis.sh [--rounds N] [--xmx SIZE] [--warmups K] [--layout DIR [--tag TAG]] [--big]
+# Usage: bench/analysis.sh [--rounds N] [--xmx SIZE] [--warmups K] [--two-pass] [--layout DIR [--tag TAG]] [--big]
 #   --rounds N    rounds (default 5); each round times gzip -dc of every layer
 #                 blob, then one analysis in a fresh JVM
 #   --xmx SIZE    the JVM's heap limit (default 512m): a run that needs more fails
 #   --warmups K   K untimed analyses in the same JVM before the timed one
 #                 (default 0: a cold JVM); shows a long-running service's cost
+#   --two-pass    build the view first, then analyse it reading the layers again
+#                 (as before the one-pass analysis; default: one pass)
 #   --layout DIR  an OCI layout to analyse (default: the debian-php fixture,
 #                 built or found in $DISTILL_FIXTURE_CACHE by fixtures/build.sh)
 #   --tag TAG     its tag (default latest)
@@ -20,16 +22,17 @@
 # -----------------------------------------------------------------------------
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rounds=5; xmx=512m; warmups=0; layout=""; tag=latest; big=false
+rounds=5; xmx=512m; warmups=0; mode=one-pass; layout=""; tag=latest; big=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --xmx) xmx=$2; shift 2 ;;
     --warmups) warmups=$2; shift 2 ;;
+    --two-pass) mode=two-pass; shift ;;
     --layout) layout=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
     --big) big=true; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -62,7 +65,7 @@ manifest=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencon
 mapfile -t blobs < <(jq -r '.layers[].digest | sub("sha256:"; "")' "$layout/blobs/sha256/${manifest#sha256:}")
 compressed=0
 for b in "${blobs[@]}"; do compressed=$((compressed + $(stat -c %s "$layout/blobs/sha256/$b"))); done
-log "image $layout:$tag, ${#blobs[@]} layers, $compressed bytes compressed; $rounds rounds, -Xmx$xmx, $warmups warm-ups"
+log "image $layout:$tag, ${#blobs[@]} layers, $compressed bytes compressed; $rounds rounds, -Xmx$xmx, $warmups warm-ups, $mode"
 log "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(java -version 2>&1 | head -1)"
 
 now() { date +%s%N; }
@@ -73,7 +76,7 @@ for round in $(seq 1 "$rounds"); do
   gzip_ms=$(( ($(now) - start) / 1000000 ))
 
   start=$(now)
-  line=$(java -Xmx"$xmx" -cp "$cp" dev.distill.engine.bench.AnalysisBenchmark "$layout" "$tag" "$warmups")
+  line=$(java -Xmx"$xmx" -cp "$cp" dev.distill.engine.bench.AnalysisBenchmark "$layout" "$tag" "$warmups" "$mode")
   jvm_ms=$(( ($(now) - start) / 1000000 ))
   total_ms=$(sed -n 's/.*total_ms=\([0-9]*\).*/\1/p' <<<"$line")
   ratio=$(awk -v a="$total_ms" -v g="$gzip_ms" 'BEGIN { printf "%.2f", a / g }')
