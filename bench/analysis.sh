@@ -17,6 +17,8 @@
 #                 built or found in $DISTILL_FIXTURE_CACHE by fixtures/build.sh)
 #   --tag TAG     its tag (default latest)
 #   --big         the ~1 GB image of bench/make-big-image.sh (made if missing)
+# Environment: BENCH_JAVA_OPTS, more JVM options for the analysis runs (to try
+# collectors or compilation settings); BENCH_MVN_ONLINE=1 lets Maven download.
 # Prints one line per round and the medians; exits non-zero when a run fails
 # (for instance out of heap).
 # -----------------------------------------------------------------------------
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --layout) layout=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
     --big) big=true; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -65,7 +67,7 @@ manifest=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencon
 mapfile -t blobs < <(jq -r '.layers[].digest | sub("sha256:"; "")' "$layout/blobs/sha256/${manifest#sha256:}")
 compressed=0
 for b in "${blobs[@]}"; do compressed=$((compressed + $(stat -c %s "$layout/blobs/sha256/$b"))); done
-log "image $layout:$tag, ${#blobs[@]} layers, $compressed bytes compressed; $rounds rounds, -Xmx$xmx, $warmups warm-ups, $mode"
+log "image $layout:$tag, ${#blobs[@]} layers, $compressed bytes compressed; $rounds rounds, -Xmx$xmx, $warmups warm-ups, $mode${BENCH_JAVA_OPTS:+, JVM options $BENCH_JAVA_OPTS}"
 log "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(java -version 2>&1 | head -1)"
 
 now() { date +%s%N; }
@@ -76,7 +78,8 @@ for round in $(seq 1 "$rounds"); do
   gzip_ms=$(( ($(now) - start) / 1000000 ))
 
   start=$(now)
-  line=$(java -Xmx"$xmx" -cp "$cp" dev.distill.engine.bench.AnalysisBenchmark "$layout" "$tag" "$warmups" "$mode")
+  # shellcheck disable=SC2086 # options split as given
+  line=$(java -Xmx"$xmx" ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.distill.engine.bench.AnalysisBenchmark "$layout" "$tag" "$warmups" "$mode")
   jvm_ms=$(( ($(now) - start) / 1000000 ))
   total_ms=$(sed -n 's/.*total_ms=\([0-9]*\).*/\1/p' <<<"$line")
   ratio=$(awk -v a="$total_ms" -v g="$gzip_ms" 'BEGIN { printf "%.2f", a / g }')
