@@ -53,6 +53,7 @@ final class ConfigCache implements ImageFileSystem {
      */
     ContentVisitor keeper(ContentVisitor next) {
         return (file, in) -> {
+            forget(file.path()); // a pass that reads every layer sees a replaced file before its replacement
             if (worthKeeping(file) && used + file.size() <= budget) {
                 byte[] bytes = in.readNBytes(isDatabase(file) ? MAX_DATABASE_BYTES : MAX_FILE_BYTES);
                 kept.put(file.path(), bytes);
@@ -93,6 +94,18 @@ final class ConfigCache implements ImageFileSystem {
             }
         });
         return out;
+    }
+
+    /** Drops what the pass kept of a file that turned out not to be the image's (replaced or deleted above). */
+    void forget(String path) {
+        byte[] bytes = kept.remove(path);
+        if (bytes != null) {
+            used -= bytes.length;
+        }
+        byte[] head = heads.remove(path);
+        if (head != null) {
+            used -= head.length;
+        }
     }
 
     long bytesKept() {

@@ -106,6 +106,7 @@ public final class ElfObjects {
     public ContentVisitor visitor(long maxElfBytes, ContentVisitor others) {
         return (file, in) -> {
             byte[] head = in.readNBytes(HEADER_BYTES);
+            forget(file.path()); // a pass that reads every layer sees a replaced file before its replacement
             headers.put(file.path(), head);
             if (!ElfFile.isElf(head) || file.size() > maxElfBytes) {
                 others.visit(file, new SequenceInputStream(new ByteArrayInputStream(head), in));
@@ -118,6 +119,13 @@ public final class ElfObjects {
                 parsed.put(file.path(), new Parsed(null, e));
             }
         };
+    }
+
+    /** Drops all that is remembered of the file at {@code path} (for a pass that saw content an upper layer replaced). */
+    public void forget(String path) {
+        headers.remove(path);
+        parsed.remove(path);
+        small.remove(path);
     }
 
     /** The paths of every file parsed as ELF so far (including those that failed to parse), in path order. */

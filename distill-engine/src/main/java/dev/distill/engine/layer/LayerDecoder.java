@@ -19,6 +19,14 @@ final class LayerDecoder {
             MediaTypes.OCI_LAYER_TAR_ZSTD, MediaTypes.DOCKER_LAYER_TAR_GZIP);
 
     private static final int GZIP_BUFFER = 64 * 1024;
+    /** 4 chunks of 256 KiB ahead of the reader at most: 1.5 MiB of buffers per layer being read. */
+    private static final int READ_AHEAD_CHUNK = 256 * 1024;
+    private static final int READ_AHEAD_DEPTH = 4;
+    /**
+     * {@code -Ddistill.layer.readAhead=false} decompresses on the reading thread instead: for a single core, and to
+     * measure what the read-ahead thread gains (bench/analysis.sh).
+     */
+    static final boolean READ_AHEAD = !"false".equals(System.getProperty("distill.layer.readAhead"));
 
     private LayerDecoder() {
     }
@@ -42,7 +50,9 @@ final class LayerDecoder {
         try {
             InputStream source = new MarkingSource(raw);
             InputStream decoded = gzip ? new GZIPInputStream(new MoreMayFollow(source), GZIP_BUFFER) : new ZstdInputStream(source);
-            return new Translating(decoded, format);
+            InputStream translated = new Translating(decoded, format);
+            // Decompressing (and hashing the blob, under it) on a second core while the caller parses.
+            return READ_AHEAD ? new ReadAhead(translated, READ_AHEAD_CHUNK, READ_AHEAD_DEPTH) : translated;
         } catch (IOException | RuntimeException e) {
             throw translate(e, format);
         }

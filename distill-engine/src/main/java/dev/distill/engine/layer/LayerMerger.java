@@ -67,7 +67,8 @@ final class LayerMerger {
         this.layerDigest = digest;
     }
 
-    void apply(TarEntry e) throws LayerProblem {
+    /** @return the regular file the entry made, whose bytes are the entry's data; null for any other entry */
+    FileEntry apply(TarEntry e) throws LayerProblem {
         if (++entries > limits.maxEntries()) {
             throw new LayerProblem(LIMIT_EXCEEDED, e.name(), "the layers have more than " + limits.maxEntries() + " entries (the limit)");
         }
@@ -76,14 +77,14 @@ final class LayerMerger {
             if (e.type() != FileType.DIRECTORY) {
                 throw new LayerProblem(UNSAFE, e.name(), "names the image root but is a " + e.type() + ", not a directory");
             }
-            return; // The root's own metadata is not part of the view.
+            return null; // The root's own metadata is not part of the view.
         }
         checkLength(path, e.name(), "path");
         String name = Paths.name(path);
         ensureParents(path, e.name());
         if (name.startsWith(WHITEOUT)) {
             whiteout(path, name, e.name());
-            return;
+            return null;
         }
         switch (e.type()) {
             case HARDLINK -> hardlink(path, e);
@@ -98,10 +99,14 @@ final class LayerMerger {
                 checkLength(target, e.name(), "symlink target");
                 put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), 0, target), NO_CONTENT));
             }
-            case REGULAR -> put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), e.size(), null),
-                    content(layerIndex, e.ordinal())));
+            case REGULAR -> {
+                FileEntry file = entry(path, e.type(), e.mode(), e.uid(), e.gid(), e.size(), null);
+                put(path, new Node(file, content(layerIndex, e.ordinal())));
+                return file;
+            }
             default -> put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), 0, null), NO_CONTENT));
         }
+        return null;
     }
 
     FileIndex index() {

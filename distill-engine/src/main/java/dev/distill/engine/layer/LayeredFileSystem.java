@@ -70,6 +70,31 @@ public final class LayeredFileSystem extends IndexedFileSystem {
      * @throws LayerException for the first layer that cannot be read, fetched or trusted; nothing is kept then
      */
     public static LayeredFileSystem build(List<Descriptor> layers, BlobSource source, LayerLimits limits) throws LayerException {
+        try {
+            return build(layers, source, limits, null);
+        } catch (LayerException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IllegalStateException("only a visitor fails otherwise", e); // there is none
+        }
+    }
+
+    /**
+     * Builds the view like {@link #build(List, BlobSource, LayerLimits)} and, in the same pass, hands the data of
+     * every regular file entry of every layer to {@code visitor} as the layer is read, so that a caller who needs
+     * the content of (nearly) every file does not read the layers a second time with {@link #readAll}.
+     *
+     * <p>The visitor sees every layer's files, also those that an upper layer later replaces or deletes. The
+     * {@link FileEntry} it is given is the view's own entry for that content: a file is part of the finished view
+     * with exactly the bytes visited when {@code view.entry(path)} returns that very object ({@code ==}); any other
+     * regular file of the view (a hard link whose target was replaced above it) has to be read with
+     * {@link #readAll}. As with {@code readAll}, the bytes are verified only when this method returns normally.
+     * Exceptions the visitor throws are passed through as they are.
+     *
+     * @param visitor called for each regular file entry, bottom layer first, in tar order; may be null
+     */
+    public static LayeredFileSystem build(List<Descriptor> layers, BlobSource source, LayerLimits limits,
+            ContentVisitor visitor) throws IOException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(limits, "limits");
         List<Descriptor> copy = List.copyOf(layers);
@@ -86,7 +111,7 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         for (int i = 0; i < copy.size(); i++) {
             Descriptor layer = copy.get(i);
             merger.startLayer(i, layer.digest().toString());
-            sizes[i] = indexLayer(i, layer, source, merger, budget, limits);
+            sizes[i] = indexLayer(i, layer, source, merger, budget, limits, visitor);
             budget -= sizes[i];
         }
         return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes);
@@ -248,7 +273,7 @@ public final class LayeredFileSystem extends IndexedFileSystem {
     }
 
     private static long indexLayer(int layerIndex, Descriptor layer, BlobSource source, LayerMerger merger, long budget,
-            LayerLimits limits) throws LayerException {
+            LayerLimits limits, ContentVisitor visitor) throws IOException {
         TarReader reader = null;
         try (InputStream raw = source.open(layer)) {
             long size;
@@ -258,7 +283,10 @@ public final class LayeredFileSystem extends IndexedFileSystem {
                 reader = new TarReader(counted, limits.maxPathLength());
                 TarEntry entry;
                 while ((entry = reader.next()) != null) {
-                    merger.apply(entry);
+                    FileEntry file = merger.apply(entry);
+                    if (visitor != null && file != null) {
+                        visit(visitor, file, reader.body());
+                    }
                 }
                 // Read to the very end: that checks the gzip trailer, and below, the blob's digest.
                 reader.drain();
@@ -268,6 +296,8 @@ public final class LayeredFileSystem extends IndexedFileSystem {
             }
             drain(raw);
             return size;
+        } catch (VisitorFailure e) {
+            throw e.getCause();
         } catch (IOException e) {
             throw failure(layerIndex, layer, reader, e);
         }
