@@ -5,7 +5,7 @@ import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerLimits;
-import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.registry.ArtifactStore;
 import dev.distill.pipeline.stage.AnalyzeImageStep;
 import dev.distill.engine.image.ImageReference;
@@ -62,8 +62,8 @@ public class AnalyzerBeans {
                             Map.of("dev.distill.migration", migrationId, "dev.distill.source", source.pinnedReference().toString()));
             return new AnalyzeImageStep.ReportStore.Stored(stored.location(), stored.blobDigest().toString());
         };
-        return new AnalyzeImageStep(registry::resolve, image -> LayeredFileSystem.build(image, registry, limits),
-                analyzer, reports, clock);
+        return new AnalyzeImageStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
+                limits, analyzer, reports, clock);
     }
 
     /** The artifact type of analysis reports in the registry. */

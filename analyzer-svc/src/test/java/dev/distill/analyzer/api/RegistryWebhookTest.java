@@ -100,15 +100,15 @@ class RegistryWebhookTest {
     void harborPushesInBothFormsStartMigrations() {
         String harbor = """
                 {"type":"PUSH_ARTIFACT","occur_at":1732700000,"operator":"admin","event_data":{
-                 "resources":[{"digest":"sha256:%s","tag":"2","resource_url":"harbor.local:8443/team/web:2"}],
+                 "resources":[{"digest":"sha256:%s","tag":"2","resource_url":"127.0.0.1:8443/team/web:2"}],
                  "repository":{"name":"web","namespace":"team","repo_full_name":"team/web","repo_type":"private"}}}
                 """.formatted("9".repeat(64));
         send("application/json", harbor).then().statusCode(202).body("migrations[0].image",
-                equalTo("harbor.local:8443/team/web:2@sha256:" + "9".repeat(64)));
+                equalTo("127.0.0.1:8443/team/web:2@sha256:" + "9".repeat(64)));
         String cloudEvent = """
                 {"specversion":"1.0","id":"c1","source":"/projects/1/webhook/policies/1","type":"harbor.artifact.pushed",
                  "datacontenttype":"application/json","time":"2026-11-27T10:00:00Z",
-                 "data":{"resources":[{"digest":"sha256:%s","tag":"3","resource_url":"harbor.local:8443/team/api:3"}],
+                 "data":{"resources":[{"digest":"sha256:%s","tag":"3","resource_url":"127.0.0.1:8443/team/api:3"}],
                   "repository":{"name":"api","namespace":"team","repo_full_name":"team/api","repo_type":"private"}}}
                 """.formatted("a".repeat(64));
         send("application/cloudevents+json", cloudEvent).then().statusCode(202).body("migrations", hasSize(1));

@@ -3,13 +3,15 @@ package dev.distill.pipeline.stage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.analysis.AnalysisReport;
 import dev.distill.engine.analysis.ImageAnalyzer;
-import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerException;
+import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.plan.Classification;
 import dev.distill.engine.plan.PlanNote;
 import dev.distill.engine.plan.ProgramPlan;
@@ -38,10 +40,10 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
         ResolvedImage resolve(ImageReference reference, Platform platform) throws RegistryException;
     }
 
-    /** Opens the merged filesystem of a resolved image (streaming and checking its layers). */
+    /** Where the layer blobs of a resolved image are read from (its registry). */
     @FunctionalInterface
-    public interface ImageOpener {
-        ImageFileSystem open(ResolvedImage image) throws IOException;
+    public interface LayerBlobs {
+        BlobSource of(ResolvedImage image);
     }
 
     /** Keeps a report document and says where it is. */
@@ -58,15 +60,17 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
     private static final int REASONS_IN_SUMMARY = 3;
 
     private final ImageResolver registry;
-    private final ImageOpener opener;
+    private final LayerBlobs blobs;
+    private final LayerLimits limits;
     private final ImageAnalyzer analyzer;
     private final ReportStore reports;
     private final Clock clock;
 
-    public AnalyzeImageStep(ImageResolver registry, ImageOpener opener, ImageAnalyzer analyzer, ReportStore reports,
-            Clock clock) {
+    public AnalyzeImageStep(ImageResolver registry, LayerBlobs blobs, LayerLimits limits, ImageAnalyzer analyzer,
+            ReportStore reports, Clock clock) {
         this.registry = registry;
-        this.opener = opener;
+        this.blobs = blobs;
+        this.limits = limits;
         this.analyzer = analyzer;
         this.reports = reports;
         this.clock = clock;
@@ -107,16 +111,14 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
         }
     }
 
+    /** Reads the layers once, analysing while it reads; a hostile or broken layer fails with what is wrong. */
     private AnalysisReport analyse(ResolvedImage image) throws StageFailure {
-        ImageFileSystem fs;
+        AnalysisReport.Subject subject = new AnalysisReport.Subject(image.reference().toString(),
+                image.manifestDigest().toString(), String.valueOf(image.platform()));
         try {
-            fs = opener.open(image);
-        } catch (IOException e) {
+            return analyzer.analyze(image.layers(), blobs.of(image), limits, image.imageConfig(), subject, null);
+        } catch (LayerException e) {
             throw StageFailure.failed("cannot read the layers of " + image.pinnedReference() + ": " + e.getMessage(), e);
-        }
-        try {
-            return analyzer.analyze(fs, image.imageConfig(), new AnalysisReport.Subject(image.reference().toString(),
-                    image.manifestDigest().toString(), String.valueOf(image.platform())));
         } catch (IOException e) {
             throw StageFailure.failed("cannot analyse " + image.pinnedReference() + ": " + e.getMessage(), e);
         }
