@@ -143,7 +143,7 @@ final class ProgramPlanner {
                     if (files.containsKey(named)) {
                         continue;
                     }
-                    FileEntry target = fs.resolve(named).orElse(null);
+                    FileEntry target = resolveQuietly(named).orElse(null);
                     if (target != null && target.isRegular() && isElf.test(target)) {
                         carryClosure(resolver.resolve(named), "shared object named in " + config.getKey() + ":" + (i + 1)
                                 + " (loaded with dlopen)", files, blockers, sonames);
@@ -175,7 +175,7 @@ final class ProgramPlanner {
             if (!path.startsWith("/") || SYSTEM_DIRECTORIES.contains(Paths.normalize(path))) {
                 continue;
             }
-            FileEntry target = fs.resolve(path).orElse(null);
+            FileEntry target = resolveQuietly(path).orElse(null);
             if (target == null) {
                 continue;
             }
@@ -297,15 +297,15 @@ final class ProgramPlanner {
             return;
         }
         files.put(e.path(), CarriedFile.of(e, why));
-        // A symlink is only useful with what it points at.
+        // A symlink is only useful with what it points at (a link loop is carried as it is: the loaders report it).
         if (e.isSymlink()) {
-            fs.resolve(path).filter(t -> !t.isDirectory()).ifPresent(t -> carryPath(t.path(), why, files));
+            resolveQuietly(path).filter(t -> !t.isDirectory()).ifPresent(t -> carryPath(t.path(), why, files));
         }
     }
 
     /** Carries a directory and everything below it (application files, document roots). */
     private void carryTree(String dir, String why, Map<String, CarriedFile> files) {
-        FileEntry root = fs.resolve(dir).orElse(null);
+        FileEntry root = resolveQuietly(dir).orElse(null);
         if (root == null || !root.isDirectory()) {
             return;
         }
@@ -315,6 +315,15 @@ final class ProgramPlanner {
             return;
         }
         fs.entries().filter(e -> e.path().startsWith(prefix)).forEach(e -> carryPath(e.path(), why, files));
+    }
+
+    /** Resolves inside the image; a symlink loop is simply not there. */
+    private java.util.Optional<FileEntry> resolveQuietly(String path) {
+        try {
+            return fs.resolve(path);
+        } catch (ImageFileSystem.SymlinkLoopException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static Libc libcOf(ElfResolution r) {

@@ -56,6 +56,8 @@ class ImageAnalyzerTest {
                 .file("/srv/www/index.html", "served\n")
                 .file("/etc/server.conf", "port=8080\n")
                 .file("/usr/share/doc/unrelated.txt", "no\n")
+                .symlink("/app/loop-a", "loop-b")
+                .symlink("/app/loop-b", "loop-a")
                 .build();
         ImageConfig config = new ImageConfig(List.of("/app/server"), List.of("httpd", "-f", "-h", "/srv/www",
                 "--config=/etc/server.conf"), "65532",
