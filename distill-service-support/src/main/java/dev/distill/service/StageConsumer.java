@@ -28,26 +28,26 @@ public abstract class StageConsumer<I extends MigrationEvent> {
     @Inject
     Clock clock;
 
+    private final Stage stage;
+    private final String inputTopic;
+    private final Class<I> inputType;
     private StageRunner runner;
 
-    protected abstract Stage stage();
-
-    protected abstract String inputTopic();
-
-    protected abstract Class<I> inputType();
-
-    protected abstract StageStep<I> step();
-
-    protected Clock clock() {
-        return clock;
+    protected StageConsumer(Stage stage, String inputTopic, Class<I> inputType) {
+        this.stage = stage;
+        this.inputTopic = inputTopic;
+        this.inputType = inputType;
     }
+
+    /** The stage's work. */
+    protected abstract StageStep<I> step();
 
     @PostConstruct
     void createRunner() {
-        runner = infrastructure.runner(stage(), publisher, clock);
+        runner = infrastructure.runner(stage, publisher, clock);
     }
 
     protected void handle(ConsumerRecord<String, String> record) {
-        runner.runRecord(inputTopic(), record.key(), record.value(), inputType(), step());
+        runner.runRecord(inputTopic, record.key(), record.value(), inputType, step());
     }
 }

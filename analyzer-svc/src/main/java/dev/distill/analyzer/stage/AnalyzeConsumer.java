@@ -22,19 +22,8 @@ public class AnalyzeConsumer extends StageConsumer<MigrationRequested> {
     @Inject
     AnalyzeImageStep step;
 
-    @Override
-    protected Stage stage() {
-        return Stage.ANALYZE;
-    }
-
-    @Override
-    protected String inputTopic() {
-        return Topics.MIGRATION_REQUESTED;
-    }
-
-    @Override
-    protected Class<MigrationRequested> inputType() {
-        return MigrationRequested.class;
+    public AnalyzeConsumer() {
+        super(Stage.ANALYZE, Topics.MIGRATION_REQUESTED, MigrationRequested.class);
     }
 
     @Override

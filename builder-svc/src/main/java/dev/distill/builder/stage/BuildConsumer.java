@@ -20,19 +20,8 @@ public class BuildConsumer extends StageConsumer<ImageAnalyzed> {
 
     private final StageStep<ImageAnalyzed> step = new NotImplementedStep<>(Stage.BUILD);
 
-    @Override
-    protected Stage stage() {
-        return Stage.BUILD;
-    }
-
-    @Override
-    protected String inputTopic() {
-        return Topics.IMAGE_ANALYZED;
-    }
-
-    @Override
-    protected Class<ImageAnalyzed> inputType() {
-        return ImageAnalyzed.class;
+    public BuildConsumer() {
+        super(Stage.BUILD, Topics.IMAGE_ANALYZED, ImageAnalyzed.class);
     }
 
     @Override

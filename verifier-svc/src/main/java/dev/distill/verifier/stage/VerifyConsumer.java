@@ -20,19 +20,8 @@ public class VerifyConsumer extends StageConsumer<ImageBuilt> {
 
     private final StageStep<ImageBuilt> step = new NotImplementedStep<>(Stage.VERIFY);
 
-    @Override
-    protected Stage stage() {
-        return Stage.VERIFY;
-    }
-
-    @Override
-    protected String inputTopic() {
-        return Topics.IMAGE_BUILT;
-    }
-
-    @Override
-    protected Class<ImageBuilt> inputType() {
-        return ImageBuilt.class;
+    public VerifyConsumer() {
+        super(Stage.VERIFY, Topics.IMAGE_BUILT, ImageBuilt.class);
     }
 
     @Override
