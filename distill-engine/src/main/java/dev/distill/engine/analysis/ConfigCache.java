@@ -2,6 +2,7 @@ package dev.distill.engine.analysis;
 
 import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ForwardingFileSystem;
 import dev.distill.engine.fs.ImageFileSystem;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -11,9 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * An image filesystem that answers reads of configuration-like files from memory. Detectors read dozens of
@@ -21,7 +20,7 @@ import java.util.stream.Stream;
  * analysis keeps them from its one pass over the layers instead, within a byte budget. Anything not kept is read
  * from the image as usual.
  */
-final class ConfigCache implements ImageFileSystem {
+final class ConfigCache extends ForwardingFileSystem {
 
     /** Larger files are not configuration worth keeping. */
     static final int MAX_FILE_BYTES = 256 * 1024;
@@ -41,6 +40,11 @@ final class ConfigCache implements ImageFileSystem {
     private final Map<String, byte[]> kept = new ConcurrentHashMap<>();
     private final Map<String, byte[]> heads = new ConcurrentHashMap<>();
     private long used;
+
+    @Override
+    protected ImageFileSystem delegate() {
+        return image;
+    }
 
     ConfigCache(ImageFileSystem image, long budgetBytes) {
         this.image = image;
@@ -114,26 +118,6 @@ final class ConfigCache implements ImageFileSystem {
 
     int filesKept() {
         return kept.size();
-    }
-
-    @Override
-    public Optional<FileEntry> entry(String path) {
-        return image.entry(path);
-    }
-
-    @Override
-    public Optional<FileEntry> resolve(String path) {
-        return image.resolve(path);
-    }
-
-    @Override
-    public List<FileEntry> list(String directory) {
-        return image.list(directory);
-    }
-
-    @Override
-    public Stream<FileEntry> entries() {
-        return image.entries();
     }
 
     @Override

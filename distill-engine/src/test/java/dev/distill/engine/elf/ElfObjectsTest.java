@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ForwardingFileSystem;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.MemoryFileSystem;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class ElfObjectsTest {
 
     /** Counts how often file contents are opened, as a layered image would stream a layer each time. */
-    private static final class CountingFileSystem implements ImageFileSystem {
+    private static final class CountingFileSystem extends ForwardingFileSystem {
         final MemoryFileSystem inner;
         final AtomicInteger opens = new AtomicInteger();
 
@@ -26,23 +27,8 @@ class ElfObjectsTest {
         }
 
         @Override
-        public java.util.Optional<FileEntry> entry(String path) {
-            return inner.entry(path);
-        }
-
-        @Override
-        public java.util.Optional<FileEntry> resolve(String path) {
-            return inner.resolve(path);
-        }
-
-        @Override
-        public List<FileEntry> list(String directory) {
-            return inner.list(directory);
-        }
-
-        @Override
-        public java.util.stream.Stream<FileEntry> entries() {
-            return inner.entries();
+        protected ImageFileSystem delegate() {
+            return inner;
         }
 
         @Override

@@ -14,6 +14,7 @@ import dev.distill.engine.detect.supervisord.SupervisordDetector;
 import dev.distill.engine.detect.supervisord.SupervisordResult;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ForwardingFileSystem;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.MemoryFileSystem;
 import dev.distill.engine.image.ImageConfig;
@@ -21,8 +22,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** All detectors over one TrafeX-style image (Alpine, php-fpm83 and nginx under supervisord, USER nobody). */
@@ -120,25 +119,18 @@ class CatalogTest {
     }
 
     /** A filesystem whose reads of one path fail, as a corrupt layer would. */
-    record FailingReads(ImageFileSystem inner, String failing) implements ImageFileSystem {
-        @Override
-        public Optional<FileEntry> entry(String path) {
-            return inner.entry(path);
+    static final class FailingReads extends ForwardingFileSystem {
+        private final ImageFileSystem inner;
+        private final String failing;
+
+        FailingReads(ImageFileSystem inner, String failing) {
+            this.inner = inner;
+            this.failing = failing;
         }
 
         @Override
-        public Optional<FileEntry> resolve(String path) {
-            return inner.resolve(path);
-        }
-
-        @Override
-        public List<FileEntry> list(String directory) {
-            return inner.list(directory);
-        }
-
-        @Override
-        public Stream<FileEntry> entries() {
-            return inner.entries();
+        protected ImageFileSystem delegate() {
+            return inner;
         }
 
         @Override
