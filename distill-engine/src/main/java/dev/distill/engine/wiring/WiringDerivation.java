@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -93,7 +94,7 @@ final class WiringDerivation {
                     mounts.add(new VolumeMount(place.volume, place.path, false));
                 }
             }
-            Map<String, WritablePlace> own = new LinkedHashMap<>();
+            Map<String, WritablePlace> own = new TreeMap<>();
             for (WritablePlace w : p.writablePlaces()) {
                 String path = normalise(container, w.path());
                 if (path != null && !(shared.containsKey(path) && shared.get(path).programs.contains(p.name()))) {

@@ -47,13 +47,13 @@ final class Yaml {
     }
 
     /**
-     * Jackson's checker, plus quotes for what YAML 1.1 readers turn into numbers although Jackson (a 1.2
-     * writer) leaves it plain: sexagesimal {@code 33:33} (a compose {@code user}) and other digit-and-colon
-     * strings, and the empty string.
+     * Jackson's checker, plus quotes for anything some YAML 1.1 or 1.2 reader could take for a number although
+     * Jackson leaves it plain: sexagesimal {@code 33:33} (a compose {@code user}), {@code 1e3}, {@code .inf};
+     * simply every value that starts like a number. And the empty string.
      */
     static final class StrictQuoting extends StringQuotingChecker.Default {
         private static final long serialVersionUID = 1L;
-        private static final Pattern NUMBER_LIKE = Pattern.compile("[-+]?[0-9][0-9_:.]*");
+        private static final Pattern NUMBER_LIKE = Pattern.compile("[-+]?(\\.?[0-9].*|\\.(?i:inf|nan))", Pattern.DOTALL);
 
         @Override
         public boolean needToQuoteValue(String value) {

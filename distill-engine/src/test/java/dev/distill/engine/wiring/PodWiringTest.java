@@ -60,7 +60,7 @@ class PodWiringTest {
         assertThat(w.volume("nginx-tmp").octalMode()).isEqualTo("1777");
         assertThat(w.volume("php-fpm-tmp").medium()).isEqualTo(Medium.MEMORY);
         assertThat(w.volumes()).extracting(Volume::name).doesNotHaveDuplicates()
-                .containsExactly("run-php", "php-fpm-tmp", "nginx-run", "nginx-tmp-nginx-body", "nginx-tmp");
+                .containsExactly("run-php", "php-fpm-tmp", "nginx-run", "nginx-tmp", "nginx-tmp-nginx-body");
     }
 
     @Test
