@@ -98,10 +98,5 @@ final class DnsLabels {
                 }
             }
         }
-
-        /** Reserves a name given as it is (already a label). */
-        boolean reserve(String label) {
-            return taken.add(label);
-        }
     }
 }
