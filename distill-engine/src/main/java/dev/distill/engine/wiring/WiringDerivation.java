@@ -75,7 +75,11 @@ final class WiringDerivation {
             containerOf.put(p.name(), containerNames.allocate(p.name(), "program"));
         }
 
-        Map<String, Place> shared = sharedPlaces(programs);
+        Map<String, Map<String, WritablePlace>> places = new HashMap<>();
+        for (ProgramPlan p : programs.values()) {
+            places.put(p.name(), places(p));
+        }
+        Map<String, Place> shared = sharedPlaces(programs, places);
         DnsLabels.Allocator volumeNames = new DnsLabels.Allocator();
         List<Volume> volumes = new ArrayList<>();
         for (Place place : shared.values()) {
@@ -95,10 +99,10 @@ final class WiringDerivation {
                 }
             }
             Map<String, WritablePlace> own = new TreeMap<>();
-            for (WritablePlace w : p.writablePlaces()) {
-                String path = normalise(container, w.path());
-                if (path != null && !(shared.containsKey(path) && shared.get(path).programs.contains(p.name()))) {
-                    own.putIfAbsent(path, w);
+            for (Map.Entry<String, WritablePlace> e : places.get(p.name()).entrySet()) {
+                Place sharedPlace = shared.get(e.getKey());
+                if (sharedPlace == null || !sharedPlace.programs.contains(p.name())) {
+                    own.put(e.getKey(), e.getValue());
                 }
             }
             if (mounts.stream().noneMatch(m -> m.path().equals(TMP)) && !own.containsKey(TMP)) {
@@ -114,18 +118,7 @@ final class WiringDerivation {
 
             RunAs user = resolveUser(p);
             Set<ContainerPort> exposed = ports(p, container);
-            List<ContainerPort> declared = new ArrayList<>();
-            for (ContainerPort port : exposed) {
-                String owner = portOwner.putIfAbsent(port, container);
-                if (owner == null) {
-                    declared.add(port);
-                } else {
-                    notes.add(new WiringNote(port.toString(), "programs " + owner + " and " + container
-                            + " both expose " + port + "; containers of a pod share one network namespace, so only one"
-                            + " of them can bind it. Declared on " + owner + ", the first in the plan; the image's"
-                            + " EXPOSE is image-wide, so the plan cannot say which program listens"));
-                }
-            }
+            List<ContainerPort> declared = declare(container, exposed, portOwner);
             boolean lowPort = exposed.stream().anyMatch(ContainerPort::privileged);
             lowPortsForNonRoot |= lowPort && user.nonRoot();
             containers.add(new ContainerWiring(container, p.name(), image(p), p.command(), user,
@@ -136,16 +129,36 @@ final class WiringDerivation {
         return new PodWiring(pod, containers, volumes, sysctls, notes);
     }
 
+    /**
+     * The ports this container declares: those no earlier container declared. One network namespace means one
+     * bind per port, and the plan copies the image-wide EXPOSE to every program, so a repeat is noted, not fatal.
+     */
+    private List<ContainerPort> declare(String container, Set<ContainerPort> exposed,
+            Map<ContainerPort, String> portOwner) {
+        List<ContainerPort> declared = new ArrayList<>();
+        for (ContainerPort port : exposed) {
+            String owner = portOwner.putIfAbsent(port, container);
+            if (owner == null) {
+                declared.add(port);
+            } else {
+                notes.add(new WiringNote(port.toString(), "programs " + owner + " and " + container
+                        + " both expose " + port + "; containers of a pod share one network namespace, so only one"
+                        + " of them can bind it. Declared on " + owner + ", the first in the plan; the image's"
+                        + " EXPOSE is image-wide, so the plan cannot say which program listens"));
+            }
+        }
+        return declared;
+    }
+
     /** Groups the shared places by path, in the order the plan first names them. */
-    private Map<String, Place> sharedPlaces(Map<String, ProgramPlan> programs) {
+    private Map<String, Place> sharedPlaces(Map<String, ProgramPlan> programs,
+            Map<String, Map<String, WritablePlace>> places) {
         Map<String, Place> shared = new LinkedHashMap<>();
         for (ProgramPlan p : programs.values()) {
-            for (WritablePlace w : p.writablePlaces()) {
+            for (Map.Entry<String, WritablePlace> e : places.get(p.name()).entrySet()) {
+                String path = e.getKey();
+                WritablePlace w = e.getValue();
                 if (w.sharedWith().isEmpty()) {
-                    continue;
-                }
-                String path = normalise(p.name(), w.path());
-                if (path == null) {
                     continue;
                 }
                 Place place = shared.get(path);
@@ -183,6 +196,22 @@ final class WiringDerivation {
             }
         }
         return Medium.DISK;
+    }
+
+    /**
+     * A program's places by normalised path, in the plan's order. The analysis names a place once per reason,
+     * so one directory can appear twice: the first definition wins, except that a shared one beats one that is not.
+     */
+    private Map<String, WritablePlace> places(ProgramPlan p) {
+        Map<String, WritablePlace> byPath = new LinkedHashMap<>();
+        for (WritablePlace w : p.writablePlaces()) {
+            String path = normalise(p.name(), w.path());
+            if (path != null) {
+                byPath.merge(path, w, (first, later) ->
+                        first.sharedWith().isEmpty() && !later.sharedWith().isEmpty() ? later : first);
+            }
+        }
+        return byPath;
     }
 
     /** The path without repeated or trailing slashes; null, with a note, when no volume can be mounted there. */

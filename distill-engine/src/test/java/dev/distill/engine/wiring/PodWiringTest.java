@@ -153,14 +153,19 @@ class PodWiringTest {
     @Test
     void whatThePlanLeavesOpenIsNotedNotThrown() {
         ProgramPlan a = program("a", CMD, "root", List.of("http", "70000/tcp", "9000/quic"), List.of(ROOT),
-                List.of(place("/run/sock", 0, 0, 0755, "b", "ghost"), place("/", 0, 0, 0755), place("/var/../x", 0, 0, 0755)));
-        ProgramPlan b = program("b", CMD, "root", List.of(), List.of(ROOT), List.of(place("/run/sock", 33, 33, 0770, "a")));
+                List.of(place("/run/sock", 0, 0, 0755, "b", "ghost"), place("/", 0, 0, 0755), place("/var/../x", 0, 0, 0755),
+                        place("/run/../etc", 0, 0, 0755, "b")));
+        // b names its socket directory twice, plainly and as shared: the shared reading wins.
+        ProgramPlan b = program("b", CMD, "root", List.of(), List.of(ROOT),
+                List.of(place("/run/sock/", 33, 33, 0770), place("//run/sock", 33, 33, 0770, "a")));
         PodWiring w = wire(TestPlans.of(a, b));
 
         assertThat(w.container("a").ports()).isEmpty();
         assertThat(w.notes()).extracting(WiringNote::subject)
                 .contains("http", "70000/tcp", "9000/quic", "/", "/var/../x", "/run/sock");
         assertThat(w.notes()).anySatisfy(n -> assertThat(n.reason()).contains("'ghost'"));
+        assertThat(w.notes()).filteredOn(n -> "/run/../etc".equals(n.subject())).hasSize(1);
+        assertThat(w.volumes()).extracting(Volume::name).containsExactly("run-sock", "a-tmp", "b-tmp");
         assertThat(w.notes()).anySatisfy(n -> assertThat(n.reason()).contains("0:0 0755 against 33:33 0770"));
         // The first definition wins, and both programs mount it.
         assertThat(w.volume("run-sock").uid()).isZero();
