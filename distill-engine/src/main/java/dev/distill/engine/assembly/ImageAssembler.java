@@ -78,7 +78,19 @@ public final class ImageAssembler {
     /** One program's image, pushed but not yet tagged. */
     public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
             String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<ProgramLayer.Change> changes) {
+            List<FileChange> changes) {
+
+        /** {@code registry/repository:tag}: where the image is once published. */
+        public ImageReference taggedReference() {
+            ImageReference r = pushed.reference();
+            return new ImageReference(r.registry(), r.repository(), tag, null);
+        }
+
+        /** {@code registry/repository@sha256:...}: exactly this image, tagged or not. */
+        public ImageReference pinnedReference() {
+            ImageReference r = pushed.reference();
+            return new ImageReference(r.registry(), r.repository(), null, pushed.manifestDigest());
+        }
     }
 
     /** All images of one migration, and what the source had that none of them carries. */
@@ -136,7 +148,7 @@ public final class ImageAssembler {
     private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
             ImageReference repository, Path dir) throws AssemblyException, IOException, RegistryException {
         RuntimeUser user = RuntimeUser.of(program);
-        ImageReference baseReference = bases.reference(program.base().base(), user.nonroot());
+        ImageReference baseReference = bases.reference(program.base().base(), user.nonroot(), repository.registry());
         PulledBase base = pull(baseReference, source.image().platform());
         ProgramLayer.Result layer = ProgramLayer.write(program, user, content, base.view(),
                 dir.resolve(TagScheme.tagSafe(program.name()) + ".tar.gz"));

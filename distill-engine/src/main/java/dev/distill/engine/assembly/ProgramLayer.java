@@ -29,12 +29,8 @@ import java.util.TreeMap;
  */
 final class ProgramLayer {
 
-    /** Something the layer holds differently from the source, or not at all, and why. */
-    record Change(String path, String what) {
-    }
-
     /** What was written. */
-    record Result(WrittenLayer layer, int files, List<Change> changes) {
+    record Result(WrittenLayer layer, int files, List<FileChange> changes) {
     }
 
     /** One entry to write; content comes from the source for regular files. */
@@ -48,7 +44,7 @@ final class ProgramLayer {
             throws IOException, AssemblyException {
         ImageFileSystem view = source.view();
         TreeMap<String, Entry> entries = new TreeMap<>();
-        List<Change> changes = new ArrayList<>();
+        List<FileChange> changes = new ArrayList<>();
 
         for (CarriedFile f : plan.files()) {
             FileEntry actual = view.entry(f.path()).orElseThrow(() -> new AssemblyException("the plan carries " + f.path()
@@ -91,7 +87,7 @@ final class ProgramLayer {
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Entry entry = e.getValue();
             if (entry.type() == FileType.SYMLINK && isDirectory(base, e.getKey()) && !isDirectory(view, e.getKey())) {
-                changes.add(new Change(e.getKey(), "the source's symlink to " + entry.linkTarget()
+                changes.add(new FileChange(e.getKey(), "the source's symlink to " + entry.linkTarget()
                         + " replaces the base's directory (a usr-merged source); everything the program loads through it is carried"));
             }
         }
@@ -99,12 +95,12 @@ final class ProgramLayer {
                 .filter(e -> e.type() != FileType.DIRECTORY).count(), changes);
     }
 
-    private static void add(TreeMap<String, Entry> entries, List<Change> changes, FileEntry f) {
+    private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f) {
         switch (f.type()) {
             case CHAR_DEVICE:
             case BLOCK_DEVICE:
             case FIFO:
-                changes.add(new Change(f.path(), "left out: a " + f.type().name().toLowerCase().replace('_', ' ')
+                changes.add(new FileChange(f.path(), "left out: a " + f.type().name().toLowerCase().replace('_', ' ')
                         + " (the runtime provides /dev)"));
                 return;
             default:
@@ -112,7 +108,7 @@ final class ProgramLayer {
         }
         int mode = f.mode() & 07777;
         if ((mode & 06000) != 0 && f.type() != FileType.DIRECTORY) {
-            changes.add(new Change(f.path(), "setuid/setgid bits dropped (mode " + Integer.toOctalString(mode) + " -> "
+            changes.add(new FileChange(f.path(), "setuid/setgid bits dropped (mode " + Integer.toOctalString(mode) + " -> "
                     + Integer.toOctalString(mode & 01777) + ")"));
             mode &= 01777;
         }
