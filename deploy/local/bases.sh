@@ -5,6 +5,8 @@
 # 127.0.0.1:5000/distill/cc:nonroot (dev.distill.engine.distroless.BuildBases).
 #
 # Usage: deploy/local/bases.sh [REGISTRY[/REPOSITORY]]   (default 127.0.0.1:$REGISTRY_PORT)
+#        deploy/local/bases.sh --download-only   only fetch the .debs; prints debs=DIR and
+#                                                one pin=NAME=VERSION line per package (for tests)
 #
 # The .debs (apt's candidate versions) are downloaded with `apt-get download`
 # into $DISTILL_FIXTURE_CACHE/debs, the cache fixtures/ uses too (default
@@ -16,7 +18,11 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,13p' "$0"; exit 0 ;; esac
+download_only=false
+case "${1:-}" in
+  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+  --download-only) download_only=true; shift ;;
+esac
 
 # Listed by hand, as distroless lists them: no dependency resolution (DistrolessRecipe has the same list).
 BASES_PACKAGES=(base-files netbase tzdata media-types ca-certificates libc6 libssl3
@@ -28,7 +34,7 @@ STAMP=$DISTILL_STATE_DIR/bases/pushed.txt
 rel() { printf '%s' "${1#"$DISTILL_ROOT"/}"; }
 
 command -v apt-cache >/dev/null || die "bases.sh needs apt (Debian 12)"
-command -v java >/dev/null || die "bases.sh needs java 17 (deploy/local/install-prereqs.sh installs it)"
+$download_only || command -v java >/dev/null || die "bases.sh needs java 17 (deploy/local/install-prereqs.sh installs it)"
 
 # name=version of apt's candidate of each package, in one apt-cache call.
 mapfile -t PINS < <(apt-cache policy "${BASES_PACKAGES[@]}" \
@@ -47,6 +53,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "downloading ${#missing[@]} packages into $DEBS: ${missing[*]}"
   (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) \
     || die "apt-get download ${missing[*]} failed"
+fi
+
+if $download_only; then
+  echo "debs=$DEBS"
+  printf 'pin=%s\n' "${PINS[@]}"
+  exit 0
 fi
 
 # What the images are made of: target, package versions, the engine's sources and poms.

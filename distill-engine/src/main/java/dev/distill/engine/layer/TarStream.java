@@ -42,7 +42,8 @@ public final class TarStream {
         try {
             return reader.next();
         } catch (LayerProblem p) {
-            throw new TarFormatException(p, reader.currentName());
+            // A header problem is not the previous entry's fault; the message already says where it is.
+            throw new TarFormatException(p, null);
         }
     }
 
