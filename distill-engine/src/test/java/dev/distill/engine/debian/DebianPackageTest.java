@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.engine.fs.FileType;
+import dev.distill.engine.testing.DebFile;
 import dev.distill.engine.testing.TarWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,7 +84,7 @@ class DebianPackageTest {
 
     @Test
     void refusesAMemberLongerThanTheFile() throws Exception {
-        byte[] whole = ar(Map.of("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII)));
+        byte[] whole = DebFile.ar(Map.of("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII)));
         // Claim 4000 bytes for a member of 4.
         String text = new String(whole, StandardCharsets.ISO_8859_1).replace("4         `", "4000      `");
         Path deb = Files.write(dir.resolve("cut_1_all.deb"), text.getBytes(StandardCharsets.ISO_8859_1));
@@ -98,8 +97,8 @@ class DebianPackageTest {
         Map<String, byte[]> members = new LinkedHashMap<>();
         members.put("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
         members.put("data.tar", new TarWriter().finish());
-        members.put("control.tar", controlTar(CONTROL));
-        Path deb = Files.write(dir.resolve("order_1_all.deb"), ar(members));
+        members.put("control.tar", DebFile.controlTar(CONTROL));
+        Path deb = Files.write(dir.resolve("order_1_all.deb"), DebFile.ar(members));
         assertThatThrownBy(() -> DebianPackage.read(deb)).isInstanceOf(DebianPackageException.class)
                 .hasMessageContaining("order_1_all.deb").hasMessageContaining("[debian-binary, data.tar, control.tar]");
     }
@@ -139,9 +138,9 @@ class DebianPackageTest {
     void refusesACorruptCompressedMember() throws Exception {
         Map<String, byte[]> members = new LinkedHashMap<>();
         members.put("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-        members.put("control.tar", controlTar(CONTROL));
+        members.put("control.tar", DebFile.controlTar(CONTROL));
         members.put("data.tar.xz", "\u00fd7zXZ\0 then garbage".getBytes(StandardCharsets.ISO_8859_1));
-        DebianPackage pkg = DebianPackage.read(Files.write(dir.resolve("corrupt_1_all.deb"), ar(members)));
+        DebianPackage pkg = DebianPackage.read(Files.write(dir.resolve("corrupt_1_all.deb"), DebFile.ar(members)));
         assertThatThrownBy(() -> pkg.walkData((e, c) -> { })).isInstanceOf(DebianPackageException.class)
                 .hasMessageStartingWith("Debian package corrupt_1_all.deb, data.tar.xz: cannot be decompressed");
     }
@@ -150,9 +149,9 @@ class DebianPackageTest {
     void refusesAnUnknownCompression() throws Exception {
         Map<String, byte[]> members = new LinkedHashMap<>();
         members.put("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-        members.put("control.tar", controlTar(CONTROL));
+        members.put("control.tar", DebFile.controlTar(CONTROL));
         members.put("data.tar.bz2", new byte[] {'B', 'Z', 'h'});
-        Path deb = Files.write(dir.resolve("bz_1_all.deb"), ar(members));
+        Path deb = Files.write(dir.resolve("bz_1_all.deb"), DebFile.ar(members));
         assertThatThrownBy(() -> DebianPackage.read(deb)).isInstanceOf(DebianPackageException.class)
                 .hasMessageContaining("ar member 'data.tar.bz2'").hasMessageContaining("unsupported compression '.bz2'");
     }
@@ -161,9 +160,9 @@ class DebianPackageTest {
     void refusesAControlFileWithoutAVersion() throws Exception {
         Map<String, byte[]> members = new LinkedHashMap<>();
         members.put("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-        members.put("control.tar", controlTar("Package: nameless\nArchitecture: all\n"));
+        members.put("control.tar", DebFile.controlTar("Package: nameless\nArchitecture: all\n"));
         members.put("data.tar", new TarWriter().finish());
-        Path deb = Files.write(dir.resolve("nameless_1_all.deb"), ar(members));
+        Path deb = Files.write(dir.resolve("nameless_1_all.deb"), DebFile.ar(members));
         assertThatThrownBy(() -> DebianPackage.read(deb)).isInstanceOf(DebianPackageException.class)
                 .hasMessageContaining("control.tar entry './control'").hasMessageContaining("needs a Version field");
     }
@@ -199,42 +198,8 @@ class DebianPackageTest {
         return deb;
     }
 
-    private Path handMade(String name, byte[] dataTar) throws IOException {
-        Map<String, byte[]> members = new LinkedHashMap<>();
-        members.put("debian-binary", "2.0\n".getBytes(StandardCharsets.US_ASCII));
-        members.put("control.tar.gz", gzip(controlTar(CONTROL)));
-        members.put("data.tar", dataTar);
-        return Files.write(dir.resolve(name), ar(members));
-    }
-
-    private static byte[] controlTar(String control) {
-        TarWriter tar = new TarWriter();
-        tar.entry("./", '5', 0755, 0, 0, new byte[0], "");
-        tar.entry("./control", '0', 0644, 0, 0, control.getBytes(StandardCharsets.UTF_8), "");
-        return tar.finish();
-    }
-
-    private static byte[] gzip(byte[] data) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(data);
-        }
-        return out.toByteArray();
-    }
-
-    /** The ar format as dpkg-deb writes it: 60-byte headers, data padded to an even length with '\n'. */
-    private static byte[] ar(Map<String, byte[]> members) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes("!<arch>\n".getBytes(StandardCharsets.US_ASCII));
-        members.forEach((name, data) -> {
-            String header = String.format("%-16s%-12s%-6s%-6s%-8s%-10s`\n", name, "0", "0", "0", "100644", data.length);
-            out.writeBytes(header.getBytes(StandardCharsets.US_ASCII));
-            out.writeBytes(data);
-            if (data.length % 2 == 1) {
-                out.write('\n');
-            }
-        });
-        return out.toByteArray();
+    private Path handMade(String name, byte[] dataTar) {
+        return DebFile.write(dir.resolve(name), CONTROL, dataTar);
     }
 
     private static void run(String... command) throws IOException, InterruptedException {
