@@ -81,14 +81,14 @@ public final class DistrolessBaseBuilder {
         Files.createDirectories(workDirectory);
         List<OmittedEntry> omitted = new ArrayList<>();
         Map<String, BuiltLayer> layers = new LinkedHashMap<>();
-        List<String> versions = new ArrayList<>();
+        Map<String, String> versions = new LinkedHashMap<>();
         String debianArchitecture = null;
         int certificates = 0;
         byte[] debianOsRelease = null;
         for (String name : DistrolessRecipe.allPackages()) {
             DebianPackage deb = debs.open(name);
             debianArchitecture = sameArchitecture(debianArchitecture, deb);
-            versions.add(deb.name() + "=" + deb.version());
+            versions.put(name, deb.name() + "=" + deb.version());
             LayerTree tree;
             if (name.equals(DistrolessRecipe.CERTIFICATES_PACKAGE)) {
                 PackageLayers.Certificates bundle = PackageLayers.certificatesTree(deb, omitted);
@@ -121,7 +121,7 @@ public final class DistrolessBaseBuilder {
             List<String> packageVersions = new ArrayList<>();
             for (String name : DistrolessRecipe.packages(flavour)) {
                 image.add(layers.get(name));
-                packageVersions.add(versions.get(DistrolessRecipe.allPackages().indexOf(name)));
+                packageVersions.add(versions.get(name));
             }
             image.add(extras);
             ImageReference repository = ImageReference.parse(repositoryPrefix + "/" + flavour.flavour());
@@ -142,7 +142,7 @@ public final class DistrolessBaseBuilder {
                         pushed.uncompressedSize(), image.size()));
             }
         }
-        return new BaseBuildReport(images, versions, certificates, omitted);
+        return new BaseBuildReport(images, List.copyOf(versions.values()), certificates, omitted);
     }
 
     /** A written layer and the history line that says what it is. */
