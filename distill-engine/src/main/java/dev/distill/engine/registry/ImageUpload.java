@@ -119,9 +119,11 @@ public final class ImageUpload {
         }
         byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
         Digest manifestDigest = Digest.sha256(manifestBytes);
-        client.pushManifest(target.withDigest(manifestDigest), MediaTypes.OCI_MANIFEST, manifestBytes);
-        return new Pushed(target.withDigest(manifestDigest), manifestDigest, manifestBytes, configDigest, compressed,
-                uncompressed);
+        // By digest only: ImageReference defaults a missing tag to "latest", and pushManifest puts a reference
+        // with a tag under that tag, which would move "latest" before (and whether or not) tag() is called.
+        ImageReference byDigest = new ImageReference(target.registry(), target.repository(), null, manifestDigest);
+        client.pushManifest(byDigest, MediaTypes.OCI_MANIFEST, manifestBytes);
+        return new Pushed(byDigest, manifestDigest, manifestBytes, configDigest, compressed, uncompressed);
     }
 
     /** Points {@code tag} at a pushed image: the last step of a push, and the only one anybody pulling sees. */
