@@ -7,12 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.analysis.AnalysisReport;
-import dev.distill.engine.analysis.Fixtures;
 import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.testing.FixtureImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +36,7 @@ class DebianPhpWiringTest {
 
     @BeforeAll
     static void wire() throws Exception {
-        Fixtures.Built built = Fixtures.build("debian-php");
+        FixtureImages.Built built = FixtureImages.build("debian-php");
         OciLayout.LayoutImage image = OciLayout.open(built.layout()).image(built.tag());
         LayeredFileSystem fs = LayeredFileSystem.build(image.layers(), image.blobs());
         AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(fs, image.config(),
