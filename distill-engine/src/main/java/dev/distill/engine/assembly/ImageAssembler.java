@@ -160,7 +160,7 @@ public final class ImageAssembler {
                     base.view().uncompressedSize(i)));
             uncompressed += base.view().uncompressedSize(i);
         }
-        layers.add(ImageUpload.Layer.written(layer.layer()));
+        layers.add(layer.layer().upload());
         uncompressed += layer.layer().uncompressedSize();
         ObjectNode config = config(program, user, base, source);
         Map<String, String> annotations = new TreeMap<>();

@@ -130,7 +130,7 @@ public final class DistrolessBaseBuilder {
                 for (BuiltLayer layer : image) {
                     WrittenLayer written = layer.written();
                     ImageReference from = pushedTo.get(written.digest());
-                    uploads.add(from == null || from.repository().equals(repository.repository()) ? ImageUpload.Layer.written(written)
+                    uploads.add(from == null || from.repository().equals(repository.repository()) ? written.upload()
                             : ImageUpload.Layer.existing(written.descriptor(), written.diffId(), from, written.uncompressedSize()));
                 }
                 ObjectNode config = config(flavour, variant, architecture, image, packageVersions);

@@ -3,6 +3,7 @@ package dev.distill.engine.layer;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.MediaTypes;
+import dev.distill.engine.registry.ImageUpload;
 import java.nio.file.Path;
 
 /**
@@ -22,6 +23,11 @@ public record WrittenLayer(Path file, Digest digest, long size, Digest diffId, l
             throw new IllegalArgumentException("layer " + digest + " has a negative size or count: " + size + ", "
                     + uncompressedSize + ", " + entries);
         }
+    }
+
+    /** This layer as part of an image to push. */
+    public ImageUpload.Layer upload() {
+        return ImageUpload.Layer.file(descriptor(), diffId, file, uncompressedSize);
     }
 
     /** How a manifest lists this layer. */

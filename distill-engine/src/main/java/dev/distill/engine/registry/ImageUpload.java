@@ -7,7 +7,6 @@ import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.MediaTypes;
-import dev.distill.engine.layer.WrittenLayer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,8 +51,9 @@ public final class ImageUpload {
             }
         }
 
-        public static Layer written(WrittenLayer layer) {
-            return new Layer(layer.descriptor(), layer.diffId(), null, layer.file(), layer.uncompressedSize());
+        /** A layer written locally (see {@code WrittenLayer#upload()}), uploaded from its file. */
+        public static Layer file(Descriptor descriptor, Digest diffId, Path file, long uncompressedSize) {
+            return new Layer(descriptor, diffId, null, file, uncompressedSize);
         }
 
         public static Layer existing(Descriptor descriptor, Digest diffId, ImageReference from) {

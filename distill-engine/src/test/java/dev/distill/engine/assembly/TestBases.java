@@ -58,7 +58,7 @@ final class TestBases {
                 c.put("User", nonroot ? "65532" : "0");
                 c.put("WorkingDir", nonroot ? "/home/nonroot" : "/");
                 ImageReference repo = ImageReference.parse(registry + "/distill/" + flavour.flavour());
-                upload.tag(upload.push(repo, List.of(ImageUpload.Layer.written(layer)), config, Map.of()),
+                upload.tag(upload.push(repo, List.of(layer.upload()), config, Map.of()),
                         nonroot ? "nonroot" : "latest");
             }
         }

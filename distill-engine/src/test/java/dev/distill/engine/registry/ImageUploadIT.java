@@ -56,7 +56,7 @@ class ImageUploadIT {
 
         ImageUpload.Pushed pushed = upload.push(target, List.of(
                 ImageUpload.Layer.existing(base.layerDescriptor(), base.diffId(), resolved.reference()),
-                ImageUpload.Layer.written(added)), config(), Map.of("org.opencontainers.image.base.name", "bases/tiny:1"));
+                added.upload()), config(), Map.of("org.opencontainers.image.base.name", "bases/tiny:1"));
 
         assertThatThrownBy(() -> client.headDigest(registry.reference("apps/out:v1")))
                 .isInstanceOf(RegistryException.class); // nothing tagged yet
@@ -82,9 +82,9 @@ class ImageUploadIT {
     void theSameInputPushesTheSameDigest() throws Exception {
         ImageUpload upload = new ImageUpload(client);
         ImageUpload.Pushed first = upload.push(registry.reference("apps/again"),
-                List.of(ImageUpload.Layer.written(layer(dir.resolve("1.tar.gz"), "same"))), config(), Map.of());
+                List.of(layer(dir.resolve("1.tar.gz"), "same").upload()), config(), Map.of());
         ImageUpload.Pushed second = upload.push(registry.reference("apps/again"),
-                List.of(ImageUpload.Layer.written(layer(dir.resolve("2.tar.gz"), "same"))), config(), Map.of());
+                List.of(layer(dir.resolve("2.tar.gz"), "same").upload()), config(), Map.of());
 
         assertThat(second.manifestDigest()).isEqualTo(first.manifestDigest());
         assertThat(second.uncompressedSize()).isPositive();
@@ -98,7 +98,7 @@ class ImageUploadIT {
                 registry.reference("bases/none"), null, -1);
 
         assertThatThrownBy(() -> new ImageUpload(client).push(registry.reference("apps/broken"),
-                List.of(ImageUpload.Layer.written(good), absent), config(), Map.of()))
+                List.of(good.upload(), absent), config(), Map.of()))
                 .hasMessageContaining(missing.toString());
         assertThatThrownBy(() -> client.headDigest(registry.reference("apps/broken:latest")))
                 .isInstanceOf(RegistryException.class);
