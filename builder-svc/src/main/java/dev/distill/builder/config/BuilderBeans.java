@@ -6,7 +6,7 @@ import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.registry.RegistryClient;
-import dev.distill.engine.wiring.WiringGenerator;
+import dev.distill.pipeline.stage.PodWiringGenerator;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.BuildImagesStep;
 import dev.distill.service.ReportSettings;
@@ -31,6 +31,6 @@ public class BuilderBeans {
                 new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
                 Path.of(settings.workDir()));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
-                assembler, WiringGenerator::wire, reports, reportSettings.maxBytes(), clock);
+                assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
     }
 }

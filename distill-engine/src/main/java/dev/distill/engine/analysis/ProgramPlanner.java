@@ -91,8 +91,42 @@ final class ProgramPlanner {
         List<WritablePlace> writable = writablePlaces(program, allProgramNames);
         List<Account> accountsNeeded = accountsFor();
         return new ProgramPlan(program.name(), program.command(), program.user(), program.workingDir(), program.env(),
-                program.exposedPorts(), program.stopSignal(), baseChoice, List.copyOf(files.values()), accountsNeeded,
+                exposedPorts(program, allProgramNames.size() > 1), program.stopSignal(), baseChoice, List.copyOf(files.values()), accountsNeeded,
                 writable, blockers, warnings);
+    }
+
+    /**
+     * The image's EXPOSE belongs to the image, not to each program: in an image of several programs a port goes to
+     * the program whose configuration listens on it (nginx's {@code listen}, a php-fpm pool's TCP {@code listen}),
+     * and a port no known configuration claims stays with the programs Distill cannot see into.
+     */
+    private List<String> exposedPorts(Program program, boolean severalPrograms) {
+        if (!severalPrograms) {
+            return program.exposedPorts();
+        }
+        Set<Integer> nginxPorts = new TreeSet<>();
+        nginx.listens().forEach(l -> { if (l.port() > 0) { nginxPorts.add(l.port()); } });
+        Set<Integer> phpPorts = new TreeSet<>();
+        php.fpm().forEach(f -> f.pools().forEach(pool -> { if (pool.listenPort() > 0) { phpPorts.add(pool.listenPort()); } }));
+        String base = program.executable() == null ? "" : Paths.name(program.executable());
+        Set<Integer> claimed = new TreeSet<>(nginxPorts);
+        claimed.addAll(phpPorts);
+        List<String> ports = new ArrayList<>();
+        for (String exposed : program.exposedPorts()) {
+            int port;
+            try {
+                port = Integer.parseInt(exposed.split("/")[0]);
+            } catch (NumberFormatException e) {
+                ports.add(exposed);
+                continue;
+            }
+            boolean own = base.startsWith("nginx") ? nginxPorts.contains(port)
+                    : base.startsWith("php") ? phpPorts.contains(port) : !claimed.contains(port);
+            if (own) {
+                ports.add(exposed);
+            }
+        }
+        return ports;
     }
 
     private void planPhp(Map<String, CarriedFile> files, List<PlanNote> blockers, Set<String> sonames) {

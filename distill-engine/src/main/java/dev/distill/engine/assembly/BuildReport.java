@@ -1,14 +1,16 @@
 package dev.distill.engine.assembly;
 
+import dev.distill.engine.wiring.PodWiring;
 import java.util.List;
 
 /**
  * What the builder did for one migration, stored beside the analysis report: every result image with its base,
  * user, sizes and file changes, what was left behind, and the generated wiring that runs the programs together.
  *
- * @param wiring the pod wiring as JSON-serialisable data, plus its Kubernetes and compose renderings
+ * @param analysisLocation where the analysis report (with the plan) this build followed is
+ * @param wiring the pod wiring, plus its Kubernetes and compose renderings
  */
-public record BuildReport(int schemaVersion, String source, String sourceDigest, List<Image> images,
+public record BuildReport(int schemaVersion, String source, String sourceDigest, String analysisLocation, List<Image> images,
         LeftBehind leftBehind, long sourceCompressedSize, long sourceUncompressedSize, Wiring wiring) {
 
     public static final int SCHEMA_VERSION = 1;
@@ -35,15 +37,16 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
      * @param kubernetes a Kubernetes Deployment, YAML
      * @param compose a compose file, YAML
      */
-    public record Wiring(Object pod, String kubernetes, String compose) {
+    public record Wiring(PodWiring pod, String kubernetes, String compose) {
     }
 
     /** The report of an assembly, naming each image by the tag {@link ImageAssembler#publish} gives it. */
-    public static BuildReport of(String source, String sourceDigest, ImageAssembler.Assembly assembly, Wiring wiring) {
+    public static BuildReport of(String source, String sourceDigest, String analysisLocation, ImageAssembler.Assembly assembly,
+            Wiring wiring) {
         List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.taggedReference().toString(),
                 i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(), i.user(), i.userReason(),
                 i.files(), i.compressedSize(), i.uncompressedSize(), i.changes())).toList();
-        return new BuildReport(SCHEMA_VERSION, source, sourceDigest, images, assembly.leftBehind(),
+        return new BuildReport(SCHEMA_VERSION, source, sourceDigest, analysisLocation, images, assembly.leftBehind(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), wiring);
     }
 }

@@ -133,6 +133,17 @@ public final class ImageAssembler {
         }
     }
 
+    /**
+     * The plan of a program as its image runs it: the user it was built to run as ({@code uid:gid}) and its
+     * writable places owned accordingly. What the wiring and the verifier must use instead of the source's user.
+     */
+    public static ProgramPlan asBuilt(ProgramPlan p) {
+        RuntimeUser user = RuntimeUser.of(p);
+        return new ProgramPlan(p.name(), p.command(), user.configUser(), p.workingDir(), p.env(), p.exposedPorts(),
+                p.stopSignal(), p.base(), p.files(), p.accounts(), p.writablePlaces().stream().map(user::owning).toList(),
+                p.blockers(), p.warnings());
+    }
+
     /** Tags every image of the assembly; the last step, after everything is pushed. */
     public List<ProgramImage> publish(Assembly assembly) throws RegistryException {
         ImageUpload upload = new ImageUpload(client);

@@ -68,10 +68,10 @@ final class ProgramLayer {
                 add(entries, changes, d.get());
             }
         }
-        for (WritablePlace w : plan.writablePlaces()) {
-            // Owned by the user the program runs as when the source had it owned by root (its root master wrote it).
-            int uid = w.uid() == 0 ? user.uid() : w.uid();
-            int gid = w.gid() == 0 ? user.gid() : w.gid();
+        for (WritablePlace place : plan.writablePlaces()) {
+            WritablePlace w = user.owning(place);
+            int uid = w.uid();
+            int gid = w.gid();
             Optional<FileEntry> inBase = base.entry(w.path());
             if (w.path().equals("/tmp") && inBase.isPresent() && inBase.get().isDirectory() && inBase.get().mode() == 01777) {
                 continue; // every distroless base has a 1777 /tmp

@@ -2,6 +2,7 @@ package dev.distill.engine.assembly;
 
 import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.WritablePlace;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,6 +44,15 @@ record RuntimeUser(int uid, int gid, Account account, String why) {
         }
         return new RuntimeUser(NONROOT, NONROOT, null, "the source runs it as " + (user.isEmpty() ? "root" : user)
                 + "; distroless results run as nonroot (65532)");
+    }
+
+    /**
+     * A writable place as the result has it: a place the source had owned by root (its root master created it)
+     * belongs to the user the program now runs as, or it could not write there.
+     */
+    WritablePlace owning(WritablePlace w) {
+        return new WritablePlace(w.path(), w.uid() == 0 ? uid : w.uid(), w.gid() == 0 ? gid : w.gid(), w.mode(), w.why(),
+                w.sharedWith());
     }
 
     boolean nonroot() {

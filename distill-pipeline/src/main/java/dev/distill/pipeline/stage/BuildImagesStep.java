@@ -68,11 +68,18 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         ResolvedImage source = resolve(analysis);
         ImageAssembler.Assembly assembly = assemble(analysis, source);
         List<ImageAssembler.ProgramImage> untagged = assembly.images();
-        BuildReport.Wiring wired = wiring.wire(analysis.plan(), untagged);
+        BuildReport.Wiring wired;
+        try {
+            wired = wiring.wire(analysis.plan(), untagged);
+        } catch (IllegalArgumentException e) {
+            throw StageFailure.failed("the images were built but cannot be wired together (nothing was tagged): "
+                    + e.getMessage(), e);
+        }
         String sourceName = source.reference().withDigest(null).toString();
         // The report names the tags the images are about to get; it is stored before they are set, so that a
         // published result always has its report.
-        BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), assembly, wired);
+        BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), input.reportLocation(), assembly,
+                wired);
         ReportStore.Stored stored;
         try {
             stored = reports.put(ReportKind.BUILD, source.pinnedReference(), input.migrationId(), JSON.writeValueAsBytes(report));
