@@ -2,7 +2,7 @@
 # -----------------------------------------------------------------------------
 # Starts the whole local Distill stack, without Docker:
 #   prerequisites (as root) -> build (unless --no-build) -> Kafka (KRaft) ->
-#   docker-registry (webhook to the analyzer) -> analyzer-svc, builder-svc,
+#   docker-registry (webhook to the analyzer) -> distroless bases (bases.sh) -> analyzer-svc, builder-svc,
 #   verifier-svc as background java processes -> wait for /q/health/ready.
 # Idempotent: what already runs is left alone (see restart.sh to restart one part).
 #
@@ -56,6 +56,8 @@ done
 # 3. Infrastructure.
 "$DISTILL_LOCAL_DIR/kafka.sh" start
 "$DISTILL_LOCAL_DIR/registry.sh" start
+# The distroless bases the builder puts programs on (built once from Debian packages; quick when present).
+DISTILL_NO_BUILD=true "$DISTILL_LOCAL_DIR/bases.sh" >/dev/null
 
 # 4. Services: start all, then wait for each.
 for svc in "${DISTILL_SERVICES[@]}"; do

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.testing.TinyImage;
 import dev.distill.events.MigrationEvent;
@@ -112,12 +115,30 @@ class LocalStackIT {
         assertThat(migration.at("/source/digest").asText()).isEqualTo(digest.toString());
         assertThat(migration.at("/source/tag").asText()).isEqualTo("1");
 
-        JsonNode done = awaitFinal(migration.get("id").asText());
-        // Analysed and planned for real; assembly is the next stage to be built, and says so.
-        assertThat(done.get("state").asText()).isEqualTo("FAILED");
+        String id = migration.get("id").asText();
+        JsonNode done = awaitFinal(id);
+        // Analysed, planned and built for real; verification is the next stage to be built, and says so.
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("FAILED");
         assertThat(done.at("/stages/0/outcome").asText()).isEqualTo("SUCCEEDED");
         assertThat(done.at("/stages/1/stage").asText()).isEqualTo("build");
-        assertThat(done.at("/reasons/0").asText()).contains("build stage is not implemented yet");
+        assertThat(done.at("/stages/1/outcome").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/reasons/0").asText()).contains("verify stage is not implemented yet");
+        assertThat(done.at("/results/0/reference").asText()).isEqualTo(LocalStack.REGISTRY + "/e2e/app:1-distroless");
+        // The result is in the registry under its tag, built on the static base, without the shell.
+        ResolvedImage result = USER.resolve(ImageReference.parse(LocalStack.REGISTRY + "/e2e/app:1-distroless"),
+                Platform.LINUX_AMD64);
+        assertThat(result.manifestDigest().toString()).isEqualTo(done.at("/results/0/digest").asText());
+        LayeredFileSystem fs = LayeredFileSystem.build(result, USER, LayerLimits.defaults());
+        assertThat(fs.entry("/bin/busybox")).isPresent();
+        assertThat(fs.entry("/bin/sh")).isEmpty();
+        assertThat(fs.entry("/etc/os-release")).isPresent();
+        assertThat(result.imageConfig().user()).isEqualTo("65534:65534");
+        JsonNode build = json(LocalStack.get("/api/migrations/" + id + "/build"));
+        assertThat(build.at("/images/0/base").asText()).isEqualTo(LocalStack.REGISTRY + "/distill/static:latest");
+        assertThat(build.at("/leftBehind/items").toString()).contains("/bin/sh");
+        HttpResponse<String> kubernetes = LocalStack.get("/api/migrations/" + id + "/wiring/kubernetes");
+        assertThat(kubernetes.statusCode()).isEqualTo(200);
+        assertThat(kubernetes.body()).contains("kind: Deployment").contains("@" + result.manifestDigest());
         assertThat(done.at("/resolved/manifestDigest").asText()).isEqualTo(digest.toString());
         JsonNode analysis = json(LocalStack.get("/api/migrations/" + migration.get("id").asText() + "/analysis"));
         assertThat(analysis.get("classification").asText()).isEqualTo("MIGRATABLE");

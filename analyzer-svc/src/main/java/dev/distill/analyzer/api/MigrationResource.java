@@ -189,7 +189,7 @@ public class MigrationResource {
         if (report == null) {
             return ApiError.response(Response.Status.NOT_FOUND, "no-" + name, "migration " + id + " is "
                     + view.get().state() + " and has no stored " + name + " report"
-                    + (view.get().state().isFinal() ? " (it ended before that stage finished: see its reasons)" : " yet"));
+                    + (view.get().state().isFinal() ? " (it ended before the " + name + " finished: see its reasons)" : " yet"));
         }
         try {
             byte[] body = select.apply(reports.get(report.location(), reportSettings.maxBytes()));
