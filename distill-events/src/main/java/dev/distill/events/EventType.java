@@ -11,6 +11,7 @@ public enum EventType {
     REPORT_STORED("dev.distill.report.stored.v1", Topics.MIGRATION_PROGRESS, ReportStored.class),
     IMAGE_ANALYZED("dev.distill.image.analyzed.v1", Topics.IMAGE_ANALYZED, ImageAnalyzed.class),
     IMAGE_BUILT("dev.distill.image.built.v1", Topics.IMAGE_BUILT, ImageBuilt.class),
+    REPAIR_REQUESTED("dev.distill.repair.requested.v1", Topics.REPAIR_REQUESTED, RepairRequested.class),
     MIGRATION_VERIFIED("dev.distill.migration.verified.v1", Topics.MIGRATION_VERIFIED, MigrationVerified.class),
     STAGE_FAILED("dev.distill.stage.failed.v1", Topics.STAGE_FAILED, StageFailed.class);
 

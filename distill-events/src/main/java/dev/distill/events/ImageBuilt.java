@@ -11,13 +11,19 @@ import java.util.List;
  * @param sourceCompressedSize the source's layers as stored in the registry
  * @param sourceUncompressedSize the source's layers as tar
  * @param reportLocation where the build report is ({@code registry/repository@sha256:...}), or null
+ * @param round 0 for the first build; n for the build that answers the n-th {@link RepairRequested}
+ * @param previousVerification for a repair build, where the verification report of the round before is, so the
+ *     verifier's final report can list every round
  */
 public record ImageBuilt(String migrationId, Instant occurredAt, List<BuiltImage> images, long sourceCompressedSize,
-        long sourceUncompressedSize, LeftBehind leftBehind, String reportLocation, String reportDigest)
-        implements MigrationEvent {
+        long sourceUncompressedSize, LeftBehind leftBehind, String reportLocation, String reportDigest, int round,
+        String previousVerification) implements MigrationEvent {
 
     public ImageBuilt {
         MigrationEvent.require(migrationId, "migrationId");
+        if (round < 0) {
+            throw new IllegalArgumentException("round must be 0 or more, got " + round);
+        }
         images = images == null ? List.of() : List.copyOf(images);
         leftBehind = leftBehind == null ? LeftBehind.NOTHING : leftBehind;
     }

@@ -3,9 +3,19 @@ package dev.distill.events;
 import java.time.Instant;
 import java.util.List;
 
-/** The verifier's verdict: the migration's final outcome with the reasons behind it. */
-public record MigrationVerified(String migrationId, Instant occurredAt, Outcome verdict, List<String> reasons)
-        implements MigrationEvent {
+/**
+ * The verifier's verdict, the migration's final result: SUCCEEDED, NEEDS_REVIEW, BLOCKED or FAILED with the
+ * reasons, the size of the source and of the result, the attack surface removed, and the evidence. The full
+ * verification report (every check, probe, structure test and repair round) is fetched by reference.
+ *
+ * @param sourceSize the source's layers, compressed, as stored
+ * @param resultSize the result images' layers, compressed, summed over programs (shared base layers counted once)
+ * @param surfaceRemoved shells, package managers, setuid files and the like the source had and the result has not
+ * @param repairRounds how many repair builds the verification asked for
+ */
+public record MigrationVerified(String migrationId, Instant occurredAt, Outcome verdict, List<String> reasons,
+        long sourceSize, long resultSize, List<String> surfaceRemoved, Evidence evidence, int repairRounds,
+        String reportLocation, String reportDigest) implements MigrationEvent {
 
     public MigrationVerified {
         MigrationEvent.require(migrationId, "migrationId");
@@ -13,5 +23,33 @@ public record MigrationVerified(String migrationId, Instant occurredAt, Outcome 
             throw new IllegalArgumentException("verdict is required");
         }
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        surfaceRemoved = surfaceRemoved == null ? List.of() : List.copyOf(surfaceRemoved);
+        evidence = evidence == null ? Evidence.NONE : evidence;
+    }
+
+    /**
+     * What the verdict rests on.
+     *
+     * @param probes each probe against the result, and against the source where compared
+     * @param logExcerpt the last lines the result's programs wrote
+     * @param structureTests passed, failed and skipped counts of the structure tests
+     */
+    public record Evidence(List<Probe> probes, String logExcerpt, StructureTests structureTests, List<String> staticChecks) {
+
+        public static final Evidence NONE = new Evidence(List.of(), "", new StructureTests(0, 0, 0), List.of());
+
+        public Evidence {
+            probes = probes == null ? List.of() : List.copyOf(probes);
+            staticChecks = staticChecks == null ? List.of() : List.copyOf(staticChecks);
+            logExcerpt = logExcerpt == null ? "" : logExcerpt;
+            structureTests = structureTests == null ? new StructureTests(0, 0, 0) : structureTests;
+        }
+    }
+
+    /** One probe: what was asked, what the result answered and what the source answered (null when not compared). */
+    public record Probe(String name, boolean passed, String result, String source) {
+    }
+
+    public record StructureTests(int passed, int failed, int skipped) {
     }
 }

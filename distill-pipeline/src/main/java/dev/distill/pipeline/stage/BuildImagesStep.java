@@ -97,7 +97,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         }
         return List.of(new ImageBuilt(input.migrationId(), clock.instant(), tagged.stream().map(BuildImagesStep::toEvent).toList(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), toEvent(assembly.leftBehind()),
-                stored.location(), stored.digest()));
+                stored.location(), stored.digest(), 0, null));
     }
 
     /** The parts of the analysis report the builder needs. */
