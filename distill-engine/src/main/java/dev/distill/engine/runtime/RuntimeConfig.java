@@ -84,6 +84,10 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
         return new RuntimeConfig(newArgs, env, cwd, user, hostname, limits, network, mounts, stopSignal);
     }
 
+    public RuntimeConfig withUser(ProcessUser newUser) {
+        return new RuntimeConfig(args, env, cwd, newUser, hostname, limits, network, mounts, stopSignal);
+    }
+
     public RuntimeConfig withLimits(ResourceLimits newLimits) {
         return new RuntimeConfig(args, env, cwd, user, hostname, newLimits, network, mounts, stopSignal);
     }
