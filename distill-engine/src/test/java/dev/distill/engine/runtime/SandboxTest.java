@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.probe.ProbeResult;
 import dev.distill.engine.runtime.probe.Prober;
+import dev.distill.engine.runtime.trace.FileAccessTrace;
+import dev.distill.engine.runtime.trace.StraceSession;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -167,6 +169,21 @@ class SandboxTest {
         assertThat(Files.readString(sandbox.workDir().resolve("volumes/shared/www/index.html"))).isEqualTo("from-the-server\n");
         ProbeResult viaPod = Prober.of(pod).http(HttpCheck.ok(8081, "/"), Duration.ofSeconds(5));
         assertThat(viaPod.passed()).as("%s", viaPod).isTrue();
+    }
+
+    @Test
+    void aTraceAttachedBeforeStartRecordsTheFilesTheProgramMissed() throws Exception {
+        ContainerRun run = sandbox.create("traced", Busybox.image().file("/etc/app/present.conf", "ok\n").build(), Busybox.shell(
+                "cat /etc/app/present.conf; cat /etc/app/absent.conf; cd /etc/app && cat relative.ini; ls /opt/plugins; true"));
+        try (StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"))) {
+            run.start();
+            assertThat(run.awaitExit(Duration.ofSeconds(10))).isTrue();
+            FileAccessTrace trace = strace.finish();
+
+            assertThat(trace.missing()).contains("/etc/app/absent.conf", "/etc/app/relative.ini", "/opt/plugins")
+                    .doesNotContain("/etc/app/present.conf");
+            assertThat(run.log()).contains("ok");
+        }
     }
 
     /** The host directory of the container's cgroup for one v1 controller. */
