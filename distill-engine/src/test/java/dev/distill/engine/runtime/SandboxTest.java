@@ -1,6 +1,7 @@
 package dev.distill.engine.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.distill.engine.runtime.probe.HttpCheck;
@@ -85,6 +86,16 @@ class SandboxTest {
         assertThat(http.passed()).isFalse();
         assertThat(http.answer()).isNull();
         assertThat(http.logExcerpt()).contains("fatal: config not found");
+    }
+
+    @Test
+    void aMissingEntrypointFailsAtCreateWithRuncsReasonAndLeavesNothing() throws Exception {
+        assertThatThrownBy(() -> sandbox.create("missing", Busybox.image().build(), Busybox.config("/usr/sbin/php-fpm")))
+                .isInstanceOf(IOException.class).hasMessageContaining("/usr/sbin/php-fpm");
+        assertThat(sandbox.runc().list()).isEmpty();
+        try (var left = Files.list(sandbox.workDir())) {
+            assertThat(left.map(p -> p.getFileName().toString())).allMatch(n -> n.equals("runc"));
+        }
     }
 
     @Test
