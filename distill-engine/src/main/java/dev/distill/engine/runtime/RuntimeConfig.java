@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * What a container runs and how it is confined; {@link #toJson} writes it as an OCI runtime {@code config.json}.
  *
- * <p>Always: a read-only root with tmpfs on {@code /tmp} (1777) and {@code /run} (0755); {@code /proc}, {@code /dev},
+ * <p>By default a read-only root with tmpfs on {@code /tmp} (1777) and {@code /run} (0755) (see
+ * {@link #withWritableRoot()} for a source image). Always: {@code /proc}, {@code /dev},
  * {@code /dev/pts}, {@code /dev/shm}, {@code /dev/mqueue} and a read-only {@code /sys} as runc's own template mounts
  * them; new pid, ipc, uts and mount namespaces; no new privileges; no rlimits (runc fails on one above the host's
  * hard limit, and the inherited ones are the host's); the masked and read-only {@code /proc} paths of the template.
@@ -23,10 +24,11 @@ import java.util.List;
  * @param args the process's argv: the image's entrypoint followed by its cmd, unless overridden
  * @param env {@code NAME=value}; {@code PATH} is added as Docker does when the image has none
  * @param cwd absolute; the image's working directory or {@code /}
+ * @param readOnlyRoot whether the root is read-only with tmpfs on {@code /tmp} and {@code /run}
  * @param stopSignal the signal that asks the process to stop, {@code SIGTERM} unless the image says otherwise
  */
 public record RuntimeConfig(List<String> args, List<String> env, String cwd, ProcessUser user, String hostname,
-        ResourceLimits limits, NetworkMode network, List<BindMount> mounts, String stopSignal) {
+        ResourceLimits limits, NetworkMode network, List<BindMount> mounts, boolean readOnlyRoot, String stopSignal) {
 
     /** Docker's default capability set (moby's {@code oci/caps/defaults.go}). */
     public static final List<String> DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
@@ -76,34 +78,43 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
             env.add(0, DEFAULT_PATH);
         }
         return new RuntimeConfig(args, env, image.workingDir().isEmpty() ? "/" : image.workingDir(), user, "distill",
-                ResourceLimits.DEFAULTS, NetworkMode.LOOPBACK_ONLY, List.of(),
+                ResourceLimits.DEFAULTS, NetworkMode.LOOPBACK_ONLY, List.of(), true,
                 image.stopSignal().isEmpty() ? "SIGTERM" : image.stopSignal());
     }
 
     public RuntimeConfig withArgs(List<String> newArgs) {
-        return new RuntimeConfig(newArgs, env, cwd, user, hostname, limits, network, mounts, stopSignal);
+        return new RuntimeConfig(newArgs, env, cwd, user, hostname, limits, network, mounts, readOnlyRoot, stopSignal);
+    }
+
+    /**
+     * A writable root without the tmpfs mounts, as Docker runs an image: for a source image, which writes where it
+     * likes (nginx into {@code /var/lib/nginx}) and expects what its {@code /run} holds (Debian's {@code /run/php}).
+     * The root is the container's private copy in its bundle, so the writes still stay inside the sandbox.
+     */
+    public RuntimeConfig withWritableRoot() {
+        return new RuntimeConfig(args, env, cwd, user, hostname, limits, network, mounts, false, stopSignal);
     }
 
     public RuntimeConfig withUser(ProcessUser newUser) {
-        return new RuntimeConfig(args, env, cwd, newUser, hostname, limits, network, mounts, stopSignal);
+        return new RuntimeConfig(args, env, cwd, newUser, hostname, limits, network, mounts, readOnlyRoot, stopSignal);
     }
 
     public RuntimeConfig withLimits(ResourceLimits newLimits) {
-        return new RuntimeConfig(args, env, cwd, user, hostname, newLimits, network, mounts, stopSignal);
+        return new RuntimeConfig(args, env, cwd, user, hostname, newLimits, network, mounts, readOnlyRoot, stopSignal);
     }
 
     public RuntimeConfig withNetwork(NetworkMode newNetwork) {
-        return new RuntimeConfig(args, env, cwd, user, hostname, limits, newNetwork, mounts, stopSignal);
+        return new RuntimeConfig(args, env, cwd, user, hostname, limits, newNetwork, mounts, readOnlyRoot, stopSignal);
     }
 
     public RuntimeConfig withHostname(String newHostname) {
-        return new RuntimeConfig(args, env, cwd, user, newHostname, limits, network, mounts, stopSignal);
+        return new RuntimeConfig(args, env, cwd, user, newHostname, limits, network, mounts, readOnlyRoot, stopSignal);
     }
 
     public RuntimeConfig withMount(BindMount mount) {
         List<BindMount> more = new ArrayList<>(mounts);
         more.add(mount);
-        return new RuntimeConfig(args, env, cwd, user, hostname, limits, network, more, stopSignal);
+        return new RuntimeConfig(args, env, cwd, user, hostname, limits, network, more, readOnlyRoot, stopSignal);
     }
 
     /**
@@ -135,7 +146,7 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
 
         ObjectNode rootfs = root.putObject("root");
         rootfs.put("path", "rootfs");
-        rootfs.put("readonly", true);
+        rootfs.put("readonly", readOnlyRoot);
         root.put("hostname", hostname);
 
         ArrayNode m = root.putArray("mounts");
@@ -145,8 +156,10 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
         mount(m, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", TMPFS_SIZE);
         mount(m, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         mount(m, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
-        mount(m, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", TMPFS_SIZE);
-        mount(m, "/run", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=755", TMPFS_SIZE);
+        if (readOnlyRoot) {
+            mount(m, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", TMPFS_SIZE);
+            mount(m, "/run", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=755", TMPFS_SIZE);
+        }
         for (BindMount bind : mounts) {
             mount(m, bind.destination(), "bind", bind.source().toString(), "rbind", "nosuid", "nodev",
                     bind.readOnly() ? "ro" : "rw");

@@ -45,7 +45,7 @@ final class Busybox {
 
     static RuntimeConfig config(String... args) {
         return new RuntimeConfig(List.of(args), List.of("PATH=/bin"), "/", ProcessUser.ROOT, "distill", ResourceLimits.DEFAULTS,
-                NetworkMode.LOOPBACK_ONLY, List.of(), "SIGTERM");
+                NetworkMode.LOOPBACK_ONLY, List.of(), true, "SIGTERM");
     }
 
     static RuntimeConfig shell(String script) {

@@ -41,6 +41,11 @@ class RuntimeConfigTest {
         assertThat(config.at("/linux/resources/cpu/quota").asLong()).isEqualTo(100_000);
         assertThat(config.at("/linux/resources/pids/limit").asInt()).isEqualTo(256);
         assertThat(config.at("/annotations/org.opencontainers.image.stopSignal").asText()).isEqualTo("SIGQUIT");
+
+        JsonNode source = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT).withWritableRoot()
+                .toJson("distill-x", HostCgroups.NONE));
+        assertThat(source.at("/root/readonly").asBoolean()).isFalse();
+        assertThat(source.at("/mounts").findValuesAsText("destination")).doesNotContain("/tmp", "/run").contains("/proc");
     }
 
     @Test
