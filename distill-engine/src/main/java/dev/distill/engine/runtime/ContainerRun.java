@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -226,11 +225,10 @@ public final class ContainerRun implements AutoCloseable {
     }
 
     static int readPid(Path pidFile) throws IOException {
-        Optional<String> text = Files.exists(pidFile) ? Optional.of(Files.readString(pidFile, StandardCharsets.US_ASCII).strip())
-                : Optional.empty();
-        if (text.isEmpty() || !text.get().matches("\\d+")) {
-            throw new IOException("runc wrote no pid to " + pidFile);
+        String text = Files.exists(pidFile) ? Files.readString(pidFile, StandardCharsets.US_ASCII).strip() : "";
+        if (!text.matches("\\d{1,9}")) {
+            throw new IOException("runc wrote no pid to " + pidFile + ", got '" + text + "'");
         }
-        return Integer.parseInt(text.get());
+        return Integer.parseInt(text);
     }
 }

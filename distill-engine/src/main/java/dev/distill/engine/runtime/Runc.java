@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,15 +128,20 @@ public final class Runc {
         }
     }
 
+    // A thread of its own: blocking reads do not belong in the common fork-join pool.
     private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<String> text = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             try (in) {
                 byte[] bytes = in.readNBytes(MAX_OUTPUT);
-                in.transferTo(java.io.OutputStream.nullOutputStream());  // keep runc from blocking on a full pipe
-                return new String(bytes, StandardCharsets.UTF_8);
+                in.transferTo(OutputStream.nullOutputStream());  // keep runc from blocking on a full pipe
+                text.complete(new String(bytes, StandardCharsets.UTF_8));
             } catch (IOException e) {
-                return "";
+                text.complete("");
             }
-        });
+        }, "runc-output");
+        reader.setDaemon(true);
+        reader.start();
+        return text;
     }
 }

@@ -169,7 +169,7 @@ class SandboxTest {
                         .withUser(new ProcessUser(1000, 1000, List.of())),
                         List.of(new PodSpec.Mount("shared", "/shared", false))),
                 new PodSpec.Member("client", Busybox.image().build(), Busybox.shell(
-                        "for i in $(seq 100); do wget -q -O - http://127.0.0.1:8081/ && cat /shared/www/index.html && exit 0;"
+                        "for i in $(seq 100); do wget -q -O - http://127.0.0.1:8081/ 2>/dev/null && cat /shared/www/index.html && exit 0;"
                                 + " sleep 0.1; done; echo NO-ANSWER; exit 1"),
                         List.of(new PodSpec.Mount("shared", "/shared", true)))));
         Pod pod = Pod.create(sandbox, spec);

@@ -195,7 +195,10 @@ public final class Prober {
         } catch (IOException e) {
             return new Output(-1, "", false, "cannot run " + full.get(0) + ": " + e.getMessage());
         }
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(p.getErrorStream(), 8192));
+        CompletableFuture<byte[]> err = new CompletableFuture<>();
+        Thread stderr = new Thread(() -> err.complete(bounded(p.getErrorStream(), 8192)), "probe-stderr");
+        stderr.setDaemon(true);
+        stderr.start();
         byte[] stdout = bounded(p.getInputStream(), stdoutLimit + 1);
         try {
             if (!p.waitFor(ATTEMPT_SECONDS + 3, TimeUnit.SECONDS)) {
