@@ -61,33 +61,7 @@ class FixtureImageRunTest {
         }
     }
 
-    @Test
-    void theDebianPhpFixtureServesItsPhpPageUnderSupervisord() throws Exception {
-        assumeTrue(Busybox.runnable(), "needs root, runc, nsenter, curl and strace");
-        Path layout = buildFixture("debian-php");
-        OciLayout.LayoutImage image = OciLayout.open(layout).image("latest");
-        LayeredFileSystem files = LayeredFileSystem.build(image.layers(), image.blobs());
-
-        try (Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(60)))) {
-            // The fat source image writes into its root (nginx's /var/lib/nginx) and needs its own /run/php.
-            RuntimeConfig config = RuntimeConfig.of(image.config(), ProcessUser.resolve(image.config().user(), files))
-                    .withWritableRoot();
-            ContainerRun run = sandbox.create("php", files, config);
-            run.start();
-            Instant started = run.startedAt();
-            ProbeResult http = Prober.of(run).http(HttpCheck.ok(8080, "/"), Duration.ofSeconds(30));
-            Duration toFirstAnswer = Duration.between(started, Instant.now());
-            ContainerRun.StopOutcome stop = run.stop(Duration.ofSeconds(10));
-
-            System.out.printf("debian-php: unpacked %d files, %d bytes in %d ms; start to first answer %d ms (%d attempts); %s%n%s%n",
-                    run.unpack().files(), run.unpack().bytes(), run.unpack().took().toMillis(), toFirstAnswer.toMillis(),
-                    http.attempts(), stop, http);
-            assertThat(http.passed()).as("%s\n%s", http, run.log()).isTrue();
-            assertThat(http.answer().body()).contains("Hello from PHP 8.2");
-        }
-    }
-
-    private static Path buildFixture(String name) throws IOException, InterruptedException {
+    static Path buildFixture(String name) throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath();
         while (root != null && !Files.isRegularFile(root.resolve("fixtures/build.sh"))) {
             root = root.getParent();

@@ -118,7 +118,7 @@ class SandboxTest {
     @Test
     void aBusyLoopIsKilledAtTheTimeLimit() throws Exception {
         sandbox.close();
-        sandbox = Sandbox.open(temp.resolve("busy"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(2)));
+        sandbox = Sandbox.open(temp.resolve("busy"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(3)));
         ContainerRun run = sandbox.create("busy", Busybox.image().build(), Busybox.shell("while :; do :; done"));
         run.start();
 
