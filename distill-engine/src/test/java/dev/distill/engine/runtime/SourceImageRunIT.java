@@ -8,6 +8,8 @@ import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.probe.ProbeResult;
 import dev.distill.engine.runtime.probe.Prober;
+import dev.distill.engine.runtime.trace.FileAccessTrace;
+import dev.distill.engine.runtime.trace.StraceSession;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,17 +37,26 @@ class SourceImageRunIT {
             RuntimeConfig config = RuntimeConfig.of(image.config(), ProcessUser.resolve(image.config().user(), files))
                     .withWritableRoot();
             ContainerRun run = sandbox.create("php", files, config);
+            StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"));
             run.start();
             Instant started = run.startedAt();
             ProbeResult http = Prober.of(run).http(HttpCheck.ok(8080, "/"), Duration.ofSeconds(30));
             Duration toFirstAnswer = Duration.between(started, Instant.now());
             ContainerRun.StopOutcome stop = run.stop(Duration.ofSeconds(10));
+            FileAccessTrace trace = strace.finish();
+            System.out.printf("debian-php trace: %d calls, %d missing (first: %s), %d ignored, %d unresolved, %d unparsed%n",
+                    trace.calls(), trace.missing().size(), trace.missing().stream().limit(5).toList(), trace.ignored().size(), trace.unresolved().size(),
+                    trace.unparsed());
 
             System.out.printf("debian-php: unpacked %d files, %d bytes in %d ms; start to first answer %d ms (%d attempts); %s%n%s%n",
                     run.unpack().files(), run.unpack().bytes(), run.unpack().took().toMillis(), toFirstAnswer.toMillis(),
                     http.attempts(), stop, http);
             assertThat(http.passed()).as("%s\n%s", http, run.log()).isTrue();
             assertThat(http.answer().body()).contains("Hello from PHP 8.2");
+            // the complete source image: whatever its programs miss is not in it, and none of it is loader noise
+            assertThat(trace.missing()).allSatisfy(path -> assertThat(files.entry(path)).isEmpty())
+                    .noneMatch(path -> path.contains("glibc-hwcaps") || path.equals("/etc/ld.so.preload"));
+            assertThat(trace.unparsed()).isZero();
         }
     }
 
