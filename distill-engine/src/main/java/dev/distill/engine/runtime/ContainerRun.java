@@ -116,12 +116,16 @@ public final class ContainerRun implements AutoCloseable {
         return timedOut;
     }
 
-    /** Waits until the container's process has ended; false if it still runs after {@code timeout}. */
+    /**
+     * Waits until the container's process has ended, and then for its output to reach the log; false if it still
+     * runs after {@code timeout}.
+     */
     public boolean awaitExit(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             ContainerState s = state();
             if (s.isStopped()) {
+                log.awaitEnd(1000);  // its output is complete once the log reader has seen the end of the pipe
                 return true;
             }
             if (System.nanoTime() > deadline) {

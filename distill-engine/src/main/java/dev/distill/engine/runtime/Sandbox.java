@@ -12,6 +12,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -201,7 +202,7 @@ public final class Sandbox implements AutoCloseable {
         closed = true;
         IOException failure = null;
         List<ContainerRun> all = new ArrayList<>(runs.values());
-        java.util.Collections.reverse(all);  // pod members that joined a namespace go before its owner
+        Collections.reverse(all);  // pod members that joined a namespace go before its owner
         for (ContainerRun run : all) {
             try {
                 run.close();

@@ -89,6 +89,21 @@ class SandboxTest {
     }
 
     @Test
+    void stopSendsTheImagesStopSignal() throws Exception {
+        RuntimeConfig shell = Busybox.shell("trap 'echo GOT-QUIT; exit 0' QUIT; echo READY; while :; do sleep 0.1; done");
+        ContainerRun run = sandbox.create("graceful", Busybox.image().build(), new RuntimeConfig(shell.args(), shell.env(),
+                shell.cwd(), shell.user(), shell.hostname(), shell.limits(), shell.network(), shell.mounts(), true, "SIGQUIT"));
+        run.start();
+        for (int i = 0; i < 100 && !run.log().contains("READY"); i++) {
+            Thread.sleep(50);  // the trap is set once READY is printed
+        }
+
+        assertThat(run.stop(Duration.ofSeconds(5))).isEqualTo(ContainerRun.StopOutcome.STOPPED_BY_SIGNAL);
+        assertThat(run.log()).contains("GOT-QUIT");
+        assertThat(run.stop(Duration.ofSeconds(1))).isEqualTo(ContainerRun.StopOutcome.ALREADY_STOPPED);
+    }
+
+    @Test
     void aMissingEntrypointFailsAtCreateWithRuncsReasonAndLeavesNothing() throws Exception {
         assertThatThrownBy(() -> sandbox.create("missing", Busybox.image().build(), Busybox.config("/usr/sbin/php-fpm")))
                 .isInstanceOf(IOException.class).hasMessageContaining("/usr/sbin/php-fpm");

@@ -1,9 +1,13 @@
 package dev.distill.engine.runtime.trace;
 
+import dev.distill.engine.fs.Paths;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -51,9 +55,12 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
     private static final Pattern DIRFD = Pattern.compile("^[^<,]*<([^>]*)>");
 
     public FileAccessTrace {
-        missing = new TreeSet<>(missing);
-        ignored = new TreeMap<>(ignored);
-        unresolved = new TreeSet<>(unresolved);
+        missing = Collections.unmodifiableSortedSet(new TreeSet<>(missing));
+        ignored = Collections.unmodifiableSortedMap(new TreeMap<>(ignored));
+        unresolved = Collections.unmodifiableSortedSet(new TreeSet<>(unresolved));
+        if (calls < 0 || unparsed < 0) {
+            throw new IllegalArgumentException("call and line counts must not be negative, got " + calls + ", " + unparsed);
+        }
     }
 
     /** Parses strace output (read line by line; the whole trace is never held in memory). */
@@ -185,13 +192,13 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
     }
 
     private static String normalize(String path) {
-        return dev.distill.engine.fs.Paths.normalize(path);
+        return Paths.normalize(path);
     }
 
     /** The C string strace printed from {@code open}, with its escapes undone; null when it does not end. */
     static String unquote(String text, int open) {
         StringBuilder out = new StringBuilder();
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int i = open + 1; i < text.length(); i++) {
             char ch = text.charAt(i);
             if (ch == '"') {
@@ -244,9 +251,9 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         return null;
     }
 
-    private static void flush(java.io.ByteArrayOutputStream bytes, StringBuilder out) {
+    private static void flush(ByteArrayOutputStream bytes, StringBuilder out) {
         if (bytes.size() > 0) {
-            out.append(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+            out.append(bytes.toString(StandardCharsets.UTF_8));
             bytes.reset();
         }
     }
