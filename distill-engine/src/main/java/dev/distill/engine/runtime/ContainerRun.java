@@ -1,0 +1,238 @@
+package dev.distill.engine.runtime;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One container of a {@link Sandbox}, from {@code runc create} to {@code runc delete}. It is created stopped before
+ * its process runs (so a tracer can attach to {@link #pid()}), then {@link #start()}ed; from then on a watchdog
+ * kills it when the sandbox's time limit is up. {@link #close()} always deletes it and, unless the sandbox keeps
+ * bundles, removes its bundle.
+ */
+public final class ContainerRun implements AutoCloseable {
+
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final String name;
+    private final String id;
+    private final Path bundle;
+    private final Runc runc;
+    private final RuntimeConfig config;
+    private final UnpackReport unpack;
+    private final ContainerLog log;
+    private final int pid;
+    private final Duration timeLimit;
+    private final ScheduledExecutorService watchdogs;
+    private final boolean keepBundle;
+    private volatile Instant started;
+    private volatile boolean timedOut;
+    private volatile ScheduledFuture<?> watchdog;
+    private volatile boolean closed;
+
+    ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, ContainerLog log,
+            int pid, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
+        this.name = name;
+        this.id = id;
+        this.bundle = bundle;
+        this.runc = runc;
+        this.config = config;
+        this.unpack = unpack;
+        this.log = log;
+        this.pid = pid;
+        this.timeLimit = timeLimit;
+        this.watchdogs = watchdogs;
+        this.keepBundle = keepBundle;
+    }
+
+    /** The name the caller gave; unique within its sandbox. */
+    public String name() {
+        return name;
+    }
+
+    /** runc's id: the name plus a random suffix. */
+    public String id() {
+        return id;
+    }
+
+    public Path bundle() {
+        return bundle;
+    }
+
+    public RuntimeConfig config() {
+        return config;
+    }
+
+    public UnpackReport unpack() {
+        return unpack;
+    }
+
+    /** The container's init process in the host's pid namespace (after {@code create}, before {@code start}). */
+    public int pid() {
+        return pid;
+    }
+
+    /** The file that names the container's network namespace, to join it or run a probe in it. */
+    public Path networkNamespace() {
+        return Path.of("/proc", Integer.toString(pid), "ns", "net");
+    }
+
+    /** Runs the container's process; the time limit starts now. */
+    public void start() throws IOException {
+        Runc.Result r = runc.start(id);
+        if (!r.ok()) {
+            throw new IOException("runc start " + id + " failed (exit " + r.exit() + "): " + r.stderr().strip() + logNote());
+        }
+        started = Instant.now();
+        watchdog = watchdogs.schedule(this::timeUp, timeLimit.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** When {@link #start()} returned, or null before. */
+    public Instant startedAt() {
+        return started;
+    }
+
+    /** runc's view, or {@code stopped} once runc no longer knows the container. */
+    public ContainerState state() {
+        try {
+            return runc.state(id).orElse(new ContainerState(id, "stopped", 0));
+        } catch (IOException e) {
+            return new ContainerState(id, "unknown", 0);
+        }
+    }
+
+    public boolean isRunning() {
+        return state().isRunning();
+    }
+
+    /** Whether the watchdog killed it at the time limit. */
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    /**
+     * Waits until the container's process has ended, and then for its output to reach the log; false if it still
+     * runs after {@code timeout}.
+     */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ContainerState s = state();
+            if (s.isStopped()) {
+                log.awaitEnd(1000);  // its output is complete once the log reader has seen the end of the pipe
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /**
+     * Asks the process to stop with the image's stop signal and kills it (SIGKILL) if it has not stopped within
+     * {@code grace}.
+     *
+     * @return how it ended
+     */
+    public StopOutcome stop(Duration grace) throws IOException, InterruptedException {
+        if (state().isStopped()) {
+            return StopOutcome.ALREADY_STOPPED;
+        }
+        runc.kill(id, config.stopSignal());
+        if (awaitExit(grace)) {
+            return StopOutcome.STOPPED_BY_SIGNAL;
+        }
+        runc.kill(id, "SIGKILL");
+        awaitExit(Duration.ofSeconds(5));
+        return StopOutcome.KILLED;
+    }
+
+    /** How {@link #stop} ended the container. */
+    public enum StopOutcome { ALREADY_STOPPED, STOPPED_BY_SIGNAL, KILLED }
+
+    /** The container's output so far (bounded). */
+    public String log() {
+        return log.text();
+    }
+
+    /** The last lines of the output, for a report. */
+    public String logTail(int lines) {
+        return log.tail(lines);
+    }
+
+    /** The bundle's file that holds the output. */
+    public Path logFile() {
+        return log.file();
+    }
+
+    /** Kills and deletes the container, ends its log reader and removes the bundle unless asked to keep it. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ScheduledFuture<?> w = watchdog;
+        if (w != null) {
+            w.cancel(false);
+        }
+        IOException failure = null;
+        try {
+            Runc.Result r = runc.deleteForce(id);
+            if (!r.ok() && runc.state(id).isPresent()) {
+                failure = new IOException("runc delete --force " + id + " failed: " + r.stderr().strip());
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        log.close();
+        if (!keepBundle) {
+            try {
+                Sandbox.removeTree(bundle);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "container " + name + " (" + id + ", pid " + pid + ")";
+    }
+
+    private void timeUp() {
+        try {
+            if (!state().isStopped()) {
+                timedOut = true;
+                runc.kill(id, "SIGKILL");
+            }
+        } catch (IOException e) {
+            // close() deletes it with --force in any case
+        }
+    }
+
+    private String logNote() {
+        String tail = log.tail(20);
+        return tail.isBlank() ? "" : "\n" + tail;
+    }
+
+    static int readPid(Path pidFile) throws IOException {
+        String text = Files.exists(pidFile) ? Files.readString(pidFile, StandardCharsets.US_ASCII).strip() : "";
+        if (!text.matches("\\d{1,9}")) {
+            throw new IOException("runc wrote no pid to " + pidFile + ", got '" + text + "'");
+        }
+        return Integer.parseInt(text);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.distill.engine.runtime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The containers of a {@link PodSpec}, created in one {@link Sandbox}.
+ *
+ * <p>The first container gets a new network namespace and the others join it through
+ * {@code /proc/<pid>/ns/net} of its init process, which exists from {@code runc create} on. A named namespace
+ * ({@code ip netns add}) would work too, but it is a mount under {@code /run/netns} on the host that outlives a
+ * crashed verifier and has to be cleaned up; a namespace held by the containers themselves disappears with the last
+ * of them, and runc brings its loopback up. Every container is created before any starts, so the namespace exists
+ * while all of them join it.
+ */
+public final class Pod {
+
+    private final List<ContainerRun> containers;
+
+    private Pod(List<ContainerRun> containers) {
+        this.containers = List.copyOf(containers);
+    }
+
+    /**
+     * Makes the volumes and creates every container (not started). On a failure the containers created so far are
+     * deleted; the sandbox removes the rest when it closes.
+     */
+    public static Pod create(Sandbox sandbox, PodSpec spec) throws IOException {
+        Map<String, Path> volumes = new HashMap<>();
+        for (PodSpec.Volume v : spec.volumes()) {
+            volumes.put(v.name(), sandbox.volume(v.name(), v.uid(), v.gid(), v.mode()));
+        }
+        List<ContainerRun> created = new ArrayList<>();
+        try {
+            NetworkMode network = NetworkMode.LOOPBACK_ONLY;
+            for (PodSpec.Member member : spec.members()) {
+                RuntimeConfig config = member.config().withNetwork(network);
+                for (PodSpec.Mount mount : member.mounts()) {
+                    config = config.withMount(new BindMount(volumes.get(mount.volume()), mount.destination(), mount.readOnly()));
+                }
+                ContainerRun run = sandbox.create(member.name(), member.image(), config);
+                created.add(run);
+                if (network.isNew()) {
+                    network = NetworkMode.join(run.networkNamespace());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                try {
+                    created.get(i).close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        return new Pod(created);
+    }
+
+    /** Starts every container in the spec's order. */
+    public void start() throws IOException {
+        for (ContainerRun run : containers) {
+            run.start();
+        }
+    }
+
+    public List<ContainerRun> containers() {
+        return containers;
+    }
+
+    public ContainerRun container(String name) {
+        return containers.stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("pod has no container named " + name));
+    }
+
+    /** The shared network namespace, through whichever container still runs (the first one's otherwise). */
+    public Path networkNamespace() {
+        return containers.stream().filter(ContainerRun::isRunning).findFirst().orElse(containers.get(0)).networkNamespace();
+    }
+}

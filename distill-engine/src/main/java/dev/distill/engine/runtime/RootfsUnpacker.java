@@ -1,0 +1,256 @@
+package dev.distill.engine.runtime;
+
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.ImageFileSystem;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Writes an image's merged filesystem into a directory on the host, the {@code rootfs} of a runtime bundle:
+ * directories, regular files, symlinks and hard links with their modes (setuid included) and owners. Runs as root.
+ *
+ * <p>The view is already validated, but writing is defensive all the same: the target directory must be new or
+ * empty, every file is created exclusively without following a final symlink, and every parent is checked with
+ * {@code lstat} to be a directory this unpacker made before anything is placed in it, so no link in the image can
+ * steer a write outside the rootfs. Because nothing else writes into a fresh rootfs, checking before creating is
+ * not racy. Device files and FIFOs are skipped and reported (a container gets its devices from runc), as is any
+ * entry that cannot be placed; only a failure to read the image's layers is thrown.
+ */
+public final class RootfsUnpacker {
+
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+    private final Path rootfs;
+    private final Set<Path> directories = new HashSet<>();
+    private final List<UnpackReport.Skipped> skipped = new ArrayList<>();
+    private long directoryCount;
+    private long fileCount;
+    private long symlinkCount;
+    private long hardLinkCount;
+    private long bytes;
+
+    private RootfsUnpacker(Path rootfs) {
+        this.rootfs = rootfs;
+    }
+
+    /**
+     * Writes {@code image} into {@code rootfs}, which must not exist or be an empty directory.
+     *
+     * @throws IOException when the rootfs cannot be created or the image's contents cannot be read
+     */
+    public static UnpackReport unpack(ImageFileSystem image, Path rootfs) throws IOException {
+        long started = System.nanoTime();
+        Path root = rootfs.toAbsolutePath().normalize();
+        if (Files.exists(root, NOFOLLOW)) {
+            if (!Files.isDirectory(root, NOFOLLOW)) {
+                throw new IOException("rootfs " + root + " exists and is not a directory");
+            }
+            try (var children = Files.list(root)) {
+                if (children.findAny().isPresent()) {
+                    throw new IOException("rootfs " + root + " is not empty");
+                }
+            }
+        } else {
+            Files.createDirectory(root);
+        }
+        RootfsUnpacker unpacker = new RootfsUnpacker(root);
+        unpacker.write(image);
+        return new UnpackReport(root, unpacker.directoryCount, unpacker.fileCount, unpacker.symlinkCount,
+                unpacker.hardLinkCount, unpacker.bytes, Duration.ofNanos(System.nanoTime() - started), unpacker.skipped);
+    }
+
+    private void write(ImageFileSystem image) throws IOException {
+        directories.add(rootfs);
+        List<FileEntry> entries = image.entries().collect(Collectors.toList());
+        List<FileEntry> regular = new ArrayList<>();
+        List<FileEntry> hardLinks = new ArrayList<>();
+        List<FileEntry> madeDirectories = new ArrayList<>();
+        FileEntry rootEntry = null;
+        for (FileEntry entry : entries) {
+            if (entry.path().equals("/")) {
+                rootEntry = entry;
+                continue;
+            }
+            switch (entry.type()) {
+                case DIRECTORY:
+                    if (directory(entry)) {
+                        madeDirectories.add(entry);
+                    }
+                    break;
+                case SYMLINK:
+                    symlink(entry);
+                    break;
+                case REGULAR:
+                    if (parentReady(entry)) {
+                        regular.add(entry);
+                    }
+                    break;
+                case HARDLINK:
+                    hardLinks.add(entry);
+                    break;
+                default:
+                    skip(entry, entry.type().name().toLowerCase().replace('_', ' ') + " is not unpacked; runc provides /dev");
+            }
+        }
+        // readAll streams each layer once, in layer order rather than path order: every directory exists by now.
+        image.readAll(regular, (file, content) -> {
+            Path target = target(file.path());
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    NOFOLLOW)) {
+                bytes += content.transferTo(out);
+            } catch (IOException e) {
+                skip(file, "cannot write: " + e);
+                return;
+            }
+            if (ownAndMode(file, target)) {
+                fileCount++;
+            }
+        });
+        // A hard link may sort before the file it names, so links come after every file is written.
+        for (FileEntry link : hardLinks) {
+            hardLink(link);
+        }
+        // Modes last and deepest first: a read-only directory (0555) is then set after its children were written.
+        madeDirectories.sort(Comparator.comparing(FileEntry::path).reversed());
+        for (FileEntry dir : madeDirectories) {
+            ownAndMode(dir, target(dir.path()));
+        }
+        if (rootEntry != null) {
+            ownAndMode(rootEntry, rootfs);
+        }
+    }
+
+    private boolean directory(FileEntry entry) {
+        if (!parentReady(entry)) {
+            return false;
+        }
+        Path target = target(entry.path());
+        try {
+            Files.createDirectory(target);
+            directoryCount++;
+        } catch (FileAlreadyExistsException e) {
+            if (!isDirectory(target)) {  // made as a parent earlier it is fine; anything else is not
+                skip(entry, "a non-directory is already at this path");
+                return false;
+            }
+        } catch (IOException e) {
+            skip(entry, "cannot create directory: " + e);
+            return false;
+        }
+        directories.add(target);
+        return true;
+    }
+
+    private void symlink(FileEntry entry) {
+        if (!parentReady(entry)) {
+            return;
+        }
+        Path target = target(entry.path());
+        try {
+            Files.createSymbolicLink(target, Path.of(entry.linkTarget()));
+            Files.setAttribute(target, "unix:uid", entry.uid(), NOFOLLOW);  // lchown: the link itself
+            Files.setAttribute(target, "unix:gid", entry.gid(), NOFOLLOW);
+            symlinkCount++;
+        } catch (IOException | RuntimeException e) {
+            skip(entry, "cannot create symlink to " + entry.linkTarget() + ": " + e);
+        }
+    }
+
+    private void hardLink(FileEntry link) {
+        if (!parentReady(link)) {
+            return;
+        }
+        Path existing = target(link.linkTarget());
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(existing, BasicFileAttributes.class, NOFOLLOW);
+            if (!attributes.isRegularFile() || !parentsAreOurs(existing)) {
+                skip(link, "hard link target " + link.linkTarget() + " is not a regular file of the rootfs");
+                return;
+            }
+            Files.createLink(target(link.path()), existing);
+            hardLinkCount++;
+        } catch (IOException e) {
+            skip(link, "cannot link to " + link.linkTarget() + ": " + e);
+        }
+    }
+
+    // Owner before mode: chown clears the setuid and setgid bits.
+    private boolean ownAndMode(FileEntry entry, Path target) {
+        try {
+            Files.setAttribute(target, "unix:uid", entry.uid(), NOFOLLOW);
+            Files.setAttribute(target, "unix:gid", entry.gid(), NOFOLLOW);
+            Files.setAttribute(target, "unix:mode", entry.mode() & 07777, NOFOLLOW);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            skip(entry, "cannot set owner " + entry.uid() + ":" + entry.gid() + " and mode " + Integer.toOctalString(entry.mode())
+                    + ": " + e);
+            return false;
+        }
+    }
+
+    /** Makes sure every ancestor of the entry is a directory made here, creating missing ones (0755, root). */
+    private boolean parentReady(FileEntry entry) {
+        Path parent = target(entry.path()).getParent();
+        List<Path> missing = new ArrayList<>();
+        for (Path p = parent; !directories.contains(p); p = p.getParent()) {
+            if (p.equals(rootfs) || !p.startsWith(rootfs)) {
+                skip(entry, "its parent is outside the rootfs");
+                return false;
+            }
+            missing.add(0, p);
+        }
+        for (Path p : missing) {
+            try {
+                Files.createDirectory(p);
+                directoryCount++;
+            } catch (FileAlreadyExistsException e) {
+                if (!isDirectory(p)) {
+                    skip(entry, "parent " + rootPath(p) + " is not a directory (a symlink is never followed while writing)");
+                    return false;
+                }
+            } catch (IOException e) {
+                skip(entry, "cannot create parent " + rootPath(p) + ": " + e);
+                return false;
+            }
+            directories.add(p);
+        }
+        return true;
+    }
+
+    private boolean parentsAreOurs(Path file) {
+        return directories.contains(file.getParent());
+    }
+
+    private static boolean isDirectory(Path p) {
+        return Files.isDirectory(p, NOFOLLOW);
+    }
+
+    private Path target(String imagePath) {
+        Path target = rootfs.resolve(imagePath.substring(1)).normalize();
+        if (!target.startsWith(rootfs)) {  // FileEntry paths are normalised; this only guards against a broken view
+            throw new IllegalArgumentException("image path " + imagePath + " leaves the rootfs");
+        }
+        return target;
+    }
+
+    private String rootPath(Path p) {
+        return "/" + rootfs.relativize(p);
+    }
+
+    private void skip(FileEntry entry, String reason) {
+        skipped.add(new UnpackReport.Skipped(entry.path(), reason));
+    }
+}

@@ -1,0 +1,244 @@
+package dev.distill.engine.runtime.probe;
+
+import dev.distill.engine.runtime.ContainerRun;
+import dev.distill.engine.runtime.Pod;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Probes one container (or pod) from the host. Connections are made by host tools started in the container's
+ * network namespace with {@code nsenter --net=...} ({@code curl} for HTTP, {@code bash}'s {@code /dev/tcp} for TCP),
+ * so a probe reaches the container's loopback and nothing else, and the container reaches nothing of the host.
+ * A Java socket cannot do this: a JVM thread cannot enter another network namespace.
+ *
+ * <p>Probes retry every {@link #RETRY_INTERVAL} until their deadline, and give up early when the container's process
+ * has ended: a program that exits at once fails its probes at once, with its output as evidence.
+ */
+public final class Prober {
+
+    static final Duration RETRY_INTERVAL = Duration.ofMillis(200);
+    private static final int ATTEMPT_SECONDS = 2;
+    private static final int LOG_LINES = 20;
+    private static final String STATUS_MARK = "DISTILL-PROBE ";
+
+    private final Path networkNamespace;
+    private final BooleanSupplier alive;
+    private final Supplier<String> logExcerpt;
+    private final int bodyLimit;
+
+    /**
+     * @param networkNamespace the namespace file, {@code /proc/<pid>/ns/net}
+     * @param alive whether the probed process still runs
+     * @param logExcerpt the container's last output lines, for failed probes
+     * @param bodyLimit how many bytes of an HTTP body are kept as evidence
+     */
+    public Prober(Path networkNamespace, BooleanSupplier alive, Supplier<String> logExcerpt, int bodyLimit) {
+        if (networkNamespace == null || alive == null || logExcerpt == null || bodyLimit < 0) {
+            throw new IllegalArgumentException("a prober needs a namespace, a liveness check, a log and a body limit, got "
+                    + networkNamespace + ", " + bodyLimit);
+        }
+        this.networkNamespace = networkNamespace;
+        this.alive = alive;
+        this.logExcerpt = logExcerpt;
+        this.bodyLimit = bodyLimit;
+    }
+
+    /** Probes one container; keeps 64 KiB of a body. */
+    public static Prober of(ContainerRun run) {
+        return new Prober(run.networkNamespace(), run::isRunning, () -> run.logTail(LOG_LINES), 64 * 1024);
+    }
+
+    /** Probes a pod through its shared namespace; alive while any container runs; the log is every container's. */
+    public static Prober of(Pod pod) {
+        return new Prober(pod.networkNamespace(), () -> pod.containers().stream().anyMatch(ContainerRun::isRunning), () -> {
+            StringBuilder logs = new StringBuilder();
+            for (ContainerRun run : pod.containers()) {
+                logs.append("[").append(run.name()).append("]\n").append(run.logTail(LOG_LINES)).append('\n');
+            }
+            return logs.toString();
+        }, 64 * 1024);
+    }
+
+    /** Passes when the process is still running after {@code duration}. */
+    public ProbeResult staysUp(Duration duration) {
+        String probe = "process stays up for " + duration.toMillis() + " ms";
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        int checks = 0;
+        while (true) {
+            checks++;
+            if (!alive.getAsBoolean()) {
+                return failed(probe, "process ended after " + millis(start) + " ms", checks, start, null);
+            }
+            if (System.nanoTime() >= end) {
+                return new ProbeResult(probe, true, "running after " + millis(start) + " ms", checks, since(start), null, "");
+            }
+            sleep(Math.min(RETRY_INTERVAL.toNanos(), Math.max(0, end - System.nanoTime())));
+        }
+    }
+
+    /** Passes when a TCP connection to {@code 127.0.0.1:port} is accepted before the deadline. */
+    public ProbeResult tcp(int port, Duration deadline) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1-65535, got " + port);
+        }
+        String probe = "TCP 127.0.0.1:" + port + " accepts";
+        long start = System.nanoTime();
+        int attempts = 0;
+        String last = "no attempt";
+        while (true) {
+            attempts++;
+            Output out = inNamespace(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port), 0);
+            if (out.exit == 0) {
+                return new ProbeResult(probe, true, "connected after " + millis(start) + " ms", attempts, since(start), null, "");
+            }
+            last = out.stderr.isBlank() ? "exit " + out.exit : out.stderr.strip();
+            ProbeResult stop = giveUp(probe, last, attempts, start, deadline, null);
+            if (stop != null) {
+                return stop;
+            }
+        }
+    }
+
+    /**
+     * Sends the GET until an answer with the expected status arrives or the deadline passes. The result keeps the
+     * last answer (status, bounded body, timing) whether it passed or not.
+     */
+    public ProbeResult http(HttpCheck check, Duration deadline) {
+        String probe = "GET " + check.url() + " -> " + check.expectedStatus();
+        long start = System.nanoTime();
+        int attempts = 0;
+        HttpAnswer last = null;
+        String evidence = "no attempt";
+        while (true) {
+            attempts++;
+            Output out = inNamespace(List.of("curl", "-sS", "--max-time", Integer.toString(ATTEMPT_SECONDS), "-o", "-",
+                    "-w", "%{stderr}\n" + STATUS_MARK + "%{http_code} %{time_total}\n", check.url()), bodyLimit);
+            HttpAnswer answer = answer(out);
+            if (answer != null) {
+                last = answer;
+                evidence = "HTTP " + answer.status() + " after " + answer.took().toMillis() + " ms";
+                if (answer.status() == check.expectedStatus()) {
+                    return new ProbeResult(probe, true, evidence, attempts, since(start), answer, "");
+                }
+            } else {
+                evidence = curlError(out);
+            }
+            ProbeResult stop = giveUp(probe, evidence, attempts, start, deadline, last);
+            if (stop != null) {
+                return stop;
+            }
+        }
+    }
+
+    private ProbeResult giveUp(String probe, String evidence, int attempts, long start, Duration deadline, HttpAnswer answer) {
+        if (!alive.getAsBoolean()) {
+            return failed(probe, "process ended; last attempt: " + evidence, attempts, start, answer);
+        }
+        if (System.nanoTime() - start + RETRY_INTERVAL.toNanos() > deadline.toNanos()) {
+            return failed(probe, "gave up after " + millis(start) + " ms; last attempt: " + evidence, attempts, start, answer);
+        }
+        sleep(RETRY_INTERVAL.toNanos());
+        return null;
+    }
+
+    private ProbeResult failed(String probe, String evidence, int attempts, long start, HttpAnswer answer) {
+        return new ProbeResult(probe, false, evidence, attempts, since(start), answer, logExcerpt.get());
+    }
+
+    private HttpAnswer answer(Output out) {
+        String[] lines = out.stderr.split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].startsWith(STATUS_MARK)) {
+                String[] f = lines[i].substring(STATUS_MARK.length()).trim().split(" ");
+                int status = Integer.parseInt(f[0]);
+                if (status == 0) {
+                    return null;  // curl's "no answer"
+                }
+                long micros = (long) (Double.parseDouble(f[1]) * 1_000_000);
+                return new HttpAnswer(status, out.stdout, out.truncated, Duration.ofNanos(micros * 1000));
+            }
+        }
+        return null;
+    }
+
+    private static String curlError(Output out) {
+        StringBuilder error = new StringBuilder();
+        for (String line : out.stderr.split("\n")) {
+            if (!line.startsWith(STATUS_MARK) && !line.isBlank()) {
+                error.append(line.strip()).append(' ');
+            }
+        }
+        return error.length() == 0 ? "curl exit " + out.exit : error.toString().strip();
+    }
+
+    private record Output(int exit, String stdout, boolean truncated, String stderr) {
+    }
+
+    /** Runs a host command in the namespace; keeps {@code stdoutLimit} bytes of its stdout and 8 KiB of stderr. */
+    private Output inNamespace(List<String> command, int stdoutLimit) {
+        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + networkNamespace, "--"));
+        full.addAll(command);
+        Process p;
+        try {
+            p = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        } catch (IOException e) {
+            return new Output(-1, "", false, "cannot run " + full.get(0) + ": " + e.getMessage());
+        }
+        CompletableFuture<byte[]> err = new CompletableFuture<>();
+        Thread stderr = new Thread(() -> err.complete(bounded(p.getErrorStream(), 8192)), "probe-stderr");
+        stderr.setDaemon(true);
+        stderr.start();
+        byte[] stdout = bounded(p.getInputStream(), stdoutLimit + 1);
+        try {
+            if (!p.waitFor(ATTEMPT_SECONDS + 3, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Output(-1, "", false, String.join(" ", command) + " hung");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return new Output(-1, "", false, "interrupted");
+        }
+        boolean truncated = stdout.length > stdoutLimit;
+        String body = new String(stdout, 0, Math.min(stdout.length, stdoutLimit), StandardCharsets.UTF_8);
+        return new Output(p.exitValue(), body, truncated, new String(err.join(), StandardCharsets.UTF_8));
+    }
+
+    // Reads up to the limit and discards the rest, so the child never blocks on a full pipe.
+    private static byte[] bounded(InputStream in, int limit) {
+        try (in) {
+            byte[] kept = in.readNBytes(limit);
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return kept;
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private static long millis(long startNanos) {
+        return since(startNanos).toMillis();
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

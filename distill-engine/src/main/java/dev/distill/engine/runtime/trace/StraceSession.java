@@ -1,0 +1,117 @@
+package dev.distill.engine.runtime.trace;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} to a file.
+ * Attach it to a container's init process after {@code runc create} and before {@code runc start}: the init process
+ * then waits for the start signal, so the trace sees the program from its {@code execve} on.
+ *
+ * <pre>{@code
+ * ContainerRun run = sandbox.create(...);
+ * try (StraceSession trace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"))) {
+ *     run.start();
+ *     ... probes ...
+ *     run.stop(grace);
+ *     FileAccessTrace files = trace.finish();
+ * }
+ * }</pre>
+ */
+public final class StraceSession implements AutoCloseable {
+
+    private static final Pattern TRACER = Pattern.compile("(?m)^TracerPid:\\s*(\\d+)");
+    private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Process strace;
+    private final Path output;
+
+    private StraceSession(Process strace, Path output) {
+        this.strace = strace;
+        this.output = output;
+    }
+
+    /**
+     * Starts {@code strace -f -qq -y -p pid} and returns once the kernel shows it as the process's tracer.
+     *
+     * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
+     */
+    public static StraceSession attach(int pid, Path output) throws IOException {
+        Path log = output.resolveSibling(output.getFileName() + ".stderr");
+        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
+                "-o", output.toString(), "-p", Integer.toString(pid))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(log.toFile())
+                .start();
+        long deadline = System.nanoTime() + ATTACH_TIMEOUT.toNanos();
+        try {
+            while (true) {
+                if (tracerOf(pid) == strace.pid()) {
+                    return new StraceSession(strace, output);
+                }
+                if (!strace.isAlive() || System.nanoTime() > deadline) {
+                    strace.destroyForcibly();
+                    throw new IOException("strace did not attach to pid " + pid + ": " + Files.readString(log).strip());
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            strace.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted attaching strace to " + pid, e);
+        }
+    }
+
+    /** The raw trace file. */
+    public Path output() {
+        return output;
+    }
+
+    /**
+     * Ends the trace (strace ends by itself once the traced processes are gone; otherwise it is asked to detach) and
+     * parses what it wrote.
+     */
+    public FileAccessTrace finish() throws IOException {
+        close();
+        try (Reader in = Files.newBufferedReader(output, StandardCharsets.UTF_8)) {
+            return FileAccessTrace.parse(in);
+        }
+    }
+
+    /** Detaches strace if it still runs: SIGTERM makes it detach and flush; SIGKILL if it does not end. */
+    @Override
+    public void close() {
+        try {
+            if (!strace.waitFor(500, TimeUnit.MILLISECONDS)) {
+                strace.destroy();
+                if (!strace.waitFor(3, TimeUnit.SECONDS)) {
+                    strace.destroyForcibly();
+                    strace.waitFor(3, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            strace.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long tracerOf(int pid) throws IOException {
+        String status;
+        try {
+            status = Files.readString(Path.of("/proc", Integer.toString(pid), "status"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("process " + pid + " is gone; nothing to trace", e);
+        }
+        Matcher m = TRACER.matcher(status);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * Traces which files a container's programs looked for and did not find: {@code strace} attached to the container's
+ * init process between {@code runc create} and {@code runc start}, and a parser that turns its output into the
+ * absolute paths that failed with {@code ENOENT}, without the misses every loader and path search makes.
+ */
+package dev.distill.engine.runtime.trace;

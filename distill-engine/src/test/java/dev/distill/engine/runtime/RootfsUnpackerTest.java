@@ -1,0 +1,88 @@
+package dev.distill.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.fs.MemoryFileSystem;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RootfsUnpackerTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void writesFilesLinksModesAndOwnersAndSkipsDevices() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "owners can only be set as root");
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .directory("/etc", 0755)
+                .file("/etc/hostname", "box\n")
+                .file("/usr/bin/sudo", "#!setuid\n".getBytes(), 04755)
+                .symlink("/bin", "usr/bin")
+                .symlink("/etc/localtime", "/usr/share/zoneinfo/UTC")
+                .hardlink("/usr/bin/sudoedit", "/usr/bin/sudo")
+                .owner(33, 33)
+                .directory("/var/www", 0750)
+                .file("/var/www/index.php", "<?php echo 1;\n")
+                .owner(0, 0)
+                .directory("/readonly", 0555)
+                .file("/readonly/inside", "x")
+                .special("/dev/null", FileType.CHAR_DEVICE, 0666)
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("rootfs"));
+        Path root = report.rootfs();
+
+        assertThat(root.resolve("etc/hostname")).hasContent("box");
+        assertThat(Files.getAttribute(root.resolve("usr/bin/sudo"), "unix:mode")).isEqualTo(0100000 | 04755);
+        assertThat(Files.readSymbolicLink(root.resolve("bin"))).isEqualTo(Path.of("usr/bin"));
+        assertThat(Files.readSymbolicLink(root.resolve("etc/localtime"))).isEqualTo(Path.of("/usr/share/zoneinfo/UTC"));
+        assertThat(Files.getAttribute(root.resolve("usr/bin/sudoedit"), "unix:ino"))
+                .isEqualTo(Files.getAttribute(root.resolve("usr/bin/sudo"), "unix:ino"));
+        assertThat(Files.getAttribute(root.resolve("var/www"), "unix:uid")).isEqualTo(33);
+        assertThat((int) Files.getAttribute(root.resolve("var/www"), "unix:mode") & 07777).isEqualTo(0750);
+        assertThat(Files.getAttribute(root.resolve("var/www/index.php"), "unix:gid")).isEqualTo(33);
+        assertThat(root.resolve("readonly/inside")).hasContent("x");
+        assertThat((int) Files.getAttribute(root.resolve("readonly"), "unix:mode") & 07777).isEqualTo(0555);
+        assertThat(root.resolve("dev/null")).doesNotExist();
+        assertThat(report.skipped()).singleElement().satisfies(s -> assertThat(s.path()).isEqualTo("/dev/null"));
+        assertThat(report.files()).isEqualTo(4);
+        assertThat(report.hardLinks()).isEqualTo(1);
+        assertThat(report.symlinks()).isEqualTo(2);
+        assertThat(report.bytes()).isEqualTo("box\n".length() + "#!setuid\n".length() + "<?php echo 1;\n".length() + 1);
+    }
+
+    @Test
+    void neverWritesThroughASymlinkInTheImage() throws IOException {
+        Path outside = Files.createDirectory(temp.resolve("outside"));
+        // A view that lists a file below a symlink: the write would land in the link's target on the host.
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .symlink("/escape", outside.toString())
+                .file("/escape/planted", "gotcha")
+                .hardlink("/hard", "/escape/planted")
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("rootfs"));
+
+        assertThat(outside.resolve("planted")).doesNotExist();
+        assertThat(report.skipped()).extracting(UnpackReport.Skipped::path).contains("/escape/planted", "/hard");
+        assertThat(Files.isSymbolicLink(report.rootfs().resolve("escape"))).isTrue();
+        assertThat(Files.exists(report.rootfs().resolve("hard"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+
+    @Test
+    void refusesARootfsThatIsNotEmpty() throws IOException {
+        Path rootfs = Files.createDirectory(temp.resolve("rootfs"));
+        Files.writeString(rootfs.resolve("stale"), "x");
+
+        assertThatThrownBy(() -> RootfsUnpacker.unpack(MemoryFileSystem.builder().build(), rootfs))
+                .isInstanceOf(IOException.class).hasMessageContaining("not empty");
+    }
+}

@@ -1,0 +1,65 @@
+package dev.distill.engine.runtime.trace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The strace parser on output captured from real runs (a musl program in runc, a glibc shell on the host). */
+class FileAccessTraceTest {
+
+    @Test
+    void aMuslLibrarySearchMissIsNotMissingAndRuncsOwnCallsAreSkipped() throws IOException {
+        FileAccessTrace trace = parse("musl-plugin.strace");
+
+        assertThat(trace.missing()).isEmpty();
+        assertThat(trace.ignored()).containsEntry("/lib/libgreet.so.1", "search miss: found as /usr/local/lib/libgreet.so.1");
+        assertThat(trace.ignored()).doesNotContainKey("/proc/self/fd/5");  // runc init, before the execve
+        assertThat(trace.unparsed()).isZero();
+    }
+
+    @Test
+    void aGlibcShellTraceGivesTheReallyMissingFilesAcrossProcessesAndSplitCalls() throws IOException {
+        FileAccessTrace trace = parse("glibc-shell.strace");
+
+        // relative to the cwd strace -y printed, in a child process
+        assertThat(trace.missing()).contains("/etc/missing-relative.conf", "/nonexistent-dir");
+        // PATH walk of an unknown command: never found anywhere, so every candidate stays missing (the verifier
+        // keeps only those the source image has); "cat" was found, so its PATH misses are search misses
+        assertThat(trace.missing()).contains("/usr/sbin/nosuchcommand");
+        assertThat(trace.ignored()).containsEntry("/usr/local/bin/cat", "search miss: found as /usr/bin/cat");
+        assertThat(trace.ignored()).containsEntry("/etc/ld.so.preload", "checked by glibc's loader in every program");
+        assertThat(trace.missing()).doesNotContain("/usr/local/bin/cat", "/etc/ld.so.preload");
+        assertThat(trace.unparsed()).isZero();
+    }
+
+    @Test
+    void hardwareCapabilityProbesAndEscapesAreUnderstood() throws IOException {
+        String out = String.join("\n",
+                "7 execve(\"/usr/sbin/php-fpm\", [\"php-fpm\"], 0x7ffd /* 3 vars */) = 0",
+                "7 openat(AT_FDCWD</>, \"/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libxml2.so.2\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)",
+                "7 newfstatat(AT_FDCWD</>, \"/lib/x86_64-linux-gnu/tls/haswell/x86_64\", 0x7ffc, 0) = -1 ENOENT (No such file or directory)",
+                "7 openat(AT_FDCWD</>, \"/lib/x86_64-linux-gnu/libxml2.so.2\", O_RDONLY|O_CLOEXEC) = 3</lib/x86_64-linux-gnu/libxml2.so.2>",
+                "7 openat(AT_FDCWD</var/www>, \"conf/odd \\\"name\\\"\\x41.ini\", O_RDONLY) = -1 ENOENT (No such file or directory)",
+                "7 access(\"relative-without-dir\", R_OK) = -1 ENOENT (No such file or directory)",
+                "7 openat(AT_FDCWD</>, \"/etc/php/8.2/fpm/conf.d/20-gd.ini\", O_RDONLY) = -1 EACCES (Permission denied)",
+                "7 +++ exited with 0 +++");
+        FileAccessTrace trace = FileAccessTrace.parse(new StringReader(out));
+
+        assertThat(trace.missing()).containsExactly("/var/www/conf/odd \"name\"A.ini");
+        assertThat(trace.ignored()).containsKeys("/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3/libxml2.so.2",
+                "/lib/x86_64-linux-gnu/tls/haswell/x86_64");
+        assertThat(trace.unresolved()).containsExactly("relative-without-dir");
+        assertThat(trace.calls()).isEqualTo(6);
+    }
+
+    private static FileAccessTrace parse(String sample) throws IOException {
+        try (Reader in = new InputStreamReader(FileAccessTraceTest.class.getResourceAsStream(sample), StandardCharsets.UTF_8)) {
+            return FileAccessTrace.parse(in);
+        }
+    }
+}
