@@ -9,6 +9,7 @@ import dev.distill.engine.registry.RegistryClient;
 import dev.distill.pipeline.stage.PodWiringGenerator;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.BuildImagesStep;
+import dev.distill.pipeline.stage.RepairBuildStep;
 import dev.distill.service.ReportSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -32,5 +33,11 @@ public class BuilderBeans {
                 Path.of(settings.workDir()));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
+    }
+
+    @Produces
+    @Singleton
+    RepairBuildStep repairStep(BuildImagesStep build, ReportStore reports, ReportSettings reportSettings) {
+        return new RepairBuildStep(build, reports, reportSettings.maxBytes());
     }
 }

@@ -71,8 +71,20 @@ public final class ImageAssembler {
      *
      * @param sourceTag the tag the source was pushed with, or null
      * @param surface the analysis' attack-surface inventory, for the left-behind list; may be null
+     * @param repairs per program, paths the program failed to open at run time that the source has: carried in
+     *     addition to the plan's files (with every symlink on the way), for a repair round
+     * @param repairRound the round these repairs belong to, for the files' reasons (0 without repairs)
      */
-    public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
+    public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
+            Map<String, List<String>> repairs, int repairRound) {
+
+        public Source {
+            repairs = repairs == null ? Map.of() : Map.copyOf(repairs);
+        }
+
+        public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
+            this(image, blobs, sourceTag, plan, surface, Map.of(), 0);
+        }
     }
 
     /** One program's image, pushed but not yet tagged. */
@@ -119,7 +131,8 @@ public final class ImageAssembler {
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
-            for (ProgramPlan program : plan.programs()) {
+            for (ProgramPlan planned : plan.programs()) {
+                ProgramPlan program = withRepairs(planned, source, content);
                 images.add(build(program, plan.programs().size() == 1, source, content, repository, dir));
             }
             long sourceUncompressed = 0;
@@ -142,6 +155,35 @@ public final class ImageAssembler {
         return new ProgramPlan(p.name(), p.command(), user.configUser(), p.workingDir(), p.env(), p.exposedPorts(),
                 p.stopSignal(), p.base(), p.files(), p.accounts(), p.writablePlaces().stream().map(user::owning).toList(),
                 p.blockers(), p.warnings());
+    }
+
+    /**
+     * The plan plus the files a repair round asks for: each path with every symlink on the way to what it names,
+     * as the source has them. A path the source does not have is not carried (the verifier only asks for what the
+     * source has, but the source is read again here).
+     */
+    private static ProgramPlan withRepairs(ProgramPlan p, Source source, SourceContent content) throws IOException {
+        List<String> paths = source.repairs().getOrDefault(p.name(), List.of());
+        if (paths.isEmpty()) {
+            return p;
+        }
+        Map<String, CarriedFile> files = new LinkedHashMap<>();
+        p.files().forEach(f -> files.put(f.path(), f));
+        String reason = "repair round " + source.repairRound() + ": the program failed to open it at run time";
+        List<dev.distill.engine.fs.FileEntry> toRead = new ArrayList<>();
+        for (String path : paths) {
+            for (dev.distill.engine.fs.FileEntry e : SymlinkChain.of(content.view(), path)) {
+                if (!files.containsKey(e.path())) {
+                    files.put(e.path(), CarriedFile.of(e, reason));
+                    if (e.type() == FileType.REGULAR || e.type() == FileType.HARDLINK) {
+                        toRead.add(e);
+                    }
+                }
+            }
+        }
+        content.ensure(toRead);
+        return new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(), p.stopSignal(),
+                p.base(), List.copyOf(files.values()), p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
     }
 
     /** Tags every image of the assembly; the last step, after everything is pushed. */

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -84,6 +85,22 @@ final class SourceContent implements Closeable {
             });
         }
         return new SourceContent(view, spool, content);
+    }
+
+    /** Reads the bytes of further regular files (repairs found after the first pass), one more pass per layer. */
+    void ensure(Collection<FileEntry> files) throws IOException {
+        List<FileEntry> missing = files.stream().filter(f -> !content.containsKey(f.path())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        int[] n = {0};
+        view.readAll(missing, (file, in) -> {
+            Path target = spool.resolve("more-" + n[0]++);
+            try (OutputStream out = Files.newOutputStream(target)) {
+                in.transferTo(out);
+            }
+            content.put(file.path(), target);
+        });
     }
 
     LayeredFileSystem view() {

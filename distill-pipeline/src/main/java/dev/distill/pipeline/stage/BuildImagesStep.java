@@ -27,6 +27,7 @@ import dev.distill.pipeline.stage.AnalyzeImageStep.LayerBlobs;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The build stage: fetch the analysis report, build one distroless image per program of its plan (pushed
@@ -64,13 +65,22 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
 
     @Override
     public List<MigrationEvent> perform(ImageAnalyzed input, EventPublisher progress) throws StageFailure {
-        Analysis analysis = readAnalysis(input);
+        return List.of(build(input.migrationId(), input.reportLocation(), input.reportDigest(), Map.of(), 0, null, progress));
+    }
+
+    /**
+     * Builds, stores the report, tags: the first build (round 0, no repairs) or a repair round.
+     *
+     * @param repairs per program, paths to carry in addition to the plan's
+     */
+    ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, Map<String, List<String>> repairs,
+            int round, String previousVerification, EventPublisher progress) throws StageFailure {
+        Analysis analysis = readAnalysis(analysisLocation, analysisDigest);
         ResolvedImage source = resolve(analysis);
-        ImageAssembler.Assembly assembly = assemble(analysis, source);
-        List<ImageAssembler.ProgramImage> untagged = assembly.images();
+        ImageAssembler.Assembly assembly = assemble(analysis, source, repairs, round);
         BuildReport.Wiring wired;
         try {
-            wired = wiring.wire(analysis.plan(), untagged);
+            wired = wiring.wire(analysis.plan(), assembly.images());
         } catch (IllegalArgumentException e) {
             throw StageFailure.failed("the images were built but cannot be wired together (nothing was tagged): "
                     + e.getMessage(), e);
@@ -78,42 +88,42 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         String sourceName = source.reference().withDigest(null).toString();
         // The report names the tags the images are about to get; it is stored before they are set, so that a
         // published result always has its report.
-        BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), input.reportLocation(), assembly,
+        BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), analysisLocation, assembly,
                 wired);
         ReportStore.Stored stored;
         try {
-            stored = reports.put(ReportKind.BUILD, source.pinnedReference(), input.migrationId(), JSON.writeValueAsBytes(report));
+            stored = reports.put(ReportKind.BUILD, source.pinnedReference(), migrationId, JSON.writeValueAsBytes(report));
         } catch (IOException | RegistryException e) {
             throw StageFailure.failed("the images were built but the build report could not be stored (no result was tagged): "
                     + e.getMessage(), e);
         }
-        progress.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.BUILD, stored.location(),
-                stored.digest(), "BUILT"));
+        progress.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
+                round == 0 ? "BUILT" : "REPAIRED"));
         List<ImageAssembler.ProgramImage> tagged;
         try {
             tagged = assembler.publish(assembly);
         } catch (RegistryException e) {
             throw StageFailure.failed("the images were pushed by digest but tagging them failed: " + e.getMessage(), e);
         }
-        return List.of(new ImageBuilt(input.migrationId(), clock.instant(), tagged.stream().map(BuildImagesStep::toEvent).toList(),
+        return new ImageBuilt(migrationId, clock.instant(), tagged.stream().map(BuildImagesStep::toEvent).toList(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), toEvent(assembly.leftBehind()),
-                stored.location(), stored.digest(), 0, null));
+                stored.location(), stored.digest(), round, previousVerification);
     }
 
     /** The parts of the analysis report the builder needs. */
     record Analysis(String reference, String digest, Platform platform, MigrationPlan plan, SurfaceResult surface) {
     }
 
-    Analysis readAnalysis(ImageAnalyzed input) throws StageFailure {
+    Analysis readAnalysis(String location, String digest) throws StageFailure {
         byte[] bytes;
         try {
-            bytes = reports.get(input.reportLocation(), maxReportBytes);
+            bytes = reports.get(location, maxReportBytes);
         } catch (IOException | RegistryException e) {
-            throw StageFailure.failed("cannot read the analysis report at " + input.reportLocation() + ": " + e.getMessage(), e);
+            throw StageFailure.failed("cannot read the analysis report at " + location + ": " + e.getMessage(), e);
         }
-        if (input.reportDigest() != null && !Digest.sha256(bytes).toString().equals(input.reportDigest())) {
-            throw StageFailure.failed("the analysis report at " + input.reportLocation() + " is not the one analysed: digest "
-                    + Digest.sha256(bytes) + ", expected " + input.reportDigest());
+        if (digest != null && !Digest.sha256(bytes).toString().equals(digest)) {
+            throw StageFailure.failed("the analysis report at " + location + " is not the one analysed: digest "
+                    + Digest.sha256(bytes) + ", expected " + digest);
         }
         try {
             JsonNode json = JSON.readTree(bytes);
@@ -124,7 +134,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
             return new Analysis(subject.path("reference").asText(), subject.path("digest").asText(),
                     Platform.parse(subject.path("platform").asText()), plan, surface);
         } catch (IOException | IllegalArgumentException e) {
-            throw StageFailure.failed("the analysis report at " + input.reportLocation() + " cannot be read as a plan: "
+            throw StageFailure.failed("the analysis report at " + location + " cannot be read as a plan: "
                     + e.getMessage(), e);
         }
     }
@@ -143,11 +153,12 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         }
     }
 
-    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source) throws StageFailure {
+    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, Map<String, List<String>> repairs,
+            int round) throws StageFailure {
         String tag = ImageReference.parse(analysis.reference()).tag();
         try {
             return assembler.assemble(new ImageAssembler.Source(source, blobs.of(source), tag, analysis.plan(),
-                    analysis.surface()));
+                    analysis.surface(), repairs, round));
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {

@@ -58,7 +58,7 @@ public final class StageRunner {
 
     public <I extends MigrationEvent> Result run(I input, StageStep<I> step) {
         String id = input.migrationId();
-        if (alreadyEnded(id)) {
+        if (alreadyHandled(input, step)) {
             LOG.info("{}: {} already ended, skipping redelivered input", stage.label(), id);
             return Result.SKIPPED_DUPLICATE;
         }
@@ -113,11 +113,11 @@ public final class StageRunner {
         }
     }
 
-    private boolean alreadyEnded(String id) {
+    private <I extends MigrationEvent> boolean alreadyHandled(I input, StageStep<I> step) {
         if (!status.awaitCaughtUp(catchUpTimeout)) {
             LOG.warn("{}: status view did not catch up within {}; deciding on what it has", stage.label(), catchUpTimeout);
         }
-        return status.find(id).map(v -> v.stage(stage).ended() || v.state().isFinal()).orElse(false);
+        return status.find(input.migrationId()).map(v -> step.alreadyHandled(input, v, stage)).orElse(false);
     }
 
     private void fail(String id, Outcome outcome, String reason) {

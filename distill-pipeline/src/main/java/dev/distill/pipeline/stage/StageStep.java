@@ -1,6 +1,8 @@
 package dev.distill.pipeline.stage;
 
 import dev.distill.events.MigrationEvent;
+import dev.distill.events.Stage;
+import dev.distill.pipeline.status.MigrationView;
 import dev.distill.pipeline.EventPublisher;
 import java.util.List;
 
@@ -18,4 +20,12 @@ public interface StageStep<I extends MigrationEvent> {
      * @throws StageFailure when the stage cannot finish, with the reason
      */
     List<MigrationEvent> perform(I input, EventPublisher progress) throws StageFailure;
+
+    /**
+     * Whether this input was handled already (a redelivery, or overtaken by a later round), judged from the
+     * migration's status view. By default: once the stage has ended, or the migration has.
+     */
+    default boolean alreadyHandled(I input, MigrationView view, Stage stage) {
+        return view.stage(stage).ended() || view.state().isFinal();
+    }
 }

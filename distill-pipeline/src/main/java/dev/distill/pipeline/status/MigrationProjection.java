@@ -7,6 +7,7 @@ import dev.distill.events.MigrationEvent;
 import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
 import dev.distill.events.Outcome;
+import dev.distill.events.RepairRequested;
 import dev.distill.events.ReportStored;
 import dev.distill.events.Stage;
 import dev.distill.events.StageFailed;
@@ -40,6 +41,8 @@ public final class MigrationProjection {
         Outcome verdict = v.verdict();
         List<String> reasons = v.reasons();
         Instant requestedAt = v.requestedAt();
+        int buildRound = v.buildRound();
+        int repairRound = v.repairRound();
         Instant at = event.occurredAt();
 
         // Java 17: no pattern matching for switch yet, so a chain of instanceof over the sealed hierarchy.
@@ -62,14 +65,25 @@ public final class MigrationProjection {
             stages.put(Stage.ANALYZE, v.stage(Stage.ANALYZE).end(at, Outcome.SUCCEEDED, null));
         } else if (event instanceof ImageBuilt b) {
             stages.put(Stage.BUILD, v.stage(Stage.BUILD).end(at, Outcome.SUCCEEDED, null));
-            if (results.isEmpty()) {
+            // A repair build replaces the results of the round before; a redelivered older round changes nothing.
+            if (results.isEmpty() || b.round() > buildRound) {
                 results = b.images();
+                buildRound = b.round();
+                if (b.round() > 0 && b.reportLocation() != null) {
+                    reports.put(Stage.BUILD, new MigrationView.Report(b.reportLocation(), b.reportDigest(), "REPAIRED"));
+                }
             }
+        } else if (event instanceof RepairRequested r) {
+            repairRound = Math.max(repairRound, r.round());
         } else if (event instanceof MigrationVerified m) {
             stages.put(Stage.VERIFY, v.stage(Stage.VERIFY).end(at, m.verdict(), null));
             if (verdict == null) {
                 verdict = m.verdict();
                 reasons = m.reasons();
+                if (m.reportLocation() != null) {
+                    // The verdict's report covers every repair round; it replaces a report of an earlier round.
+                    reports.put(Stage.VERIFY, new MigrationView.Report(m.reportLocation(), m.reportDigest(), m.verdict().name()));
+                }
             }
         } else if (event instanceof StageFailed f) {
             StageRecord before = v.stage(f.stage());
@@ -80,7 +94,7 @@ public final class MigrationProjection {
         }
         Instant updatedAt = v.updatedAt() == null || at.isAfter(v.updatedAt()) ? at : v.updatedAt();
         MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, reports, results, verdict,
-                reasons, requestedAt, updatedAt);
+                reasons, requestedAt, updatedAt, buildRound, repairRound);
         return withState(next, deriveState(next));
     }
 
@@ -118,11 +132,11 @@ public final class MigrationProjection {
 
     private static MigrationView empty(String id, Instant at) {
         return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, Map.of(), List.of(), null, List.of(),
-                null, at);
+                null, at, 0, 0);
     }
 
     private static MigrationView withState(MigrationView v, MigrationState state) {
         return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.reports(), v.results(),
-                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt());
+                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), v.buildRound(), v.repairRound());
     }
 }

@@ -20,6 +20,8 @@ import java.util.Map;
  * @param results the pushed result images
  * @param verdict the verifier's verdict, null until verification ended
  * @param reasons why the migration ended as it did (verdict reasons, or the failing stage's reason)
+ * @param buildRound the round of the latest build seen: 0 for the first, n after the n-th repair
+ * @param repairRound the latest repair round the verifier asked for (0: none)
  */
 public record MigrationView(
         String id,
@@ -32,7 +34,9 @@ public record MigrationView(
         Outcome verdict,
         List<String> reasons,
         Instant requestedAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        int buildRound,
+        int repairRound) {
 
     public MigrationView {
         stages = stages == null ? Map.of() : Map.copyOf(stages);
