@@ -1,15 +1,12 @@
 package dev.distill.pipeline.stage;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.assembly.AssemblyException;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.LeftBehind;
-import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
-import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerException;
 import dev.distill.engine.plan.MigrationPlan;
@@ -110,33 +107,8 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
                 stored.location(), stored.digest(), round, previousVerification);
     }
 
-    /** The parts of the analysis report the builder needs. */
-    record Analysis(String reference, String digest, Platform platform, MigrationPlan plan, SurfaceResult surface) {
-    }
-
     Analysis readAnalysis(String location, String digest) throws StageFailure {
-        byte[] bytes;
-        try {
-            bytes = reports.get(location, maxReportBytes);
-        } catch (IOException | RegistryException e) {
-            throw StageFailure.failed("cannot read the analysis report at " + location + ": " + e.getMessage(), e);
-        }
-        if (digest != null && !Digest.sha256(bytes).toString().equals(digest)) {
-            throw StageFailure.failed("the analysis report at " + location + " is not the one analysed: digest "
-                    + Digest.sha256(bytes) + ", expected " + digest);
-        }
-        try {
-            JsonNode json = JSON.readTree(bytes);
-            JsonNode subject = json.path("subject");
-            MigrationPlan plan = JSON.treeToValue(json.path("plan"), MigrationPlan.class);
-            JsonNode surfaceJson = json.path("detections").path("surface");
-            SurfaceResult surface = surfaceJson.isObject() ? JSON.treeToValue(surfaceJson, SurfaceResult.class) : null;
-            return new Analysis(subject.path("reference").asText(), subject.path("digest").asText(),
-                    Platform.parse(subject.path("platform").asText()), plan, surface);
-        } catch (IOException | IllegalArgumentException e) {
-            throw StageFailure.failed("the analysis report at " + location + " cannot be read as a plan: "
-                    + e.getMessage(), e);
-        }
+        return Analysis.read(reports, location, digest, maxReportBytes);
     }
 
     private ResolvedImage resolve(Analysis analysis) throws StageFailure {
