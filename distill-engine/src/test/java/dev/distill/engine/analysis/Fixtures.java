@@ -8,16 +8,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Builds (or finds in the cache) a fixture image with the project's own fixtures/build.sh. */
-final class Fixtures {
+/** Builds (or finds in the cache) a fixture image with the project's own fixtures/build.sh (public: other packages' tests use it). */
+public final class Fixtures {
 
-    record Built(Path rootfs, Path layout, String tag) {
+    public record Built(Path rootfs, Path layout, String tag) {
     }
 
     private Fixtures() {
     }
 
-    static Path repoRoot() {
+    public static Path repoRoot() {
         String configured = System.getProperty("distill.repo.root");
         Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
         for (Path p = start; p != null; p = p.getParent()) {
@@ -28,7 +28,7 @@ final class Fixtures {
         throw new IllegalStateException("cannot find fixtures/build.sh above " + start);
     }
 
-    static Built build(String name) throws IOException, InterruptedException {
+    public static Built build(String name) throws IOException, InterruptedException {
         Path log = Files.createTempFile("fixture-" + name, ".log");
         Process p = new ProcessBuilder("bash", repoRoot().resolve("fixtures/build.sh").toString(), name)
                 .directory(repoRoot().toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -1,0 +1,61 @@
+package dev.distill.engine.verify;
+
+import dev.distill.engine.detect.DetectionContext;
+import dev.distill.engine.detect.surface.SurfaceDetector;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.image.ImageConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * No shell, no package manager, no setuid or setgid file: read from the analysis' own attack-surface
+ * inventory, so that what the analysis reports as removed and what the verifier checks is the same list.
+ */
+final class SurfaceChecks {
+
+    private SurfaceChecks() {
+    }
+
+    static List<StaticCheck> run(ImageFiles files, ImageConfig config) {
+        SurfaceResult surface;
+        try {
+            surface = new DetectionContext(files.fs(), config).run(new SurfaceDetector()).result();
+        } catch (RuntimeException e) {
+            surface = null;
+        }
+        if (surface == null) {
+            // Nothing can be claimed about the surface: every check built on it fails, saying why.
+            CheckFinding f = new CheckFinding("", "", "surface", "the attack-surface inventory of the image failed");
+            return List.of(StaticCheck.of(StaticChecker.NO_SHELL, List.of(f)),
+                    StaticCheck.of(StaticChecker.NO_PACKAGE_MANAGER, List.of(f)),
+                    StaticCheck.of(StaticChecker.NO_SETUID, List.of(f)));
+        }
+        return List.of(
+                StaticCheck.of(StaticChecker.NO_SHELL, items(surface, "shell", SurfaceResult.Category.SHELL)),
+                StaticCheck.of(StaticChecker.NO_PACKAGE_MANAGER,
+                        items(surface, "package manager", SurfaceResult.Category.PACKAGE_MANAGER)),
+                StaticCheck.of(StaticChecker.NO_SETUID, setuid(surface)));
+    }
+
+    private static List<CheckFinding> items(SurfaceResult surface, String what, SurfaceResult.Category category) {
+        List<CheckFinding> out = new ArrayList<>();
+        for (SurfaceResult.Item i : surface.items(category)) {
+            String via = i.target().equals(i.path()) ? "" : " (-> " + i.target() + ")";
+            out.add(new CheckFinding(i.path(), i.layer(), i.name(), what + " " + i.path() + via
+                    + " is in the image: a distroless result carries none"));
+        }
+        return out;
+    }
+
+    private static List<CheckFinding> setuid(SurfaceResult surface) {
+        List<CheckFinding> out = new ArrayList<>();
+        for (SurfaceResult.Item i : surface.items()) {
+            if (i.category() == SurfaceResult.Category.SETUID || i.category() == SurfaceResult.Category.SETGID) {
+                String bit = i.category() == SurfaceResult.Category.SETUID ? "setuid" : "setgid";
+                out.add(new CheckFinding(i.path(), i.layer(), bit, i.path() + " is " + bit + " (mode "
+                        + String.format("%04o", i.mode()) + "): a privilege-escalation path"));
+            }
+        }
+        return out;
+    }
+}
