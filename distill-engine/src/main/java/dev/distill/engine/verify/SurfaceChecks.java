@@ -4,8 +4,11 @@ import dev.distill.engine.detect.DetectionContext;
 import dev.distill.engine.detect.surface.SurfaceDetector;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.image.ImageConfig;
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * No shell, no package manager, no setuid or setgid file: read from the analysis' own attack-surface
@@ -30,11 +33,45 @@ final class SurfaceChecks {
                     StaticCheck.of(StaticChecker.NO_PACKAGE_MANAGER, List.of(f)),
                     StaticCheck.of(StaticChecker.NO_SETUID, List.of(f)));
         }
-        return List.of(
-                StaticCheck.of(StaticChecker.NO_SHELL, items(surface, "shell", SurfaceResult.Category.SHELL)),
-                StaticCheck.of(StaticChecker.NO_PACKAGE_MANAGER,
-                        items(surface, "package manager", SurfaceResult.Category.PACKAGE_MANAGER)),
+        List<CheckFinding> shells = items(surface, "shell", SurfaceResult.Category.SHELL);
+        List<CheckFinding> managers = items(surface, "package manager", SurfaceResult.Category.PACKAGE_MANAGER);
+        onSearchPath(files, config, SurfaceResult.Category.SHELL, "shell", shells);
+        onSearchPath(files, config, SurfaceResult.Category.PACKAGE_MANAGER, "package manager", managers);
+        return List.of(StaticCheck.of(StaticChecker.NO_SHELL, shells),
+                StaticCheck.of(StaticChecker.NO_PACKAGE_MANAGER, managers),
                 StaticCheck.of(StaticChecker.NO_SETUID, setuid(surface)));
+    }
+
+    /**
+     * The inventory looks in the standard bin directories; an image can put a shell anywhere on its own PATH
+     * (distroless debug images have {@code /busybox/sh}), where {@code sh -c} would find it just the same.
+     */
+    private static void onSearchPath(ImageFiles files, ImageConfig config, SurfaceResult.Category category,
+            String what, List<CheckFinding> found) {
+        String path = config.envValue("PATH");
+        for (String dir : (path == null ? DetectionContext.DEFAULT_PATH : path).split(":")) {
+            if (!dir.startsWith("/")) {
+                continue;
+            }
+            List<FileEntry> entries;
+            try {
+                entries = files.fs().list(dir);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            for (FileEntry e : entries) {
+                boolean known = found.stream().anyMatch(f -> f.path().equals(e.path()));
+                if (known || e.isDirectory() || SurfaceDetector.categoryOf(Paths.name(e.path())).orElse(null) != category) {
+                    continue;
+                }
+                Optional<FileEntry> target = files.resolve(e.path());
+                if (target.isPresent() && target.get().isRegular()) {
+                    String via = target.get().path().equals(e.path()) ? "" : " (-> " + target.get().path() + ")";
+                    found.add(files.finding(e.path(), Paths.name(e.path()), what + " " + e.path() + via
+                            + " is in the image, on its PATH: a distroless result carries none"));
+                }
+            }
+        }
     }
 
     private static List<CheckFinding> items(SurfaceResult surface, String what, SurfaceResult.Category category) {

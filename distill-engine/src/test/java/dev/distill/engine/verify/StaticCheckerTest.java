@@ -140,6 +140,19 @@ class StaticCheckerTest {
     }
 
     @Test
+    void aShellOnTheImagesOwnPathOutsideTheBinDirectoriesIsFound() {
+        MemoryFileSystem.Builder fs = image()
+                .file("/busybox/busybox", ElfBuilder.x86_64().build(), 0755)
+                .symlink("/busybox/sh", "busybox");
+        ImageConfig config = new ImageConfig(List.of("/app/server"), List.of(), "app",
+                List.of("PATH=/busybox:/usr/bin"), List.of(), "/app", null, null, null);
+        StaticCheck shell = new StaticChecker().check(fs.build(), config).check(StaticChecker.NO_SHELL).orElseThrow();
+        assertThat(shell.findings()).extracting(CheckFinding::path).containsExactly("/busybox/busybox", "/busybox/sh");
+        // Not on the PATH: not the image's shell (the file may still be a finding of another check).
+        assertThat(check(fs, config("app", "/app/server")).check(StaticChecker.NO_SHELL).orElseThrow().passed()).isTrue();
+    }
+
+    @Test
     void rootIsRefusedWhetherUnsetNumericOrNamed() {
         assertThat(userFindings("")).singleElement().satisfies(f -> assertThat(f.reason()).contains("sets no user"));
         assertThat(userFindings("0:1000")).singleElement().satisfies(f -> assertThat(f.subject()).isEqualTo("root"));
@@ -226,6 +239,23 @@ class StaticCheckerTest {
         assertThat(report.failed()).extracting(StaticCheck::name).containsExactly(StaticChecker.NO_SHELL);
         assertThat(report.check(StaticChecker.NO_SHELL).orElseThrow().findings()).singleElement()
                 .satisfies(f -> assertThat(f.layer()).isEqualTo(tiny.layerDescriptor().digest().toString()));
+    }
+
+    @Test
+    void aBrokenElfFileOrALinkLoopIsAFindingNeverAnException() {
+        byte[] truncated = java.util.Arrays.copyOf(prog("libc.so.6"), 20);
+        MemoryFileSystem.Builder fs = image()
+                .file("/app/broken", truncated, 0755)
+                .symlink("/app/loop-a", "loop-b")
+                .symlink("/app/loop-b", "loop-a");
+        StaticReport report = check(fs, config("app", "/app/loop-a"));
+        assertThat(report.check(StaticChecker.ELF_DEPENDENCIES).orElseThrow().findings()).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.path()).isEqualTo("/app/broken");
+                    assertThat(f.reason()).contains("cannot be read as ELF");
+                });
+        assertThat(report.check(StaticChecker.ENTRYPOINT).orElseThrow().findings()).singleElement()
+                .satisfies(f -> assertThat(f.reason()).contains("'/app/loop-a' is not found"));
     }
 
     @Test
