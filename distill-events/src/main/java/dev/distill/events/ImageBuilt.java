@@ -3,15 +3,62 @@ package dev.distill.events;
 import java.time.Instant;
 import java.util.List;
 
-/** The builder pushed the distroless result image(s). */
-public record ImageBuilt(String migrationId, Instant occurredAt, List<BuiltImage> images) implements MigrationEvent {
+/**
+ * The builder pushed and tagged the distroless result image(s): one per program. Carries where they are, how big
+ * they are against the source, and what the source had that none of them carries. The full build report (every
+ * change to a carried file, the pod and compose wiring) is fetched by reference.
+ *
+ * @param sourceCompressedSize the source's layers as stored in the registry
+ * @param sourceUncompressedSize the source's layers as tar
+ * @param reportLocation where the build report is ({@code registry/repository@sha256:...}), or null
+ */
+public record ImageBuilt(String migrationId, Instant occurredAt, List<BuiltImage> images, long sourceCompressedSize,
+        long sourceUncompressedSize, LeftBehind leftBehind, String reportLocation, String reportDigest)
+        implements MigrationEvent {
 
     public ImageBuilt {
         MigrationEvent.require(migrationId, "migrationId");
         images = images == null ? List.of() : List.copyOf(images);
+        leftBehind = leftBehind == null ? LeftBehind.NOTHING : leftBehind;
     }
 
-    /** One pushed result: which program it runs, where it is and its digest. */
-    public record BuiltImage(String program, String reference, String digest) {
+    /**
+     * One pushed result.
+     *
+     * @param reference the tagged reference, e.g. {@code 127.0.0.1:5000/shop/php:1.2-distroless-nginx}
+     * @param digest its manifest digest; pull by digest to get exactly what was verified
+     * @param base the distroless base reference it was built on, and {@code baseDigest} the base's digest
+     * @param user the {@code uid:gid} it runs as
+     * @param files how many non-directory entries its own layer holds
+     */
+    public record BuiltImage(String program, String reference, String digest, String base, String baseDigest,
+            String user, long compressedSize, long uncompressedSize, int files) {
+
+        public BuiltImage {
+            MigrationEvent.require(program, "program");
+            MigrationEvent.require(reference, "reference");
+            MigrationEvent.require(digest, "digest");
+        }
+    }
+
+    /**
+     * What the source had that no result carries.
+     *
+     * @param items shells, package managers, compilers, interpreters, network tools, setuid and setgid files
+     * @param packages the names the source's package database lists
+     * @param packageDatabase which database that was, with its path
+     */
+    public record LeftBehind(List<Item> items, List<String> packages, String packageDatabase) {
+
+        public static final LeftBehind NOTHING = new LeftBehind(List.of(), List.of(), "");
+
+        public LeftBehind {
+            items = items == null ? List.of() : List.copyOf(items);
+            packages = packages == null ? List.of() : List.copyOf(packages);
+        }
+    }
+
+    /** One thing left behind: its kind (SHELL, PACKAGE_MANAGER, SETUID, ...), name, path and source layer. */
+    public record Item(String kind, String name, String path, String layer) {
     }
 }

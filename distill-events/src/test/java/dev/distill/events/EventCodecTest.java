@@ -27,7 +27,7 @@ class EventCodecTest {
                 new ReportStored("m-1", AT, Stage.ANALYZE, "127.0.0.1:5000/distill/reports@sha256:" + "f".repeat(64),
                         "sha256:" + "f".repeat(64), "MIGRATABLE"),
                 new ImageAnalyzed("m-1", AT, "/api/migrations/m-1/analysis", "sha256:" + "d".repeat(64), List.of("nginx")),
-                new ImageBuilt("m-1", AT, List.of(new ImageBuilt.BuiltImage("nginx", "r/x:1-distroless-nginx", "sha256:" + "e".repeat(64)))),
+                new ImageBuilt("m-1", AT, List.of(new ImageBuilt.BuiltImage("nginx", "r/x:1-distroless-nginx", "sha256:" + "e".repeat(64), "r/distill/base:nonroot", "sha256:" + "f".repeat(64), "33:33", 5_000_000, 20_000_000, 23)), 60_000_000, 200_000_000, new ImageBuilt.LeftBehind(List.of(new ImageBuilt.Item("SHELL", "bash", "/bin/bash", "sha256:" + "1".repeat(64))), List.of("bash", "nginx"), "dpkg (/var/lib/dpkg/status)"), "r/distill/reports@sha256:" + "2".repeat(64), "sha256:" + "2".repeat(64)),
                 new MigrationVerified("m-1", AT, Outcome.NEEDS_REVIEW, List.of("no HTTP port")),
                 new StageFailed("m-1", AT, Stage.BUILD, Outcome.BLOCKED, "needs a shell"));
         for (MigrationEvent event : events) {

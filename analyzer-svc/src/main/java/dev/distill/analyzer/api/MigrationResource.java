@@ -2,16 +2,15 @@ package dev.distill.analyzer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.distill.analyzer.config.AnalysisSettings;
 import dev.distill.analyzer.config.IntakeSettings;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
-import dev.distill.engine.registry.ArtifactStore;
-import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.events.Stage;
 import dev.distill.events.MigrationOptions;
 import dev.distill.pipeline.intake.MigrationIntake;
+import dev.distill.pipeline.reports.ReportStore;
+import dev.distill.service.ReportSettings;
 import dev.distill.pipeline.status.MigrationState;
 import dev.distill.pipeline.status.MigrationStatusStore;
 import dev.distill.pipeline.status.MigrationView;
@@ -33,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -58,10 +58,10 @@ public class MigrationResource {
     IntakeSettings settings;
 
     @Inject
-    AnalysisSettings analysisSettings;
+    ReportStore reports;
 
     @Inject
-    RegistryClient registry;
+    ReportSettings reportSettings;
 
     static URI location(String id) {
         return URI.create("/api/migrations/" + id);
@@ -132,6 +132,51 @@ public class MigrationResource {
     @GET
     @Path("/{id}/analysis")
     public Response analysis(@PathParam("id") String id) {
+        return report(id, Stage.ANALYZE, "analysis", Function.identity(), MediaType.APPLICATION_JSON_TYPE);
+    }
+
+    /** The build report: every result image with its base, user, sizes and file changes, what was left behind, the wiring. */
+    @GET
+    @Path("/{id}/build")
+    public Response build(@PathParam("id") String id) {
+        return report(id, Stage.BUILD, "build", Function.identity(), MediaType.APPLICATION_JSON_TYPE);
+    }
+
+    /** The generated Kubernetes Deployment that runs the result images as one pod. */
+    @GET
+    @Path("/{id}/wiring/kubernetes")
+    @Produces("application/yaml")
+    public Response kubernetes(@PathParam("id") String id) {
+        return report(id, Stage.BUILD, "build", json -> wiring(json, "kubernetes"), YAML);
+    }
+
+    /** The generated compose file that runs the result images together. */
+    @GET
+    @Path("/{id}/wiring/compose")
+    @Produces("application/yaml")
+    public Response compose(@PathParam("id") String id) {
+        return report(id, Stage.BUILD, "build", json -> wiring(json, "compose"), YAML);
+    }
+
+    /** The verification report: checks, probes, structure tests, repair rounds and the evidence. */
+    @GET
+    @Path("/{id}/verification")
+    public Response verification(@PathParam("id") String id) {
+        return report(id, Stage.VERIFY, "verification", Function.identity(), MediaType.APPLICATION_JSON_TYPE);
+    }
+
+    private static final MediaType YAML = MediaType.valueOf("application/yaml");
+
+    private static byte[] wiring(byte[] buildReport, String which) {
+        try {
+            JsonNode text = JSON.readTree(buildReport).path("wiring").path(which);
+            return text.isTextual() ? text.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private Response report(String id, Stage stage, String name, Function<byte[], byte[]> select, MediaType type) {
         Optional<MigrationView> view = status.find(id);
         if (view.isEmpty()) {
             status.awaitCaughtUp(Duration.ofSeconds(5));
@@ -140,21 +185,22 @@ public class MigrationResource {
         if (view.isEmpty()) {
             return ApiError.response(Response.Status.NOT_FOUND, "unknown-migration", "no migration with id '" + id + "'");
         }
-        MigrationView.Report report = view.get().reports().get(Stage.ANALYZE);
+        MigrationView.Report report = view.get().reports().get(stage);
         if (report == null) {
-            return ApiError.response(Response.Status.NOT_FOUND, "no-analysis", "migration " + id + " is "
-                    + view.get().state() + " and has no stored analysis report"
-                    + (view.get().state().isFinal() ? " (it ended before the analysis finished: see its reasons)" : " yet"));
+            return ApiError.response(Response.Status.NOT_FOUND, "no-" + name, "migration " + id + " is "
+                    + view.get().state() + " and has no stored " + name + " report"
+                    + (view.get().state().isFinal() ? " (it ended before that stage finished: see its reasons)" : " yet"));
         }
         try {
-            ImageReference location = ImageReference.parse(report.location());
-            ArtifactStore.StoredArtifact artifact = new ArtifactStore.StoredArtifact(location, null,
-                    location.digestIfPinned().orElseThrow(), -1);
-            byte[] json = new ArtifactStore(registry, location).get(artifact, analysisSettings.maxReportBytes());
-            return Response.ok(json, MediaType.APPLICATION_JSON_TYPE).build();
+            byte[] body = select.apply(reports.get(report.location(), reportSettings.maxBytes()));
+            if (body == null) {
+                return ApiError.response(Response.Status.NOT_FOUND, "no-" + name, "the " + name + " report of migration "
+                        + id + " does not have that part");
+            }
+            return Response.ok(body, type).build();
         } catch (RegistryException | IOException | RuntimeException e) {
             return ApiError.response(Response.Status.BAD_GATEWAY, "report-unavailable",
-                    "the analysis report at " + report.location() + " cannot be read: " + e.getMessage());
+                    "the " + name + " report at " + report.location() + " cannot be read: " + e.getMessage());
         }
     }
 

@@ -4,7 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Optional;
 
-/** {@code distill.analysis.*}: limits of the layer reader and where reports are kept. */
+/** {@code distill.analysis.*}: limits of the layer reader and of the analysis. */
 @ConfigMapping(prefix = "distill.analysis")
 public interface AnalysisSettings {
 
@@ -20,13 +20,4 @@ public interface AnalysisSettings {
     @WithDefault("67108864")
     long configCacheBytes();
 
-    /**
-     * Repository that keeps analysis reports as OCI artifacts, e.g. {@code 127.0.0.1:5000/distill/reports};
-     * by default {@code distill/reports} in the source image's registry.
-     */
-    Optional<String> reportsRepository();
-
-    /** The largest report the API serves. */
-    @WithDefault("67108864")
-    int maxReportBytes();
 }

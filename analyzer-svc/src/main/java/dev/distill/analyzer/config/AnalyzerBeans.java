@@ -7,6 +7,7 @@ import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.registry.ArtifactStore;
+import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.AnalyzeImageStep;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.registry.Credential;
@@ -37,41 +38,14 @@ public class AnalyzerBeans {
 
     @Produces
     @Singleton
-    RegistryClient registryClient(RegistrySettings settings) {
-        Map<String, Credential> logins = settings.credentials().entrySet().stream().collect(Collectors.toMap(
-                Map.Entry::getKey, e -> new Credential(e.getValue().username(), e.getValue().password())));
-        return RegistryClient.builder()
-                .credentials(RegistryCredentials.fromMap(logins))
-                .insecureRegistries(settings.insecure().orElse(List.of()))
-                .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout())
-                .build();
-    }
-
-    @Produces
-    @Singleton
-    AnalyzeImageStep analyzeStep(RegistryClient registry, AnalysisSettings settings, Clock clock) {
+    AnalyzeImageStep analyzeStep(RegistryClient registry, AnalysisSettings settings, ReportStore reports, Clock clock) {
         LayerLimits limits = LayerLimits.defaults()
                 .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
                 .withMaxEntries(settings.maxEntries());
         ImageAnalyzer analyzer = new ImageAnalyzer(new ImageAnalyzer.Options(
                 ImageAnalyzer.Options.defaults().maxElfBytes(), settings.configCacheBytes()));
-        AnalyzeImageStep.ReportStore reports = (source, migrationId, json) -> {
-            ArtifactStore.StoredArtifact stored = new ArtifactStore(registry, reportsRepository(settings, source))
-                    .put(REPORT_ARTIFACT_TYPE, AnalysisReport.MEDIA_TYPE, json,
-                            Map.of("dev.distill.migration", migrationId, "dev.distill.source", source.pinnedReference().toString()));
-            return new AnalyzeImageStep.ReportStore.Stored(stored.location(), stored.blobDigest().toString());
-        };
         return new AnalyzeImageStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 limits, analyzer, reports, clock);
-    }
-
-    /** The artifact type of analysis reports in the registry. */
-    public static final String REPORT_ARTIFACT_TYPE = "application/vnd.distill.analysis.report.v1";
-
-    static ImageReference reportsRepository(AnalysisSettings settings, ResolvedImage source) {
-        return settings.reportsRepository().map(ImageReference::parse)
-                .orElseGet(() -> ImageReference.parse(source.reference().registry() + "/distill/reports"));
     }
 
     @Produces

@@ -27,11 +27,12 @@ class BuildServiceTest extends StageServiceContract {
 
     @Override
     protected MigrationEvent input(String migrationId) {
-        return new ImageAnalyzed(migrationId, Instant.now(), "/api/migrations/" + migrationId + "/analysis", null, List.of("app"));
+        // A report in a registry that is not there: the stage must end the migration FAILED, naming the report.
+        return new ImageAnalyzed(migrationId, Instant.now(), "127.0.0.1:1/distill/reports@sha256:" + "a".repeat(64), null, List.of("app"));
     }
 
     @Override
     protected String expectedReason() {
-        return "not implemented yet";
+        return "cannot read the analysis report at 127.0.0.1:1/distill/reports@sha256:";
     }
 }

@@ -122,6 +122,11 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         return build(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
     }
 
+    /** The size of layer {@code index}'s tar as read, uncompressed. */
+    public long uncompressedSize(int index) {
+        return uncompressedSizes[index];
+    }
+
     /** The layers this view was built from, bottom first. */
     public List<Descriptor> layers() {
         return layers;

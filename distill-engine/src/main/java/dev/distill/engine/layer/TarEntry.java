@@ -3,7 +3,7 @@ package dev.distill.engine.layer;
 import dev.distill.engine.fs.FileType;
 
 /**
- * One entry of a tar stream with its extended headers (PAX, GNU long names) already applied.
+ * One entry of a tar stream (an image layer's, or any tar read with {@link TarStream}) with its extended headers (PAX, GNU long names) already applied.
  *
  * @param ordinal position among the entries of this archive, counting from 0; extended headers do not count,
  *     so the same archive always gives the same ordinals and a second pass can find an entry again
@@ -12,5 +12,5 @@ import dev.distill.engine.fs.FileType;
  * @param size bytes of data that follow the header; 0 for links, directories and devices
  * @param linkName the link target as written, for symlinks and hard links; empty otherwise
  */
-record TarEntry(int ordinal, String name, FileType type, int mode, int uid, int gid, long size, String linkName) {
+public record TarEntry(int ordinal, String name, FileType type, int mode, int uid, int gid, long size, String linkName) {
 }

@@ -19,13 +19,13 @@ import java.util.Set;
 /**
  * The suite Distill derives from a program's plan, for the image built from it: the entrypoint exists and its
  * user may execute it, the carried files are there with their type, mode and owner, no shell or package manager
- * is, and the configuration is the planned one. Written with {@link StructureTestYaml}, users can read and
+ * is, and the configuration is the one the builder writes for the plan. Written with {@link StructureTestYaml}, users can read and
  * extend it.
  *
  * <p>Not every carried file gets a test: a document root of thousands of files would bury the ones that matter.
  * Files carried one by one (the loader closure, configuration, plugins) each get one; of a carried directory
  * tree only its root does, since the files below it were carried for the same reason and fail together. The
- * whole is capped at {@link #MAX_FILE_TESTS}, the entrypoint and its closure first, in plan order.
+ * whole is capped at {@link #MAX_FILE_TESTS}, in plan order (where the program's loader closure comes first).
  *
  * @param suite the tests
  * @param leftOut how many carried files got no test of their own (tree members, or beyond the cap)
@@ -45,11 +45,20 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
         }
     }
 
-    /**
-     * The suite for the image built from {@code plan}, whose configuration is expected to carry the plan's command
-     * as ENTRYPOINT with no CMD (the exec form the builder writes), the plan's user, working directory and ports.
-     */
+    /** The suite for an image that runs as the plan's own user. */
     public static DefaultSuite from(ProgramPlan plan) {
+        return from(plan, plan.user());
+    }
+
+    /**
+     * The suite for the image built from {@code plan}, with the configuration the builder writes: the command's
+     * first word as ENTRYPOINT and the rest as CMD, the plan's working directory and ports.
+     *
+     * @param user the User the result was built with (the builder's {@code uid:gid}, which may differ from the
+     *     source's: a root program runs as an account or nonroot); "" when unknown
+     */
+    public static DefaultSuite from(ProgramPlan plan, String user) {
+        String runAs = user == null ? "" : user.strip();
         Map<String, CarriedFile> carried = new HashMap<>();
         plan.files().forEach(f -> carried.putIfAbsent(f.path(), f));
         List<FileExistenceTest> files = new ArrayList<>();
@@ -59,8 +68,8 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
             String program = Paths.normalize(plan.command().get(0));
             String real = realPath(program, carried).orElse(program);
             files.add(new FileExistenceTest("entrypoint " + program + " is executable by "
-                    + (plan.user().isEmpty() ? "root" : plan.user()), real, true, null, null, null,
-                    executableBy(plan, carried.get(real))));
+                    + (runAs.isEmpty() ? "root" : runAs), real, true, null, null, null,
+                    executableBy(plan, runAs, carried.get(real))));
         }
         int fileTests = 0;
         for (CarriedFile f : plan.files()) {
@@ -77,8 +86,10 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
         for (String path : FORBIDDEN) {
             files.add(FileExistenceTest.absent("no " + path, path));
         }
-        MetadataTest metadata = new MetadataTest(null, null, null, plan.exposedPorts(), null, plan.command(), List.of(),
-                plan.workingDir(), null, null, plan.user());
+        List<String> command = plan.command();
+        MetadataTest metadata = new MetadataTest(null, null, null, plan.exposedPorts(), null,
+                command.isEmpty() ? null : command.subList(0, 1), command.isEmpty() ? null : command.subList(1, command.size()),
+                plan.workingDir(), null, null, runAs);
         return new DefaultSuite(new StructureTestSuite(StructureTestSuite.SCHEMA_VERSION, null, null, files, null,
                 metadata), leftOut);
     }
@@ -95,12 +106,12 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
         };
     }
 
-    /** Which execute bit the plan's user needs on the file: owner, group or other; any for root or when unknown. */
-    static String executableBy(ProgramPlan plan, CarriedFile file) {
-        if (file == null || plan.user().isEmpty()) {
+    /** Which execute bit the user needs on the file: owner, group or other; any for root or when unknown. */
+    static String executableBy(ProgramPlan plan, String user, CarriedFile file) {
+        if (file == null || user.isEmpty()) {
             return "any";
         }
-        String[] parts = plan.user().split(":", 2);
+        String[] parts = user.split(":", 2);
         Optional<Account> account = plan.accounts().stream()
                 .filter(a -> a.user().equals(parts[0]) || String.valueOf(a.uid()).equals(parts[0])).findFirst();
         Integer uid = parts[0].matches("\\d+") ? Integer.valueOf(parts[0]) : account.map(Account::uid).orElse(null);

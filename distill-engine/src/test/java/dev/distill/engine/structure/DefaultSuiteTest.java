@@ -3,7 +3,6 @@ package dev.distill.engine.structure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.distill.engine.analysis.AnalysisReport;
-import dev.distill.engine.analysis.Fixtures;
 import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.fs.DirectoryFileSystem;
 import dev.distill.engine.fs.FileType;
@@ -16,6 +15,7 @@ import dev.distill.engine.plan.BaseChoice;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.testing.FixtureImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -67,6 +67,17 @@ class DefaultSuiteTest {
     }
 
     @Test
+    void theUserTheResultRunsAsDecidesTheExecuteBitAndTheMetadata() {
+        ProgramPlan plan = plan(files());
+        StructureTestSuite asNonroot = DefaultSuite.from(plan, "65532:65532").suite();
+        assertThat(asNonroot.fileExistenceTests().get(0).isExecutableBy()).isEqualTo("other");
+        assertThat(asNonroot.metadataTest().user()).isEqualTo("65532:65532");
+        assertThat(DefaultSuite.from(plan, "0:1000").suite().fileExistenceTests().get(0).isExecutableBy()).as("root").isEqualTo("any");
+        assertThat(DefaultSuite.from(plan, "1000:1000").suite().fileExistenceTests().get(0).isExecutableBy()).isEqualTo("group");
+        assertThat(DefaultSuite.from(plan, "").suite().fileExistenceTests().get(0).isExecutableBy()).isEqualTo("any");
+    }
+
+    @Test
     void carriedFilesAreTestedOncePerTreeWithSetuidDroppedAndForbiddenToolsAbsent() {
         DefaultSuite d = DefaultSuite.from(plan(files()));
         assertThat(d.leftOut()).isEqualTo(3);  // the files below /srv/www
@@ -80,8 +91,9 @@ class DefaultSuiteTest {
         assertThat(d.suite().fileExistenceTests()).filteredOn(t -> t.path().equals("/bin/sh"))
                 .singleElement().satisfies(t -> assertThat(t.shouldExist()).isFalse());
         MetadataTest m = d.suite().metadataTest();
-        assertThat(m.entrypoint()).containsExactly("/usr/local/bin/server", "--port", "8080");
-        assertThat(m.cmd()).isEmpty();
+        // As the builder writes it: the program as ENTRYPOINT, its arguments as CMD.
+        assertThat(m.entrypoint()).containsExactly("/usr/local/bin/server");
+        assertThat(m.cmd()).containsExactly("--port", "8080");
         assertThat(m.user()).isEqualTo("app");
         assertThat(m.workdir()).isEqualTo("/srv/www");
         assertThat(m.exposedPorts()).containsExactly("8080/tcp");
@@ -115,7 +127,8 @@ class DefaultSuiteTest {
                 .owner(0, 1000).file("/usr/local/lib/server/server", bytes("elf"), 0750)
                 .owner(0, 0).file("/lib/x86_64-linux-gnu/libc.so.6", bytes("libc"), 0755)
                 .owner(1000, 1000).directory("/srv/www", 0755).file("/srv/www/index.php", "<?php");
-        ImageConfig config = new ImageConfig(plan.command(), List.of(), "app", plan.env(), plan.exposedPorts(),
+        ImageConfig config = new ImageConfig(plan.command().subList(0, 1), plan.command().subList(1, 3), "app",
+                plan.env(), plan.exposedPorts(),
                 plan.workingDir(), null, null, null);
         StructureTestSuite suite = DefaultSuite.from(plan).suite();
         StructureTestReport ok = new StructureTestRunner(built.build(), config, null).run(suite);
@@ -127,7 +140,7 @@ class DefaultSuiteTest {
 
     @Test
     void theMuslFixturesPlanGivesASuiteItsDistrolessRootPassesAndItsSourceFails() throws Exception {
-        Fixtures.Built built = Fixtures.build("musl-plugin");
+        FixtureImages.Built built = FixtureImages.build("musl-plugin");
         OciLayout.LayoutImage image = OciLayout.open(built.layout()).image(built.tag());
         AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(
                 LayeredFileSystem.build(image.layers(), image.blobs()), image.config(),

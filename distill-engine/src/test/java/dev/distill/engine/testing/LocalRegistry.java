@@ -138,6 +138,19 @@ public final class LocalRegistry implements AutoCloseable {
         return "LocalRegistry[" + host + (credential == null ? "" : ", basic auth") + "]";
     }
 
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
     private static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
@@ -157,6 +170,8 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** Options for the registry; {@link #start()} launches it. */
     public static final class Builder {
+
+        private Path readOnlySeed;
 
         private Path binary = DEFAULT_BINARY;
         private Credential credential;
@@ -179,6 +194,15 @@ public final class LocalRegistry implements AutoCloseable {
          * Sends push notifications (the registry's event envelopes) to the URL, with
          * {@code Authorization: Bearer <secret>} when a secret is given.
          */
+        /**
+         * Serves a copy of another registry's storage read-only: every pull works, every push is refused by the
+         * registry itself (405), as a registry in maintenance mode does.
+         */
+        public Builder readOnlyCopyOf(Path storage) {
+            this.readOnlySeed = storage;
+            return this;
+        }
+
         public Builder notifications(URI url, String bearerSecret) {
             this.notificationUrl = url;
             this.notificationSecret = bearerSecret;
@@ -205,6 +229,9 @@ public final class LocalRegistry implements AutoCloseable {
             try {
                 directory = Files.createTempDirectory("distill-registry-");
                 Files.createDirectories(directory.resolve("storage"));
+                if (readOnlySeed != null) {
+                    copyTree(readOnlySeed, directory.resolve("storage"));
+                }
                 if (credential != null) {
                     Files.writeString(directory.resolve("htpasswd"),
                             credential.username() + ":" + Bcrypt.hash(credential.password()) + "\n");
@@ -257,6 +284,7 @@ public final class LocalRegistry implements AutoCloseable {
                     .append("log:\n  level: info\n")
                     .append("storage:\n  filesystem:\n    rootdirectory: ").append(quote(directory.resolve("storage"))).append('\n')
                     .append("  delete:\n    enabled: true\n")
+                    .append(readOnlySeed != null ? "  maintenance:\n    readonly:\n      enabled: true\n" : "")
                     .append("http:\n  addr: ").append(host).append('\n')
                     // One instance, so any fixed secret does; it only silences the startup warning.
                     .append("  secret: distill-local-registry\n");

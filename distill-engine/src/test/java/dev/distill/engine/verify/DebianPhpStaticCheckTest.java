@@ -2,9 +2,9 @@ package dev.distill.engine.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.engine.analysis.Fixtures;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
+import dev.distill.engine.testing.FixtureImages;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +15,7 @@ class DebianPhpStaticCheckTest {
 
     @Test
     void aFullDebianImageLoadsEverythingButIsNotDistroless() throws Exception {
-        Fixtures.Built built = Fixtures.build("debian-php");
+        FixtureImages.Built built = FixtureImages.build("debian-php");
         OciLayout.LayoutImage image = OciLayout.open(built.layout()).image(built.tag());
         StaticReport report = new StaticChecker().check(LayeredFileSystem.build(image.layers(), image.blobs()),
                 image.config());

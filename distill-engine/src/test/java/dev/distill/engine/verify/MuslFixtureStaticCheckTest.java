@@ -2,11 +2,11 @@ package dev.distill.engine.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.engine.analysis.Fixtures;
 import dev.distill.engine.fs.DirectoryFileSystem;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
+import dev.distill.engine.testing.FixtureImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MuslFixtureStaticCheckTest {
 
-    static Fixtures.Built built;
+    static FixtureImages.Built built;
     static ImageConfig config;
 
     @TempDir
@@ -32,7 +32,7 @@ class MuslFixtureStaticCheckTest {
 
     @BeforeAll
     static void fixture() throws Exception {
-        built = Fixtures.build("musl-plugin");
+        built = FixtureImages.build("musl-plugin");
         config = OciLayout.open(built.layout()).image(built.tag()).config();
     }
 

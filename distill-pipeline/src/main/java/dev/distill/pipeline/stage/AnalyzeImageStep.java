@@ -23,6 +23,8 @@ import dev.distill.events.MigrationRequested;
 import dev.distill.events.ReportStored;
 import dev.distill.events.Stage;
 import dev.distill.pipeline.EventPublisher;
+import dev.distill.pipeline.reports.ReportKind;
+import dev.distill.pipeline.reports.ReportStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,16 +46,6 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
     @FunctionalInterface
     public interface LayerBlobs {
         BlobSource of(ResolvedImage image);
-    }
-
-    /** Keeps a report document and says where it is. */
-    @FunctionalInterface
-    public interface ReportStore {
-        Stored put(ResolvedImage source, String migrationId, byte[] json) throws IOException, RegistryException;
-
-        /** Where a stored report is. */
-        record Stored(String location, String digest) {
-        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
@@ -126,7 +118,7 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
 
     private ReportStore.Stored store(ResolvedImage image, String migrationId, AnalysisReport report) throws StageFailure {
         try {
-            return reports.put(image, migrationId, JSON.writeValueAsBytes(report));
+            return reports.put(ReportKind.ANALYSIS, image.pinnedReference(), migrationId, JSON.writeValueAsBytes(report));
         } catch (IOException | RegistryException e) {
             throw StageFailure.failed("the analysis finished but its report could not be stored: " + e.getMessage(), e);
         }

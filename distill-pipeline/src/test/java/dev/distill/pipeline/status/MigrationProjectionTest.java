@@ -42,7 +42,7 @@ class MigrationProjectionTest {
                 new StageStarted("m-1", T0.plusSeconds(1), Stage.ANALYZE, "a"),
                 new ImageAnalyzed("m-1", T0.plusSeconds(2), "/r", "sha256:" + "b".repeat(64), List.of("app")),
                 new StageStarted("m-1", T0.plusSeconds(3), Stage.BUILD, "b"),
-                new ImageBuilt("m-1", T0.plusSeconds(4), List.of(new ImageBuilt.BuiltImage("app", "r:1-distroless", "sha256:" + "c".repeat(64)))),
+                new ImageBuilt("m-1", T0.plusSeconds(4), List.of(new ImageBuilt.BuiltImage("app", "r:1-distroless", "sha256:" + "c".repeat(64), "b/cc:nonroot", "sha256:" + "d".repeat(64), "65532:65532", 10, 20, 3)), 100, 200, null, null, null),
                 new StageStarted("m-1", T0.plusSeconds(5), Stage.VERIFY, "v"),
                 new MigrationVerified("m-1", T0.plusSeconds(6), Outcome.SUCCEEDED, List.of("probes passed")));
     }

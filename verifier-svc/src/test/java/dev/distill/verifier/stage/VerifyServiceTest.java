@@ -27,7 +27,7 @@ class VerifyServiceTest extends StageServiceContract {
 
     @Override
     protected MigrationEvent input(String migrationId) {
-        return new ImageBuilt(migrationId, Instant.now(), List.of(new ImageBuilt.BuiltImage("app", "127.0.0.1:5000/demo/app:1-distroless", "sha256:" + "a".repeat(64))));
+        return new ImageBuilt(migrationId, Instant.now(), List.of(new ImageBuilt.BuiltImage("app", "127.0.0.1:5000/demo/app:1-distroless", "sha256:" + "a".repeat(64), "127.0.0.1:5000/distill/static:nonroot", "sha256:" + "b".repeat(64), "65532:65532", 1, 2, 1)), 10, 20, null, null, null);
     }
 
     @Override

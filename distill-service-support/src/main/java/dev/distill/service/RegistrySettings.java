@@ -1,4 +1,4 @@
-package dev.distill.analyzer.config;
+package dev.distill.service;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code distill.registry.*}: how the analyzer reaches source registries. */
+/** {@code distill.registry.*}: how the services reach registries (sources, bases, results, reports). */
 @ConfigMapping(prefix = "distill.registry")
 public interface RegistrySettings {
 

@@ -1,0 +1,43 @@
+package dev.distill.builder.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/** {@code distill.build.*}: where the bases are, how results are tagged, and the limits of reading a source. */
+@ConfigMapping(prefix = "distill.build")
+public interface BuildSettings {
+
+    /**
+     * The distroless bases, with {@code {flavour}} (static, base, cc), {@code {variant}} (latest, nonroot) and
+     * optionally {@code {registry}} (the source's registry): Distill's own bases by default, or upstream
+     * {@code gcr.io/distroless/{flavour}-debian12:{variant}} or a mirror.
+     */
+    @WithDefault("{registry}/distill/{flavour}:{variant}")
+    String baseImages();
+
+    /** Tag of a single-program result, with {@code {tag}} the source's tag. */
+    @WithName("tag.single")
+    @WithDefault("{tag}-distroless")
+    String singleProgramTag();
+
+    /** Tag of each program's image of a multi-program source, with {@code {tag}} and {@code {program}}. */
+    @WithName("tag.per-program")
+    @WithDefault("{tag}-distroless-{program}")
+    String perProgramTag();
+
+    /** Where carried files are spooled while a layer is written; emptied after each build. */
+    @WithDefault("${java.io.tmpdir}/distill-build")
+    String workDir();
+
+    /** A source whose layers decompress to more than this fails (decompression bombs). */
+    @WithDefault("8589934592")
+    long maxUncompressedBytes();
+
+    @WithDefault("1000000")
+    int maxEntries();
+
+    /** Recorded in every result's labels and annotations. */
+    @WithDefault("${quarkus.application.version:0.1.0}")
+    String distillVersion();
+}

@@ -1,0 +1,36 @@
+package dev.distill.builder.config;
+
+import dev.distill.engine.assembly.BaseCatalog;
+import dev.distill.engine.assembly.ImageAssembler;
+import dev.distill.engine.assembly.TagScheme;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.wiring.WiringGenerator;
+import dev.distill.pipeline.reports.ReportStore;
+import dev.distill.pipeline.stage.BuildImagesStep;
+import dev.distill.service.ReportSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/** Builds the framework-free assembly objects from configuration. */
+@ApplicationScoped
+public class BuilderBeans {
+
+    @Produces
+    @Singleton
+    BuildImagesStep buildStep(RegistryClient registry, BuildSettings settings, ReportStore reports,
+            ReportSettings reportSettings, Clock clock) {
+        LayerLimits limits = LayerLimits.defaults()
+                .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
+                .withMaxEntries(settings.maxEntries());
+        ImageAssembler assembler = new ImageAssembler(registry, new BaseCatalog(settings.baseImages()),
+                new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
+                Path.of(settings.workDir()));
+        return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
+                assembler, WiringGenerator::wire, reports, reportSettings.maxBytes(), clock);
+    }
+}

@@ -1,0 +1,282 @@
+package dev.distill.engine.assembly;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.plan.CarriedFile;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.ImageUpload;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.registry.RegistryException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
+ * tags them all, so a failure anywhere before leaves no result tag behind. Base layers are mounted from the
+ * base's repository, never uploaded again; the program's layer is the only new blob.
+ *
+ * <p>Faithful on purpose: Jib would follow symlinks, turn hard links into copies and cannot set setuid bits or
+ * take a layer built elsewhere, so the layer is written by {@link dev.distill.engine.layer.LayerWriter} and pushed
+ * with {@link ImageUpload} (see docs/assembly.md).
+ */
+public final class ImageAssembler {
+
+    static final String CREATED = "1970-01-01T00:00:00Z";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_CONFIG_BYTES = 4 << 20;
+
+    private final RegistryClient client;
+    private final BaseCatalog bases;
+    private final TagScheme tags;
+    private final LayerLimits limits;
+    private final String version;
+    private final Path workDir;
+    private final Map<Digest, PulledBase> baseCache = new ConcurrentHashMap<>();
+
+    public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
+            Path workDir) {
+        this.client = client;
+        this.bases = bases;
+        this.tags = tags;
+        this.limits = limits;
+        this.version = version;
+        this.workDir = workDir;
+    }
+
+    /**
+     * The source to migrate.
+     *
+     * @param sourceTag the tag the source was pushed with, or null
+     * @param surface the analysis' attack-surface inventory, for the left-behind list; may be null
+     */
+    public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
+    }
+
+    /** One program's image, pushed but not yet tagged. */
+    public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
+            String user, String userReason, int files, long compressedSize, long uncompressedSize,
+            List<FileChange> changes) {
+
+        /** {@code registry/repository:tag}: where the image is once published. */
+        public ImageReference taggedReference() {
+            ImageReference r = pushed.reference();
+            return new ImageReference(r.registry(), r.repository(), tag, null);
+        }
+
+        /** {@code registry/repository@sha256:...}: exactly this image, tagged or not. */
+        public ImageReference pinnedReference() {
+            ImageReference r = pushed.reference();
+            return new ImageReference(r.registry(), r.repository(), null, pushed.manifestDigest());
+        }
+    }
+
+    /** All images of one migration, and what the source had that none of them carries. */
+    public record Assembly(List<ProgramImage> images, LeftBehind leftBehind, long sourceCompressedSize,
+            long sourceUncompressedSize) {
+    }
+
+    public Assembly assemble(Source source) throws AssemblyException, IOException, RegistryException {
+        MigrationPlan plan = source.plan();
+        if (plan.programs().isEmpty()) {
+            throw new AssemblyException("the plan has no program to build");
+        }
+        Set<String> wanted = new TreeSet<>();
+        Set<String> carried = new TreeSet<>();
+        for (ProgramPlan p : plan.programs()) {
+            for (CarriedFile f : p.files()) {
+                carried.add(f.path());
+                if (f.type() == FileType.REGULAR || f.type() == FileType.HARDLINK) {
+                    wanted.add(f.path());
+                }
+            }
+        }
+        Files.createDirectories(workDir);
+        Path dir = Files.createTempDirectory(workDir, "assembly-");
+        Path spool = Files.createDirectory(dir.resolve("spool"));
+        ImageReference repository = source.image().reference();
+        List<ProgramImage> images = new ArrayList<>();
+        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
+            for (ProgramPlan program : plan.programs()) {
+                images.add(build(program, plan.programs().size() == 1, source, content, repository, dir));
+            }
+            long sourceUncompressed = 0;
+            for (int i = 0; i < source.image().layers().size(); i++) {
+                sourceUncompressed += content.view().uncompressedSize(i);
+            }
+            return new Assembly(images, LeftBehind.of(source.surface(), carried), source.image().compressedLayerSize(),
+                    sourceUncompressed);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Tags every image of the assembly; the last step, after everything is pushed. */
+    public List<ProgramImage> publish(Assembly assembly) throws RegistryException {
+        ImageUpload upload = new ImageUpload(client);
+        List<ProgramImage> tagged = new ArrayList<>();
+        for (ProgramImage image : assembly.images()) {
+            ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
+            tagged.add(new ProgramImage(image.program(), image.tag(), pushed, image.base(), image.baseDigest(), image.user(),
+                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes()));
+        }
+        return tagged;
+    }
+
+    private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
+            ImageReference repository, Path dir) throws AssemblyException, IOException, RegistryException {
+        RuntimeUser user = RuntimeUser.of(program);
+        ImageReference baseReference = bases.reference(program.base().base(), user.nonroot(), repository.registry());
+        PulledBase base = pull(baseReference, source.image().platform());
+        ProgramLayer.Result layer = ProgramLayer.write(program, user, content, base.view(),
+                dir.resolve(TagScheme.tagSafe(program.name()) + ".tar.gz"));
+        List<ImageUpload.Layer> layers = new ArrayList<>();
+        List<Descriptor> baseLayers = base.image().layers();
+        long uncompressed = 0;
+        for (int i = 0; i < baseLayers.size(); i++) {
+            layers.add(ImageUpload.Layer.existing(baseLayers.get(i), base.diffIds().get(i), base.image().pinnedReference(),
+                    base.view().uncompressedSize(i)));
+            uncompressed += base.view().uncompressedSize(i);
+        }
+        layers.add(layer.layer().upload());
+        uncompressed += layer.layer().uncompressedSize();
+        ObjectNode config = config(program, user, base, source);
+        Map<String, String> annotations = new TreeMap<>();
+        annotations.put("org.opencontainers.image.base.name", baseReference.toString());
+        annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
+        annotations.put("dev.distill.source.name", source.image().reference().withDigest(null).toString());
+        annotations.put("dev.distill.source.digest", source.image().pushedDigest().toString());
+        annotations.put("dev.distill.program", program.name());
+        annotations.put("dev.distill.version", version);
+        ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
+        String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
+        return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
+                user.configUser(), user.why(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes());
+    }
+
+    /** The image config: the base's, with the program's command, user, environment, ports and labels. */
+    private ObjectNode config(ProgramPlan program, RuntimeUser user, PulledBase base, Source source) {
+        ObjectNode config = base.config().deepCopy();
+        config.put("created", CREATED);
+        config.remove("rootfs");
+        ObjectNode c = config.with("config");
+        c.put("User", user.configUser());
+        Map<String, String> env = new LinkedHashMap<>();
+        for (JsonNode e : c.path("Env")) {
+            putEnv(env, e.asText());
+        }
+        program.env().forEach(e -> putEnv(env, e));
+        ArrayNode envNode = c.putArray("Env");
+        env.forEach((k, v) -> envNode.add(k + "=" + v));
+        ArrayNode entrypoint = c.putArray("Entrypoint");
+        entrypoint.add(program.command().get(0));
+        ArrayNode cmd = c.putArray("Cmd");
+        program.command().subList(1, program.command().size()).forEach(cmd::add);
+        if (program.workingDir() != null && !program.workingDir().isEmpty()) {
+            c.put("WorkingDir", program.workingDir());
+        }
+        c.remove("ExposedPorts");
+        if (!program.exposedPorts().isEmpty()) {
+            ObjectNode ports = c.putObject("ExposedPorts");
+            new TreeSet<>(program.exposedPorts()).forEach(p -> ports.putObject(p));
+        }
+        if (program.stopSignal() != null && !program.stopSignal().isEmpty()) {
+            c.put("StopSignal", program.stopSignal());
+        }
+        ObjectNode labels = c.with("Labels");
+        Map<String, String> sourceLabels = source.image().imageConfig().labels();
+        if (sourceLabels != null) {
+            new TreeMap<>(sourceLabels).forEach(labels::put);
+        }
+        labels.put("dev.distill.program", program.name());
+        labels.put("dev.distill.source.digest", source.image().pushedDigest().toString());
+        labels.put("dev.distill.version", version);
+        ArrayNode history = config.withArray("history");
+        ObjectNode step = history.addObject();
+        step.put("created", CREATED);
+        step.put("created_by", "distill " + version + ": " + program.name() + " with the files it needs from "
+                + source.image().reference().withDigest(null) + "@" + source.image().pushedDigest());
+        step.put("comment", program.files().size() + " carried files");
+        return config;
+    }
+
+    private static void putEnv(Map<String, String> env, String entry) {
+        int eq = entry.indexOf('=');
+        if (eq > 0) {
+            env.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+    }
+
+    /** A base as pulled: its manifest, config JSON, diffIDs and merged view (for passwd, group and directories). */
+    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, LayeredFileSystem view) {
+    }
+
+    private PulledBase pull(ImageReference reference, Platform platform) throws AssemblyException {
+        ResolvedImage image;
+        try {
+            image = client.resolve(reference, platform);
+        } catch (RegistryException e) {
+            throw new AssemblyException("cannot pull the base " + reference + " for " + platform + ": " + e.getMessage()
+                    + " (build the bases with deploy/local/bases.sh, or point distill.build.base-images at a mirror)", e);
+        }
+        PulledBase cached = baseCache.get(image.manifestDigest());
+        if (cached != null) {
+            return cached;
+        }
+        try {
+            byte[] bytes;
+            try (InputStream in = client.openBlob(image.pinnedReference(), image.config())) {
+                bytes = in.readNBytes(MAX_CONFIG_BYTES);
+            }
+            ObjectNode config = (ObjectNode) JSON.readTree(bytes);
+            List<Digest> diffIds = new ArrayList<>();
+            for (JsonNode d : config.path("rootfs").path("diff_ids")) {
+                diffIds.add(Digest.parse(d.asText()));
+            }
+            if (diffIds.size() != image.layers().size()) {
+                throw new AssemblyException("the base " + reference + " lists " + diffIds.size() + " diffIDs for "
+                        + image.layers().size() + " layers");
+            }
+            LayeredFileSystem view = LayeredFileSystem.build(image.layers(), BlobSource.registry(client, image.pinnedReference()),
+                    limits);
+            PulledBase base = new PulledBase(image, config, diffIds, view);
+            baseCache.put(image.manifestDigest(), base);
+            return base;
+        } catch (IOException | RegistryException | IllegalArgumentException | ClassCastException e) {
+            throw new AssemblyException("cannot read the base " + reference + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.distill.engine.assembly;
+
+import dev.distill.engine.detect.accounts.Passwd;
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.layer.LayerWriter;
+import dev.distill.engine.layer.WrittenLayer;
+import dev.distill.engine.plan.Account;
+import dev.distill.engine.plan.CarriedFile;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.WritablePlace;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Writes the one layer a program adds to its base: the plan's files exactly as the source has them (type, mode,
+ * owner, link target, bytes), the source directories they live in that the base lacks, the writable places, and
+ * the base's passwd and group with the program's accounts merged in. Entries are written in path order, so the
+ * same plan, source and base always give the same layer. Setuid and setgid bits are dropped, device files and
+ * FIFOs are left out; each is reported.
+ */
+final class ProgramLayer {
+
+    /** What was written. */
+    record Result(WrittenLayer layer, int files, List<FileChange> changes) {
+    }
+
+    /** One entry to write; content comes from the source for regular files. */
+    private record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes) {
+    }
+
+    private ProgramLayer() {
+    }
+
+    static Result write(ProgramPlan plan, RuntimeUser user, SourceContent source, ImageFileSystem base, Path target)
+            throws IOException, AssemblyException {
+        ImageFileSystem view = source.view();
+        TreeMap<String, Entry> entries = new TreeMap<>();
+        List<FileChange> changes = new ArrayList<>();
+
+        for (CarriedFile f : plan.files()) {
+            FileEntry actual = view.entry(f.path()).orElseThrow(() -> new AssemblyException("the plan carries " + f.path()
+                    + " (" + f.reason() + "), but the source image has no such file"));
+            if (actual.type() != f.type()) {
+                throw new AssemblyException("the plan carries " + f.path() + " as a " + f.type() + ", but the source has a "
+                        + actual.type() + " there: the plan is not for this image");
+            }
+            add(entries, changes, actual);
+        }
+        // The directories the carried files live in: the base's own where it has them, the source's otherwise.
+        for (String path : List.copyOf(entries.keySet())) {
+            for (String dir = parent(path); !dir.equals("/"); dir = parent(dir)) {
+                if (entries.containsKey(dir) || isDirectory(base, dir)) {
+                    continue;
+                }
+                Optional<FileEntry> d = view.entry(dir);
+                if (d.isEmpty()) {
+                    throw new AssemblyException("the source has no directory " + dir + " above the carried " + path);
+                }
+                add(entries, changes, d.get());
+            }
+        }
+        for (WritablePlace w : plan.writablePlaces()) {
+            // Owned by the user the program runs as when the source had it owned by root (its root master wrote it).
+            int uid = w.uid() == 0 ? user.uid() : w.uid();
+            int gid = w.gid() == 0 ? user.gid() : w.gid();
+            Optional<FileEntry> inBase = base.entry(w.path());
+            if (w.path().equals("/tmp") && inBase.isPresent() && inBase.get().isDirectory() && inBase.get().mode() == 01777) {
+                continue; // every distroless base has a 1777 /tmp
+            }
+            entries.put(w.path(), new Entry(w.path(), FileType.DIRECTORY, w.mode() & 07777, uid, gid, null, null));
+            for (String dir = parent(w.path()); !dir.equals("/"); dir = parent(dir)) {
+                if (!entries.containsKey(dir) && !isDirectory(base, dir)) {
+                    entries.put(dir, new Entry(dir, FileType.DIRECTORY, 0755, 0, 0, null, null));
+                }
+            }
+        }
+        mergeAccounts(plan, user, base, entries);
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            Entry entry = e.getValue();
+            if (entry.type() == FileType.SYMLINK && isDirectory(base, e.getKey()) && !isDirectory(view, e.getKey())) {
+                changes.add(new FileChange(e.getKey(), "the source's symlink to " + entry.linkTarget()
+                        + " replaces the base's directory (a usr-merged source); everything the program loads through it is carried"));
+            }
+        }
+        return new Result(writeLayer(entries, source, target), (int) entries.values().stream()
+                .filter(e -> e.type() != FileType.DIRECTORY).count(), changes);
+    }
+
+    private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f) {
+        switch (f.type()) {
+            case CHAR_DEVICE:
+            case BLOCK_DEVICE:
+            case FIFO:
+                changes.add(new FileChange(f.path(), "left out: a " + f.type().name().toLowerCase().replace('_', ' ')
+                        + " (the runtime provides /dev)"));
+                return;
+            default:
+                break;
+        }
+        int mode = f.mode() & 07777;
+        if ((mode & 06000) != 0 && f.type() != FileType.DIRECTORY) {
+            changes.add(new FileChange(f.path(), "setuid/setgid bits dropped (mode " + Integer.toOctalString(mode) + " -> "
+                    + Integer.toOctalString(mode & 01777) + ")"));
+            mode &= 01777;
+        }
+        entries.put(f.path(), new Entry(f.path(), f.type(), mode, f.uid(), f.gid(), f.linkTarget(), null));
+    }
+
+    /**
+     * The base's {@code /etc/passwd} and {@code /etc/group} plus the accounts the program names, with the source's
+     * ids. The base's own lines win: an account whose name or id the base already uses is not added again.
+     */
+    private static void mergeAccounts(ProgramPlan plan, RuntimeUser user, ImageFileSystem base,
+            TreeMap<String, Entry> entries) throws IOException, AssemblyException {
+        String passwdText = text(base, "/etc/passwd");
+        String groupText = text(base, "/etc/group");
+        Passwd known = Passwd.parse(passwdText, groupText, new ArrayList<>());
+        StringBuilder passwd = new StringBuilder(passwdText.isEmpty() || passwdText.endsWith("\n") ? passwdText : passwdText + "\n");
+        StringBuilder group = new StringBuilder(groupText.isEmpty() || groupText.endsWith("\n") ? groupText : groupText + "\n");
+        List<Account> accounts = new ArrayList<>(plan.accounts());
+        if (user.account() != null) {
+            accounts.add(user.account());
+        }
+        boolean changed = false;
+        for (Account a : accounts) {
+            if (known.user(a.user()).isEmpty() && known.user(String.valueOf(a.uid())).isEmpty()) {
+                passwd.append(a.user()).append(":x:").append(a.uid()).append(':').append(a.gid()).append(':')
+                        .append(a.user()).append(':').append(a.home() == null || a.home().isEmpty() ? "/nonexistent" : a.home())
+                        .append(":/sbin/nologin\n");
+                known = Passwd.parse(passwd.toString(), group.toString(), new ArrayList<>());
+                changed = true;
+            }
+            String groupName = a.group() == null || a.group().isEmpty() || a.group().matches("[0-9]+") ? a.user() : a.group();
+            if (known.group(groupName).isEmpty() && known.group(String.valueOf(a.gid())).isEmpty()) {
+                group.append(groupName).append(":x:").append(a.gid()).append(":\n");
+                known = Passwd.parse(passwd.toString(), group.toString(), new ArrayList<>());
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return;
+        }
+        if (!isDirectory(base, "/etc")) {
+            throw new AssemblyException("the base has no /etc to merge the program's accounts into");
+        }
+        entries.put("/etc/passwd", new Entry("/etc/passwd", FileType.REGULAR, 0644, 0, 0, null,
+                passwd.toString().getBytes(StandardCharsets.UTF_8)));
+        entries.put("/etc/group", new Entry("/etc/group", FileType.REGULAR, 0644, 0, 0, null,
+                group.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static WrittenLayer writeLayer(TreeMap<String, Entry> entries, SourceContent source, Path target)
+            throws IOException, AssemblyException {
+        // A hard link group is written as one file (its first name in path order) and links to it, so the link
+        // always follows its target in the archive.
+        Map<String, String> firstOfGroup = new TreeMap<>();
+        for (Entry e : entries.values()) {
+            if (e.type() == FileType.HARDLINK) {
+                String group = e.linkTarget();
+                String first = firstOfGroup.get(group);
+                if (first == null || e.path().compareTo(first) < 0) {
+                    firstOfGroup.put(group, e.path());
+                }
+                if (entries.containsKey(group) && group.compareTo(firstOfGroup.get(group)) < 0) {
+                    firstOfGroup.put(group, group);
+                }
+            }
+        }
+        try (LayerWriter w = new LayerWriter(target)) {
+            for (Entry e : entries.values()) {
+                switch (e.type()) {
+                    case DIRECTORY:
+                        w.directory(e.path(), e.mode(), e.uid(), e.gid());
+                        break;
+                    case SYMLINK:
+                        w.symlink(e.path(), e.linkTarget(), e.uid(), e.gid());
+                        break;
+                    case HARDLINK:
+                    case REGULAR:
+                        String group = e.type() == FileType.HARDLINK ? e.linkTarget() : e.path();
+                        String first = firstOfGroup.getOrDefault(group, e.path());
+                        if (!first.equals(e.path())) {
+                            w.hardlink(e.path(), first, e.uid(), e.gid());
+                        } else if (e.bytes() != null) {
+                            w.file(e.path(), e.mode(), e.uid(), e.gid(), e.bytes());
+                        } else {
+                            writeContent(w, e, source);
+                        }
+                        break;
+                    default:
+                        throw new IllegalStateException("unexpected entry type " + e.type() + " at " + e.path());
+                }
+            }
+            return w.finish();
+        }
+    }
+
+    private static void writeContent(LayerWriter w, Entry e, SourceContent source) throws IOException, AssemblyException {
+        long size = source.size(e.path());
+        if (size < 0) {
+            throw new AssemblyException("the bytes of " + e.path() + " were not found in the source's layers");
+        }
+        try (InputStream in = source.open(e.path())) {
+            w.file(e.path(), e.mode(), e.uid(), e.gid(), size, in);
+        }
+    }
+
+    private static String text(ImageFileSystem fs, String path) throws IOException {
+        Optional<FileEntry> entry = fs.resolve(path);
+        if (entry.isEmpty() || !entry.get().isRegular()) {
+            return "";
+        }
+        return new String(fs.read(entry.get(), 1 << 20), StandardCharsets.UTF_8);
+    }
+
+    private static boolean isDirectory(ImageFileSystem fs, String path) {
+        return fs.entry(path).map(FileEntry::isDirectory).orElse(false);
+    }
+
+    static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
+    }
+}

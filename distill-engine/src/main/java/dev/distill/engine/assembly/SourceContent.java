@@ -1,0 +1,114 @@
+package dev.distill.engine.assembly;
+
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The source image's merged view and the bytes of the files the plan carries, read in one pass over the source
+ * layers. Bytes go to a private spool directory, because the result layer is written in path order while the
+ * source hands its files over in layer order.
+ */
+final class SourceContent implements Closeable {
+
+    private final LayeredFileSystem view;
+    private final Path spool;
+    private final Map<String, Path> content;
+
+    private SourceContent(LayeredFileSystem view, Path spool, Map<String, Path> content) {
+        this.view = view;
+        this.spool = spool;
+        this.content = content;
+    }
+
+    /**
+     * @param wanted the paths of the regular files (or hard links) whose bytes are needed
+     * @param spool an empty directory this object owns and deletes on {@link #close}
+     */
+    static SourceContent read(List<Descriptor> layers, BlobSource blobs, LayerLimits limits, Set<String> wanted,
+            Path spool) throws IOException {
+        // Every version of a wanted path that some layer holds is spooled; the view decides afterwards which one
+        // is the image's (an upper layer may replace or delete it).
+        Map<FileEntry, Path> seen = new IdentityHashMap<>();
+        Map<String, Integer> versions = new HashMap<>();
+        LayeredFileSystem view = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
+            if (wanted.contains(file.path())) {
+                int n = versions.merge(file.path(), 1, Integer::sum);
+                Path target = spool.resolve(seen.size() + "-" + n);
+                try (OutputStream out = Files.newOutputStream(target)) {
+                    in.transferTo(out);
+                }
+                seen.put(file, target);
+            }
+        });
+        Map<String, Path> content = new HashMap<>();
+        List<FileEntry> rest = new ArrayList<>();
+        for (String path : wanted) {
+            FileEntry entry = view.entry(path).orElse(null);
+            if (entry == null) {
+                continue; // the planner's check reports it with the plan's reason
+            }
+            Path spooled = seen.get(entry);
+            if (spooled != null) {
+                content.put(path, spooled);
+            } else if (entry.type() == FileType.REGULAR || entry.type() == FileType.HARDLINK) {
+                rest.add(entry);
+            }
+        }
+        // Hard links (and files whose visited version was replaced) are read again, layer by layer.
+        if (!rest.isEmpty()) {
+            int[] n = {0};
+            view.readAll(rest, (file, in) -> {
+                Path target = spool.resolve("again-" + n[0]++);
+                try (OutputStream out = Files.newOutputStream(target)) {
+                    in.transferTo(out);
+                }
+                content.put(file.path(), target);
+            });
+        }
+        return new SourceContent(view, spool, content);
+    }
+
+    LayeredFileSystem view() {
+        return view;
+    }
+
+    /** The bytes of a carried regular file or hard link, or null when they were not read. */
+    InputStream open(String path) throws IOException {
+        Path p = content.get(path);
+        return p == null ? null : Files.newInputStream(p);
+    }
+
+    long size(String path) throws IOException {
+        Path p = content.get(path);
+        return p == null ? -1 : Files.size(p);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (Files.exists(spool)) {
+            try (Stream<Path> walk = Files.walk(spool)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+}

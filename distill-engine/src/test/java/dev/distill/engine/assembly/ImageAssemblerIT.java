@@ -1,0 +1,246 @@
+package dev.distill.engine.assembly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.analysis.AnalysisReport;
+import dev.distill.engine.analysis.ImageAnalyzer;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.plan.CarriedFile;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.registry.RegistryException;
+import dev.distill.engine.testing.FixtureImages;
+import dev.distill.engine.testing.LocalRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Builds the fixtures of the analysis into images on a real registry and inspects what was pushed, by pulling it
+ * back: manifest, config and the merged filesystem of the result.
+ */
+class ImageAssemblerIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalRegistry registry;
+    private static RegistryClient client;
+    private static BaseCatalog bases;
+    private static Path work;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = LocalRegistry.start();
+        client = registry.client();
+        work = Files.createTempDirectory("assembly-it");
+        bases = TestBases.push(client, registry.host(), work);
+        FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
+        FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    @Test
+    void aMuslProgramGoesOntoTheStaticBaseWithEveryCarriedFileAsTheSourceHasIt() throws Exception {
+        Analysed source = analyse("fixtures/musl:1");
+        ImageAssembler.Assembly assembly = assembler().assemble(source.toSource());
+        List<ImageAssembler.ProgramImage> images = assembler().publish(assembly);
+
+        assertThat(images).hasSize(1);
+        ImageAssembler.ProgramImage image = images.get(0);
+        assertThat(image.tag()).isEqualTo("1-distroless");
+        assertThat(image.base()).endsWith("/distill/static:nonroot");
+        ResolvedImage result = client.resolve(registry.reference("fixtures/musl:1-distroless"), Platform.LINUX_AMD64);
+        assertThat(result.manifestDigest()).isEqualTo(image.pushed().manifestDigest());
+        LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
+        ProgramPlan plan = source.plan().programs().get(0);
+        assertCarriedAsInSource(plan, source.view(), fs);
+        assertThat(fs.entry("/bin/sh")).isEmpty();
+        assertThat(fs.entry("/bin/busybox")).isEmpty();
+        assertThat(result.imageConfig().user()).isEqualTo("65532:65532");
+        assertThat(result.imageConfig().entrypoint()).containsExactly(plan.command().get(0));
+        assertThat(result.imageConfig().cmd()).isEqualTo(plan.command().subList(1, plan.command().size()));
+        assertThat(result.imageConfig().labels()).containsEntry("dev.distill.program", plan.name());
+        JsonNode manifest = JSON.readTree(image.pushed().manifest());
+        assertThat(manifest.at("/annotations/org.opencontainers.image.base.name").asText()).endsWith("/distill/static:nonroot");
+        assertThat(manifest.at("/annotations/org.opencontainers.image.base.digest").asText()).isEqualTo(image.baseDigest().toString());
+        assertThat(manifest.at("/annotations/dev.distill.source.digest").asText()).isEqualTo(source.image().pushedDigest().toString());
+        assertThat(manifest.at("/annotations/dev.distill.version").asText()).isEqualTo("test");
+        assertThat(image.compressedSize()).isPositive().isLessThan(source.image().compressedLayerSize());
+        assertThat(assembly.leftBehind().items()).extracting(LeftBehind.Item::path).contains("/bin/busybox");
+    }
+
+    @Test
+    void aSupervisordImageBecomesOneImagePerProgramWithItsAccountsAndWritablePlaces() throws Exception {
+        Analysed source = analyse("fixtures/php:1");
+        List<ImageAssembler.ProgramImage> images = assembler().publish(assembler().assemble(source.toSource()));
+
+        assertThat(images).extracting(ImageAssembler.ProgramImage::tag)
+                .containsExactlyInAnyOrder("1-distroless-php-fpm", "1-distroless-nginx");
+        for (ImageAssembler.ProgramImage image : images) {
+            ResolvedImage result = client.resolve(registry.reference("fixtures/php:" + image.tag()), Platform.LINUX_AMD64);
+            LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
+            ProgramPlan plan = source.plan().programs().stream().filter(p -> p.name().equals(image.program())).findFirst().orElseThrow();
+            assertCarriedAsInSource(plan, source.view(), fs);
+            for (String gone : List.of("/bin/sh", "/bin/bash", "/usr/bin/apt", "/usr/bin/dpkg", "/usr/bin/supervisord",
+                    "/usr/bin/python3")) {
+                assertThat(fs.entry(gone)).as(gone).isEmpty();
+            }
+            // Both programs drop to www-data in the source; the result runs as www-data from the start.
+            assertThat(result.imageConfig().user()).isEqualTo("33:33");
+            String passwd = new String(fs.read(fs.entry("/etc/passwd").orElseThrow(), 4096), StandardCharsets.UTF_8);
+            assertThat(passwd).startsWith(TestBases.PASSWD).contains("www-data:x:33:33:");
+            assertThat(new String(fs.read(fs.entry("/etc/group").orElseThrow(), 4096), StandardCharsets.UTF_8))
+                    .contains("www-data:x:33:");
+            FileEntry sockets = fs.entry("/run/php").orElseThrow();
+            assertThat(sockets.isDirectory()).isTrue();
+            assertThat(sockets.uid()).isEqualTo(33);
+            assertThat(fs.entry("/tmp").orElseThrow().mode()).isEqualTo(01777);
+            assertThat((long) image.files()).isGreaterThanOrEqualTo(plan.files().size() - countDirectories(plan));
+        }
+    }
+
+    @Test
+    void buildingTwiceGivesTheSameDigests() throws Exception {
+        Analysed source = analyse("fixtures/php:1");
+        ImageAssembler.Assembly first = assembler().assemble(source.toSource());
+        ImageAssembler.Assembly second = assembler().assemble(source.toSource());
+
+        assertThat(second.images()).extracting(i -> i.pushed().manifestDigest())
+                .containsExactlyElementsOf(first.images().stream().map(i -> i.pushed().manifestDigest()).toList());
+    }
+
+    @Test
+    void aPlanNamingAFileTheSourceLacksFailsAndTagsNothing() throws Exception {
+        Analysed source = analyse("fixtures/musl:1");
+        ProgramPlan p = source.plan().programs().get(0);
+        List<CarriedFile> files = new ArrayList<>(p.files());
+        files.add(new CarriedFile("/usr/lib/libvanished.so.1", FileType.REGULAR, 0644, 0, 0, 10, null, "sha256:x",
+                "test: not in the source"));
+        ProgramPlan broken = new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(),
+                p.stopSignal(), p.base(), files, p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
+        Analysed withMissing = source.withPlan(new MigrationPlan(List.of(broken), List.of(), List.of()),
+                "fixtures/musl:missing");
+
+        assertThatThrownBy(() -> assembler().assemble(withMissing.toSource()))
+                .isInstanceOf(AssemblyException.class)
+                .hasMessageContaining("/usr/lib/libvanished.so.1").hasMessageContaining("no such file");
+        assertThatThrownBy(() -> client.headDigest(registry.reference("fixtures/musl:missing-distroless")))
+                .isInstanceOf(RegistryException.class);
+    }
+
+    @Test
+    void aBaseThatCannotBePulledFailsNamingTheBase() throws Exception {
+        Analysed source = analyse("fixtures/musl:1");
+        ImageAssembler noBases = new ImageAssembler(client, new BaseCatalog(registry.host() + "/nowhere/{flavour}:{variant}"),
+                TagScheme.defaults(), LayerLimits.defaults(), "test", work);
+
+        assertThatThrownBy(() -> noBases.assemble(source.toSource()))
+                .isInstanceOf(AssemblyException.class)
+                .hasMessageContaining("cannot pull the base " + registry.host() + "/nowhere/static:nonroot");
+    }
+
+    @Test
+    void aPushTheRegistryRefusesFailsAndLeavesNoTag() throws Exception {
+        Analysed source = analyse("fixtures/musl:1");
+        try (LocalRegistry readOnly = LocalRegistry.builder().readOnlyCopyOf(registry.storage()).start()) {
+            RegistryClient roClient = readOnly.client();
+            ResolvedImage image = roClient.resolve(readOnly.reference("fixtures/musl:1"), Platform.LINUX_AMD64);
+            ImageAssembler assembler = new ImageAssembler(roClient, new BaseCatalog(readOnly.host() + "/distill/{flavour}:{variant}"),
+                    TagScheme.defaults(), LayerLimits.defaults(), "test", work);
+            ImageAssembler.Source s = new ImageAssembler.Source(image, BlobSource.registry(roClient, image.pinnedReference()),
+                    "1", source.plan(), null);
+
+            assertThatThrownBy(() -> assembler.assemble(s)).isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("405");
+            assertThat(Files.list(work).filter(p -> p.getFileName().toString().startsWith("assembly-")).count())
+                    .as("no work files left behind").isZero();
+        }
+    }
+
+    private static ImageAssembler assembler() {
+        return new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test", work);
+    }
+
+    private static long countDirectories(ProgramPlan plan) {
+        return plan.files().stream().filter(f -> f.type() == FileType.DIRECTORY).count();
+    }
+
+    /** Each carried file is in the result with the source's type, owner, link target and bytes; mode without setuid. */
+    private static void assertCarriedAsInSource(ProgramPlan plan, LayeredFileSystem source, LayeredFileSystem result)
+            throws Exception {
+        for (CarriedFile f : plan.files()) {
+            FileEntry expected = source.entry(f.path()).orElseThrow();
+            FileEntry actual = result.entry(f.path()).orElse(null);
+            assertThat(actual).as(f.path()).isNotNull();
+            assertThat(actual.type()).as(f.path()).isEqualTo(expected.type());
+            assertThat(actual.uid()).as(f.path()).isEqualTo(expected.uid());
+            assertThat(actual.gid()).as(f.path()).isEqualTo(expected.gid());
+            if (expected.type() == FileType.SYMLINK) {
+                assertThat(actual.linkTarget()).as(f.path()).isEqualTo(expected.linkTarget());
+            }
+            if (expected.type() != FileType.SYMLINK) {
+                assertThat(actual.mode()).as(f.path()).isEqualTo(expected.mode() & 01777);
+            }
+            if (expected.type() == FileType.REGULAR && expected.size() < 1 << 20) {
+                assertThat(result.read(actual, 1 << 20)).as(f.path()).isEqualTo(source.read(expected, 1 << 20));
+            }
+        }
+    }
+
+    private record Analysed(ResolvedImage image, LayeredFileSystem view, MigrationPlan plan, SurfaceResult surface,
+            String tag) {
+
+        ImageAssembler.Source toSource() {
+            return new ImageAssembler.Source(image, BlobSource.registry(client, image.pinnedReference()), tag, plan, surface);
+        }
+
+        Analysed withPlan(MigrationPlan other, String reference) {
+            ImageReference ref = ImageReference.parse(registry.host() + "/" + reference);
+            return new Analysed(image, view, other, surface, ref.tag());
+        }
+    }
+
+    private static final Map<String, Analysed> ANALYSED = new java.util.HashMap<>();
+
+    /** Analysed once per reference: the analysis is not what these tests are about, and it is the slow part. */
+    private static synchronized Analysed analyse(String reference) throws Exception {
+        Analysed known = ANALYSED.get(reference);
+        if (known == null) {
+            known = analyseNow(reference);
+            ANALYSED.put(reference, known);
+        }
+        return known;
+    }
+
+    private static Analysed analyseNow(String reference) throws Exception {
+        ResolvedImage image = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
+        BlobSource blobs = BlobSource.registry(client, image.pinnedReference());
+        AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(image.layers(), blobs,
+                LayerLimits.defaults(), image.imageConfig(), new AnalysisReport.Subject(reference, image.pushedDigest().toString(),
+                        "linux/amd64"), null);
+        SurfaceResult surface = (SurfaceResult) report.detections().get("surface");
+        return new Analysed(image, LayeredFileSystem.build(image, client, LayerLimits.defaults()), report.plan(), surface,
+                image.reference().tag());
+    }
+}

@@ -1,0 +1,64 @@
+package dev.distill.engine.wiring;
+
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.plan.Account;
+import dev.distill.engine.plan.BaseChoice;
+import dev.distill.engine.plan.BaseImage;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.WritablePlace;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Small hand-built plans, shaped like what the analysis gives for php-fpm + nginx. */
+final class TestPlans {
+
+    static final Account ROOT = new Account("root", 0, "root", 0, "/root");
+    static final Account WWW_DATA = new Account("www-data", 33, "www-data", 33, "/var/www");
+    static final String REGISTRY = "127.0.0.1:5000/demo/app";
+
+    private TestPlans() {
+    }
+
+    static ProgramPlan program(String name, List<String> command, String user, List<String> ports,
+            List<Account> accounts, List<WritablePlace> places) {
+        return new ProgramPlan(name, command, user, "/var/www/html", List.of("PATH=/usr/sbin:/usr/bin"), ports,
+                "SIGQUIT", new BaseChoice(BaseImage.BASE, "test"), List.of(), accounts, places, List.of(), List.of());
+    }
+
+    static WritablePlace place(String path, int uid, int gid, int mode, String... sharedWith) {
+        return new WritablePlace(path, uid, gid, mode, "test place " + path, List.of(sharedWith));
+    }
+
+    /** php-fpm and nginx as the fixture's analysis plans them: both root, both exposing the image's 8080. */
+    static MigrationPlan phpFpmAndNginx() {
+        ProgramPlan fpm = program("php-fpm", List.of("/usr/sbin/php-fpm8.2", "-F"), "root", List.of("8080/tcp"),
+                List.of(ROOT, WWW_DATA), List.of(place("/run/php", 0, 0, 0755, "nginx"), place("/tmp", 0, 0, 01777)));
+        ProgramPlan nginx = program("nginx", List.of("/usr/sbin/nginx", "-g", "daemon off;"), "root",
+                List.of("8080/tcp"), List.of(ROOT, WWW_DATA), List.of(place("/run", 0, 0, 0755),
+                        place("/tmp/nginx-body", 33, 33, 0755), place("/tmp", 0, 0, 01777),
+                        place("/run/php", 0, 0, 0755, "php-fpm")));
+        return new MigrationPlan(List.of(fpm, nginx), List.of(), List.of());
+    }
+
+    static MigrationPlan of(ProgramPlan... programs) {
+        return new MigrationPlan(List.of(programs), List.of(), List.of());
+    }
+
+    /** A pushed image per program, {@code repo:tag-distroless-<program>@sha256:...}, digests distinct. */
+    static Map<String, ImageReference> imagesFor(MigrationPlan plan) {
+        Map<String, ImageReference> images = new LinkedHashMap<>();
+        int i = 0;
+        for (ProgramPlan p : plan.programs()) {
+            String hex = String.format("%064x", ++i);
+            images.put(p.name(), ImageReference.parse(REGISTRY + ":1-distroless-"
+                    + DnsLabels.sanitize(p.name(), "p") + "@sha256:" + hex));
+        }
+        return images;
+    }
+
+    static PodWiring wire(MigrationPlan plan) {
+        return PodWiring.fromPlan("demo/app", plan, imagesFor(plan));
+    }
+}

@@ -1,0 +1,166 @@
+package dev.distill.pipeline.stage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.assembly.AssemblyException;
+import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.assembly.ImageAssembler;
+import dev.distill.engine.assembly.LeftBehind;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.LayerException;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.registry.RegistryException;
+import dev.distill.events.ImageAnalyzed;
+import dev.distill.events.ImageBuilt;
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.ReportStored;
+import dev.distill.events.Stage;
+import dev.distill.pipeline.EventPublisher;
+import dev.distill.pipeline.reports.ReportKind;
+import dev.distill.pipeline.reports.ReportStore;
+import dev.distill.pipeline.stage.AnalyzeImageStep.ImageResolver;
+import dev.distill.pipeline.stage.AnalyzeImageStep.LayerBlobs;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The build stage: fetch the analysis report, build one distroless image per program of its plan (pushed
+ * untagged), store the build report with the wiring, then tag the images and hand them on. Every failure before
+ * the tags are set leaves the result tags untouched, so nobody pulls a half-built result.
+ */
+public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
+
+    /** Generates the pod description and its Kubernetes and compose renderings for the built images. */
+    @FunctionalInterface
+    public interface WiringGenerator {
+        BuildReport.Wiring wire(MigrationPlan plan, List<ImageAssembler.ProgramImage> images);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+
+    private final ImageResolver registry;
+    private final LayerBlobs blobs;
+    private final ImageAssembler assembler;
+    private final WiringGenerator wiring;
+    private final ReportStore reports;
+    private final int maxReportBytes;
+    private final Clock clock;
+
+    public BuildImagesStep(ImageResolver registry, LayerBlobs blobs, ImageAssembler assembler, WiringGenerator wiring,
+            ReportStore reports, int maxReportBytes, Clock clock) {
+        this.registry = registry;
+        this.blobs = blobs;
+        this.assembler = assembler;
+        this.wiring = wiring;
+        this.reports = reports;
+        this.maxReportBytes = maxReportBytes;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<MigrationEvent> perform(ImageAnalyzed input, EventPublisher progress) throws StageFailure {
+        Analysis analysis = readAnalysis(input);
+        ResolvedImage source = resolve(analysis);
+        ImageAssembler.Assembly assembly = assemble(analysis, source);
+        List<ImageAssembler.ProgramImage> untagged = assembly.images();
+        BuildReport.Wiring wired = wiring.wire(analysis.plan(), untagged);
+        String sourceName = source.reference().withDigest(null).toString();
+        // The report names the tags the images are about to get; it is stored before they are set, so that a
+        // published result always has its report.
+        BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), assembly, wired);
+        ReportStore.Stored stored;
+        try {
+            stored = reports.put(ReportKind.BUILD, source.pinnedReference(), input.migrationId(), JSON.writeValueAsBytes(report));
+        } catch (IOException | RegistryException e) {
+            throw StageFailure.failed("the images were built but the build report could not be stored (no result was tagged): "
+                    + e.getMessage(), e);
+        }
+        progress.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.BUILD, stored.location(),
+                stored.digest(), "BUILT"));
+        List<ImageAssembler.ProgramImage> tagged;
+        try {
+            tagged = assembler.publish(assembly);
+        } catch (RegistryException e) {
+            throw StageFailure.failed("the images were pushed by digest but tagging them failed: " + e.getMessage(), e);
+        }
+        return List.of(new ImageBuilt(input.migrationId(), clock.instant(), tagged.stream().map(BuildImagesStep::toEvent).toList(),
+                assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), toEvent(assembly.leftBehind()),
+                stored.location(), stored.digest()));
+    }
+
+    /** The parts of the analysis report the builder needs. */
+    record Analysis(String reference, String digest, Platform platform, MigrationPlan plan, SurfaceResult surface) {
+    }
+
+    Analysis readAnalysis(ImageAnalyzed input) throws StageFailure {
+        byte[] bytes;
+        try {
+            bytes = reports.get(input.reportLocation(), maxReportBytes);
+        } catch (IOException | RegistryException e) {
+            throw StageFailure.failed("cannot read the analysis report at " + input.reportLocation() + ": " + e.getMessage(), e);
+        }
+        if (input.reportDigest() != null && !Digest.sha256(bytes).toString().equals(input.reportDigest())) {
+            throw StageFailure.failed("the analysis report at " + input.reportLocation() + " is not the one analysed: digest "
+                    + Digest.sha256(bytes) + ", expected " + input.reportDigest());
+        }
+        try {
+            JsonNode json = JSON.readTree(bytes);
+            JsonNode subject = json.path("subject");
+            MigrationPlan plan = JSON.treeToValue(json.path("plan"), MigrationPlan.class);
+            JsonNode surfaceJson = json.path("detections").path("surface");
+            SurfaceResult surface = surfaceJson.isObject() ? JSON.treeToValue(surfaceJson, SurfaceResult.class) : null;
+            return new Analysis(subject.path("reference").asText(), subject.path("digest").asText(),
+                    Platform.parse(subject.path("platform").asText()), plan, surface);
+        } catch (IOException | IllegalArgumentException e) {
+            throw StageFailure.failed("the analysis report at " + input.reportLocation() + " cannot be read as a plan: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private ResolvedImage resolve(Analysis analysis) throws StageFailure {
+        ImageReference reference;
+        try {
+            reference = ImageReference.parse(analysis.reference()).withDigest(Digest.parse(analysis.digest()));
+        } catch (IllegalArgumentException e) {
+            throw StageFailure.failed("the analysis report names no usable source image: " + e.getMessage());
+        }
+        try {
+            return registry.resolve(reference, analysis.platform());
+        } catch (RegistryException e) {
+            throw StageFailure.failed("cannot pull the source " + reference + " again: " + e.getMessage(), e);
+        }
+    }
+
+    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source) throws StageFailure {
+        String tag = ImageReference.parse(analysis.reference()).tag();
+        try {
+            return assembler.assemble(new ImageAssembler.Source(source, blobs.of(source), tag, analysis.plan(),
+                    analysis.surface()));
+        } catch (AssemblyException e) {
+            throw StageFailure.failed(e.getMessage(), e);
+        } catch (LayerException e) {
+            throw StageFailure.failed("cannot read the layers of " + source.pinnedReference() + ": " + e.getMessage(), e);
+        } catch (RegistryException e) {
+            throw StageFailure.failed("the registry refused the result (nothing was tagged): " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw StageFailure.failed("the build failed (nothing was tagged): " + e.getMessage(), e);
+        }
+    }
+
+    private static ImageBuilt.BuiltImage toEvent(ImageAssembler.ProgramImage i) {
+        return new ImageBuilt.BuiltImage(i.program(), i.taggedReference().toString(),
+                i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(), i.user(), i.compressedSize(),
+                i.uncompressedSize(), i.files());
+    }
+
+    private static ImageBuilt.LeftBehind toEvent(LeftBehind left) {
+        return new ImageBuilt.LeftBehind(left.items().stream()
+                .map(i -> new ImageBuilt.Item(i.kind(), i.name(), i.path(), i.layer())).toList(), left.packages(),
+                left.packageDatabase());
+    }
+}
