@@ -93,7 +93,7 @@ final class ElfCheck {
         return StaticCheck.of(StaticChecker.ELF_DEPENDENCIES, List.copyOf(findings.values()));
     }
 
-    /** Findings for what one resolution left unresolved, each (object, name) once across the image. */
+    /** Findings for what one resolution left unresolved, each (object, name) once. */
     List<CheckFinding> findings(ElfResolution r) {
         Map<String, CheckFinding> out = new LinkedHashMap<>();
         record(r, out);
