@@ -95,14 +95,14 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
     }
 
     /**
-     * A regular file loses setuid and setgid in the result (the static checks refuse them), a symlink's bits are
-     * always rwxrwxrwx; everything else keeps the mode it had in the source.
+     * Anything but a directory loses setuid and setgid in the result, as the builder writes it (the static checks
+     * refuse them); a symlink's bits are always rwxrwxrwx; a directory keeps its mode, setgid included.
      */
     static int plannedMode(CarriedFile f) {
         return switch (f.type()) {
-            case REGULAR -> f.mode() & ~06000;
+            case DIRECTORY -> f.mode() & 07777;
             case SYMLINK -> 0777;
-            default -> f.mode();
+            default -> f.mode() & 01777;
         };
     }
 
