@@ -6,7 +6,7 @@ import dev.distill.events.Topics;
 import dev.distill.pipeline.stage.BuildImagesStep;
 import dev.distill.pipeline.stage.StageStep;
 import dev.distill.service.StageConsumer;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
