@@ -106,8 +106,8 @@ if $sample; then
     id=${location##*/}
   fi
   [ -n "$id" ] || die "the response has neither an id nor a Location header"
-  log "polling $api/$id until it ends (timeout ${SAMPLE_TIMEOUT:-120}s)"
-  deadline=$((SECONDS + ${SAMPLE_TIMEOUT:-120}))
+  log "polling $api/$id until it ends (timeout ${SAMPLE_TIMEOUT:-300}s)"
+  deadline=$((SECONDS + ${SAMPLE_TIMEOUT:-300}))
   state=""
   while :; do
     code=$(curl -s -m 10 -o "$body" -w '%{http_code}' -H 'Accept: application/json' "$api/$id") || code=000
@@ -119,10 +119,23 @@ if $sample; then
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
       jq . "$body" 2>/dev/null || cat "$body"
-      die "migration $id did not end within ${SAMPLE_TIMEOUT:-120}s (last HTTP $code, state ${state:-?})"
+      die "migration $id did not end within ${SAMPLE_TIMEOUT:-300}s (last HTTP $code, state ${state:-?})"
     fi
     sleep 2
   done
-  jq . "$body"
+  # The whole pipeline in a few lines: each stage, the result images, the verdict and its evidence.
+  jq -r '
+    "",
+    "migration \(.id): \(.state)",
+    "  source   \(.source.image) (\(.resolved.manifestDigest // "?"))",
+    (.stages[] | "  \(.stage | . + "        " | .[0:8]) \(.outcome // "-")\(if .reason then ": " + .reason else "" end)"),
+    (.results[]? | "  result   \(.reference) (\(.compressedSize) bytes compressed, base \(.base), user \(.user))"),
+    (if .result then
+      "  size     \(.result.sourceSize) -> \(.result.resultSize) bytes compressed; removed \(.result.surfaceRemoved | length) shells, package managers, setuid files",
+      (.result.evidence.probes[]? | "  probe    \(.name): \(if .passed then "passed" else "FAILED" end) (\(.result // "-"); source: \(.source // "not compared"))"),
+      "  tests    structure: \(.result.evidence.structureTests.passed) passed, \(.result.evidence.structureTests.failed) failed, \(.result.evidence.structureTests.skipped) skipped"
+     else empty end),
+    (.reasons[]? | "  reason   \(.)"),
+    "  details  GET /api/migrations/\(.id)/analysis | /build | /verification | /wiring/kubernetes | /wiring/compose"' "$body"
   log "migration $id ended: $state"
 fi
