@@ -20,6 +20,7 @@ public record MigrationDocument(
         List<ImageBuilt.BuiltImage> results,
         Outcome verdict,
         List<String> reasons,
+        MigrationView.Result result,
         Instant requestedAt,
         Instant updatedAt,
         String self) {
@@ -35,7 +36,7 @@ public record MigrationDocument(
         Map<String, MigrationView.Report> reports = new java.util.TreeMap<>();
         v.reports().forEach((stage, r) -> reports.put(stage.label(), r));
         return new MigrationDocument(v.id(), v.state().name(), v.source(), stages, v.resolved(), reports, v.results(),
-                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), MigrationResource.location(v.id()).toString());
+                v.verdict(), v.reasons(), v.outcome(), v.requestedAt(), v.updatedAt(), MigrationResource.location(v.id()).toString());
     }
 
     private static StageDocument stage(Stage stage, StageRecord r) {

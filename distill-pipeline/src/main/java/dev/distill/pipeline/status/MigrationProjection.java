@@ -43,6 +43,7 @@ public final class MigrationProjection {
         Instant requestedAt = v.requestedAt();
         int buildRound = v.buildRound();
         int repairRound = v.repairRound();
+        MigrationView.Result outcome = v.outcome();
         Instant at = event.occurredAt();
 
         // Java 17: no pattern matching for switch yet, so a chain of instanceof over the sealed hierarchy.
@@ -80,6 +81,8 @@ public final class MigrationProjection {
             if (verdict == null) {
                 verdict = m.verdict();
                 reasons = m.reasons();
+                outcome = new MigrationView.Result(m.sourceSize(), m.resultSize(), m.surfaceRemoved(), m.evidence(),
+                        m.repairRounds());
                 if (m.reportLocation() != null) {
                     // The verdict's report covers every repair round; it replaces a report of an earlier round.
                     reports.put(Stage.VERIFY, new MigrationView.Report(m.reportLocation(), m.reportDigest(), m.verdict().name()));
@@ -94,7 +97,7 @@ public final class MigrationProjection {
         }
         Instant updatedAt = v.updatedAt() == null || at.isAfter(v.updatedAt()) ? at : v.updatedAt();
         MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, reports, results, verdict,
-                reasons, requestedAt, updatedAt, buildRound, repairRound);
+                reasons, requestedAt, updatedAt, buildRound, repairRound, outcome);
         return withState(next, deriveState(next));
     }
 
@@ -132,11 +135,11 @@ public final class MigrationProjection {
 
     private static MigrationView empty(String id, Instant at) {
         return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, Map.of(), List.of(), null, List.of(),
-                null, at, 0, 0);
+                null, at, 0, 0, null);
     }
 
     private static MigrationView withState(MigrationView v, MigrationState state) {
         return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.reports(), v.results(),
-                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), v.buildRound(), v.repairRound());
+                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), v.buildRound(), v.repairRound(), v.outcome());
     }
 }

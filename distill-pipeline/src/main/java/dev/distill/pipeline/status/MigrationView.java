@@ -22,6 +22,7 @@ import java.util.Map;
  * @param reasons why the migration ended as it did (verdict reasons, or the failing stage's reason)
  * @param buildRound the round of the latest build seen: 0 for the first, n after the n-th repair
  * @param repairRound the latest repair round the verifier asked for (0: none)
+ * @param outcome the verifier's result: sizes, surface removed and evidence; null until verified
  */
 public record MigrationView(
         String id,
@@ -36,7 +37,8 @@ public record MigrationView(
         Instant requestedAt,
         Instant updatedAt,
         int buildRound,
-        int repairRound) {
+        int repairRound,
+        Result outcome) {
 
     public MigrationView {
         stages = stages == null ? Map.of() : Map.copyOf(stages);
@@ -61,6 +63,15 @@ public record MigrationView(
     /** The source image as requested. */
     public record Source(String image, String registry, String repository, String tag, String digest,
             MigrationOptions options, String trigger) {
+    }
+
+    /**
+     * What the verification established, as the results topic published it.
+     *
+     * @param sourceSize the source's layers, compressed; {@code resultSize} the result's (shared layers once)
+     */
+    public record Result(long sourceSize, long resultSize, List<String> surfaceRemoved,
+            dev.distill.events.MigrationVerified.Evidence evidence, int repairRounds) {
     }
 
     /** Where a stage's full report is, and its summary verdict. */
