@@ -51,6 +51,19 @@ public final class SurfaceDetector implements Detector<SurfaceResult> {
         return NAME;
     }
 
+    /**
+     * The kind of tool a file of this name is ({@code sh} a shell, {@code apt} a package manager), by the same
+     * names the inventory uses; empty for anything else.
+     */
+    public static Optional<SurfaceResult.Category> categoryOf(String fileName) {
+        for (Map.Entry<SurfaceResult.Category, Pattern> t : TOOLS.entrySet()) {
+            if (t.getValue().matcher(fileName).matches()) {
+                return Optional.of(t.getKey());
+            }
+        }
+        return Optional.empty();
+    }
+
     @Override
     public Detection<SurfaceResult> detect(DetectionContext ctx) {
         Findings findings = new Findings(NAME, ctx);

@@ -1,0 +1,136 @@
+package dev.distill.engine.assembly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.distill.engine.analysis.AnalysisReport;
+import dev.distill.engine.analysis.ImageAnalyzer;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.structure.DefaultSuite;
+import dev.distill.engine.structure.StructureTestReport;
+import dev.distill.engine.structure.StructureTestResult;
+import dev.distill.engine.structure.StructureTestRunner;
+import dev.distill.engine.structure.StructureTestSuite;
+import dev.distill.engine.testing.FixtureImages;
+import dev.distill.engine.testing.LocalRegistry;
+import dev.distill.engine.verify.StaticCheck;
+import dev.distill.engine.verify.StaticChecker;
+import dev.distill.engine.verify.StaticReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the assembler pushes passes the verifier's static checks and the default structure suite of its plan,
+ * read back from the registry: the contract between building and verifying, on the real fixtures.
+ */
+class BuiltImageChecksIT {
+
+    private static LocalRegistry registry;
+    private static RegistryClient client;
+    private static BaseCatalog bases;
+    private static Path work;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = LocalRegistry.start();
+        client = registry.client();
+        work = Files.createTempDirectory("checks-it");
+        bases = TestBases.push(client, registry.host(), work);
+        FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
+        FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    @Test
+    void theMuslResultPassesTheStaticChecksAndItsDefaultSuite() throws Exception {
+        checkEveryResultOf("fixtures/musl:1", 1);
+    }
+
+    @Test
+    void thePhpFpmAndNginxResultsPassTheStaticChecksAndTheirDefaultSuites() throws Exception {
+        checkEveryResultOf("fixtures/php:1", 2);
+    }
+
+    @Test
+    void aBuildMissingTheProgramsLibraryIsCaughtByBothNamingProgramAndSoname() throws Exception {
+        String reference = "fixtures/musl:1";
+        ResolvedImage source = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
+        AnalysisReport report = analyse(reference, source);
+        ProgramPlan plan = report.plan().programs().get(0);
+        // The deliberately broken build: the plan loses the library the program needs.
+        ProgramPlan broken = new ProgramPlan(plan.name(), plan.command(), plan.user(), plan.workingDir(), plan.env(),
+                plan.exposedPorts(), plan.stopSignal(), plan.base(),
+                plan.files().stream().filter(f -> !f.path().equals("/usr/local/lib/libgreet.so.1")).toList(),
+                plan.accounts(), plan.writablePlaces(), plan.blockers(), plan.warnings());
+        ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
+                work);
+        ImageAssembler.ProgramImage image = assembler.publish(assembler.assemble(new ImageAssembler.Source(source,
+                BlobSource.registry(client, source.pinnedReference()), "broken",
+                new MigrationPlan(List.of(broken), List.of(), List.of()),
+                (SurfaceResult) report.detections().get("surface")))).get(0);
+        ResolvedImage result = client.resolve(registry.reference("fixtures/musl:" + image.tag()), Platform.LINUX_AMD64);
+        LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
+
+        StaticReport checks = new StaticChecker().check(fs, result.imageConfig());
+        assertThat(checks.failed()).extracting(StaticCheck::name)
+                .containsExactly(StaticChecker.ELF_DEPENDENCIES, StaticChecker.ENTRYPOINT);
+        assertThat(checks.check(StaticChecker.ELF_DEPENDENCIES).orElseThrow().findings())
+                .anySatisfy(f -> {
+                    assertThat(f.path()).isEqualTo("/usr/local/bin/greeter");
+                    assertThat(f.subject()).isEqualTo("libgreet.so.1");
+                    assertThat(f.layer()).isEqualTo(result.layers().get(result.layers().size() - 1).digest().toString());
+                });
+        // The suite of the real plan expects the library.
+        StructureTestReport tests = new StructureTestRunner(fs, result.imageConfig(), null)
+                .run(DefaultSuite.from(plan, image.user()).suite());
+        assertThat(tests.failed()).extracting(StructureTestResult::name)
+                .containsExactly("carried /usr/local/lib/libgreet.so.1");
+    }
+
+    private static AnalysisReport analyse(String reference, ResolvedImage source) throws Exception {
+        return new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(source.layers(),
+                BlobSource.registry(client, source.pinnedReference()), LayerLimits.defaults(), source.imageConfig(),
+                new AnalysisReport.Subject(reference, source.pushedDigest().toString(), "linux/amd64"), null);
+    }
+
+    private static void checkEveryResultOf(String reference, int programs) throws Exception {
+        ResolvedImage source = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
+        AnalysisReport report = analyse(reference, source);
+        ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
+                work);
+        List<ImageAssembler.ProgramImage> images = assembler.publish(assembler.assemble(new ImageAssembler.Source(source,
+                BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), report.plan(),
+                (SurfaceResult) report.detections().get("surface"))));
+        assertThat(images).hasSize(programs);
+        for (ImageAssembler.ProgramImage image : images) {
+            ResolvedImage result = client.resolve(registry.reference(reference.substring(0, reference.indexOf(':') + 1)
+                    + image.tag()), Platform.LINUX_AMD64);
+            LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
+
+            StaticReport checks = new StaticChecker().check(fs, result.imageConfig());
+            assertThat(checks.failed()).as("%s: %s", image.program(), checks.failed()).isEmpty();
+
+            ProgramPlan plan = report.plan().programs().stream().filter(p -> p.name().equals(image.program()))
+                    .findFirst().orElseThrow();
+            StructureTestSuite suite = DefaultSuite.from(plan, image.user()).suite();
+            StructureTestReport tests = new StructureTestRunner(fs, result.imageConfig(), null).run(suite);
+            assertThat(tests.failed()).as("%s: %s", image.program(), tests.failed()).isEmpty();
+            assertThat(tests.count(StructureTestResult.Status.PASSED)).isEqualTo(suite.size());
+        }
+    }
+}
