@@ -209,7 +209,7 @@ public final class MigrationVerifier {
             long resultSize = build.images().stream().mapToLong(BuildReport.Image::uncompressedSize).sum();
 
             List<String> reasons = new ArrayList<>();
-            Verification.Verdict verdict = judge(request, checks, resultRun.run(), sourceError, ports, comparisons,
+            Verification.Verdict verdict = judge(options, request, checks, resultRun.run(), sourceError, ports, comparisons,
                     candidates, reasons);
             Verification.Timings r = resultRun.run().timings();
             return new Verification(build.source(), build.sourceDigest(), request.round(), verdict, reasons, checks,
@@ -393,7 +393,8 @@ public final class MigrationVerifier {
         return out;
     }
 
-    private Verification.Verdict judge(Request request, List<Verification.ImageCheck> checks, Verification.Run result,
+    /** The verdict and its reasons (appended to {@code reasons}), by the rules in docs/verification.md. */
+    static Verification.Verdict judge(Options options, Request request, List<Verification.ImageCheck> checks, Verification.Run result,
             String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
             Map<String, List<String>> candidates, List<String> reasons) {
         List<String> failures = new ArrayList<>();
