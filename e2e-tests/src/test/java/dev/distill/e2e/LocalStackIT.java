@@ -12,6 +12,7 @@ import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.TinyImage;
 import dev.distill.events.MigrationEvent;
 import dev.distill.events.MigrationRequested;
@@ -105,9 +106,11 @@ class LocalStackIT {
 
     @Test
     @Order(1)
-    void aPushToTheRegistryStartsAMigrationThroughTheWebhookAndTheApiReportsIt() throws Exception {
+    void aPushIsAnalysedBuiltVerifiedAndReportedThroughTheWholePipeline() throws Exception {
+        // The musl fixture: a greeter, its own library and a plugin it dlopen()s, busybox as the shell.
         ImageReference ref = ImageReference.parse(LocalStack.REGISTRY + "/e2e/app:1");
-        Digest digest = image("webhook").push(USER, ref);
+        FixtureImages.push("musl-plugin", ref.toString());
+        Digest digest = USER.headDigest(ref);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/app").size() == 1);
         JsonNode migration = migrationsOf("e2e/app").get(0);
@@ -117,32 +120,38 @@ class LocalStackIT {
 
         String id = migration.get("id").asText();
         JsonNode done = awaitFinal(id);
-        // Analysed, planned and built for real; verification is the next stage to be built, and says so.
-        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("FAILED");
-        assertThat(done.at("/stages/0/outcome").asText()).isEqualTo("SUCCEEDED");
-        assertThat(done.at("/stages/1/stage").asText()).isEqualTo("build");
-        assertThat(done.at("/stages/1/outcome").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
-        assertThat(done.at("/reasons/0").asText()).contains("verify stage is not implemented yet");
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.findValues("outcome")).extracting(JsonNode::asText).containsOnly("SUCCEEDED");
+        assertThat(done.at("/resolved/manifestDigest").asText()).isEqualTo(digest.toString());
         assertThat(done.at("/results/0/reference").asText()).isEqualTo(LocalStack.REGISTRY + "/e2e/app:1-distroless");
-        // The result is in the registry under its tag, built on the static base, without the shell.
+
+        // The result: in the registry under its tag, on the static base with the musl loader, without the shell.
         ResolvedImage result = USER.resolve(ImageReference.parse(LocalStack.REGISTRY + "/e2e/app:1-distroless"),
                 Platform.LINUX_AMD64);
         assertThat(result.manifestDigest().toString()).isEqualTo(done.at("/results/0/digest").asText());
         LayeredFileSystem fs = LayeredFileSystem.build(result, USER, LayerLimits.defaults());
-        assertThat(fs.entry("/bin/busybox")).isPresent();
+        assertThat(fs.entry("/lib/ld-musl-x86_64.so.1")).isPresent();
         assertThat(fs.entry("/bin/sh")).isEmpty();
+        assertThat(fs.entry("/bin/busybox")).isEmpty();
         assertThat(fs.entry("/etc/os-release")).isPresent();
-        assertThat(result.imageConfig().user()).isEqualTo("65534:65534");
+        assertThat(result.imageConfig().user()).isEqualTo("65532:65532");
         JsonNode build = json(LocalStack.get("/api/migrations/" + id + "/build"));
-        assertThat(build.at("/images/0/base").asText()).isEqualTo(LocalStack.REGISTRY + "/distill/static:latest");
-        assertThat(build.at("/leftBehind/items").isArray()).isTrue(); // busybox is the program: carried, not left behind
+        assertThat(build.at("/images/0/base").asText()).isEqualTo(LocalStack.REGISTRY + "/distill/static:nonroot");
+        assertThat(build.at("/leftBehind/items").findValuesAsText("path")).contains("/bin/busybox");
         HttpResponse<String> kubernetes = LocalStack.get("/api/migrations/" + id + "/wiring/kubernetes");
         assertThat(kubernetes.statusCode()).isEqualTo(200);
         assertThat(kubernetes.body()).contains("kind: Deployment").contains("@" + result.manifestDigest());
-        assertThat(done.at("/resolved/manifestDigest").asText()).isEqualTo(digest.toString());
-        JsonNode analysis = json(LocalStack.get("/api/migrations/" + migration.get("id").asText() + "/analysis"));
+
+        // The verdict, with its evidence, on the status API and in the verification report.
+        assertThat(done.at("/result/sourceSize").asLong()).isGreaterThan(done.at("/result/resultSize").asLong());
+        assertThat(done.at("/result/surfaceRemoved").toString()).contains("/bin/busybox");
+        assertThat(done.at("/result/evidence/probes").toString()).contains("8080");
+        assertThat(done.at("/result/evidence/structureTests/failed").asInt()).isZero();
+        JsonNode verification = json(LocalStack.get("/api/migrations/" + id + "/verification"));
+        assertThat(verification.at("/outcome").asText()).isEqualTo("SUCCEEDED");
+        assertThat(verification.at("/rounds/0/verification/result/probes").toString()).contains("HELLO FROM THE PLUGIN");
+        JsonNode analysis = json(LocalStack.get("/api/migrations/" + id + "/analysis"));
         assertThat(analysis.get("classification").asText()).isEqualTo("MIGRATABLE");
-        assertThat(analysis.at("/binaries/0/path").asText()).isEqualTo("/bin/busybox");
 
         // The user-facing API finds the same migration for the same image instead of starting another.
         HttpResponse<String> again = LocalStack.post("/api/migrations", "{\"image\":\"" + ref + "\"}");
@@ -153,6 +162,26 @@ class LocalStackIT {
 
     @Test
     @Order(2)
+    void anEntrypointThatReallyNeedsAShellIsBlockedNeverSucceeded() throws Exception {
+        byte[] busybox = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox"));
+        TinyImage scripted = TinyImage.builder().platform(Platform.LINUX_AMD64)
+                .file("/bin/busybox", busybox, 0755)
+                .symlink("/bin/sh", "busybox")
+                .file("/etc/app/site.conf", "PORT=8080\n")
+                .file("/app/start.sh", "#!/bin/sh\nfor f in /etc/app/*.conf; do . \"$f\"; done\n"
+                        + "exec /bin/busybox httpd -f -p \"$PORT\" -h /srv\n", 0755)
+                .entrypoint("/app/start.sh").exposedPort("8080/tcp").user("65534").build();
+        scripted.push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/scripted:1"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/scripted").size() == 1);
+        JsonNode done = awaitFinal(migrationsOf("e2e/scripted").get(0).get("id").asText());
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("BLOCKED");
+        assertThat(done.at("/reasons/0").asText()).contains("/app/start.sh");
+        assertThat(done.at("/results")).isEmpty();
+    }
+
+    @Test
+    @Order(3)
     void distillsOwnPushesThroughTheRealRegistryNeverStartAMigration() throws Exception {
         RegistryClient distill = RegistryClient.builder().build();
         assertThat(distill.userAgent()).startsWith("distill/");
@@ -169,7 +198,7 @@ class LocalStackIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void restartingServicesWhileMigrationsAreInFlightLosesNoneAndEndsEachExactlyOnce() throws Exception {
         int count = 12;
         List<Digest> digests = new ArrayList<>();
@@ -214,7 +243,7 @@ class LocalStackIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void asSeveralInstancesTheServiceAnswersTheSameFromEach() throws Exception {
         String second = "http://127.0.0.1:8083";
         Process extra = LocalStack.startExtraAnalyzer(8083);

@@ -71,16 +71,6 @@ class StageRunnerTest {
     }
 
     @Test
-    void notImplementedStagesFailAndSaySo() {
-        MigrationRequested r = request("m-todo");
-        StageRunner builder = new StageRunner(Stage.BUILD, pipeline, pipeline, clock, "b", Duration.ofSeconds(1));
-        builder.run(r, new NotImplementedStep<>(Stage.BUILD));
-        StageFailed failed = (StageFailed) last(pipeline.published());
-        assertThat(failed.reason()).contains("build stage is not implemented yet");
-        assertThat(pipeline.find("m-todo").orElseThrow().state()).isEqualTo(MigrationState.FAILED);
-    }
-
-    @Test
     void anUnreadableInputEndsItsKnownMigrationAndNamesTheDeadLetterTopic() {
         request("m-poison");
         analyzer.reportUnreadable("m-poison", "distill.migration.requested", "not JSON");

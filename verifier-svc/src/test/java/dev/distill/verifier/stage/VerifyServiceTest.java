@@ -27,11 +27,13 @@ class VerifyServiceTest extends StageServiceContract {
 
     @Override
     protected MigrationEvent input(String migrationId) {
-        return new ImageBuilt(migrationId, Instant.now(), List.of(new ImageBuilt.BuiltImage("app", "127.0.0.1:5000/demo/app:1-distroless", "sha256:" + "a".repeat(64), "127.0.0.1:5000/distill/static:nonroot", "sha256:" + "b".repeat(64), "65532:65532", 1, 2, 1)), 10, 20, null, null, null, 0, null);
+        return new ImageBuilt(migrationId, Instant.now(), List.of(new ImageBuilt.BuiltImage("app", "127.0.0.1:5000/demo/app:1-distroless", "sha256:" + "a".repeat(64), "127.0.0.1:5000/distill/static:nonroot", "sha256:" + "b".repeat(64), "65532:65532", 1, 2, 1)), 10, 20, null,
+                // A build report in a registry that is not there: the stage must end the migration FAILED, naming it.
+                "127.0.0.1:1/distill/reports@sha256:" + "c".repeat(64), null, 0, null);
     }
 
     @Override
     protected String expectedReason() {
-        return "not implemented yet";
+        return "cannot read the build report at 127.0.0.1:1/distill/reports@sha256:";
     }
 }

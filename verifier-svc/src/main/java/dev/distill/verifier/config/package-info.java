@@ -1,0 +1,2 @@
+/** The verifier's configuration ({@code distill.verify.*}) and the framework-free objects built from it. */
+package dev.distill.verifier.config;
