@@ -55,9 +55,9 @@ public final class ArtifactStore {
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
         manifest.put("artifactType", artifactType);
-        manifest.set("config", descriptor(EMPTY_CONFIG_MEDIA_TYPE, config, EMPTY_CONFIG.length));
+        manifest.set("config", ManifestJson.descriptor(EMPTY_CONFIG_MEDIA_TYPE, config, EMPTY_CONFIG.length));
         ArrayNode layers = manifest.putArray("layers");
-        layers.add(descriptor(mediaType, blob, content.length));
+        layers.add(ManifestJson.descriptor(mediaType, blob, content.length));
         if (annotations != null && !annotations.isEmpty()) {
             ObjectNode a = manifest.putObject("annotations");
             new TreeMap<>(annotations).forEach(a::put);
@@ -98,13 +98,5 @@ public final class ArtifactStore {
         if (!client.blobExists(repository, digest)) {
             client.pushBlob(repository, digest, content.length, () -> new ByteArrayInputStream(content));
         }
-    }
-
-    private static ObjectNode descriptor(String mediaType, Digest digest, long size) {
-        ObjectNode d = JSON.createObjectNode();
-        d.put("mediaType", mediaType);
-        d.put("digest", digest.toString());
-        d.put("size", size);
-        return d;
     }
 }

@@ -108,10 +108,10 @@ public final class ImageUpload {
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
-        manifest.set("config", descriptor(MediaTypes.OCI_CONFIG, configDigest, configBytes.length));
+        manifest.set("config", ManifestJson.descriptor(MediaTypes.OCI_CONFIG, configDigest, configBytes.length));
         ArrayNode list = manifest.putArray("layers");
         for (Layer layer : layers) {
-            list.add(descriptor(layer.descriptor().mediaType(), layer.descriptor().digest(), layer.descriptor().size()));
+            list.add(ManifestJson.descriptor(layer.descriptor().mediaType(), layer.descriptor().digest(), layer.descriptor().size()));
         }
         if (manifestAnnotations != null && !manifestAnnotations.isEmpty()) {
             ObjectNode annotations = manifest.putObject("annotations");
@@ -168,13 +168,5 @@ public final class ImageUpload {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static ObjectNode descriptor(String mediaType, Digest digest, long size) {
-        ObjectNode d = JSON.createObjectNode();
-        d.put("mediaType", mediaType);
-        d.put("digest", digest.toString());
-        d.put("size", size);
-        return d;
     }
 }

@@ -38,6 +38,15 @@ final class ManifestJson {
      * The media type of a manifest body: the {@code Content-Type} when it is specific, else what the body
      * says about itself. Schema 1 is recognised by its {@code schemaVersion} even when mislabelled.
      */
+    /** A content descriptor as manifests write it: media type, digest, size. */
+    static com.fasterxml.jackson.databind.node.ObjectNode descriptor(String mediaType, Digest digest, long size) {
+        com.fasterxml.jackson.databind.node.ObjectNode d = JSON.createObjectNode();
+        d.put("mediaType", mediaType);
+        d.put("digest", digest.toString());
+        d.put("size", size);
+        return d;
+    }
+
     static String mediaType(String contentType, byte[] body) {
         String declared = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!GENERIC.contains(declared)) {
