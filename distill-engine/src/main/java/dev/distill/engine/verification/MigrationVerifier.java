@@ -17,6 +17,7 @@ import dev.distill.engine.runtime.ProcessUser;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.probe.HttpCheck;
+import dev.distill.engine.structure.CommandRunner;
 import dev.distill.engine.structure.DefaultSuite;
 import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.structure.StructureTestResult;
@@ -52,7 +53,7 @@ import java.util.stream.Stream;
  * MigrationVerifier verifier = new MigrationVerifier(client, MigrationVerifier.Options.defaults(workRoot));
  * Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), 0));
  * }</pre>
- * Not thread-safe per call only in the sense that each call has its own work directory; calls may run in parallel.
+ * Calls may run in parallel: each has its own work directory.
  */
 public final class MigrationVerifier {
 
@@ -82,7 +83,7 @@ public final class MigrationVerifier {
                 throw new IllegalArgumentException("the time limit " + timeLimit + " must exceed stays-up " + staysUp
                         + " plus the probe deadline " + probeDeadline);
             }
-            new HttpCheck(1, httpPath, 200);
+            new HttpCheck(1, httpPath, 200);  // refuses a path a probe could not send, now rather than mid-run
             if (expectedStatus != 0 && (expectedStatus < 100 || expectedStatus > 599)) {
                 throw new IllegalArgumentException("expected status must be 0 (as the source) or 100-599, got " + expectedStatus);
             }
@@ -144,6 +145,9 @@ public final class MigrationVerifier {
         }
     }
 
+    /** A command test's command is a quick check (a version, a config test), not a server. */
+    static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
+
     private final RegistryClient client;
     private final Options options;
 
@@ -178,7 +182,7 @@ public final class MigrationVerifier {
 
             List<Verification.ImageCheck> checks = new ArrayList<>();
             for (BuildReport.Image image : build.images()) {
-                checks.add(check(image, results.get(image.program()), request));
+                checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
             }
 
             t = System.nanoTime();
@@ -236,11 +240,20 @@ public final class MigrationVerifier {
         }
     }
 
-    private Verification.ImageCheck check(BuildReport.Image image, Pulled pulled, Request request) {
+    private Verification.ImageCheck check(BuildReport.Image image, Pulled pulled, Request request, Path commandDir) {
         StaticReport statics = new StaticChecker().check(pulled.fs(), pulled.image().imageConfig());
         List<StructureTestResult> results = new ArrayList<>();
         int leftOut = 0;
-        StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), null);
+        CommandRunner commands = null;
+        try {
+            // Command tests run as the image runs: its configuration and the user it was built with.
+            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), ProcessUser.resolve(image.user(), pulled.fs()))
+                    .withLimits(options.limits());
+            commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT);
+        } catch (IOException | RuntimeException e) {
+            // Without a runnable configuration the command tests are reported as not run, with the runner's reason.
+        }
+        StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), commands);
         ProgramPlan plan = request.plan().programs().stream().filter(p -> p.name().equals(image.program())).findFirst()
                 .orElse(null);
         if (plan != null) {

@@ -108,6 +108,17 @@ class VerdictRulesTest {
         assertThat(new ObjectMapper().readTree(json).at("/result/probes/0/evidence").asText()).isEqualTo("refused");
     }
 
+    @Test
+    void aCommandsExitStatusIsReadFromStracesExitLineOfTheContainersInit() throws Exception {
+        List<String> trace = List.of("4242 +++ exited with 5 +++",
+                "4241 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=4242, si_status=5} ---",
+                "4241 +++ exited with 3 +++");
+        assertThat(RuncCommandRunner.exitStatus(trace, 4241)).isEqualTo(3);
+        assertThat(RuncCommandRunner.exitStatus(List.of("77 +++ killed by SIGKILL +++"), 77)).isEqualTo(137);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RuncCommandRunner.exitStatus(trace, 1))
+                .hasMessageContaining("no exit of pid 1");
+    }
+
     private static Verification.Verdict judge(MigrationVerifier.Request request, List<Verification.ImageCheck> checks,
             Verification.Run result, String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
             Map<String, List<String>> candidates, List<String> reasons) {
