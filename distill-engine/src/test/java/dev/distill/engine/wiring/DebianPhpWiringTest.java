@@ -108,10 +108,11 @@ class DebianPhpWiringTest {
     }
 
     @Test
-    void theImageWidePortIsDeclaredOnceAndSaidSo() {
-        assertThat(wiring.containers().stream().flatMap(c -> c.ports().stream()).toList())
-                .containsExactly(new ContainerPort(8080, Protocol.TCP));
-        assertThat(wiring.notes()).extracting(WiringNote::subject).containsExactly("8080/tcp");
+    void theImageWidePortGoesToTheProgramThatListensOnIt() {
+        // The image EXPOSEs 8080 once; the plan gives it to nginx (its listen), not to php-fpm (a unix socket).
+        assertThat(wiring.container("nginx").ports()).containsExactly(new ContainerPort(8080, Protocol.TCP));
+        assertThat(wiring.container("php-fpm").ports()).isEmpty();
+        assertThat(wiring.notes()).extracting(WiringNote::subject).doesNotContain("8080/tcp");
     }
 
     @Test
