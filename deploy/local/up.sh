@@ -131,7 +131,7 @@ if $sample; then
     (.stages[] | "  \(.stage | . + "        " | .[0:8]) \(.outcome // "-")\(if .reason then ": " + .reason else "" end)"),
     (.results[]? | "  result   \(.reference) (\(.compressedSize) bytes compressed, base \(.base), user \(.user))"),
     (if .result then
-      "  size     \(.result.sourceSize) -> \(.result.resultSize) bytes compressed; removed \(.result.surfaceRemoved | length) shells, package managers, setuid files",
+      "  size     \(.result.sourceSize) -> \(.result.resultSize) bytes (uncompressed); removed \(.result.surfaceRemoved | length) shells, package managers, setuid files",
       (.result.evidence.probes[]? | "  probe    \(.name): \(if .passed then "passed" else "FAILED" end) (\(.result // "-"); source: \(.source // "not compared"))"),
       "  tests    structure: \(.result.evidence.structureTests.passed) passed, \(.result.evidence.structureTests.failed) failed, \(.result.evidence.structureTests.skipped) skipped"
      else empty end),

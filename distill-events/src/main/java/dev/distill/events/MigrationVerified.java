@@ -8,8 +8,8 @@ import java.util.List;
  * reasons, the size of the source and of the result, the attack surface removed, and the evidence. The full
  * verification report (every check, probe, structure test and repair round) is fetched by reference.
  *
- * @param sourceSize the source's layers, compressed, as stored
- * @param resultSize the result images' layers, compressed, summed over programs (shared base layers counted once)
+ * @param sourceSize the source image's layers, uncompressed (tar bytes)
+ * @param resultSize the result images, uncompressed, summed over programs (each with its base)
  * @param surfaceRemoved shells, package managers, setuid files and the like the source had and the result has not
  * @param repairRounds how many repair builds the verification asked for
  */

@@ -49,6 +49,9 @@ final class LocalStack {
             ProcessBuilder builder = new ProcessBuilder(command).directory(root().toFile());
             // Its own state (Kafka log, registry storage, logs) under target/, apart from a developer's stack.
             builder.environment().put("DISTILL_STATE_DIR", stateDir().toString());
+            // The services inherit it: every verification runs two containers, and the crash test verifies many
+            // migrations in a row; one second up is proof enough that a program did not die at start.
+            builder.environment().put("DISTILL_VERIFY_STAYS_UP", "1s");
             Process p = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.toFile()))

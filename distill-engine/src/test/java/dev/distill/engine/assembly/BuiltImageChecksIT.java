@@ -36,24 +36,15 @@ import org.junit.jupiter.api.Test;
  */
 class BuiltImageChecksIT {
 
+    private static AssemblyRig rig;
     private static LocalRegistry registry;
     private static RegistryClient client;
-    private static BaseCatalog bases;
-    private static Path work;
 
     @BeforeAll
     static void start() throws Exception {
-        registry = LocalRegistry.start();
-        client = registry.client();
-        work = Files.createTempDirectory("checks-it");
-        bases = TestBases.push(client, registry.host(), work);
-        FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
-        FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
-    }
-
-    @AfterAll
-    static void stop() {
-        registry.close();
+        rig = AssemblyRig.get();
+        registry = rig.registry;
+        client = rig.client;
     }
 
     @Test
@@ -69,20 +60,16 @@ class BuiltImageChecksIT {
     @Test
     void aBuildMissingTheProgramsLibraryIsCaughtByBothNamingProgramAndSoname() throws Exception {
         String reference = "fixtures/musl:1";
-        ResolvedImage source = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
-        AnalysisReport report = analyse(reference, source);
-        ProgramPlan plan = report.plan().programs().get(0);
+        AssemblyRig.Analysed analysed = rig.analyse(reference);
+        ProgramPlan plan = analysed.plan().programs().get(0);
         // The deliberately broken build: the plan loses the library the program needs.
         ProgramPlan broken = new ProgramPlan(plan.name(), plan.command(), plan.user(), plan.workingDir(), plan.env(),
                 plan.exposedPorts(), plan.stopSignal(), plan.base(),
                 plan.files().stream().filter(f -> !f.path().equals("/usr/local/lib/libgreet.so.1")).toList(),
                 plan.accounts(), plan.writablePlaces(), plan.blockers(), plan.warnings());
-        ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
-                work);
-        ImageAssembler.ProgramImage image = assembler.publish(assembler.assemble(new ImageAssembler.Source(source,
-                BlobSource.registry(client, source.pinnedReference()), "broken",
-                new MigrationPlan(List.of(broken), List.of(), List.of()),
-                (SurfaceResult) report.detections().get("surface")))).get(0);
+        ImageAssembler assembler = rig.assembler();
+        ImageAssembler.ProgramImage image = assembler.publish(assembler.assemble(rig.source(analysed,
+                new MigrationPlan(List.of(broken), List.of(), List.of()), "broken"))).get(0);
         ResolvedImage result = client.resolve(registry.reference("fixtures/musl:" + image.tag()), Platform.LINUX_AMD64);
         LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
 
@@ -102,20 +89,12 @@ class BuiltImageChecksIT {
                 .containsExactly("carried /usr/local/lib/libgreet.so.1");
     }
 
-    private static AnalysisReport analyse(String reference, ResolvedImage source) throws Exception {
-        return new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(source.layers(),
-                BlobSource.registry(client, source.pinnedReference()), LayerLimits.defaults(), source.imageConfig(),
-                new AnalysisReport.Subject(reference, source.pushedDigest().toString(), "linux/amd64"), null);
-    }
-
     private static void checkEveryResultOf(String reference, int programs) throws Exception {
-        ResolvedImage source = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
-        AnalysisReport report = analyse(reference, source);
-        ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
-                work);
-        List<ImageAssembler.ProgramImage> images = assembler.publish(assembler.assemble(new ImageAssembler.Source(source,
-                BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), report.plan(),
-                (SurfaceResult) report.detections().get("surface"))));
+        AssemblyRig.Analysed analysed = rig.analyse(reference);
+        AnalysisReport report = analysed.report();
+        ImageAssembler assembler = rig.assembler();
+        List<ImageAssembler.ProgramImage> images = assembler.publish(assembler.assemble(rig.source(analysed,
+                report.plan(), analysed.image().reference().tag())));
         assertThat(images).hasSize(programs);
         for (ImageAssembler.ProgramImage image : images) {
             ResolvedImage result = client.resolve(registry.reference(reference.substring(0, reference.indexOf(':') + 1)

@@ -40,30 +40,23 @@ import org.junit.jupiter.api.Test;
 class ImageAssemblerIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static AssemblyRig rig;
     private static LocalRegistry registry;
     private static RegistryClient client;
-    private static BaseCatalog bases;
     private static Path work;
 
     @BeforeAll
     static void start() throws Exception {
-        registry = LocalRegistry.start();
-        client = registry.client();
-        work = Files.createTempDirectory("assembly-it");
-        bases = TestBases.push(client, registry.host(), work);
-        FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
-        FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
-    }
-
-    @AfterAll
-    static void stop() {
-        registry.close();
+        rig = AssemblyRig.get();
+        registry = rig.registry;
+        client = rig.client;
+        work = rig.work;
     }
 
     @Test
     void aMuslProgramGoesOntoTheStaticBaseWithEveryCarriedFileAsTheSourceHasIt() throws Exception {
-        Analysed source = analyse("fixtures/musl:1");
-        ImageAssembler.Assembly assembly = assembler().assemble(source.toSource());
+        AssemblyRig.Analysed source = rig.analyse("fixtures/musl:1");
+        ImageAssembler.Assembly assembly = assembler().assemble(rig.source(source, source.plan(), source.image().reference().tag()));
         List<ImageAssembler.ProgramImage> images = assembler().publish(assembly);
 
         assertThat(images).hasSize(1);
@@ -92,8 +85,8 @@ class ImageAssemblerIT {
 
     @Test
     void aSupervisordImageBecomesOneImagePerProgramWithItsAccountsAndWritablePlaces() throws Exception {
-        Analysed source = analyse("fixtures/php:1");
-        List<ImageAssembler.ProgramImage> images = assembler().publish(assembler().assemble(source.toSource()));
+        AssemblyRig.Analysed source = rig.analyse("fixtures/php:1");
+        List<ImageAssembler.ProgramImage> images = assembler().publish(assembler().assemble(rig.source(source, source.plan(), source.image().reference().tag())));
 
         assertThat(images).extracting(ImageAssembler.ProgramImage::tag)
                 .containsExactlyInAnyOrder("1-distroless-php-fpm", "1-distroless-nginx");
@@ -122,9 +115,9 @@ class ImageAssemblerIT {
 
     @Test
     void buildingTwiceGivesTheSameDigests() throws Exception {
-        Analysed source = analyse("fixtures/php:1");
-        ImageAssembler.Assembly first = assembler().assemble(source.toSource());
-        ImageAssembler.Assembly second = assembler().assemble(source.toSource());
+        AssemblyRig.Analysed source = rig.analyse("fixtures/php:1");
+        ImageAssembler.Assembly first = assembler().assemble(rig.source(source, source.plan(), source.image().reference().tag()));
+        ImageAssembler.Assembly second = assembler().assemble(rig.source(source, source.plan(), source.image().reference().tag()));
 
         assertThat(second.images()).extracting(i -> i.pushed().manifestDigest())
                 .containsExactlyElementsOf(first.images().stream().map(i -> i.pushed().manifestDigest()).toList());
@@ -132,17 +125,17 @@ class ImageAssemblerIT {
 
     @Test
     void aPlanNamingAFileTheSourceLacksFailsAndTagsNothing() throws Exception {
-        Analysed source = analyse("fixtures/musl:1");
+        AssemblyRig.Analysed source = rig.analyse("fixtures/musl:1");
         ProgramPlan p = source.plan().programs().get(0);
         List<CarriedFile> files = new ArrayList<>(p.files());
         files.add(new CarriedFile("/usr/lib/libvanished.so.1", FileType.REGULAR, 0644, 0, 0, 10, null, "sha256:x",
                 "test: not in the source"));
         ProgramPlan broken = new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(),
                 p.stopSignal(), p.base(), files, p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
-        Analysed withMissing = source.withPlan(new MigrationPlan(List.of(broken), List.of(), List.of()),
-                "fixtures/musl:missing");
+        ImageAssembler.Source withMissing = rig.source(source, new MigrationPlan(List.of(broken), List.of(), List.of()),
+                "missing");
 
-        assertThatThrownBy(() -> assembler().assemble(withMissing.toSource()))
+        assertThatThrownBy(() -> assembler().assemble(withMissing))
                 .isInstanceOf(AssemblyException.class)
                 .hasMessageContaining("/usr/lib/libvanished.so.1").hasMessageContaining("no such file");
         assertThatThrownBy(() -> client.headDigest(registry.reference("fixtures/musl:missing-distroless")))
@@ -151,18 +144,18 @@ class ImageAssemblerIT {
 
     @Test
     void aBaseThatCannotBePulledFailsNamingTheBase() throws Exception {
-        Analysed source = analyse("fixtures/musl:1");
+        AssemblyRig.Analysed source = rig.analyse("fixtures/musl:1");
         ImageAssembler noBases = new ImageAssembler(client, new BaseCatalog(registry.host() + "/nowhere/{flavour}:{variant}"),
                 TagScheme.defaults(), LayerLimits.defaults(), "test", work);
 
-        assertThatThrownBy(() -> noBases.assemble(source.toSource()))
+        assertThatThrownBy(() -> noBases.assemble(rig.source(source, source.plan(), "1")))
                 .isInstanceOf(AssemblyException.class)
                 .hasMessageContaining("cannot pull the base " + registry.host() + "/nowhere/static:nonroot");
     }
 
     @Test
     void aPushTheRegistryRefusesFailsAndLeavesNoTag() throws Exception {
-        Analysed source = analyse("fixtures/musl:1");
+        AssemblyRig.Analysed source = rig.analyse("fixtures/musl:1");
         try (LocalRegistry readOnly = LocalRegistry.builder().readOnlyCopyOf(registry.storage()).start()) {
             RegistryClient roClient = readOnly.client();
             ResolvedImage image = roClient.resolve(readOnly.reference("fixtures/musl:1"), Platform.LINUX_AMD64);
@@ -179,7 +172,7 @@ class ImageAssemblerIT {
     }
 
     private static ImageAssembler assembler() {
-        return new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test", work);
+        return rig.assembler();
     }
 
     private static long countDirectories(ProgramPlan plan) {
@@ -208,39 +201,4 @@ class ImageAssemblerIT {
         }
     }
 
-    private record Analysed(ResolvedImage image, LayeredFileSystem view, MigrationPlan plan, SurfaceResult surface,
-            String tag) {
-
-        ImageAssembler.Source toSource() {
-            return new ImageAssembler.Source(image, BlobSource.registry(client, image.pinnedReference()), tag, plan, surface);
-        }
-
-        Analysed withPlan(MigrationPlan other, String reference) {
-            ImageReference ref = ImageReference.parse(registry.host() + "/" + reference);
-            return new Analysed(image, view, other, surface, ref.tag());
-        }
-    }
-
-    private static final Map<String, Analysed> ANALYSED = new java.util.HashMap<>();
-
-    /** Analysed once per reference: the analysis is not what these tests are about, and it is the slow part. */
-    private static synchronized Analysed analyse(String reference) throws Exception {
-        Analysed known = ANALYSED.get(reference);
-        if (known == null) {
-            known = analyseNow(reference);
-            ANALYSED.put(reference, known);
-        }
-        return known;
-    }
-
-    private static Analysed analyseNow(String reference) throws Exception {
-        ResolvedImage image = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
-        BlobSource blobs = BlobSource.registry(client, image.pinnedReference());
-        AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(image.layers(), blobs,
-                LayerLimits.defaults(), image.imageConfig(), new AnalysisReport.Subject(reference, image.pushedDigest().toString(),
-                        "linux/amd64"), null);
-        SurfaceResult surface = (SurfaceResult) report.detections().get("surface");
-        return new Analysed(image, LayeredFileSystem.build(image, client, LayerLimits.defaults()), report.plan(), surface,
-                image.reference().tag());
-    }
 }

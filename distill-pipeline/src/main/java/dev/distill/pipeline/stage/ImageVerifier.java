@@ -25,10 +25,11 @@ public interface ImageVerifier {
     /**
      * @param report the full verification of this round, JSON-serialisable
      * @param repairs for {@link Kind#REPAIR}: the files to add
-     * @param resultSize the result images' layers, compressed, shared layers counted once
+     * @param sourceSize the source image's layers, uncompressed
+     * @param resultSize the result images, uncompressed, summed over programs (each with its base)
      */
     record Verdict(Kind kind, List<String> reasons, Object report, List<RepairRequested.MissingFile> repairs,
-            MigrationVerified.Evidence evidence, long resultSize) {
+            MigrationVerified.Evidence evidence, long sourceSize, long resultSize) {
 
         public Verdict {
             if (kind == null) {

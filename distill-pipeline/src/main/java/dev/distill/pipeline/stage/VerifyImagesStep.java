@@ -80,7 +80,7 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         }
         List<String> removed = input.leftBehind().items().stream().map(ImageBuilt.Item::path).toList();
         return List.of(new MigrationVerified(input.migrationId(), clock.instant(), Outcome.valueOf(verdict.kind().name()),
-                verdict.reasons(), input.sourceCompressedSize(), verdict.resultSize(), removed, verdict.evidence(),
+                verdict.reasons(), verdict.sourceSize(), verdict.resultSize(), removed, verdict.evidence(),
                 input.round(), stored.location(), stored.digest()));
     }
 

@@ -68,7 +68,7 @@ public record MigrationView(
     /**
      * What the verification established, as the results topic published it.
      *
-     * @param sourceSize the source's layers, compressed; {@code resultSize} the result's (shared layers once)
+     * @param sourceSize the source's layers, uncompressed; {@code resultSize} the result's (shared layers once)
      */
     public record Result(long sourceSize, long resultSize, List<String> surfaceRemoved,
             dev.distill.events.MigrationVerified.Evidence evidence, int repairRounds) {

@@ -50,9 +50,9 @@ class VerifyImagesStepTest {
             return round == 0
                     ? new ImageVerifier.Verdict(ImageVerifier.Kind.REPAIR, List.of("nginx: GET / answered 502, the source 200"),
                             Map.of("probe", "502"), List.of(new RepairRequested.MissingFile("nginx", "/etc/nginx/mime.types",
-                                    "openat ENOENT")), null, 0)
+                                    "openat ENOENT")), null, 0, 0)
                     : new ImageVerifier.Verdict(ImageVerifier.Kind.SUCCEEDED, List.of("answers like its source"),
-                            Map.of("probe", "200"), List.of(), null, 9_000_000);
+                            Map.of("probe", "200"), List.of(), null, 200_000_000, 9_000_000);
         };
         VerifyImagesStep step = new VerifyImagesStep(verdicts, reports, 1 << 20, clock);
 
@@ -71,7 +71,7 @@ class VerifyImagesStepTest {
         assertThat(verdict.verdict()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(verdict.repairRounds()).isEqualTo(1);
         assertThat(verdict.resultSize()).isEqualTo(9_000_000);
-        assertThat(verdict.sourceSize()).isEqualTo(60_000_000);
+        assertThat(verdict.sourceSize()).isEqualTo(200_000_000);
         assertThat(verdict.surfaceRemoved()).containsExactly("/bin/sh");
         assertThat(roundsVerified).containsExactly(0, 1);
         JsonNode report = JSON.readTree(reports.get(verdict.reportLocation(), 1 << 20));

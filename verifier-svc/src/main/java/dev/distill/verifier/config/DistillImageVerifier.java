@@ -43,7 +43,7 @@ final class DistillImageVerifier implements ImageVerifier {
         v.repairCandidates().forEach((program, paths) -> paths.forEach(path ->
                 repairs.add(new RepairRequested.MissingFile(program, path, "failed to open (ENOENT) at run time; the source has it"))));
         return new Verdict(Kind.valueOf(v.verdict().name()), v.reasons(), v,
-                v.verdict() == Verification.Verdict.REPAIR ? repairs : List.of(), evidence(v), v.resultSize());
+                v.verdict() == Verification.Verdict.REPAIR ? repairs : List.of(), evidence(v), v.sourceSize(), v.resultSize());
     }
 
     private static MigrationVerified.Evidence evidence(Verification v) {
