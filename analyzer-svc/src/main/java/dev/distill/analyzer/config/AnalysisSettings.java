@@ -2,7 +2,6 @@ package dev.distill.analyzer.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.util.Optional;
 
 /** {@code distill.analysis.*}: limits of the layer reader and of the analysis. */
 @ConfigMapping(prefix = "distill.analysis")

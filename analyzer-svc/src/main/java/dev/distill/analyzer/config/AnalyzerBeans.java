@@ -1,18 +1,13 @@
 package dev.distill.analyzer.config;
 
-import dev.distill.engine.analysis.AnalysisReport;
 import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.image.Digest;
-import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.BlobSource;
-import dev.distill.engine.registry.ArtifactStore;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.AnalyzeImageStep;
 import dev.distill.engine.image.ImageReference;
-import dev.distill.engine.registry.Credential;
 import dev.distill.engine.registry.RegistryClient;
-import dev.distill.engine.registry.RegistryCredentials;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.pipeline.EventPublisher;
 import dev.distill.pipeline.intake.MigrationIntake;
@@ -25,9 +20,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /** Builds the framework-free intake and registry objects from configuration. */

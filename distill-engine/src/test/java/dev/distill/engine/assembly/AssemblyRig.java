@@ -51,6 +51,7 @@ final class AssemblyRig {
         bases = TestBases.push(client, registry.host(), work);
         FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
         FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
+        FixtureImages.push("static-hello", registry.host() + "/fixtures/hello:1");
     }
 
     static synchronized AssemblyRig get() throws Exception {

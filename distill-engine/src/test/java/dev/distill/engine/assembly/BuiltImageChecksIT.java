@@ -3,11 +3,8 @@ package dev.distill.engine.assembly;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.distill.engine.analysis.AnalysisReport;
-import dev.distill.engine.analysis.ImageAnalyzer;
-import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
-import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.MigrationPlan;
@@ -18,15 +15,11 @@ import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.structure.StructureTestResult;
 import dev.distill.engine.structure.StructureTestRunner;
 import dev.distill.engine.structure.StructureTestSuite;
-import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
 import dev.distill.engine.verify.StaticCheck;
 import dev.distill.engine.verify.StaticChecker;
 import dev.distill.engine.verify.StaticReport;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

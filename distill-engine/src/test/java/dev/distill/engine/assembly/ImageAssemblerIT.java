@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.distill.engine.analysis.AnalysisReport;
-import dev.distill.engine.analysis.ImageAnalyzer;
-import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
-import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.BlobSource;
@@ -21,7 +17,6 @@ import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
-import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -168,6 +162,45 @@ class ImageAssemblerIT {
                     .hasMessageContaining("405");
             assertThat(Files.list(work).filter(p -> p.getFileName().toString().startsWith("assembly-")).count())
                     .as("no work files left behind").isZero();
+        }
+    }
+
+    @Test
+    void aStaticProgramGoesOntoTheStaticBaseAlone() throws Exception {
+        AssemblyRig.Analysed source = rig.analyse("fixtures/hello:1");
+        List<ImageAssembler.ProgramImage> images = assembler().publish(assembler().assemble(
+                rig.source(source, source.plan(), "1")));
+
+        assertThat(images).singleElement().satisfies(i -> assertThat(i.base()).contains("/distill/static:"));
+        ResolvedImage result = client.resolve(registry.reference("fixtures/hello:1-distroless"), Platform.LINUX_AMD64);
+        LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
+        assertCarriedAsInSource(source.plan().programs().get(0), source.view(), fs);
+        assertThat(result.imageConfig().user()).isNotIn("", "0", "0:0", "root");
+    }
+
+    @Test
+    void aRepairRoundCarriesWhatTheProgramFailedToOpenWithEveryLinkOnTheWay() throws Exception {
+        AssemblyRig.Analysed source = rig.analyse("fixtures/musl:1");
+        ProgramPlan p = source.plan().programs().get(0);
+        // The first build lost the library and its soname link; the verifier saw the program fail to open the link.
+        List<CarriedFile> without = p.files().stream().filter(f -> !f.path().startsWith("/usr/local/lib/libgreet")).toList();
+        ProgramPlan lossy = new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(),
+                p.stopSignal(), p.base(), without, p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
+        ImageAssembler.Source base = rig.source(source, new MigrationPlan(List.of(lossy), List.of(), List.of()), "repair");
+        ImageAssembler.Source repair = new ImageAssembler.Source(base.image(), base.blobs(), "repair", base.plan(),
+                base.surface(), Map.of(p.name(), List.of("/usr/local/lib/libgreet.so.1")), 1);
+
+        ImageAssembler.ProgramImage image = assembler().publish(assembler().assemble(repair)).get(0);
+
+        ResolvedImage result = client.resolve(registry.reference("fixtures/musl:" + image.tag()), Platform.LINUX_AMD64);
+        LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
+        FileEntry wanted = source.view().resolve("/usr/local/lib/libgreet.so.1").orElseThrow();
+        assertThat(fs.resolve("/usr/local/lib/libgreet.so.1")).hasValueSatisfying(e -> {
+            assertThat(e.path()).isEqualTo(wanted.path());
+            assertThat(e.size()).isEqualTo(wanted.size());
+        });
+        for (FileEntry link : SymlinkChain.of(source.view(), "/usr/local/lib/libgreet.so.1")) {
+            assertThat(fs.entry(link.path())).as(link.path()).hasValueSatisfying(e -> assertThat(e.type()).isEqualTo(link.type()));
         }
     }
 

@@ -16,7 +16,6 @@ import dev.distill.engine.testing.LocalRegistry;
 import dev.distill.engine.testing.TinyImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,6 @@ import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.assembly.BaseCatalog;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
-import dev.distill.engine.assembly.LeftBehind;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.distroless.DebDirectory;
