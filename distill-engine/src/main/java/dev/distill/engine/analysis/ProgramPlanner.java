@@ -181,6 +181,11 @@ final class ProgramPlanner {
                     if (target != null && target.isRegular() && isElf.test(target)) {
                         carryClosure(resolver.resolve(named), "shared object named in " + config.getKey() + ":" + (i + 1)
                                 + " (loaded with dlopen)", files, blockers, sonames);
+                        // The program learns the plugin's path from this file at run time: without it, the
+                        // carried plugin is never loaded (the greeter exits at once).
+                        if (!files.containsKey(config.getKey())) {
+                            carryPath(config.getKey(), "configuration naming the dlopened " + named, files);
+                        }
                     }
                 }
             }

@@ -30,6 +30,9 @@ class MuslPluginAnalysisTest {
                 "/lib/ld-musl-x86_64.so.1", "/usr/local/lib/libgreet.so.1", "/usr/local/lib/greeter/plugins/shout.so");
         assertThat(greeter.files()).filteredOn(f -> f.path().endsWith("shout.so")).singleElement()
                 .satisfies(f -> assertThat(f.reason()).contains("/etc/greeter.conf:"));
+        // the file that names the plugin goes with it: the greeter reads it to find the plugin
+        assertThat(greeter.files()).filteredOn(f -> f.path().equals("/etc/greeter.conf")).singleElement()
+                .satisfies(f -> assertThat(f.reason()).contains("/usr/local/lib/greeter/plugins/shout.so"));
         assertThat(greeter.files()).extracting(CarriedFile::path).doesNotContain("/bin/sh", "/bin/busybox");
         assertThat(report.binaries()).anySatisfy(b -> {
             assertThat(b.path()).isEqualTo("/usr/local/bin/greeter");

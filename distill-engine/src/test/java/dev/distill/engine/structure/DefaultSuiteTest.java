@@ -100,6 +100,21 @@ class DefaultSuiteTest {
     }
 
     @Test
+    void aProgramThatIsItselfAForbiddenToolIsNotForbiddenItsOwnExecutable() {
+        // busybox httpd as the migrated program, reached through a carried /bin/sh -> busybox style link
+        ProgramPlan plan = new ProgramPlan("httpd", List.of("/bin/httpd", "-f", "-p", "8080"), "app", "/", List.of(),
+                List.of("8080/tcp"), "", new BaseChoice(BaseImage.STATIC, "test"),
+                List.of(file("/bin/httpd", FileType.SYMLINK, 0777, 0, 0, "busybox", "closure"),
+                        file("/bin/busybox", FileType.REGULAR, 0755, 0, 0, null, "closure")),
+                List.of(new Account("app", 1000, "app", 1000, "/")), List.of(), List.of(), List.of());
+        List<FileExistenceTest> tests = DefaultSuite.from(plan).suite().fileExistenceTests();
+        assertThat(tests).filteredOn(t -> !t.shouldExist()).extracting(FileExistenceTest::path)
+                .containsExactly("/bin/sh", "/bin/bash", "/usr/bin/apt", "/usr/bin/apt-get", "/usr/bin/dpkg", "/sbin/apk");
+        assertThat(tests).filteredOn(t -> t.path().equals("/bin/busybox")).allSatisfy(t -> assertThat(t.shouldExist()).isTrue())
+                .isNotEmpty();
+    }
+
+    @Test
     void theCapBoundsTheSuiteOfAHugePlan() {
         List<CarriedFile> many = new ArrayList<>();
         for (int i = 0; i < DefaultSuite.MAX_FILE_TESTS + 50; i++) {

@@ -1,0 +1,472 @@
+package dev.distill.engine.verification;
+
+import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.PlanNote;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.registry.RegistryException;
+import dev.distill.engine.runtime.PodSpec;
+import dev.distill.engine.runtime.ProcessUser;
+import dev.distill.engine.runtime.ResourceLimits;
+import dev.distill.engine.runtime.RuntimeConfig;
+import dev.distill.engine.runtime.probe.HttpCheck;
+import dev.distill.engine.structure.DefaultSuite;
+import dev.distill.engine.structure.StructureTestReport;
+import dev.distill.engine.structure.StructureTestResult;
+import dev.distill.engine.structure.StructureTestRunner;
+import dev.distill.engine.structure.StructureTestSuite;
+import dev.distill.engine.verify.StaticChecker;
+import dev.distill.engine.verify.StaticReport;
+import dev.distill.engine.wiring.ContainerPort;
+import dev.distill.engine.wiring.ContainerWiring;
+import dev.distill.engine.wiring.PodWiring;
+import dev.distill.engine.wiring.Protocol;
+import dev.distill.engine.wiring.Volume;
+import dev.distill.engine.wiring.VolumeMount;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Verifies one round of a migration: pulls the result images and the source, checks each result statically and
+ * with its structure tests, runs the result as the wiring's pod and the source alone under the same probes, compares
+ * their answers and judges. A failed check or probe is recorded, never thrown; a container that forks or loops
+ * without end is held by the pids limit and killed at the time limit, and the verifier stays usable.
+ * <pre>{@code
+ * MigrationVerifier verifier = new MigrationVerifier(client, MigrationVerifier.Options.defaults(workRoot));
+ * Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), 0));
+ * }</pre>
+ * Not thread-safe per call only in the sense that each call has its own work directory; calls may run in parallel.
+ */
+public final class MigrationVerifier {
+
+    /**
+     * @param workRoot where each verification makes (and deletes) its work directory
+     * @param timeLimit how long a container may run after its start before it is killed
+     * @param staysUp how long the result must keep running, measured after the port probes
+     * @param probeDeadline how long a TCP or HTTP probe retries before it fails
+     * @param httpPath the path of the HTTP GET on every declared TCP port
+     * @param expectedStatus the status that passes; 0 = whatever the source answers (200 when it cannot be run)
+     * @param maxRepairRounds rounds after the first in which missing files may be asked for
+     */
+    public record Options(Path workRoot, Duration timeLimit, ResourceLimits limits, Duration staysUp, Duration probeDeadline,
+            String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines) {
+
+        public Options {
+            Objects.requireNonNull(workRoot, "workRoot");
+            Objects.requireNonNull(limits, "limits");
+            Objects.requireNonNull(layerLimits, "layerLimits");
+            for (Duration d : new Duration[] {timeLimit, staysUp, probeDeadline}) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("durations must be positive, got " + d);
+                }
+            }
+            if (staysUp.plus(probeDeadline).compareTo(timeLimit) >= 0) {
+                // Otherwise the watchdog would kill a healthy result before its probes end.
+                throw new IllegalArgumentException("the time limit " + timeLimit + " must exceed stays-up " + staysUp
+                        + " plus the probe deadline " + probeDeadline);
+            }
+            new HttpCheck(1, httpPath, 200);
+            if (expectedStatus != 0 && (expectedStatus < 100 || expectedStatus > 599)) {
+                throw new IllegalArgumentException("expected status must be 0 (as the source) or 100-599, got " + expectedStatus);
+            }
+            if (maxRepairRounds < 0 || logLines < 1) {
+                throw new IllegalArgumentException("maxRepairRounds >= 0 and logLines >= 1, got " + maxRepairRounds + ", " + logLines);
+            }
+        }
+
+        /** 90 s time limit, default cgroup limits, up for 3 s, 30 s per probe, GET / as the source answers, 2 repairs. */
+        public static Options defaults(Path workRoot) {
+            return new Options(workRoot, Duration.ofSeconds(90), ResourceLimits.DEFAULTS, Duration.ofSeconds(3),
+                    Duration.ofSeconds(30), "/", 0, 2, LayerLimits.defaults(), 40);
+        }
+
+        public Options withTimeLimit(Duration limit) {
+            return new Options(workRoot, limit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds,
+                    layerLimits, logLines);
+        }
+
+        public Options withLimits(ResourceLimits newLimits) {
+            return new Options(workRoot, timeLimit, newLimits, staysUp, probeDeadline, httpPath, expectedStatus,
+                    maxRepairRounds, layerLimits, logLines);
+        }
+
+        public Options withProbes(Duration newStaysUp, Duration newDeadline) {
+            return new Options(workRoot, timeLimit, limits, newStaysUp, newDeadline, httpPath, expectedStatus,
+                    maxRepairRounds, layerLimits, logLines);
+        }
+
+        public Options withHttp(String path, int status) {
+            return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, path, status, maxRepairRounds,
+                    layerLimits, logLines);
+        }
+
+        public Options withMaxRepairRounds(int rounds) {
+            return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, rounds,
+                    layerLimits, logLines);
+        }
+    }
+
+    /**
+     * @param userSuites structure-test suites the user supplied, by program name
+     * @param round 0 for the first build, n after n repairs
+     */
+    public record Request(BuildReport build, MigrationPlan plan, Platform platform,
+            Map<String, List<StructureTestSuite>> userSuites, int round) {
+
+        public Request {
+            Objects.requireNonNull(build, "build");
+            Objects.requireNonNull(plan, "plan");
+            Objects.requireNonNull(platform, "platform");
+            if (build.wiring() == null || build.wiring().pod() == null) {
+                throw new IllegalArgumentException("the build of " + build.source() + " has no pod wiring to run");
+            }
+            if (round < 0) {
+                throw new IllegalArgumentException("round must be >= 0, got " + round);
+            }
+            userSuites = Map.copyOf(userSuites == null ? Map.of() : userSuites);
+        }
+    }
+
+    private final RegistryClient client;
+    private final Options options;
+
+    public MigrationVerifier(RegistryClient client, Options options) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Verifies the build. Throws only when the images cannot be pulled or the work directory cannot be made: then
+     * nothing was verified.
+     */
+    public Verification verify(Request request) throws IOException {
+        long begin = System.nanoTime();
+        BuildReport build = request.build();
+        PodWiring pod = build.wiring().pod();
+        Files.createDirectories(options.workRoot());
+        Path work = Files.createTempDirectory(options.workRoot(), "verify-");
+        try {
+            // The result images, pinned by the digests the builder pushed.
+            long t = System.nanoTime();
+            Map<String, Pulled> results = new LinkedHashMap<>();
+            for (BuildReport.Image image : build.images()) {
+                ImageReference ref = ImageReference.parse(image.reference()).withDigest(Digest.parse(image.digest()));
+                results.put(image.program(), pull(ref, request.platform()));
+            }
+            long resultPull = millisSince(t);
+
+            List<Verification.ImageCheck> checks = new ArrayList<>();
+            for (BuildReport.Image image : build.images()) {
+                checks.add(check(image, results.get(image.program()), request));
+            }
+
+            t = System.nanoTime();
+            Pulled source = null;
+            String sourceError = null;
+            try {
+                source = pull(ImageReference.parse(build.source()).withDigest(Digest.parse(build.sourceDigest())),
+                        request.platform());
+            } catch (IOException | RuntimeException e) {
+                sourceError = "the source image could not be pulled: " + e.getMessage();
+            }
+            long sourcePull = millisSince(t);
+
+            List<Integer> ports = tcpPorts(pod);
+            SandboxRun.Outcome sourceRun = null;
+            if (source != null) {
+                sourceRun = runSource(work.resolve("source"), source, ports, sourcePull);
+                if (!sourceRun.run().ran()) {
+                    sourceError = "the source image could not be run: " + sourceRun.run().error();
+                }
+            }
+            SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, resultPull);
+
+            List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
+                    : compare(sourceRun, resultRun);
+            Map<String, List<String>> candidates = source == null ? Map.of()
+                    : repairCandidates(resultRun.run(), source.fs(), results);
+            long resultSize = build.images().stream().mapToLong(BuildReport.Image::uncompressedSize).sum();
+
+            List<String> reasons = new ArrayList<>();
+            Verification.Verdict verdict = judge(request, checks, resultRun.run(), sourceError, ports, comparisons,
+                    candidates, reasons);
+            Verification.Timings r = resultRun.run().timings();
+            return new Verification(build.source(), build.sourceDigest(), request.round(), verdict, reasons, checks,
+                    resultRun.run(), sourceRun == null ? Verification.Run.notRun(sourceError) : sourceRun.run(), comparisons,
+                    candidates, resultSize, build.sourceUncompressedSize(),
+                    new Verification.Timings(resultPull + sourcePull, r.unpackMillis()
+                            + (sourceRun == null ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
+                            r.probeMillis(), millisSince(begin)));
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    /** An image's config and merged view. */
+    private record Pulled(ResolvedImage image, LayeredFileSystem fs) {
+    }
+
+    private Pulled pull(ImageReference reference, Platform platform) throws IOException {
+        try {
+            ResolvedImage image = client.resolve(reference, platform);
+            return new Pulled(image, LayeredFileSystem.build(image, client, options.layerLimits()));
+        } catch (RegistryException e) {
+            throw new IOException("cannot pull " + reference + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Verification.ImageCheck check(BuildReport.Image image, Pulled pulled, Request request) {
+        StaticReport statics = new StaticChecker().check(pulled.fs(), pulled.image().imageConfig());
+        List<StructureTestResult> results = new ArrayList<>();
+        int leftOut = 0;
+        StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), null);
+        ProgramPlan plan = request.plan().programs().stream().filter(p -> p.name().equals(image.program())).findFirst()
+                .orElse(null);
+        if (plan != null) {
+            DefaultSuite suite = DefaultSuite.from(plan, image.user());
+            leftOut = suite.leftOut();
+            results.addAll(runner.run(suite.suite()).results());
+        }
+        for (StructureTestSuite suite : request.userSuites().getOrDefault(image.program(), List.of())) {
+            results.addAll(runner.run(suite).results());
+        }
+        return new Verification.ImageCheck(image.program(), image.reference() + "@" + image.digest(), statics,
+                new StructureTestReport(results), leftOut);
+    }
+
+    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, long pullMillis) {
+        PodSpec spec;
+        try {
+            // The source runs as it always ran: its own user, a writable root (it writes where it likes).
+            RuntimeConfig config = RuntimeConfig.of(source.image().imageConfig(),
+                    ProcessUser.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
+                    .withLimits(options.limits());
+            spec = new PodSpec(List.of(), List.of(new PodSpec.Member("source", source.fs(), config, List.of())));
+        } catch (IOException | RuntimeException e) {
+            return new SandboxRun.Outcome(Verification.Run.notRun("cannot configure the source: " + e.getMessage()),
+                    Map.of(), Map.of());
+        }
+        int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
+        List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
+        return SandboxRun.run(dir, new SandboxRun.Plan(spec, Map.of("source", "source"), ports, http), options, pullMillis);
+    }
+
+    private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<Integer> ports,
+            SandboxRun.Outcome source, long pullMillis) {
+        PodSpec spec;
+        Map<String, String> programs = new LinkedHashMap<>();
+        try {
+            List<PodSpec.Volume> volumes = new ArrayList<>();
+            for (Volume v : pod.volumes()) {
+                // POD volumes are shared, CONTAINER volumes are one container's writable place: both are
+                // directories the sandbox makes with the owner and mode the wiring gives (the root is read-only).
+                volumes.add(new PodSpec.Volume(v.name(), v.uid(), v.gid(), v.mode()));
+            }
+            List<PodSpec.Member> members = new ArrayList<>();
+            for (ContainerWiring c : pod.containers()) {
+                Pulled image = results.get(c.program());
+                if (image == null) {
+                    throw new IllegalArgumentException("the wiring runs program " + c.program()
+                            + " but the build has no image for it");
+                }
+                RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(),
+                        new ProcessUser(c.user().uid(), c.user().gid(), List.of())).withLimits(options.limits());
+                if (!c.command().isEmpty()) {
+                    config = config.withArgs(c.command());
+                }
+                List<PodSpec.Mount> mounts = new ArrayList<>();
+                for (VolumeMount m : c.mounts()) {
+                    mounts.add(new PodSpec.Mount(m.volume(), m.path(), m.readOnly()));
+                }
+                members.add(new PodSpec.Member(c.name(), image.fs(), config, mounts));
+                programs.put(c.name(), c.program());
+            }
+            spec = new PodSpec(volumes, members);
+        } catch (RuntimeException e) {
+            return new SandboxRun.Outcome(Verification.Run.notRun("cannot configure the pod: " + e.getMessage()),
+                    Map.of(), Map.of());
+        }
+        List<HttpCheck> http = new ArrayList<>();
+        for (int port : ports) {
+            if (source == null || !source.run().ran()) {
+                http.add(new HttpCheck(port, options.httpPath(), options.expectedStatus() == 0 ? 200 : options.expectedStatus()));
+                continue;
+            }
+            // Only where the source speaks HTTP (a FastCGI or database port answers nothing a GET understands).
+            Verification.Probe answered = find(source.run(), "http", port);
+            if (answered != null && answered.status() != 0) {
+                http.add(new HttpCheck(port, options.httpPath(),
+                        options.expectedStatus() == 0 ? answered.status() : options.expectedStatus()));
+            }
+        }
+        return SandboxRun.run(dir, new SandboxRun.Plan(spec, programs, ports, http), options, pullMillis);
+    }
+
+    /** Every TCP port a container of the pod declares, once, in order. */
+    static List<Integer> tcpPorts(PodWiring pod) {
+        return pod.containers().stream().flatMap(c -> c.ports().stream()).filter(p -> p.protocol() == Protocol.TCP)
+                .map(ContainerPort::port).distinct().sorted().toList();
+    }
+
+    static List<Verification.Comparison> compare(SandboxRun.Outcome source, SandboxRun.Outcome result) {
+        List<Verification.Comparison> out = new ArrayList<>();
+        for (Verification.Probe s : source.run().probes()) {
+            Verification.Probe r = find(result.run(), s.kind(), s.port());
+            if (s.kind().equals("http") && s.status() == 0) {
+                continue; // not an HTTP port: its TCP probe is the comparison
+            }
+            if (r == null) {
+                out.add(new Verification.Comparison(s.kind(), s.port(), s.passed(), false, s.status(), 0, false, !s.passed(),
+                        "the result was not probed"));
+                continue;
+            }
+            if (!s.kind().equals("http")) {
+                boolean matches = r.passed() || !s.passed();
+                out.add(new Verification.Comparison(s.kind(), s.port(), s.passed(), r.passed(), 0, 0, false, matches,
+                        matches ? "same outcome" : "the source passes, the result does not"));
+                continue;
+            }
+            String first = source.firstBodies().get(s.port());
+            String second = source.secondBodies().get(s.port());
+            boolean deterministic = first != null && first.equals(second);
+            boolean sameStatus = s.status() == r.status();
+            String resultBody = result.firstBodies().get(s.port());
+            boolean sameBody = !deterministic || first.equals(resultBody);
+            String note;
+            if (!sameStatus) {
+                note = "status " + r.status() + " where the source answers " + s.status();
+            } else if (!deterministic) {
+                note = "same status; the source's body differs between two requests, so bodies are not compared";
+            } else if (!sameBody) {
+                note = "same status, different body: source '" + SandboxRun.clip(first, 200) + "', result '"
+                        + SandboxRun.clip(resultBody, 200) + "'";
+            } else {
+                note = "same status and body";
+            }
+            out.add(new Verification.Comparison("http", s.port(), s.passed(), r.passed(), s.status(), r.status(),
+                    deterministic, sameStatus && sameBody, note));
+        }
+        return out;
+    }
+
+    private static Verification.Probe find(Verification.Run run, String kind, int port) {
+        return run.probes().stream().filter(p -> p.kind().equals(kind) && p.port() == port).findFirst().orElse(null);
+    }
+
+    /** The files a program missed that its source has and its image lacks: what the builder can add. */
+    static Map<String, List<String>> repairCandidates(Verification.Run result, LayeredFileSystem source,
+            Map<String, Pulled> images) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        result.missing().forEach((program, paths) -> {
+            Pulled image = images.get(program);
+            TreeSet<String> found = new TreeSet<>();
+            for (String path : paths) {
+                if (source.entry(path).isPresent() && (image == null || image.fs().entry(path).isEmpty())) {
+                    found.add(path);
+                }
+            }
+            if (!found.isEmpty()) {
+                out.put(program, List.copyOf(found));
+            }
+        });
+        return out;
+    }
+
+    private Verification.Verdict judge(Request request, List<Verification.ImageCheck> checks, Verification.Run result,
+            String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
+            Map<String, List<String>> candidates, List<String> reasons) {
+        List<String> failures = new ArrayList<>();
+        for (Verification.ImageCheck c : checks) {
+            c.staticChecks().failed().forEach(s -> failures.add(c.program() + ": static check " + s.name() + " failed: "
+                    + s.findings().stream().limit(3).map(f -> f.path() + " " + f.reason()).toList()));
+            c.structureTests().failed().forEach(s -> failures.add(c.program() + ": structure test '" + s.name()
+                    + "' failed: " + s.message()));
+        }
+        if (result.error() != null) {
+            failures.add("the result " + result.error());
+        }
+        for (Verification.Probe p : result.probes()) {
+            if (!p.passed()) {
+                failures.add("the result fails " + p.description() + ": " + p.evidence());
+            }
+        }
+        if (result.timedOut()) {
+            failures.add("the result was killed at the time limit of " + options.timeLimit().toSeconds() + " s");
+        }
+        for (Verification.Comparison c : comparisons) {
+            if (!c.matches() && c.resultPassed()) {
+                failures.add("the result answers differently from the source on " + c.kind() + " " + c.port() + ": " + c.note());
+            }
+        }
+        if (!failures.isEmpty()) {
+            reasons.addAll(failures);
+            if (!candidates.isEmpty() && request.round() < options.maxRepairRounds()) {
+                reasons.add("repair round " + (request.round() + 1) + " of " + options.maxRepairRounds()
+                        + ": the source has files the result failed to open: " + candidates);
+                return Verification.Verdict.REPAIR;
+            }
+            if (!candidates.isEmpty()) {
+                reasons.add("repair rounds exhausted (" + options.maxRepairRounds() + "); still missing: " + candidates);
+            }
+            return Verification.Verdict.FAILED;
+        }
+        if (sourceError != null) {
+            reasons.add("equivalence not established: " + sourceError);
+        } else if (ports.isEmpty()) {
+            reasons.add("equivalence not established: the result declares no TCP port to compare with the source");
+        } else if (comparisons.stream().noneMatch(c -> c.kind().equals("http"))) {
+            reasons.add("equivalence not established: no port of the source answers HTTP; only connections were compared");
+        }
+        for (PlanNote w : Stream.concat(request.plan().warnings().stream(),
+                request.plan().programs().stream().flatMap(p -> p.warnings().stream())).toList()) {
+            reasons.add("the plan has a warning: " + w);
+        }
+        if (!reasons.isEmpty()) {
+            return Verification.Verdict.NEEDS_REVIEW;
+        }
+        reasons.add("static checks, structure tests and probes pass, and every probe answers like the source");
+        return Verification.Verdict.SUCCEEDED;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // The sandboxes have removed their own trees; what is left is a report-less leftover, not a failure.
+        }
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.distill.engine.verification;
+
+import dev.distill.engine.structure.StructureTestReport;
+import dev.distill.engine.verify.StaticReport;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the verifier found for one round of one migration: the report it publishes. Plain records, so that a
+ * plain Jackson {@code ObjectMapper} writes it; durations are milliseconds.
+ *
+ * @param round the repair round this verification belongs to (0 = the first build)
+ * @param verdict the outcome; {@link Verdict#REPAIR} asks the caller for another round
+ * @param reasons why the verdict is what it is, one sentence each
+ * @param repairCandidates per program, the files it failed to open that the source image has
+ * @param resultSize uncompressed bytes of all result images together
+ * @param sourceSize uncompressed bytes of the source image
+ */
+public record Verification(String source, String sourceDigest, int round, Verdict verdict, List<String> reasons,
+        List<ImageCheck> images, Run result, Run sourceRun, List<Comparison> comparisons,
+        Map<String, List<String>> repairCandidates, long resultSize, long sourceSize, Timings timings) {
+
+    public Verification {
+        if (verdict == null || round < 0) {
+            throw new IllegalArgumentException("a verification needs a verdict and a round >= 0, got " + verdict + ", " + round);
+        }
+        reasons = List.copyOf(reasons);
+        images = List.copyOf(images);
+        comparisons = List.copyOf(comparisons);
+        Map<String, List<String>> copy = new LinkedHashMap<>();
+        repairCandidates.forEach((program, files) -> copy.put(program, List.copyOf(files)));
+        repairCandidates = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    /** The outcome of a round. */
+    public enum Verdict {
+        /** Static checks, structure tests and probes pass, and every probe answers like the source. */
+        SUCCEEDED,
+        /** It runs and passes its own probes, but equivalence with the source could not be established. */
+        NEEDS_REVIEW,
+        /** A check, a test or a probe failed, or the result answers differently from its source. */
+        FAILED,
+        /** Failed, but the source has files the result missed: the caller sends them to the builder and asks again. */
+        REPAIR
+    }
+
+    /** The checks of one result image that need no container. */
+    public record ImageCheck(String program, String reference, StaticReport staticChecks, StructureTestReport structureTests,
+            int defaultTestsLeftOut) {
+    }
+
+    /**
+     * One run (the result pod, or the source alone).
+     *
+     * @param error why it could not be run at all, or null
+     * @param missing per program, the absolute paths its processes failed to open (ENOENT) during the run
+     * @param timedOut whether a container was killed at the time limit
+     */
+    public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+            boolean timedOut, Timings timings) {
+
+        public Run {
+            probes = List.copyOf(probes);
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            missing.forEach((program, files) -> copy.put(program, List.copyOf(files)));
+            missing = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        static Run notRun(String error) {
+            return new Run(false, error, List.of(), "", Map.of(), false, Timings.NONE);
+        }
+
+        boolean passed() {
+            return ran && probes.stream().allMatch(Probe::passed);
+        }
+    }
+
+    /**
+     * One probe's outcome.
+     *
+     * @param kind {@code stays-up}, {@code tcp} or {@code http}
+     * @param port the port, or 0 for {@code stays-up}
+     * @param status the HTTP status of the last answer, 0 when none
+     * @param body the start of the last HTTP body (at most 2 KiB), or null
+     */
+    public record Probe(String kind, int port, String description, boolean passed, String evidence, int attempts,
+            long elapsedMillis, int status, String body, String logExcerpt) {
+    }
+
+    /**
+     * How the result answered a probe compared with the source.
+     *
+     * @param bodyCompared whether the bodies were compared (the source's body was the same on two requests)
+     * @param matches whether the result answers like the source
+     */
+    public record Comparison(String kind, int port, boolean sourcePassed, boolean resultPassed, int sourceStatus,
+            int resultStatus, boolean bodyCompared, boolean matches, String note) {
+    }
+
+    /** Where the time went, for the benchmark. */
+    public record Timings(long pullMillis, long unpackMillis, long startMillis, long probeMillis, long totalMillis) {
+
+        static final Timings NONE = new Timings(0, 0, 0, 0, 0);
+    }
+}

@@ -1,0 +1,299 @@
+package dev.distill.engine.verification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.analysis.AnalysisReport;
+import dev.distill.engine.analysis.ImageAnalyzer;
+import dev.distill.engine.assembly.BaseCatalog;
+import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.assembly.ImageAssembler;
+import dev.distill.engine.assembly.LeftBehind;
+import dev.distill.engine.assembly.TagScheme;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.distroless.DebDirectory;
+import dev.distill.engine.distroless.DistrolessBaseBuilder;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayerWriter;
+import dev.distill.engine.layer.WrittenLayer;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.ImageUpload;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.runtime.ResourceLimits;
+import dev.distill.engine.testing.FixtureImages;
+import dev.distill.engine.testing.LocalRegistry;
+import dev.distill.engine.wiring.ContainerImage;
+import dev.distill.engine.wiring.ContainerPort;
+import dev.distill.engine.wiring.ContainerWiring;
+import dev.distill.engine.wiring.PodWiring;
+import dev.distill.engine.wiring.RunAs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The verifier on real migrations: the fixtures pushed to a local registry, analysed, assembled on the real
+ * distroless bases, wired as the builder wires them, then verified under runc. Needs root, runc, strace, nsenter and
+ * curl (skipped otherwise); runs with {@code -Pe2e}.
+ */
+class MigrationVerifierIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static LocalRegistry registry;
+    private static RegistryClient client;
+    private static BaseCatalog bases;
+    private static Path work;
+
+    @BeforeAll
+    static void start(@TempDir Path temp) throws Exception {
+        assumeTrue(runnable(), "needs root, runc, strace, nsenter and curl");
+        work = temp;
+        registry = LocalRegistry.start();
+        client = registry.client();
+        new DistrolessBaseBuilder(client, downloadedDebs(), temp.resolve("bases")).buildAndPush(registry.host());
+        bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
+        FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
+        FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    @Test
+    void theDebianPhpPodServesThePhpPageLikeItsSource() throws Exception {
+        Migration m = migrate("fixtures/php:1", UnaryOperator.identity());
+        Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(m.request(0));
+        print("debian-php", v);
+
+        assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
+        assertThat(v.images()).extracting(Verification.ImageCheck::program).containsExactlyInAnyOrder("php-fpm", "nginx");
+        Verification.Comparison http = v.comparisons().stream().filter(c -> c.kind().equals("http")).findFirst().orElseThrow();
+        // "Hello from PHP 8.2.x": the same on two requests, so the bodies were compared, and equal.
+        assertThat(http.bodyCompared()).isTrue();
+        assertThat(http.matches()).isTrue();
+        assertThat(v.result().probes()).filteredOn(p -> p.kind().equals("http")).singleElement()
+                .satisfies(p -> assertThat(p.body()).startsWith("Hello from PHP 8.2"));
+        assertThat(v.resultSize()).isLessThan(v.sourceSize());
+        assertThat(Files.list(work.resolve("v"))).isEmpty();
+        JsonNode json = JSON.readTree(JSON.writeValueAsString(v));
+        assertThat(json.get("verdict").asText()).isEqualTo("SUCCEEDED");
+    }
+
+    @Test
+    void theMuslResultServesWithItsDlopenedPlugin() throws Exception {
+        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
+        Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(m.request(0));
+        print("musl-plugin", v);
+
+        assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
+        assertThat(v.result().probes()).filteredOn(p -> p.kind().equals("http")).singleElement()
+                .satisfies(p -> assertThat(p.passed()).isTrue());
+        assertThat(v.comparisons()).allSatisfy(c -> assertThat(c.matches()).isTrue());
+    }
+
+    @Test
+    void aBuildWithoutItsLibraryIsCaughtStaticallyAndAtRunTimeAndAsksForTheLibrary() throws Exception {
+        Migration m = migrate("fixtures/musl:1", plan -> new MigrationPlan(plan.programs().stream()
+                .map(p -> withoutFile(p, "/usr/local/lib/libgreet.so.1")).toList(), plan.blockers(), plan.warnings()));
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v")));
+
+        Verification first = verifier.verify(m.request(0));
+        print("musl-broken round 0", first);
+        assertThat(first.verdict()).isEqualTo(Verification.Verdict.REPAIR);
+        assertThat(first.images().get(0).staticChecks().passed()).isFalse();
+        assertThat(first.reasons()).anyMatch(r -> r.contains("static check elf-dependencies failed"))
+                .anyMatch(r -> r.contains("the result fails"));
+        assertThat(first.result().probes()).anyMatch(p -> !p.passed());
+        assertThat(first.repairCandidates()).containsKey("greeter");
+        assertThat(first.repairCandidates().get("greeter")).contains("/usr/local/lib/libgreet.so.1");
+
+        // Rounds exhausted: the same build is FAILED, never SUCCEEDED.
+        Verification last = verifier.verify(m.request(2));
+        assertThat(last.verdict()).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(last.reasons()).anyMatch(r -> r.startsWith("repair rounds exhausted"));
+    }
+
+    @Test
+    void aForkBombAndABusyLoopEndFailedAndTheVerifierCarriesOn() throws Exception {
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))
+                .withProbes(Duration.ofSeconds(2), Duration.ofSeconds(4)).withTimeLimit(Duration.ofSeconds(15))
+                .withLimits(new ResourceLimits(64L << 20, 500, 64)));
+        for (String script : List.of("f(){ f | f & }; f; sleep 1000", "while :; do :; done")) {
+            BuildReport build = busyboxBuild(script);
+            Verification v = verifier.verify(new MigrationVerifier.Request(build, new MigrationPlan(List.of(), List.of(),
+                    List.of()), Platform.LINUX_AMD64, Map.of(), 0));
+            print("hostile: " + script, v);
+            assertThat(v.verdict()).isEqualTo(Verification.Verdict.FAILED);
+            assertThat(v.sourceRun().probes()).allSatisfy(p -> assertThat(p.passed()).as(p.toString()).isTrue());
+            assertThat(v.reasons()).anyMatch(r -> r.startsWith("the result fails tcp") || r.contains("127.0.0.1:8080"));
+        }
+    }
+
+    // --- the migration as the pipeline does it: analyse, assemble, publish, wire
+
+    private record Migration(BuildReport build, MigrationPlan plan) {
+        MigrationVerifier.Request request(int round) {
+            return new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), round);
+        }
+    }
+
+    private static Migration migrate(String reference, UnaryOperator<MigrationPlan> builderPlan) throws Exception {
+        ResolvedImage source = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
+        AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(source.layers(),
+                BlobSource.registry(client, source.pinnedReference()), LayerLimits.defaults(), source.imageConfig(),
+                new AnalysisReport.Subject(reference, source.pushedDigest().toString(), "linux/amd64"), null);
+        MigrationPlan built = builderPlan.apply(report.plan());
+        ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
+                Files.createDirectories(work.resolve("assembly")));
+        ImageAssembler.Assembly assembly = assembler.assemble(new ImageAssembler.Source(source,
+                BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), built,
+                (SurfaceResult) report.detections().get("surface")));
+        List<ImageAssembler.ProgramImage> images = assembler.publish(assembly);
+        // As distill-pipeline's PodWiringGenerator: the pod of the images as built, pinned by digest.
+        MigrationPlan asBuilt = new MigrationPlan(built.programs().stream().map(ImageAssembler::asBuilt).toList(),
+                built.blockers(), built.warnings());
+        Map<String, ImageReference> pushed = new LinkedHashMap<>();
+        for (ImageAssembler.ProgramImage image : images) {
+            ImageReference r = image.taggedReference();
+            pushed.put(image.program(), new ImageReference(r.registry(), r.repository(), r.tag(), image.pushed().manifestDigest()));
+        }
+        PodWiring pod = PodWiring.fromPlan("app", asBuilt, pushed);
+        BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "test",
+                assembly, new BuildReport.Wiring(pod, "", ""));
+        return new Migration(build, report.plan());
+    }
+
+    private static ProgramPlan withoutFile(ProgramPlan p, String path) {
+        return new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(), p.stopSignal(),
+                p.base(), p.files().stream().filter(f -> !f.path().equals(path)).toList(), p.accounts(), p.writablePlaces(),
+                p.blockers(), p.warnings());
+    }
+
+    /** A busybox httpd as the source and {@code script} under busybox's shell as the "result", both on :8080. */
+    private static BuildReport busyboxBuild(String script) throws Exception {
+        Path file = Files.createTempFile(work, "busybox", ".tar.gz");
+        WrittenLayer layer;
+        try (LayerWriter w = new LayerWriter(file)) {
+            w.directory("/bin", 0755, 0, 0);
+            w.file("/bin/busybox", 0755, 0, 0, Files.readAllBytes(Path.of("/bin/busybox")));
+            w.directory("/etc", 0755, 0, 0);
+            w.file("/etc/passwd", 0644, 0, 0, "root:x:0:0::/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n".getBytes(StandardCharsets.UTF_8));
+            w.file("/etc/group", 0644, 0, 0, "root:x:0:\napp:x:1000:\n".getBytes(StandardCharsets.UTF_8));
+            w.directory("/www", 0755, 0, 0);
+            w.file("/www/index.html", 0644, 0, 0, "hello\n".getBytes(StandardCharsets.UTF_8));
+            layer = w.finish();
+        }
+        ImageUpload upload = new ImageUpload(client);
+        ImageReference repo = ImageReference.parse(registry.host() + "/hostile/app");
+        ImageUpload.Pushed source = upload.tag(upload.push(repo, List.of(layer.upload()),
+                config(List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www")), Map.of()), "source");
+        ImageUpload.Pushed result = upload.tag(upload.push(repo, List.of(layer.upload()),
+                config(List.of("/bin/busybox", "sh", "-c", script)), Map.of()), "result");
+        ImageReference pinned = new ImageReference(repo.registry(), repo.repository(), null, result.manifestDigest());
+        ContainerWiring container = new ContainerWiring("app", "app", ContainerImage.of(pinned),
+                List.of("/bin/busybox", "sh", "-c", script), new RunAs(1000, 1000), "/", List.of(),
+                List.of(ContainerPort.parse("8080/tcp")), "SIGTERM", List.of(), List.of());
+        PodWiring pod = new PodWiring("hostile", List.of(container), List.of(), List.of(), List.of());
+        BuildReport.Image image = new BuildReport.Image("app", repo.repositoryLocation() + ":result",
+                result.manifestDigest().toString(), "none", source.manifestDigest().toString(), "1000:1000", "test", 7,
+                result.compressedSize(), result.uncompressedSize(), List.of());
+        return new BuildReport(BuildReport.SCHEMA_VERSION, repo.repositoryLocation() + ":source",
+                source.manifestDigest().toString(), "test", List.of(image), null, source.compressedSize(),
+                source.uncompressedSize(), new BuildReport.Wiring(pod, "", ""));
+    }
+
+    private static ObjectNode config(List<String> entrypoint) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("architecture", "amd64");
+        config.put("os", "linux");
+        ObjectNode c = config.putObject("config");
+        entrypoint.forEach(c.putArray("Entrypoint")::add);
+        c.put("User", "1000:1000");
+        c.putObject("ExposedPorts").putObject("8080/tcp");
+        return config;
+    }
+
+    private static MigrationVerifier verifier(MigrationVerifier.Options options) {
+        return new MigrationVerifier(client, options);
+    }
+
+    private static void print(String name, Verification v) {
+        Verification.Timings t = v.timings();
+        Verification.Timings r = v.result().timings();
+        Verification.Timings s = v.sourceRun().timings();
+        System.out.printf("%s: %s %s%n  total %d ms; pull %d (result %d, source %d), unpack %d (result %d, source %d), "
+                + "result start %d, result probe %d, source start %d, source probe %d; size result %d vs source %d bytes (%.1f%%)%n",
+                name, v.verdict(), v.reasons(), t.totalMillis(), t.pullMillis(), r.pullMillis(), s.pullMillis(),
+                t.unpackMillis(), r.unpackMillis(), s.unpackMillis(), r.startMillis(), r.probeMillis(), s.startMillis(),
+                s.probeMillis(), v.resultSize(), v.sourceSize(), 100.0 * v.resultSize() / Math.max(1, v.sourceSize()));
+        System.out.printf("  repair candidates %s; result missing %s%n", v.repairCandidates(), v.result().missing());
+        if (v.verdict() != Verification.Verdict.SUCCEEDED) {
+            System.out.printf("  result log:%n%s%n", v.result().logExcerpt());
+        }
+    }
+
+    static boolean runnable() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return false;
+        }
+        for (String tool : List.of("runc", "strace", "nsenter", "curl")) {
+            boolean found = false;
+            for (String dir : System.getenv("PATH").split(":")) {
+                found |= Files.isExecutable(Path.of(dir, tool));
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The packages of the bases, downloaded once into the cache the fixtures share (as DistrolessBasesIT). */
+    private static DebDirectory downloadedDebs() throws IOException, InterruptedException {
+        Path script = FixtureImages.repoRoot().resolve("deploy/local/bases.sh");
+        Process p = new ProcessBuilder("bash", script.toString(), "--download-only")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(script + " --download-only failed: " + out);
+        }
+        Path directory = null;
+        Map<String, String> versions = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("debs=")) {
+                directory = Path.of(line.substring(5));
+            } else if (line.startsWith("pin=")) {
+                String pin = line.substring(4);
+                versions.put(pin.substring(0, pin.indexOf('=')), pin.substring(pin.indexOf('=') + 1));
+            }
+        }
+        if (directory == null) {
+            throw new IllegalStateException("no debs= line in " + out);
+        }
+        return new DebDirectory(directory, versions);
+    }
+}
