@@ -17,6 +17,7 @@ import dev.distill.engine.runtime.ProcessUser;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.probe.HttpCheck;
+import dev.distill.engine.structure.CommandRunner;
 import dev.distill.engine.structure.DefaultSuite;
 import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.structure.StructureTestResult;
@@ -144,6 +145,9 @@ public final class MigrationVerifier {
         }
     }
 
+    /** A command test's command is a quick check (a version, a config test), not a server. */
+    static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
+
     private final RegistryClient client;
     private final Options options;
 
@@ -178,7 +182,7 @@ public final class MigrationVerifier {
 
             List<Verification.ImageCheck> checks = new ArrayList<>();
             for (BuildReport.Image image : build.images()) {
-                checks.add(check(image, results.get(image.program()), request));
+                checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
             }
 
             t = System.nanoTime();
@@ -209,7 +213,7 @@ public final class MigrationVerifier {
             long resultSize = build.images().stream().mapToLong(BuildReport.Image::uncompressedSize).sum();
 
             List<String> reasons = new ArrayList<>();
-            Verification.Verdict verdict = judge(request, checks, resultRun.run(), sourceError, ports, comparisons,
+            Verification.Verdict verdict = judge(options, request, checks, resultRun.run(), sourceError, ports, comparisons,
                     candidates, reasons);
             Verification.Timings r = resultRun.run().timings();
             return new Verification(build.source(), build.sourceDigest(), request.round(), verdict, reasons, checks,
@@ -236,11 +240,20 @@ public final class MigrationVerifier {
         }
     }
 
-    private Verification.ImageCheck check(BuildReport.Image image, Pulled pulled, Request request) {
+    private Verification.ImageCheck check(BuildReport.Image image, Pulled pulled, Request request, Path commandDir) {
         StaticReport statics = new StaticChecker().check(pulled.fs(), pulled.image().imageConfig());
         List<StructureTestResult> results = new ArrayList<>();
         int leftOut = 0;
-        StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), null);
+        CommandRunner commands = null;
+        try {
+            // Command tests run as the image runs: its configuration and the user it was built with.
+            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), ProcessUser.resolve(image.user(), pulled.fs()))
+                    .withLimits(options.limits());
+            commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT);
+        } catch (IOException | RuntimeException e) {
+            // Without a runnable configuration the command tests are reported as not run, with the runner's reason.
+        }
+        StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), commands);
         ProgramPlan plan = request.plan().programs().stream().filter(p -> p.name().equals(image.program())).findFirst()
                 .orElse(null);
         if (plan != null) {
@@ -393,7 +406,8 @@ public final class MigrationVerifier {
         return out;
     }
 
-    private Verification.Verdict judge(Request request, List<Verification.ImageCheck> checks, Verification.Run result,
+    /** The verdict and its reasons (appended to {@code reasons}), by the rules in docs/verification.md. */
+    static Verification.Verdict judge(Options options, Request request, List<Verification.ImageCheck> checks, Verification.Run result,
             String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
             Map<String, List<String>> candidates, List<String> reasons) {
         List<String> failures = new ArrayList<>();

@@ -48,7 +48,7 @@ class DebianPhpAnalysisTest {
     @Test
     void supervisordBecomesOneMigratablePlanPerProgram() {
         assertThat(report.plan().programs()).extracting(ProgramPlan::name).containsExactly("php-fpm", "nginx");
-        assertThat(report.classification()).isEqualTo(Classification.MIGRATABLE);
+        assertThat(report.classification()).as("%s", report.plan().warnings()).isEqualTo(Classification.MIGRATABLE);
         assertThat(program("php-fpm").command()).containsExactly("/usr/sbin/php-fpm8.2", "-F");
         assertThat(program("nginx").command()).containsExactly("/usr/sbin/nginx", "-g", "daemon off;");
         assertThat(program("nginx").stopSignal()).isEqualTo("SIGQUIT");

@@ -28,6 +28,9 @@ import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.ImageUpload;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.runtime.ResourceLimits;
+import dev.distill.engine.structure.StructureTestResult;
+import dev.distill.engine.structure.StructureTestSuite;
+import dev.distill.engine.structure.StructureTestYaml;
 import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
 import dev.distill.engine.wiring.ContainerImage;
@@ -106,8 +109,21 @@ class MigrationVerifierIT {
     @Test
     void theMuslResultServesWithItsDlopenedPlugin() throws Exception {
         Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
-        Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(m.request(0));
+        // A user's suite with a command test, run in a container of the result image.
+        StructureTestSuite userSuite = StructureTestYaml.parse("""
+                schemaVersion: "2.0.0"
+                commandTests:
+                  - name: "greeter refuses a missing configuration"
+                    command: "/usr/local/bin/greeter"
+                    args: ["/nonexistent.conf"]
+                    expectedError: ["nonexistent.conf: No such file"]
+                    exitCode: 1
+                """);
+        Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(new MigrationVerifier.Request(
+                m.build(), m.plan(), Platform.LINUX_AMD64, Map.of("greeter", List.of(userSuite)), 0));
         print("musl-plugin", v);
+        assertThat(v.images().get(0).structureTests().results()).filteredOn(r -> r.kind() == StructureTestResult.Kind.COMMAND)
+                .singleElement().satisfies(r -> assertThat(r.status()).as(r.message()).isEqualTo(StructureTestResult.Status.PASSED));
 
         assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
         assertThat(v.result().probes()).filteredOn(p -> p.kind().equals("http")).singleElement()

@@ -99,7 +99,10 @@ class DebianPhpWiringTest {
         assertThat(services.at("/nginx/network_mode").asText()).isEqualTo("service:php-fpm");
         assertThat(texts(services.at("/php-fpm/ports"))).containsExactly("8080:8080/tcp");
         assertThat(texts(services.at("/php-fpm/volumes"))).containsExactly("run-php:/run/php");
-        assertThat(texts(services.at("/nginx/volumes"))).containsExactly("run-php:/run/php");
+        // and nginx's compiled-in temp directories, which it creates at start (Debian: /var/lib/nginx/*)
+        assertThat(texts(services.at("/nginx/volumes"))).containsExactly("run-php:/run/php",
+                "nginx-var-lib-nginx-proxy:/var/lib/nginx/proxy", "nginx-var-lib-nginx-scgi:/var/lib/nginx/scgi",
+                "nginx-var-lib-nginx-uwsgi:/var/lib/nginx/uwsgi");
         assertThat(doc.at("/volumes/run-php/driver_opts/type").asText()).isEqualTo("tmpfs");
         assertThat(services.at("/nginx/stop_signal").asText()).isEqualTo("SIGQUIT");
     }

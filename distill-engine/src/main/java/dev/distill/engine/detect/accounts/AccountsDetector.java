@@ -156,7 +156,10 @@ public final class AccountsDetector implements Detector<AccountsResult> {
                 log(run, l.path(), "nginx access log", nginxMaster, l.file(), l.line());
             }
             for (NginxResult.Ref t : nginx.tempPaths()) {
-                run.place(t.path(), "nginx " + t.directive(), worker, t.file(), t.line(), false);
+                // A temp directory that is not there yet is made by the master at start (and handed to the
+                // workers), so it is the master that needs its parent writable.
+                String writer = run.ctx.isDirectory(t.path()) ? worker : nginxMaster;
+                run.place(t.path(), "nginx " + t.directive(), writer, t.file(), t.line(), false);
             }
             for (NginxResult.Listen l : nginx.listens()) {
                 if (!l.socket().isEmpty()) {

@@ -12,7 +12,9 @@ import dev.distill.engine.detect.supervisord.SupervisordDetector;
 import dev.distill.engine.detect.supervisord.SupervisordResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.Paths;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +36,8 @@ public final class NginxDetector implements Detector<NginxResult> {
     private static final Set<String> PASSES = Set.of("fastcgi_pass", "proxy_pass", "uwsgi_pass", "scgi_pass", "grpc_pass");
     private static final Set<String> FILES = Set.of("ssl_certificate", "ssl_certificate_key", "ssl_trusted_certificate",
             "ssl_client_certificate", "ssl_dhparam", "auth_basic_user_file");
+    /** nginx itself is a few MB; the configure arguments sit in its read-only data. */
+    static final int BINARY_LIMIT = 32 << 20;
     private static final Pattern UNIX = Pattern.compile("(?:[a-z]+://)?unix:(/[^:]*)(?::.*)?");
     private static final Pattern PORT = Pattern.compile("(?:.*:)?(\\d{1,5})");
     private static final int MAX_INCLUDE_DEPTH = 20;
@@ -78,6 +82,9 @@ public final class NginxDetector implements Detector<NginxResult> {
             }
         }
         col.walk(tree, "main");
+        if (col.hasHttp) {
+            col.compiledTempPaths(binary(ctx, cmd));
+        }
         NginxResult r = col.result(conf, guessed);
         report(ctx, findings, r, cmd != null);
         return findings.done(r);
@@ -151,6 +158,41 @@ public final class NginxDetector implements Detector<NginxResult> {
         return null;
     }
 
+    /** The nginx binary the container runs (or the first on the PATH), or null. */
+    private static String binary(DetectionContext ctx, List<String> cmd) {
+        if (cmd != null && !cmd.isEmpty() && cmd.get(0).startsWith("/")) {
+            return cmd.get(0);
+        }
+        return ctx.which(cmd != null && !cmd.isEmpty() ? cmd.get(0) : "nginx").orElse(null);
+    }
+
+    /**
+     * The {@code --http-*-temp-path=} options the binary was configured with, by directive, read from the
+     * "configure arguments:" text nginx embeds for {@code nginx -V}; empty when unreadable or absent.
+     */
+    static Map<String, String> configuredTempPaths(byte[] binary) {
+        String text = new String(binary, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("configure arguments:");
+        Map<String, String> out = new LinkedHashMap<>();
+        if (at < 0) {
+            return out;
+        }
+        int end = text.indexOf('\0', at);
+        String args = text.substring(at, end < 0 ? text.length() : end);
+        Matcher m = CONFIGURED_TEMP.matcher(args);
+        while (m.find()) {
+            out.put(m.group(1).replace('-', '_') + "_temp_path", m.group(2));
+        }
+        return out;
+    }
+
+    private static final Pattern CONFIGURED_TEMP = Pattern.compile("--http-(client-body|proxy|fastcgi|uwsgi|scgi)-temp-path=(\\S+)");
+
+    /** nginx's own defaults, relative to the prefix, when the binary says nothing. */
+    private static final Map<String, String> DEFAULT_TEMP = Map.of("client_body_temp_path", "client_body_temp",
+            "proxy_temp_path", "proxy_temp", "fastcgi_temp_path", "fastcgi_temp", "uwsgi_temp_path", "uwsgi_temp",
+            "scgi_temp_path", "scgi_temp");
+
     private static String guessPrefix(DetectionContext ctx, String conf) {
         // Alpine's prefix is /var/lib/nginx, Debian's package /usr/share/nginx, nginx.org's image /etc/nginx; each
         // has a modules directory (a link to /usr/lib/nginx/modules) under its prefix. Alpine also has an
@@ -204,6 +246,28 @@ public final class NginxDetector implements Detector<NginxResult> {
             this.findings = findings;
             this.prefix = prefix;
             this.confDir = confDir;
+        }
+
+        boolean hasHttp;
+
+        /**
+         * nginx creates every temp directory of its http modules at start, also those the configuration never
+         * sets (then the compiled-in one: Debian's /var/lib/nginx/proxy), and exits when it cannot: they are
+         * writable places like the configured ones.
+         */
+        void compiledTempPaths(String binaryPath) {
+            Optional<FileEntry> bin = binaryPath == null ? Optional.empty() : ctx.resolve(binaryPath);
+            if (bin.isEmpty() || !bin.get().isRegular()) {
+                return;  // no nginx to ask; what it would create is unknown
+            }
+            Map<String, String> compiled = configuredTempPaths(ctx.head(bin.get(), BINARY_LIMIT));
+            for (String directive : new java.util.TreeSet<>(DEFAULT_TEMP.keySet())) {
+                if (temps.stream().anyMatch(t -> t.directive().equals(directive))) {
+                    continue;
+                }
+                String path = compiled.getOrDefault(directive, DEFAULT_TEMP.get(directive));
+                temps.add(new NginxResult.Ref(directive, path(path), binaryPath, 0));
+            }
         }
 
         NginxResult result(String conf, boolean guessed) {
@@ -284,6 +348,7 @@ public final class NginxDetector implements Detector<NginxResult> {
                     }
                 }
                 if (d.block() != null) {
+                    hasHttp |= name.equals("http");
                     walk(d.block(), name);
                 }
             }

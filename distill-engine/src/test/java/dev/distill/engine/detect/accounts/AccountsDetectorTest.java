@@ -139,9 +139,10 @@ class AccountsDetectorTest {
             assertThat(p.writable()).isTrue();
         });
         assertThat(r.writable()).anySatisfy(p -> {
+            // not there yet: the master (root here) makes it at start and hands it to the workers
             assertThat(p.path()).isEqualTo("/tmp/client_temp");
-            assertThat(p.writer()).isEqualTo("nginx");
-            assertThat(p.writable()).isNull();
+            assertThat(p.writer()).isEqualTo("root");
+            assertThat(p.writable()).isTrue();
         });
         assertThat(d.findings(Finding.Kind.WARNING)).noneSatisfy(f -> assertThat(f.reason()).contains("has no effect"));
     }

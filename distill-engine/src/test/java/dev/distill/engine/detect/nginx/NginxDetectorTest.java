@@ -87,8 +87,10 @@ class NginxDetectorTest {
         assertThat(r.roots()).extracting(NginxResult.Ref::path).containsExactly("/var/www/html");
         assertThat(r.upstreamSockets()).extracting(NginxResult.Ref::path).containsExactly("/run/php-fpm.sock", "/run/php-fpm.sock");
         assertThat(r.listens()).extracting(NginxResult.Listen::port).containsExactly(8080, 8080);
+        // the two the configuration leaves out are nginx's defaults under its prefix (this binary names none)
         assertThat(r.tempPaths()).extracting(NginxResult.Ref::path)
-                .containsExactly("/tmp/client_temp", "/tmp/fastcgi_temp", "/tmp/proxy_temp");
+                .containsExactly("/tmp/client_temp", "/tmp/fastcgi_temp", "/tmp/proxy_temp", "/etc/nginx/scgi_temp",
+                        "/etc/nginx/uwsgi_temp");
 
         assertThat(d.findings()).anySatisfy(f -> {
             assertThat(f.kind()).isEqualTo(Finding.Kind.INFO);
@@ -177,5 +179,17 @@ class NginxDetectorTest {
             assertThat(m.file()).isEqualTo("/etc/nginx/modules/10_http_brotli.conf");
         });
         assertThat(d.blocked()).isFalse();
+    }
+
+    @Test
+    void theTempPathsCompiledIntoTheBinaryAreReadFromItsConfigureArguments() {
+        byte[] binary = ("\0ELF...\0nginx version\0configure arguments: --prefix=/usr/share/nginx"
+                + " --http-client-body-temp-path=/var/lib/nginx/body --http-proxy-temp-path=/var/lib/nginx/proxy"
+                + " --with-threads\0--http-scgi-temp-path=/elsewhere\0").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(NginxDetector.configuredTempPaths(binary)).containsExactly(
+                java.util.Map.entry("client_body_temp_path", "/var/lib/nginx/body"),
+                java.util.Map.entry("proxy_temp_path", "/var/lib/nginx/proxy"));
+        assertThat(NginxDetector.configuredTempPaths("no nginx here".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                .isEmpty();
     }
 }

@@ -1,0 +1,175 @@
+package dev.distill.engine.verification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.PlanNote;
+import dev.distill.engine.structure.StructureTestReport;
+import dev.distill.engine.structure.StructureTestResult;
+import dev.distill.engine.verify.CheckFinding;
+import dev.distill.engine.verify.StaticCheck;
+import dev.distill.engine.verify.StaticReport;
+import dev.distill.engine.wiring.ContainerImage;
+import dev.distill.engine.wiring.ContainerPort;
+import dev.distill.engine.wiring.ContainerWiring;
+import dev.distill.engine.wiring.PodWiring;
+import dev.distill.engine.wiring.RunAs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The verdict rules and the source/result comparison, on hand-made outcomes (no container runs here). */
+class VerdictRulesTest {
+
+    private static final MigrationVerifier.Options OPTIONS = MigrationVerifier.Options.defaults(Path.of("/tmp/unused"));
+    private static final ImageCheckFixture CLEAN = new ImageCheckFixture();
+
+    @Test
+    void everythingPassingAndAnsweringLikeTheSourceSucceeds() {
+        List<String> reasons = new ArrayList<>();
+        Verification.Verdict v = judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
+                List.of(httpMatch(true)), Map.of(), reasons);
+        assertThat(v).isEqualTo(Verification.Verdict.SUCCEEDED);
+    }
+
+    @Test
+    void withoutAPortOrASourceOrWithPlanWarningsItNeedsReviewAndSaysWhy() {
+        List<String> reasons = new ArrayList<>();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(), List.of(), Map.of(),
+                reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+        assertThat(reasons).singleElement().asString().contains("no TCP port");
+
+        reasons.clear();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), "the source image could not be run: x",
+                List.of(8080), List.of(), Map.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+        assertThat(reasons).singleElement().asString().contains("could not be run");
+
+        reasons.clear();
+        assertThat(judge(request(0, List.of(new PlanNote("/etc/x", null, "odd config"))), List.of(CLEAN.passing()),
+                passingRun(), null, List.of(8080), List.of(httpMatch(true)), Map.of(), reasons))
+                .isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+        assertThat(reasons).singleElement().asString().contains("odd config");
+    }
+
+    @Test
+    void aFailedCheckOrProbeOrADifferentAnswerFailsAndMissingSourceFilesAskForRepairWhileRoundsLast() {
+        List<String> reasons = new ArrayList<>();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.failingStatic()), passingRun(), null, List.of(8080),
+                List.of(httpMatch(true)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.contains("static check elf-dependencies failed"));
+
+        reasons.clear();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
+                List.of(httpMatch(false)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.contains("answers differently"));
+
+        Map<String, List<String>> candidates = Map.of("app", List.of("/usr/lib/libx.so.1"));
+        reasons.clear();
+        assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                candidates, reasons)).isEqualTo(Verification.Verdict.REPAIR);
+        reasons.clear();
+        assertThat(judge(request(2, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                candidates, reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair rounds exhausted (2)"));
+    }
+
+    @Test
+    void bodiesAreComparedOnlyWhenTheSourceAnswersTheSameTwice() {
+        SandboxRun.Outcome stableSource = outcome(probe("http", 8080, true, 200, "hello"), "hello", "hello");
+        SandboxRun.Outcome clockSource = outcome(probe("http", 8080, true, 200, "time 1"), "time 1", "time 2");
+        SandboxRun.Outcome result = outcome(probe("http", 8080, true, 200, "time 3"), "time 3", "time 4");
+
+        Verification.Comparison stable = MigrationVerifier.compare(stableSource, result).get(0);
+        assertThat(stable.bodyCompared()).isTrue();
+        assertThat(stable.matches()).isFalse();
+        assertThat(stable.note()).contains("different body");
+
+        Verification.Comparison clock = MigrationVerifier.compare(clockSource, result).get(0);
+        assertThat(clock.bodyCompared()).isFalse();
+        assertThat(clock.matches()).isTrue();
+
+        SandboxRun.Outcome notFound = outcome(probe("http", 8080, false, 404, "no"), "no", "no");
+        assertThat(MigrationVerifier.compare(stableSource, notFound).get(0).note()).isEqualTo("status 404 where the source answers 200");
+    }
+
+    @Test
+    void theReportIsPlainJson() throws Exception {
+        Verification v = new Verification("r/app:1", "sha256:" + "a".repeat(64), 0, Verification.Verdict.FAILED,
+                List.of("why"), List.of(CLEAN.failingStatic()), failingRun(), Verification.Run.notRun("no source"),
+                List.of(httpMatch(true)), Map.of("app", List.of("/x")), 1, 2, Verification.Timings.NONE);
+        String json = new ObjectMapper().writeValueAsString(v);
+        assertThat(new ObjectMapper().readTree(json).at("/images/0/staticChecks/checks/0/name").asText())
+                .isEqualTo("elf-dependencies");
+        assertThat(new ObjectMapper().readTree(json).at("/result/probes/0/evidence").asText()).isEqualTo("refused");
+    }
+
+    @Test
+    void aCommandsExitStatusIsReadFromStracesExitLineOfTheContainersInit() throws Exception {
+        List<String> trace = List.of("4242 +++ exited with 5 +++",
+                "4241 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=4242, si_status=5} ---",
+                "4241 +++ exited with 3 +++");
+        assertThat(RuncCommandRunner.exitStatus(trace, 4241)).isEqualTo(3);
+        assertThat(RuncCommandRunner.exitStatus(List.of("77 +++ killed by SIGKILL +++"), 77)).isEqualTo(137);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RuncCommandRunner.exitStatus(trace, 1))
+                .hasMessageContaining("no exit of pid 1");
+    }
+
+    private static Verification.Verdict judge(MigrationVerifier.Request request, List<Verification.ImageCheck> checks,
+            Verification.Run result, String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
+            Map<String, List<String>> candidates, List<String> reasons) {
+        return MigrationVerifier.judge(OPTIONS, request, checks, result, sourceError, ports, comparisons, candidates, reasons);
+    }
+
+    private static MigrationVerifier.Request request(int round, List<PlanNote> warnings) {
+        ContainerWiring c = new ContainerWiring("app", "app", new ContainerImage("r/app@sha256:" + "b".repeat(64), null),
+                List.of("/app"), new RunAs(1000, 1000), "/", List.of(), List.of(ContainerPort.parse("8080/tcp")), "SIGTERM",
+                List.of(), List.of());
+        BuildReport build = new BuildReport(1, "r/app:1", "sha256:" + "a".repeat(64), "x", List.of(), null, 0, 0,
+                new BuildReport.Wiring(new PodWiring("app", List.of(c), List.of(), List.of(), List.of()), "", ""));
+        return new MigrationVerifier.Request(build, new MigrationPlan(List.of(), List.of(), warnings), Platform.LINUX_AMD64,
+                Map.of(), round);
+    }
+
+    private static Verification.Run passingRun() {
+        return run(probe("tcp", 8080, true, 0, null), probe("stays-up", 0, true, 0, null));
+    }
+
+    private static Verification.Run failingRun() {
+        return run(probe("tcp", 8080, false, 0, null));
+    }
+
+    private static Verification.Run run(Verification.Probe... probes) {
+        return new Verification.Run(true, null, List.of(probes), "", Map.of(), false, Verification.Timings.NONE);
+    }
+
+    private static Verification.Probe probe(String kind, int port, boolean passed, int status, String body) {
+        return new Verification.Probe(kind, port, kind + " " + port, passed, passed ? "ok" : "refused", 1, 1, status, body, "");
+    }
+
+    private static SandboxRun.Outcome outcome(Verification.Probe http, String first, String second) {
+        return new SandboxRun.Outcome(run(http), Map.of(http.port(), first), Map.of(http.port(), second));
+    }
+
+    private static Verification.Comparison httpMatch(boolean matches) {
+        return new Verification.Comparison("http", 8080, true, true, 200, 200, true, matches, matches ? "same" : "different body");
+    }
+
+    /** Image checks that pass, or fail one static check. */
+    private static final class ImageCheckFixture {
+        Verification.ImageCheck passing() {
+            return new Verification.ImageCheck("app", "r/app:1", new StaticReport(List.of(new StaticCheck("elf-dependencies",
+                    true, List.of()))), new StructureTestReport(List.of(new StructureTestResult(
+                    StructureTestResult.Kind.FILE_EXISTENCE, "no /bin/sh", StructureTestResult.Status.PASSED, "absent"))), 0);
+        }
+
+        Verification.ImageCheck failingStatic() {
+            return new Verification.ImageCheck("app", "r/app:1", new StaticReport(List.of(new StaticCheck("elf-dependencies",
+                    false, List.of(new CheckFinding("/app", null, "libx.so.1", "not found"))))), new StructureTestReport(List.of()), 0);
+        }
+    }
+}
