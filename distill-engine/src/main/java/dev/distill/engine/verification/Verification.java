@@ -72,6 +72,12 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             opened = java.util.Collections.unmodifiableMap(openedCopy);
         }
 
+        /** A run without a trace of what was opened. */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
+        }
+
         static Run notRun(String error) {
             return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
         }
