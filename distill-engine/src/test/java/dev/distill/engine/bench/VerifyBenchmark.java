@@ -195,14 +195,14 @@ public final class VerifyBenchmark {
                 base += fs.uncompressedSize(i);
             }
             Map<String, FileEntry> opened = new TreeMap<>();
-            int openedInBase = 0;
+            Map<String, FileEntry> openedInBase = new TreeMap<>();
             int notInImage = 0;
             for (String path : withInterpreters(fs, v.result().opened().getOrDefault(image.program(), List.of()))) {
                 Optional<FileEntry> entry = fs.resolve(path);
                 if (entry.isEmpty() || !isContent(entry.get())) {
                     notInImage++;  // /dev, /proc, a socket, a directory: nothing to carry
                 } else if (entry.get().layerIndex() != own) {
-                    openedInBase++;
+                    openedInBase.put(entry.get().path(), entry.get());
                 } else {
                     opened.put(entry.get().path(), entry.get());
                 }
@@ -212,6 +212,10 @@ public final class VerifyBenchmark {
             for (FileEntry e : opened.values()) {
                 openedBytes += e.size();
                 openedTar += tarSize(e.size());
+            }
+            long openedBaseTar = 0;
+            for (FileEntry e : openedInBase.values()) {
+                openedBaseTar += tarSize(e.size());
             }
             List<FileEntry> unused = new ArrayList<>();
             long carriedBytes = 0;
@@ -230,10 +234,12 @@ public final class VerifyBenchmark {
             long smallest = base + openedTar;
             System.out.printf("program=%s image_uncompressed=%d base_uncompressed=%d layer_uncompressed=%d "
                     + "carried_regular_bytes=%d opened_files=%d opened_bytes=%d opened_tar=%d opened_in_base=%d "
-                    + "opened_elsewhere=%d smallest_possible=%d image_over_smallest=%.2f source_uncompressed=%d%n",
+                    + "opened_in_base_tar=%d opened_elsewhere=%d smallest_possible=%d image_over_smallest=%.3f "
+                    + "opened_only=%d source_uncompressed=%d%n",
                     image.program(), image.uncompressedSize(), base, fs.uncompressedSize(own), carriedBytes, opened.size(),
-                    openedBytes, openedTar, openedInBase, notInImage, smallest, image.uncompressedSize() / (double) smallest,
-                    build.sourceUncompressedSize());
+                    openedBytes, openedTar, openedInBase.size(), openedBaseTar, notInImage, smallest,
+                    image.uncompressedSize() / (double) smallest, openedTar + openedBaseTar, build.sourceUncompressedSize());
+            System.out.println("opened_in_base program=" + image.program() + ": " + String.join(" ", openedInBase.keySet()));
             StringBuilder top = new StringBuilder("unused_largest program=" + image.program() + ":");
             unused.stream().limit(UNUSED_SHOWN).forEach(e -> top.append(' ').append(e.path()).append('=').append(e.size()));
             System.out.println(top);
