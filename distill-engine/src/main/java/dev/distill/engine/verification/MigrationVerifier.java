@@ -53,7 +53,7 @@ import java.util.stream.Stream;
  * MigrationVerifier verifier = new MigrationVerifier(client, MigrationVerifier.Options.defaults(workRoot));
  * Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), 0));
  * }</pre>
- * Not thread-safe per call only in the sense that each call has its own work directory; calls may run in parallel.
+ * Calls may run in parallel: each has its own work directory.
  */
 public final class MigrationVerifier {
 
@@ -83,7 +83,7 @@ public final class MigrationVerifier {
                 throw new IllegalArgumentException("the time limit " + timeLimit + " must exceed stays-up " + staysUp
                         + " plus the probe deadline " + probeDeadline);
             }
-            new HttpCheck(1, httpPath, 200);
+            new HttpCheck(1, httpPath, 200);  // refuses a path a probe could not send, now rather than mid-run
             if (expectedStatus != 0 && (expectedStatus < 100 || expectedStatus > 599)) {
                 throw new IllegalArgumentException("expected status must be 0 (as the source) or 100-599, got " + expectedStatus);
             }
