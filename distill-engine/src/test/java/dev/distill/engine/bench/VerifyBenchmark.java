@@ -44,10 +44,12 @@ import java.util.TreeSet;
  * The verifier's benchmark (issue 5), for {@code bench/verify.sh}; not a test and not run by CI. In one JVM: a real
  * registry with the real distroless bases; then, per round, the Debian PHP fixture pushed to a repository of its own
  * and migrated as the pipeline does it (analysis, assembly, wiring, publish, verification under runc), every step
- * timed, the verification split as the verifier reports it (pull, unpack, start, probe).
+ * timed, the verification split as the verifier reports it (pull, unpack, start, probe). A REPAIR verdict is
+ * followed, as in the pipeline, by a build with the files asked for and another verification, until a final verdict.
  *
  * <p>Then, for the last round, each program's image against the smallest possible: its base plus the regular files
- * the program opened while it was probed (from the verifier's trace), counted as tar entries (512-byte header plus
+ * the program opened while it was probed (from the verifier's trace, plus the ELF interpreter of each opened program,
+ * which the kernel maps without a traced call), counted as tar entries (512-byte header plus
  * the content padded to 512 bytes), which is how the images' uncompressed sizes are counted too.
  *
  * <p>Usage: {@code VerifyBenchmark [ROUNDS]}, as root (runc), with {@code -Ddistill.repo.root=REPO}. Prints
