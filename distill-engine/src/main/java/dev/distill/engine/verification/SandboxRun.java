@@ -48,6 +48,7 @@ final class SandboxRun {
         Map<Integer, String> firstBodies = new LinkedHashMap<>();
         Map<Integer, String> secondBodies = new LinkedHashMap<>();
         Map<String, List<String>> missing = new LinkedHashMap<>();
+        Map<String, List<String>> opened = new LinkedHashMap<>();
         String log = "";
         boolean timedOut = false;
         long unpack = 0;
@@ -107,8 +108,9 @@ final class SandboxRun {
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
                     FileAccessTrace found = trace.getValue().finish();
-                    missing.computeIfAbsent(plan.programs().getOrDefault(trace.getKey(), trace.getKey()), k -> new ArrayList<>())
-                            .addAll(new TreeSet<>(found.missing()));
+                    String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
+                    missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
+                    opened.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.opened());
                 } catch (IOException e) {
                     traceErrors.add(trace.getKey() + ": " + e.getMessage());
                 }
@@ -119,10 +121,10 @@ final class SandboxRun {
         } catch (IOException | RuntimeException e) {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
-                    timedOut, new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))),
+                    opened, timedOut, new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))),
                     firstBodies, secondBodies);
         }
-        return new Outcome(new Verification.Run(true, null, probes, log, missing, timedOut,
+        return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, timedOut,
                 new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))), firstBodies,
                 secondBodies);
     }

@@ -55,20 +55,31 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      *
      * @param error why it could not be run at all, or null
      * @param missing per program, the absolute paths its processes failed to open (ENOENT) during the run
+     * @param opened per program, the paths its processes opened or executed during the run, as they named them: what
+     *     it really used while probed (the benchmark sizes the smallest possible image from it)
      * @param timedOut whether a container was killed at the time limit
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
-            boolean timedOut, Timings timings) {
+            Map<String, List<String>> opened, boolean timedOut, Timings timings) {
 
         public Run {
             probes = List.copyOf(probes);
             Map<String, List<String>> copy = new LinkedHashMap<>();
             missing.forEach((program, files) -> copy.put(program, List.copyOf(files)));
             missing = java.util.Collections.unmodifiableMap(copy);
+            Map<String, List<String>> openedCopy = new LinkedHashMap<>();
+            opened.forEach((program, files) -> openedCopy.put(program, List.copyOf(files)));
+            opened = java.util.Collections.unmodifiableMap(openedCopy);
+        }
+
+        /** A run without a trace of what was opened. */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
         }
 
         static Run notRun(String error) {
-            return new Run(false, error, List.of(), "", Map.of(), false, Timings.NONE);
+            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
         }
 
         boolean passed() {

@@ -128,6 +128,9 @@ class MigrationVerifierIT {
         assertThat(v.result().probes()).filteredOn(p -> p.kind().equals("http")).singleElement()
                 .satisfies(p -> assertThat(p.passed()).isTrue());
         assertThat(v.comparisons()).allSatisfy(c -> assertThat(c.matches()).isTrue());
+        // The trace also says what the program used: its executable and the plugin it dlopened.
+        assertThat(v.result().opened().get("greeter")).contains("/usr/local/bin/greeter",
+                "/usr/local/lib/greeter/plugins/shout.so");
     }
 
     @Test

@@ -19,9 +19,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The files a traced program looked for and did not find, read from {@code strace -f -y} output (one line per
- * system call, prefixed with the pid; {@code -y} shows the directory a relative path starts from, as in
- * {@code openat(AT_FDCWD</etc>, "x.conf", ...)}).
+ * The files a traced program looked for and did not find, and those it opened, read from {@code strace -f -y}
+ * output (one line per system call, prefixed with the pid; {@code -y} shows the directory a relative path starts
+ * from, as in {@code openat(AT_FDCWD</etc>, "x.conf", ...)}).
  *
  * <p>A path counts as <em>missing</em> when a file system call on it failed with {@code ENOENT}, except:
  * <ul>
@@ -35,9 +35,14 @@ import java.util.regex.Pattern;
  * </ul>
  * Every ignored path is kept with its reason, so a report can show why it was not repaired. Relative paths are made
  * absolute from the directory {@code -y} printed; one without it is listed as unresolved.
+ *
+ * <p>A path counts as <em>opened</em> when an {@code open}, {@code openat}, {@code openat2}, {@code creat},
+ * {@code execve} or {@code execveat} on it succeeded after the first successful {@code execve}, except opens with
+ * {@code O_DIRECTORY}: the files whose content the program used, as it named them (a symlink is not followed here;
+ * the caller resolves paths in the image, where it also tells regular files from {@code /dev} and {@code /proc}).
  */
-public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, int calls,
-        int unparsed) {
+public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, Set<String> opened,
+        int calls, int unparsed) {
 
     /** The system calls to trace: every way a program opens, executes, tests or follows a path. */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
@@ -48,6 +53,8 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             "execveat", "readlinkat");
     private static final Set<String> HWCAP_DIRECTORIES = Set.of("glibc-hwcaps", "tls", "haswell", "x86_64", "avx512_1",
             "i686", "i586", "sse2", "xeon_phi", "aarch64", "atomics", "asimd");
+    // Calls that give the program a file's content (or run it), as opposed to testing or following a path.
+    private static final Set<String> OPEN_CALLS = Set.of("open", "openat", "openat2", "creat", "execve", "execveat");
     private static final Set<String> LOADER_FILES = Set.of("/etc/ld.so.preload", "/etc/ld.so.nohwcap");
     private static final Pattern CALL = Pattern.compile("^(\\d+)\\s+(\\w+)\\((.*)\\)\\s+=\\s+(-?\\d+|\\?)(.*)$");
     private static final Pattern RESUMED = Pattern.compile("^(\\d+)\\s+<\\.\\.\\. (\\w+) resumed>(.*)$");
@@ -58,6 +65,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         missing = Collections.unmodifiableSortedSet(new TreeSet<>(missing));
         ignored = Collections.unmodifiableSortedMap(new TreeMap<>(ignored));
         unresolved = Collections.unmodifiableSortedSet(new TreeSet<>(unresolved));
+        opened = Collections.unmodifiableSortedSet(new TreeSet<>(opened));
         if (calls < 0 || unparsed < 0) {
             throw new IllegalArgumentException("call and line counts must not be negative, got " + calls + ", " + unparsed);
         }
@@ -73,7 +81,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         return parser.finish();
     }
 
-    private record Call(String name, String path, boolean failedEnoent, boolean succeeded) {
+    private record Call(String name, String path, boolean failedEnoent, boolean succeeded, boolean opened) {
     }
 
     private static final class Parser {
@@ -118,7 +126,8 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             if (path == null) {
                 return;
             }
-            calls.add(new Call(name, path, c.group(5).trim().startsWith("ENOENT"), succeeded));
+            boolean opened = succeeded && OPEN_CALLS.contains(name) && !c.group(3).contains("O_DIRECTORY");
+            calls.add(new Call(name, path, c.group(5).trim().startsWith("ENOENT"), succeeded, opened));
         }
 
         private String path(String name, String args) {
@@ -153,7 +162,11 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             }
             Set<String> missing = new TreeSet<>();
             Map<String, String> ignored = new TreeMap<>();
+            Set<String> opened = new TreeSet<>();
             for (Call call : calls) {
+                if (call.opened()) {
+                    opened.add(call.path());
+                }
                 if (!call.failedEnoent()) {
                     continue;
                 }
@@ -164,7 +177,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
                     missing.add(call.path());
                 }
             }
-            return new FileAccessTrace(missing, ignored, unresolved, calls.size(), unparsed);
+            return new FileAccessTrace(missing, ignored, unresolved, opened, calls.size(), unparsed);
         }
 
         private static String ignoreReason(String path, Map<String, Set<String>> foundByName) {

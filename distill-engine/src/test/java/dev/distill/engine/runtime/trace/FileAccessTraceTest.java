@@ -20,6 +20,9 @@ class FileAccessTraceTest {
         assertThat(trace.ignored()).containsEntry("/lib/libgreet.so.1", "search miss: found as /usr/local/lib/libgreet.so.1");
         assertThat(trace.ignored()).doesNotContainKey("/proc/self/fd/5");  // runc init, before the execve
         assertThat(trace.unparsed()).isZero();
+        // runc init's opens come before the execve; the failed search is not an open
+        assertThat(trace.opened()).containsExactly("/etc/greeter.conf", "/etc/ld-musl-x86_64.path",
+                "/usr/local/bin/greeter", "/usr/local/lib/greeter/plugins/shout.so", "/usr/local/lib/libgreet.so.1");
     }
 
     @Test
@@ -55,6 +58,26 @@ class FileAccessTraceTest {
                 "/lib/x86_64-linux-gnu/tls/haswell/x86_64");
         assertThat(trace.unresolved()).containsExactly("relative-without-dir");
         assertThat(trace.calls()).isEqualTo(6);
+        // the program and the library it loaded; not the misses, the stat, nor the open refused with EACCES
+        assertThat(trace.opened()).containsExactly("/lib/x86_64-linux-gnu/libxml2.so.2", "/usr/sbin/php-fpm");
+    }
+
+    @Test
+    void openedPathsAreAsTheProgramNamedThemRelativeOnesResolvedDirectoriesLeftOut() throws IOException {
+        String out = String.join("\n",
+                "9 execve(\"/usr/sbin/nginx\", [\"nginx\"], 0x7ffd /* 3 vars */) = 0",
+                "9 openat(AT_FDCWD</etc/nginx>, \"mime.types\", O_RDONLY) = 4</etc/nginx/mime.types>",
+                "9 openat(AT_FDCWD</>, \"/usr/share/nginx/html\", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 5</usr/share/nginx/html>",
+                "9 openat(AT_FDCWD</>, \"/lib/x86_64-linux-gnu/libpcre2-8.so.0\", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-linux-gnu/libpcre2-8.so.0.11.2>",
+                "10 open(\"/var/log/nginx/error.log\", O_WRONLY|O_CREAT|O_APPEND, 0644 <unfinished ...>",
+                "9 newfstatat(AT_FDCWD</>, \"/etc/nginx/nginx.conf\", {st_mode=S_IFREG|0644, st_size=1447, ...}, 0) = 0",
+                "10 <... open resumed>) = 6</var/log/nginx/error.log>",
+                "9 +++ exited with 0 +++");
+        FileAccessTrace trace = FileAccessTrace.parse(new StringReader(out));
+
+        assertThat(trace.opened()).containsExactly("/etc/nginx/mime.types", "/lib/x86_64-linux-gnu/libpcre2-8.so.0",
+                "/usr/sbin/nginx", "/var/log/nginx/error.log");
+        assertThat(trace.missing()).isEmpty();
     }
 
     private static FileAccessTrace parse(String sample) throws IOException {

@@ -1,0 +1,291 @@
+package dev.distill.engine.bench;
+
+import dev.distill.engine.analysis.AnalysisReport;
+import dev.distill.engine.analysis.ImageAnalyzer;
+import dev.distill.engine.assembly.BaseCatalog;
+import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.assembly.ImageAssembler;
+import dev.distill.engine.assembly.TagScheme;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.elf.ElfFile;
+import dev.distill.engine.elf.ElfFormatException;
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.image.Digest;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.plan.CarriedFile;
+import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.FixtureImages;
+import dev.distill.engine.testing.LocalRegistry;
+import dev.distill.engine.verification.MigrationVerifier;
+import dev.distill.engine.verification.Verification;
+import dev.distill.engine.wiring.PodWiring;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The verifier's benchmark (issue 5), for {@code bench/verify.sh}; not a test and not run by CI. In one JVM: a real
+ * registry with the real distroless bases; then, per round, the Debian PHP fixture pushed to a repository of its own
+ * and migrated as the pipeline does it (analysis, assembly, wiring, publish, verification under runc), every step
+ * timed, the verification split as the verifier reports it (pull, unpack, start, probe). A REPAIR verdict is
+ * followed, as in the pipeline, by a build with the files asked for and another verification, until a final verdict.
+ *
+ * <p>Then, for the last round, each program's image against the smallest possible: its base plus the regular files
+ * the program opened while it was probed (from the verifier's trace, plus the ELF interpreter of each opened program,
+ * which the kernel maps without a traced call), counted as tar entries (512-byte header plus
+ * the content padded to 512 bytes), which is how the images' uncompressed sizes are counted too.
+ *
+ * <p>Usage: {@code VerifyBenchmark [ROUNDS]}, as root (runc), with {@code -Ddistill.repo.root=REPO}. Prints
+ * {@code key=value} lines: one per round, the medians, one per program with the sizes and the largest carried
+ * files no probe opened.
+ */
+public final class VerifyBenchmark {
+
+    private static final int TAR_BLOCK = 512;
+    private static final int UNUSED_SHOWN = 5;
+
+    private VerifyBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 1) {
+            System.err.println("usage: VerifyBenchmark [ROUNDS]");
+            System.exit(2);
+        }
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        Path work = Files.createTempDirectory("verify-bench");
+        try (LocalRegistry registry = LocalRegistry.start()) {
+            RegistryClient client = registry.client();
+            BenchBases.push(client, registry.host(), work.resolve("bases"));
+            BaseCatalog bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
+            FixtureImages.build("debian-php");
+
+            List<long[]> timed = new ArrayList<>();
+            Verification last = null;
+            MigrationPlan lastPlan = null;
+            BuildReport lastBuild = null;
+            for (int round = 1; round <= rounds; round++) {
+                String repository = "bench/php-r" + round;
+                long t0 = System.nanoTime();
+                FixtureImages.push("debian-php", registry.host() + "/" + repository + ":1");
+                long t1 = System.nanoTime();
+
+                ResolvedImage source = client.resolve(registry.reference(repository + ":1"), Platform.LINUX_AMD64);
+                AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(source.layers(),
+                        BlobSource.registry(client, source.pinnedReference()), LayerLimits.defaults(), source.imageConfig(),
+                        new AnalysisReport.Subject(repository + ":1", source.pushedDigest().toString(), "linux/amd64"), null);
+                long t2 = System.nanoTime();
+
+                // As the pipeline: build, verify; on REPAIR build again with the files asked for, verify again.
+                MigrationVerifier verifier = new MigrationVerifier(client,
+                        MigrationVerifier.Options.defaults(work.resolve("verify")));
+                long buildNanos = 0;
+                long verifyNanos = 0;
+                long[] split = new long[6];  // pull, unpack, start, probe, source start, source probe
+                BuildReport build;
+                Verification v;
+                Map<String, List<String>> repairs = Map.of();
+                int repairRound = 0;
+                while (true) {
+                    long a = System.nanoTime();
+                    build = build(client, bases, work, source, report, repairs, repairRound);
+                    long b = System.nanoTime();
+                    v = verifier.verify(new MigrationVerifier.Request(build, report.plan(), Platform.LINUX_AMD64, Map.of(),
+                            repairRound));
+                    long c = System.nanoTime();
+                    buildNanos += b - a;
+                    verifyNanos += c - b;
+                    Verification.Timings in = v.timings();
+                    Verification.Timings sourceRun = v.sourceRun().timings();
+                    long[] these = {in.pullMillis(), in.unpackMillis(), in.startMillis(), in.probeMillis(),
+                        sourceRun.startMillis(), sourceRun.probeMillis()};
+                    for (int i = 0; i < split.length; i++) {
+                        split[i] += these[i];
+                    }
+                    System.err.printf("[bench] round %d, repair round %d: %s %s%n", round, repairRound, v.verdict(),
+                            v.verdict() == Verification.Verdict.SUCCEEDED ? "" : v.reasons() + "\n" + v.result().logExcerpt());
+                    if (v.verdict() != Verification.Verdict.REPAIR) {
+                        break;
+                    }
+                    repairs = v.repairCandidates();
+                    repairRound++;
+                }
+                long t4 = System.nanoTime();
+
+                long verifyMs = ms(verifyNanos);
+                long other = verifyMs;
+                for (long x : split) {
+                    other -= x;
+                }
+                System.out.printf("round=%d push_ms=%d analysis_ms=%d build_ms=%d verify_ms=%d push_to_verdict_ms=%d "
+                        + "after_push_ms=%d pull_ms=%d unpack_ms=%d start_ms=%d probe_ms=%d source_start_ms=%d "
+                        + "source_probe_ms=%d checks_other_ms=%d repair_rounds=%d verdict=%s%n", round, ms(t1 - t0),
+                        ms(t2 - t1), ms(buildNanos), verifyMs, ms(t4 - t0), ms(t4 - t1), split[0], split[1], split[2],
+                        split[3], split[4], split[5], other, repairRound, v.verdict());
+                timed.add(new long[] {ms(t1 - t0), ms(t2 - t1), ms(buildNanos), verifyMs, ms(t4 - t0), ms(t4 - t1),
+                        split[0], split[1], split[2], split[3], split[4], split[5], other});
+                last = v;
+                lastPlan = report.plan();
+                lastBuild = build;
+            }
+            String[] names = {"push_ms", "analysis_ms", "build_ms", "verify_ms", "push_to_verdict_ms", "after_push_ms",
+                "pull_ms", "unpack_ms", "start_ms", "probe_ms", "source_start_ms", "source_probe_ms", "checks_other_ms"};
+            StringBuilder medians = new StringBuilder("median:");
+            for (int i = 0; i < names.length; i++) {
+                medians.append(' ').append(names[i]).append('=').append(median(timed, i));
+            }
+            System.out.println(medians.append(" rounds=").append(rounds));
+            sizes(client, lastBuild, last, lastPlan);
+        } finally {
+            BuildBenchmark.deleteTree(work);
+        }
+    }
+
+    /** Assembles, wires (as distill-pipeline's PodWiringGenerator does) and publishes, as the builder stage does. */
+    private static BuildReport build(RegistryClient client, BaseCatalog bases, Path work, ResolvedImage source,
+            AnalysisReport report, Map<String, List<String>> repairs, int repairRound) throws Exception {
+        ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "bench",
+                Files.createDirectories(work.resolve("assembly")));
+        ImageAssembler.Assembly assembly = assembler.assemble(new ImageAssembler.Source(source,
+                BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), report.plan(),
+                (SurfaceResult) report.detections().get("surface"), repairs, repairRound));
+        MigrationPlan asBuilt = new MigrationPlan(report.plan().programs().stream().map(ImageAssembler::asBuilt).toList(),
+                report.plan().blockers(), report.plan().warnings());
+        Map<String, ImageReference> pushed = new LinkedHashMap<>();
+        for (ImageAssembler.ProgramImage image : assembly.images()) {
+            ImageReference r = image.taggedReference();
+            pushed.put(image.program(), new ImageReference(r.registry(), r.repository(), r.tag(),
+                    image.pushed().manifestDigest()));
+        }
+        BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "bench",
+                assembly, new BuildReport.Wiring(PodWiring.fromPlan("app", asBuilt, pushed), "", ""));
+        assembler.publish(assembly);
+        return build;
+    }
+
+    /**
+     * Per program: the image (base and its own layer) against its base plus what the program opened while probed.
+     * An opened path is resolved in the image (symlinks followed); only regular files of the program's own layer are
+     * added, the base's are in the base's size already.
+     */
+    private static void sizes(RegistryClient client, BuildReport build, Verification v, MigrationPlan plan)
+            throws Exception {
+        for (BuildReport.Image image : build.images()) {
+            ImageReference ref = ImageReference.parse(image.reference()).withDigest(Digest.parse(image.digest()));
+            ResolvedImage resolved = client.resolve(ref, Platform.LINUX_AMD64);
+            LayeredFileSystem fs = LayeredFileSystem.build(resolved, client, LayerLimits.defaults());
+            int own = resolved.layers().size() - 1;
+            long base = 0;
+            for (int i = 0; i < own; i++) {
+                base += fs.uncompressedSize(i);
+            }
+            Map<String, FileEntry> opened = new TreeMap<>();
+            Map<String, FileEntry> openedInBase = new TreeMap<>();
+            int notInImage = 0;
+            for (String path : withInterpreters(fs, v.result().opened().getOrDefault(image.program(), List.of()))) {
+                Optional<FileEntry> entry = fs.resolve(path);
+                if (entry.isEmpty() || !isContent(entry.get())) {
+                    notInImage++;  // /dev, /proc, a socket, a directory: nothing to carry
+                } else if (entry.get().layerIndex() != own) {
+                    openedInBase.put(entry.get().path(), entry.get());
+                } else {
+                    opened.put(entry.get().path(), entry.get());
+                }
+            }
+            long openedBytes = 0;
+            long openedTar = 0;
+            for (FileEntry e : opened.values()) {
+                openedBytes += e.size();
+                openedTar += tarSize(e.size());
+            }
+            long openedBaseTar = 0;
+            for (FileEntry e : openedInBase.values()) {
+                openedBaseTar += tarSize(e.size());
+            }
+            List<FileEntry> unused = new ArrayList<>();
+            long carriedBytes = 0;
+            ProgramPlan program = plan.programs().stream().filter(p -> p.name().equals(image.program())).findFirst()
+                    .orElseThrow();
+            for (CarriedFile f : program.files()) {
+                Optional<FileEntry> e = fs.entry(f.path());
+                if (e.isPresent() && e.get().type() == FileType.REGULAR && e.get().layerIndex() == own) {
+                    carriedBytes += e.get().size();
+                    if (!opened.containsKey(e.get().path())) {
+                        unused.add(e.get());
+                    }
+                }
+            }
+            unused.sort(Comparator.comparingLong(FileEntry::size).reversed());
+            long smallest = base + openedTar;
+            System.out.printf("program=%s image_uncompressed=%d base_uncompressed=%d layer_uncompressed=%d "
+                    + "carried_regular_bytes=%d opened_files=%d opened_bytes=%d opened_tar=%d opened_in_base=%d "
+                    + "opened_in_base_tar=%d opened_elsewhere=%d smallest_possible=%d image_over_smallest=%.3f "
+                    + "opened_only=%d source_uncompressed=%d%n",
+                    image.program(), image.uncompressedSize(), base, fs.uncompressedSize(own), carriedBytes, opened.size(),
+                    openedBytes, openedTar, openedInBase.size(), openedBaseTar, notInImage, smallest,
+                    image.uncompressedSize() / (double) smallest, openedTar + openedBaseTar, build.sourceUncompressedSize());
+            System.out.println("opened_in_base program=" + image.program() + ": " + String.join(" ", openedInBase.keySet()));
+            StringBuilder top = new StringBuilder("unused_largest program=" + image.program() + ":");
+            unused.stream().limit(UNUSED_SHOWN).forEach(e -> top.append(' ').append(e.path()).append('=').append(e.size()));
+            System.out.println(top);
+        }
+        System.out.printf("result_uncompressed=%d source_uncompressed=%d verdict=%s%n", v.resultSize(), v.sourceSize(),
+                v.verdict());
+    }
+
+    /**
+     * The paths plus the ELF interpreter of each: the kernel maps a program's loader itself at {@code execve}, so no
+     * traced call opens it, yet the program cannot run without it.
+     */
+    private static Set<String> withInterpreters(LayeredFileSystem fs, List<String> paths) throws IOException {
+        Set<String> all = new TreeSet<>(paths);
+        for (String path : paths) {
+            Optional<FileEntry> entry = fs.resolve(path);
+            if (entry.isEmpty() || !isContent(entry.get()) || !ElfFile.isElf(fs.read(entry.get(), 4))) {
+                continue;
+            }
+            try {
+                ElfFile.read(fs, entry.get()).interpreter().ifPresent(all::add);
+            } catch (ElfFormatException e) {
+                // Not a program we can read: it adds no loader.
+            }
+        }
+        return all;
+    }
+
+    private static boolean isContent(FileEntry e) {
+        return e.type() == FileType.REGULAR;
+    }
+
+    /** A file's bytes in a tar stream: its header and its content padded to whole blocks. */
+    static long tarSize(long size) {
+        return TAR_BLOCK + (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+    }
+
+    private static long median(List<long[]> rows, int column) {
+        long[] values = rows.stream().mapToLong(r -> r[column]).sorted().toArray();
+        int n = values.length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
+    }
+}
