@@ -165,6 +165,30 @@ class LocalStackIT {
 
     @Test
     @Order(2)
+    void theSeedApplicationBecomesAPodOfPhpFpmAndNginxThatAnswersLikeItsSource() throws Exception {
+        // php-fpm + nginx under supervisord (Python), a shell entrypoint: the application Distill exists for.
+        ImageReference ref = ImageReference.parse(LocalStack.REGISTRY + "/e2e/php:1");
+        FixtureImages.push("debian-php", ref.toString());
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/php").size() == 1);
+        String id = migrationsOf("e2e/php").get(0).get("id").asText();
+        JsonNode done = awaitFinal(id);
+        assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+        assertThat(done.at("/results").findValuesAsText("reference")).containsExactlyInAnyOrder(
+                LocalStack.REGISTRY + "/e2e/php:1-distroless-php-fpm", LocalStack.REGISTRY + "/e2e/php:1-distroless-nginx");
+        assertThat(done.at("/result/surfaceRemoved").toString()).contains("/bin/bash").contains("/usr/bin/apt");
+        assertThat(done.at("/result/resultSize").asLong()).isLessThan(done.at("/result/sourceSize").asLong());
+        JsonNode verification = json(LocalStack.get("/api/migrations/" + id + "/verification"));
+        JsonNode round = verification.at("/rounds/0/verification");
+        // The pod answered the PHP page, and the same page as the source.
+        assertThat(round.at("/result/probes").toString()).contains("Hello from PHP 8.2");
+        assertThat(round.at("/comparisons").findValuesAsText("matches")).containsOnly("true");
+        HttpResponse<String> compose = LocalStack.get("/api/migrations/" + id + "/wiring/compose");
+        assertThat(compose.body()).contains("network_mode").contains("service:php-fpm");
+    }
+
+    @Test
+    @Order(3)
     void anEntrypointThatReallyNeedsAShellIsBlockedNeverSucceeded() throws Exception {
         byte[] busybox = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox"));
         TinyImage scripted = TinyImage.builder().platform(Platform.LINUX_AMD64)
@@ -184,7 +208,7 @@ class LocalStackIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void distillsOwnPushesThroughTheRealRegistryNeverStartAMigration() throws Exception {
         RegistryClient distill = RegistryClient.builder().build();
         assertThat(distill.userAgent()).startsWith("distill/");
@@ -201,7 +225,7 @@ class LocalStackIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void restartingServicesWhileMigrationsAreInFlightLosesNoneAndEndsEachExactlyOnce() throws Exception {
         int count = 8;
         List<Digest> digests = new ArrayList<>();
@@ -247,7 +271,7 @@ class LocalStackIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void asSeveralInstancesTheServiceAnswersTheSameFromEach() throws Exception {
         String second = "http://127.0.0.1:8083";
         Process extra = LocalStack.startExtraAnalyzer(8083);
