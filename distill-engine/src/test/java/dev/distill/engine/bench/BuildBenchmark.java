@@ -17,6 +17,7 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.DistrolessBases;
 import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
 import java.io.IOException;
@@ -65,7 +66,7 @@ public final class BuildBenchmark {
         try (LocalRegistry registry = LocalRegistry.start()) {
             RegistryClient client = registry.client();
             long t = System.nanoTime();
-            BenchBases.push(client, registry.host(), work.resolve("bases"));
+            DistrolessBases.push(client, registry.host(), work.resolve("bases"));
             System.err.printf("[bench] real distroless bases built and pushed in %d ms%n", ms(System.nanoTime() - t));
             BaseCatalog bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
 

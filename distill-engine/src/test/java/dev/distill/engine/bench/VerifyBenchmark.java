@@ -22,6 +22,7 @@ import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.DistrolessBases;
 import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
 import dev.distill.engine.verification.MigrationVerifier;
@@ -73,7 +74,7 @@ public final class VerifyBenchmark {
         Path work = Files.createTempDirectory("verify-bench");
         try (LocalRegistry registry = LocalRegistry.start()) {
             RegistryClient client = registry.client();
-            BenchBases.push(client, registry.host(), work.resolve("bases"));
+            DistrolessBases.push(client, registry.host(), work.resolve("bases"));
             BaseCatalog bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
             FixtureImages.build("debian-php");
 

@@ -17,11 +17,11 @@ import dev.distill.engine.layer.TarEntry;
 import dev.distill.engine.layer.TarStream;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.DistrolessBases;
 import dev.distill.engine.testing.LocalRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +58,7 @@ class DistrolessBasesIT {
     static void build(@TempDir Path work) throws Exception {
         registry = LocalRegistry.start();
         client = registry.client();
-        debs = downloadedDebs();
+        debs = DistrolessBases.downloadedDebs();
         report = new DistrolessBaseBuilder(client, debs, work.resolve("first")).buildAndPush(registry.host());
         System.out.printf("%-8s %-8s %12s %12s  (reference: distroless static ~2 MiB, base ~20 MiB, cc ~23 MiB uncompressed)%n",
                 "flavour", "tag", "compressed", "uncompressed");
@@ -279,37 +278,4 @@ class DistrolessBasesIT {
         return new String(fs.read(entry, 4 * 1024 * 1024), StandardCharsets.UTF_8);
     }
 
-    /** The packages at apt's candidate versions, downloaded (once) into the .deb cache the fixtures share. */
-    private static DebDirectory downloadedDebs() throws IOException, InterruptedException {
-        Path script = repoRoot().resolve("deploy/local/bases.sh");
-        Process p = new ProcessBuilder("bash", script.toString(), "--download-only").redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException(script + " --download-only failed (it needs Debian's apt and deb.debian.org): " + out);
-        }
-        Path directory = null;
-        Map<String, String> versions = new LinkedHashMap<>();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("debs=")) {
-                directory = Path.of(line.substring(5));
-            } else if (line.startsWith("pin=")) {
-                String pin = line.substring(4);
-                versions.put(pin.substring(0, pin.indexOf('=')), pin.substring(pin.indexOf('=') + 1));
-            }
-        }
-        assertThat(directory).as("debs= line of " + out).isNotNull();
-        assertThat(versions.keySet()).containsExactlyInAnyOrderElementsOf(DistrolessRecipe.allPackages());
-        return new DebDirectory(directory, versions);
-    }
-
-    private static Path repoRoot() {
-        String configured = System.getProperty("distill.repo.root");
-        Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
-        for (Path p = start; p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("deploy/local/bases.sh"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("cannot find deploy/local/bases.sh above " + start);
-    }
 }

@@ -13,8 +13,6 @@ import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.detect.surface.SurfaceResult;
-import dev.distill.engine.distroless.DebDirectory;
-import dev.distill.engine.distroless.DistrolessBaseBuilder;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
@@ -30,6 +28,7 @@ import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.structure.StructureTestResult;
 import dev.distill.engine.structure.StructureTestSuite;
 import dev.distill.engine.structure.StructureTestYaml;
+import dev.distill.engine.testing.DistrolessBases;
 import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
 import dev.distill.engine.wiring.ContainerImage;
@@ -37,7 +36,6 @@ import dev.distill.engine.wiring.ContainerPort;
 import dev.distill.engine.wiring.ContainerWiring;
 import dev.distill.engine.wiring.PodWiring;
 import dev.distill.engine.wiring.RunAs;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +43,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +69,7 @@ class MigrationVerifierIT {
         work = temp;
         registry = LocalRegistry.start();
         client = registry.client();
-        new DistrolessBaseBuilder(client, downloadedDebs(), temp.resolve("bases")).buildAndPush(registry.host());
+        DistrolessBases.push(client, registry.host(), temp.resolve("bases"));
         bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
         FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
         FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
@@ -290,28 +287,4 @@ class MigrationVerifierIT {
         return true;
     }
 
-    /** The packages of the bases, downloaded once into the cache the fixtures share (as DistrolessBasesIT). */
-    private static DebDirectory downloadedDebs() throws IOException, InterruptedException {
-        Path script = FixtureImages.repoRoot().resolve("deploy/local/bases.sh");
-        Process p = new ProcessBuilder("bash", script.toString(), "--download-only")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException(script + " --download-only failed: " + out);
-        }
-        Path directory = null;
-        Map<String, String> versions = new LinkedHashMap<>();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("debs=")) {
-                directory = Path.of(line.substring(5));
-            } else if (line.startsWith("pin=")) {
-                String pin = line.substring(4);
-                versions.put(pin.substring(0, pin.indexOf('=')), pin.substring(pin.indexOf('=') + 1));
-            }
-        }
-        if (directory == null) {
-            throw new IllegalStateException("no debs= line in " + out);
-        }
-        return new DebDirectory(directory, versions);
-    }
 }

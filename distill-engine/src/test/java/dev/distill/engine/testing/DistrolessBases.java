@@ -1,10 +1,9 @@
-package dev.distill.engine.bench;
+package dev.distill.engine.testing;
 
 import dev.distill.engine.distroless.BaseBuildReport;
 import dev.distill.engine.distroless.DebDirectory;
 import dev.distill.engine.distroless.DistrolessBaseBuilder;
 import dev.distill.engine.registry.RegistryClient;
-import dev.distill.engine.testing.FixtureImages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,25 +11,28 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The real distroless bases for the benchmarks: built from the pinned Debian 12 packages and pushed. */
-final class BenchBases {
+/**
+ * The real distroless bases for tests and benchmarks: built from Debian 12 packages at apt's candidate versions
+ * (fetched once by deploy/local/bases.sh into the .deb cache the fixtures share) and pushed.
+ */
+public final class DistrolessBases {
 
-    private BenchBases() {
+    private DistrolessBases() {
     }
 
     /** Builds and pushes {@code <registry>/distill/{static,base,cc}:{latest,nonroot}}. */
-    static BaseBuildReport push(RegistryClient client, String registry, Path work) throws Exception {
+    public static BaseBuildReport push(RegistryClient client, String registry, Path work) throws Exception {
         return new DistrolessBaseBuilder(client, downloadedDebs(), work).buildAndPush(registry);
     }
 
     /** The packages at apt's candidate versions, fetched (once) by deploy/local/bases.sh into the shared cache. */
-    private static DebDirectory downloadedDebs() throws IOException, InterruptedException {
+    public static DebDirectory downloadedDebs() throws IOException, InterruptedException {
         Path script = FixtureImages.repoRoot().resolve("deploy/local/bases.sh");
         Process p = new ProcessBuilder("bash", script.toString(), "--download-only")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException(script + " --download-only failed: " + out);
+            throw new IllegalStateException(script + " --download-only failed (it needs Debian's apt and deb.debian.org): " + out);
         }
         Path directory = null;
         Map<String, String> versions = new LinkedHashMap<>();
