@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
@@ -170,9 +171,9 @@ public final class ImageAssembler {
         Map<String, CarriedFile> files = new LinkedHashMap<>();
         p.files().forEach(f -> files.put(f.path(), f));
         String reason = "repair round " + source.repairRound() + ": the program failed to open it at run time";
-        List<dev.distill.engine.fs.FileEntry> toRead = new ArrayList<>();
+        List<FileEntry> toRead = new ArrayList<>();
         for (String path : paths) {
-            for (dev.distill.engine.fs.FileEntry e : SymlinkChain.of(content.view(), path)) {
+            for (FileEntry e : SymlinkChain.of(content.view(), path)) {
                 if (!files.containsKey(e.path())) {
                     files.put(e.path(), CarriedFile.of(e, reason));
                     if (e.type() == FileType.REGULAR || e.type() == FileType.HARDLINK) {
