@@ -223,7 +223,7 @@ public final class ImageAnalyzer {
     /** A warning about the source image that the result does not inherit, because its base has the thing. */
     private static boolean providedByEveryBase(Finding f) {
         return BASE_PLACES.contains(f.path())
-                || (f.detector().equals("accounts") && f.reason().startsWith("temporary files /tmp"))
+                || (f.detector().equals("accounts") && "/tmp".equals(f.data().get("place")))
                 || (f.detector().equals("accounts") && BASE_UIDS.contains(f.data().getOrDefault("user", "")));
     }
 
