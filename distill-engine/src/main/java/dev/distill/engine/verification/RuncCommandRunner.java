@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  */
 final class RuncCommandRunner implements CommandRunner {
 
-    private static final Pattern EXITED = Pattern.compile("^(\\d+) \\+\\+\\+ (exited with (\\d+)|killed by (SIG[A-Z0-9]+)).*");
+    // strace -f prefixes a line with the pid only once it traces more than one task (runc init's threads); when the
+    // command is all that is left, its exit may come without one.
+    private static final Pattern EXITED = Pattern.compile("^(?:(\\d+) +)?\\+\\+\\+ (exited with (\\d+)|killed by (SIG[A-Z0-9]+)).*");
     private static final Map<String, Integer> SIGNALS = Map.of("SIGKILL", 9, "SIGTERM", 15, "SIGSEGV", 11, "SIGABRT", 6,
             "SIGINT", 2, "SIGBUS", 7, "SIGQUIT", 3);
 
@@ -89,13 +91,26 @@ final class RuncCommandRunner implements CommandRunner {
 
     /** The status of {@code pid} from strace's exit lines: its code, or 128 + the signal that killed it. */
     static int exitStatus(List<String> lines, int pid) throws IOException {
+        // Prefer the line of the container's init pid. Without it (a lone task is not prefixed, and a Go runtime may
+        // exec from another thread, whose id strace then reports), the last exit is the command's: runc init's
+        // threads end at the exec and the command's children end before it.
+        Integer last = null;
         for (String line : lines) {
             Matcher m = EXITED.matcher(line);
-            if (m.matches() && Integer.parseInt(m.group(1)) == pid) {
-                return m.group(3) != null ? Integer.parseInt(m.group(3)) : 128 + SIGNALS.getOrDefault(m.group(4), 0);
+            if (!m.matches()) {
+                continue;
             }
+            int status = m.group(3) != null ? Integer.parseInt(m.group(3)) : 128 + SIGNALS.getOrDefault(m.group(4), 0);
+            if (m.group(1) != null && Integer.parseInt(m.group(1)) == pid) {
+                return status;
+            }
+            last = status;
         }
-        throw new IOException("strace saw no exit of pid " + pid + " (" + lines.size() + " lines)");
+        if (last != null) {
+            return last;
+        }
+        throw new IOException("strace saw no exit of pid " + pid + " (" + lines.size() + " lines: "
+                + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size())) + ")");
     }
 
     private static Process attach(int pid, Path output) throws IOException, InterruptedException {
