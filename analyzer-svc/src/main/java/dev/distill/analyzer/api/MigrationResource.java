@@ -167,12 +167,13 @@ public class MigrationResource {
 
     private static final MediaType YAML = MediaType.valueOf("application/yaml");
 
+    /** One rendering of the build report's wiring; null when the report has none; a report that is not JSON is an error. */
     private static byte[] wiring(byte[] buildReport, String which) {
         try {
             JsonNode text = JSON.readTree(buildReport).path("wiring").path(which);
             return text.isTextual() ? text.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8) : null;
         } catch (IOException e) {
-            return null;
+            throw new java.io.UncheckedIOException("the build report is not JSON: " + e.getMessage(), e);
         }
     }
 

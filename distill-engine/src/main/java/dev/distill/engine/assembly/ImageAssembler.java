@@ -12,6 +12,7 @@ import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
@@ -98,12 +99,6 @@ public final class ImageAssembler {
             ImageReference r = pushed.reference();
             return new ImageReference(r.registry(), r.repository(), tag, null);
         }
-
-        /** {@code registry/repository@sha256:...}: exactly this image, tagged or not. */
-        public ImageReference pinnedReference() {
-            ImageReference r = pushed.reference();
-            return new ImageReference(r.registry(), r.repository(), null, pushed.manifestDigest());
-        }
     }
 
     /** All images of one migration, and what the source had that none of them carries. */
@@ -143,7 +138,7 @@ public final class ImageAssembler {
             return new Assembly(images, LeftBehind.of(source.surface(), carried), source.image().compressedLayerSize(),
                     sourceUncompressed);
         } finally {
-            deleteTree(dir);
+            WorkDirectories.removeTree(dir);
         }
     }
 
@@ -235,7 +230,7 @@ public final class ImageAssembler {
         ObjectNode config = base.config().deepCopy();
         config.put("created", CREATED);
         config.remove("rootfs");
-        ObjectNode c = config.with("config");
+        ObjectNode c = config.withObjectProperty("config");
         c.put("User", user.configUser());
         Map<String, String> env = new LinkedHashMap<>();
         for (JsonNode e : c.path("Env")) {
@@ -259,7 +254,7 @@ public final class ImageAssembler {
         if (program.stopSignal() != null && !program.stopSignal().isEmpty()) {
             c.put("StopSignal", program.stopSignal());
         }
-        ObjectNode labels = c.with("Labels");
+        ObjectNode labels = c.withObjectProperty("Labels");
         Map<String, String> sourceLabels = source.image().imageConfig().labels();
         if (sourceLabels != null) {
             new TreeMap<>(sourceLabels).forEach(labels::put);
@@ -267,7 +262,7 @@ public final class ImageAssembler {
         labels.put("dev.distill.program", program.name());
         labels.put("dev.distill.source.digest", source.image().pushedDigest().toString());
         labels.put("dev.distill.version", version);
-        ArrayNode history = config.withArray("history");
+        ArrayNode history = config.withArrayProperty("history");
         ObjectNode step = history.addObject();
         step.put("created", CREATED);
         step.put("created_by", "distill " + version + ": " + program.name() + " with the files it needs from "
@@ -323,14 +318,4 @@ public final class ImageAssembler {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -3,6 +3,7 @@ package dev.distill.engine.assembly;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
@@ -14,13 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The source image's merged view and the bytes of the files the plan carries, read in one pass over the source
@@ -120,12 +119,6 @@ final class SourceContent implements Closeable {
 
     @Override
     public void close() throws IOException {
-        if (Files.exists(spool)) {
-            try (Stream<Path> walk = Files.walk(spool)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        WorkDirectories.removeTree(spool);
     }
 }

@@ -1,15 +1,14 @@
 package dev.distill.engine.distroless;
 
+import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Command line for deploy/local/bases.sh:
@@ -59,18 +58,8 @@ public final class BuildBases {
             err.println("building the distroless bases failed: " + e.getMessage());
             return 1;
         } finally {
-            deleteQuietly(work);
+            WorkDirectories.removeTreeQuietly(work);
         }
     }
 
-    private static void deleteQuietly(Path directory) {
-        if (directory == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temporary directory is harmless
-        }
-    }
 }

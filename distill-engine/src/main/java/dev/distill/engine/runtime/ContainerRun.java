@@ -1,5 +1,6 @@
 package dev.distill.engine.runtime;
 
+import dev.distill.engine.io.WorkDirectories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -195,7 +196,7 @@ public final class ContainerRun implements AutoCloseable {
         log.close();
         if (!keepBundle) {
             try {
-                Sandbox.removeTree(bundle);
+                WorkDirectories.removeTree(bundle);
             } catch (IOException e) {
                 if (failure == null) {
                     failure = e;

@@ -1,14 +1,11 @@
 package dev.distill.engine.runtime;
 
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.io.WorkDirectories;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -160,7 +157,7 @@ public final class Sandbox implements AutoCloseable {
                 log.close();
             }
             if (!options.keepWorkDir()) {
-                removeTree(bundle);
+                WorkDirectories.removeTree(bundle);
             }
             throw e;
         }
@@ -220,7 +217,7 @@ public final class Sandbox implements AutoCloseable {
         watchdogs.shutdownNow();
         if (!options.keepWorkDir()) {
             try {
-                removeTree(workDir);
+                WorkDirectories.removeTree(workDir);
             } catch (IOException e) {
                 failure = failure == null ? e : failure;
             }
@@ -236,34 +233,4 @@ public final class Sandbox implements AutoCloseable {
         return b;
     }
 
-    /** Deletes a directory tree without following any symlink in it. */
-    static void removeTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 }

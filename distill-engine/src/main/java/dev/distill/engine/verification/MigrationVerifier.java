@@ -5,6 +5,7 @@ import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.MigrationPlan;
@@ -32,7 +33,6 @@ import dev.distill.engine.wiring.Protocol;
 import dev.distill.engine.wiring.Volume;
 import dev.distill.engine.wiring.VolumeMount;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -223,7 +223,7 @@ public final class MigrationVerifier {
                             + (sourceRun == null ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
                             r.probeMillis(), millisSince(begin)));
         } finally {
-            deleteTree(work);
+            WorkDirectories.removeTreeQuietly(work);
         }
     }
 
@@ -463,22 +463,6 @@ public final class MigrationVerifier {
         return Verification.Verdict.SUCCEEDED;
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // The sandboxes have removed their own trees; what is left is a report-less leftover, not a failure.
-        }
-    }
 
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
