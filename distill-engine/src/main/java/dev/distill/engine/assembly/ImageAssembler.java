@@ -99,6 +99,12 @@ public final class ImageAssembler {
             ImageReference r = pushed.reference();
             return new ImageReference(r.registry(), r.repository(), tag, null);
         }
+
+        /** {@code registry/repository@sha256:...}: exactly this image, tagged or not. */
+        public ImageReference pinnedReference() {
+            ImageReference r = pushed.reference();
+            return new ImageReference(r.registry(), r.repository(), null, pushed.manifestDigest());
+        }
     }
 
     /** All images of one migration, and what the source had that none of them carries. */
