@@ -18,12 +18,14 @@
 #   --tag TAG     its tag (default latest)
 #   --big         the ~1 GB image of bench/make-big-image.sh (made if missing)
 # Environment: BENCH_JAVA_OPTS, more JVM options for the analysis runs (to try
-# collectors or compilation settings); BENCH_MVN_ONLINE=1 lets Maven download.
+# collectors or compilation settings).
 # Prints one line per round and the medians; exits non-zero when a run fails
 # (for instance out of heap).
 # -----------------------------------------------------------------------------
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 rounds=5; xmx=512m; warmups=0; mode=one-pass; layout=""; tag=latest; big=false
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,14 +53,7 @@ elif [ -z "$layout" ]; then
   layout=$(sed -n 's/^layout=//p' <<<"$out"); tag=$(sed -n 's/^tag=//p' <<<"$out")
 fi
 
-# Only the engine module, offline when the local repository has what it needs (never `mvn install`).
-mvn_flags=(-B -q -pl distill-engine)
-[ "${BENCH_MVN_ONLINE:-0}" = 1 ] || mvn_flags+=(-o)
-log "compiling distill-engine and its test classes"
-(cd "$repo" && mvn "${mvn_flags[@]}" test-compile)
-cpfile=$repo/distill-engine/target/bench-classpath.txt
-(cd "$repo" && mvn "${mvn_flags[@]}" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile")
-cp="$repo/distill-engine/target/test-classes:$repo/distill-engine/target/classes:$(cat "$cpfile")"
+cp=$(bench_classpath "$repo")
 
 # The layers of the tagged image, from the layout's own index and manifest.
 manifest=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' \

@@ -12,7 +12,7 @@
 #                 in alternating order
 #   --warmups K   K untimed rounds first (default 0: round 1 is a cold JVM)
 # Environment: DISTILL_FIXTURE_CACHE (fixtures' and .debs' cache),
-# BENCH_JAVA_OPTS (more JVM options), BENCH_MVN_ONLINE=1 lets Maven download.
+# BENCH_JAVA_OPTS (more JVM options).
 # Needs root (the fixture's rootfs), docker-registry, skopeo, GNU tar, gzip.
 # -----------------------------------------------------------------------------
 set -euo pipefail

@@ -8,7 +8,7 @@
 #
 # Usage: bench/verify.sh [--rounds N]   (default 3; each round a new repository)
 # Environment: DISTILL_FIXTURE_CACHE (fixtures' and .debs' cache),
-# BENCH_JAVA_OPTS (more JVM options), BENCH_MVN_ONLINE=1 lets Maven download.
+# BENCH_JAVA_OPTS (more JVM options).
 # Needs root, runc, strace, nsenter, docker-registry, skopeo.
 # -----------------------------------------------------------------------------
 set -euo pipefail

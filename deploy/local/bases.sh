@@ -95,18 +95,14 @@ fi
 
 cd "$DISTILL_ROOT"
 cpfile=$DISTILL_ROOT/distill-engine/target/bases-classpath.txt
-mvn_offline=(-o)
 if [ "${DISTILL_NO_BUILD:-false}" = true ] && compgen -G "$DISTILL_ROOT/distill-engine/target/distill-engine-*.jar" >/dev/null; then
   log "using the distill-engine jar already built (DISTILL_NO_BUILD)"
 else
   log "building distill-engine (mvnw package -DskipTests)"
-  # Offline first (quick, and the usual case); online when a dependency is not in ~/.m2 yet.
-  mvnw -B -q "${mvn_offline[@]}" -pl distill-engine -am package -DskipTests >/dev/null 2>&1 \
-    || { mvn_offline=(); mvnw -B -q -pl distill-engine -am package -DskipTests >&2; } \
-    || die "could not build distill-engine"
+  mvnw_offline_first -B -q -pl distill-engine -am package -DskipTests || die "could not build distill-engine"
 fi
-mvnw -B -q "${mvn_offline[@]}" -pl distill-engine dependency:build-classpath -Dmdep.includeScope=runtime \
-  "-Dmdep.outputFile=$cpfile" >&2 || die "could not resolve distill-engine's class path"
+mvnw_offline_first -B -q -pl distill-engine "$MAVEN_DEPENDENCY_PLUGIN:build-classpath" -Dmdep.includeScope=runtime \
+  "-Dmdep.outputFile=$cpfile" || die "could not resolve distill-engine's class path"
 jar=$(ls "$DISTILL_ROOT"/distill-engine/target/distill-engine-*.jar | grep -v -e '-tests.jar$' -e '-sources.jar$' | head -n1)
 
 log "building and pushing the bases to $TARGET"

@@ -46,9 +46,9 @@ kafka_classpath() {
   fi
   if $stale; then
     log "resolving the Kafka class path with Maven (cached in $KAFKA_CP_FILE)"
-    mvnw -B -q -f "$KAFKA_POM" dependency:build-classpath \
-      "-Dmdep.outputFile=$KAFKA_CP_FILE.tmp" >&2 \
-      || die "could not resolve the Kafka class path (mvnw -f $KAFKA_POM dependency:build-classpath)"
+    mvnw_offline_first -B -q -f "$KAFKA_POM" "$MAVEN_DEPENDENCY_PLUGIN:build-classpath" \
+      "-Dmdep.outputFile=$KAFKA_CP_FILE.tmp" \
+      || die "could not resolve the Kafka class path (mvnw -f $KAFKA_POM $MAVEN_DEPENDENCY_PLUGIN:build-classpath)"
     mv "$KAFKA_CP_FILE.tmp" "$KAFKA_CP_FILE"
   fi
   cat "$KAFKA_CP_FILE"

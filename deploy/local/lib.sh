@@ -62,8 +62,18 @@ webhook_secret() {
   tr -d '\n' <"$f"
 }
 
-# The Maven wrapper of the repository.
-mvnw() { "$DISTILL_ROOT/mvnw" "$@"; }
+# The Maven wrapper of the repository. DISTILL_MAVEN_REPO_LOCAL, when set, is the local repository of every
+# Maven call these scripts make (.ci/run points it at an empty directory: what a fresh machine has).
+mvnw() { "$DISTILL_ROOT/mvnw" ${DISTILL_MAVEN_REPO_LOCAL:+"-Dmaven.repo.local=$DISTILL_MAVEN_REPO_LOCAL"} "$@"; }
+# Plugins the scripts invoke by goal are named with a pinned version: a bare prefix (`dependency:`) is looked
+# up in the local repository's metadata, which a fresh machine lacks (and offline mode cannot fetch).
+MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+# mvnw_offline_first ARGS...: offline is only a fast path; whatever the local repository lacks is fetched.
+mvnw_offline_first() {
+  mvnw -o "$@" >/dev/null 2>&1 && return 0
+  log "offline Maven was not enough (${*: -1}); resolving online"
+  mvnw "$@" >&2
+}
 
 # Ports and HTTP -----------------------------------------------------------------
 # True if something accepts TCP connections on 127.0.0.1:$1.

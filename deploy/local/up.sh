@@ -47,7 +47,7 @@ ensure_state_dirs
 # 2. Build.
 if $build; then
   log "building the services (./mvnw -B -q package -DskipTests)"
-  (cd "$DISTILL_ROOT" && ./mvnw -B -q package -DskipTests)
+  mvnw -B -q package -DskipTests || die "the build failed"
 fi
 for svc in "${DISTILL_SERVICES[@]}"; do
   [ -f "$(svc_jar "$svc")" ] || die "$(svc_jar "$svc") is missing: build first (drop --no-build)"

@@ -31,18 +31,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole local stack as processes: real Kafka (KRaft, from Maven Central jars), Debian's docker-registry
  * with its notifications pointed at the webhook, and the three packaged services.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedStack.class)
 class LocalStackIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,18 +50,6 @@ class LocalStackIT {
 
     /** Pushes as a user's tool would; Distill's own user agent would (rightly) be ignored by the webhook. */
     private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
-
-    @BeforeAll
-    static void up() {
-        // A fresh stack: stop one left over from an interrupted run and drop its data (the test's own state dir).
-        LocalStack.script("down.sh", "--clean");
-        LocalStack.script("up.sh", "--no-build");
-    }
-
-    @AfterAll
-    static void down() {
-        LocalStack.script("down.sh");
-    }
 
     private static JsonNode json(HttpResponse<String> response) {
         try {
