@@ -28,8 +28,16 @@ public final class Catalog {
 
     /** Every detector: shell, supervisord, php, nginx, runtime, accounts, surface. */
     public static Catalog standard() {
-        return new Catalog(List.of(new ShellDetector(), new SupervisordDetector(), new PhpDetector(), new NginxDetector(),
+        return new Catalog(List.of(new ShellDetector(standardStepRules()), new SupervisordDetector(), new PhpDetector(), new NginxDetector(),
                 new RuntimeDetector(), new AccountsDetector(), new SurfaceDetector()));
+    }
+
+    /** What the shell detector knows of the steps a script runs before its program: its own and the frameworks'. */
+    public static List<dev.distill.engine.detect.shell.StepRule> standardStepRules() {
+        List<dev.distill.engine.detect.shell.StepRule> rules =
+                new ArrayList<>(dev.distill.engine.detect.shell.StepClassifier.shellRules());
+        rules.add(new dev.distill.engine.detect.laravel.ArtisanRule());
+        return rules;
     }
 
     public List<Detector<?>> detectors() {
