@@ -164,7 +164,9 @@ public final class ImageAnalyzer {
         List<ProgramPlanner.Program> programs = programs(config, entrypoint, supervisord, blockers);
         List<String> names = programs.stream().map(ProgramPlanner.Program::name).toList();
         List<ProgramPlan> plans = programs.stream().map(p -> planner.plan(p, names)).toList();
-        return new MigrationPlan(plans, blockers, warnings);
+        // What the entrypoint does before the programs: baked, init programs, ownership, the user it drops to.
+        PrestartPlanner.Planned prestart = new PrestartPlanner(fs, config, planner).plan(entrypoint, plans);
+        return new MigrationPlan(prestart.programs(), blockers, warnings, prestart.prestart());
     }
 
     /**
@@ -174,6 +176,10 @@ public final class ImageAnalyzer {
     private List<ProgramPlanner.Program> programs(ImageConfig config, EntrypointResult entrypoint,
             SupervisordResult supervisord, List<PlanNote> blockers) {
         List<ProgramPlanner.Program> out = new ArrayList<>();
+        // A wrapper that drops to another user or changes directory before the program does so for all it starts.
+        String user = entrypoint != null && entrypoint.runAs() != null ? entrypoint.runAs().user() : config.user();
+        String workingDir = entrypoint != null && !entrypoint.workingDir().isEmpty() ? entrypoint.workingDir()
+                : config.workingDir();
         if (supervisord.found() && !supervisord.programs().isEmpty()) {
             for (SupervisordResult.Program p : supervisord.programs()) {
                 List<String> command = new ArrayList<>(p.command());
@@ -184,8 +190,8 @@ public final class ImageAnalyzer {
                 p.environment().forEach((k, v) -> env.add(k + "=" + v));
                 String name = p.name().replaceAll("[^A-Za-z0-9_.-]", "-");
                 out.add(new ProgramPlanner.Program(name, command, p.executable(),
-                        p.user().isEmpty() ? config.user() : p.user(),
-                        p.directory().isEmpty() ? config.workingDir() : p.directory(), env, config.exposedPorts(),
+                        p.user().isEmpty() ? user : p.user(),
+                        p.directory().isEmpty() ? workingDir : p.directory(), env, config.exposedPorts(),
                         stopSignalFor(p.executable(), config)));
             }
             return out;
@@ -196,7 +202,7 @@ public final class ImageAnalyzer {
         }
         switch (entrypoint.verdict()) {
             case EXEC, RESOLVED -> out.add(new ProgramPlanner.Program(programName(entrypoint), entrypoint.command(),
-                    entrypoint.program(), config.user(), config.workingDir(), config.env(), config.exposedPorts(),
+                    entrypoint.program(), user, workingDir, config.env(), config.exposedPorts(),
                     config.stopSignal()));
             case INTERPRETED -> blockers.add(new PlanNote(entrypoint.program(), null, "the program is a script for "
                     + interpreterOf(entrypoint) + "; carrying an interpreter is not supported yet"));

@@ -4,14 +4,27 @@ import java.util.List;
 
 /**
  * The plan for a whole image: one program plan per program (one for a plain entrypoint, one per supervisord
- * program), and image-wide blockers such as an entrypoint that needs a shell.
+ * program), what the entrypoint does before them ({@link PrestartPlan}), and image-wide blockers such as an
+ * entrypoint that needs a shell.
  */
-public record MigrationPlan(List<ProgramPlan> programs, List<PlanNote> blockers, List<PlanNote> warnings) {
+public record MigrationPlan(List<ProgramPlan> programs, List<PlanNote> blockers, List<PlanNote> warnings,
+        PrestartPlan prestart) {
 
     public MigrationPlan {
         programs = programs == null ? List.of() : List.copyOf(programs);
         blockers = blockers == null ? List.of() : List.copyOf(blockers);
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        prestart = prestart == null ? PrestartPlan.NONE : prestart;
+    }
+
+    /** A plan whose entrypoint runs nothing before its programs. */
+    public MigrationPlan(List<ProgramPlan> programs, List<PlanNote> blockers, List<PlanNote> warnings) {
+        this(programs, blockers, warnings, PrestartPlan.NONE);
+    }
+
+    /** The same plan with other programs (the init programs stay). */
+    public MigrationPlan withPrograms(List<ProgramPlan> other) {
+        return new MigrationPlan(other, blockers, warnings, prestart);
     }
 
     /** The worst of the image-wide notes and every program's classification; blocked when there is no program. */
@@ -19,6 +32,9 @@ public record MigrationPlan(List<ProgramPlan> programs, List<PlanNote> blockers,
         Classification c = !blockers.isEmpty() || programs.isEmpty() ? Classification.BLOCKED
                 : warnings.isEmpty() ? Classification.MIGRATABLE : Classification.NEEDS_REVIEW;
         for (ProgramPlan p : programs) {
+            c = c.and(p.classification());
+        }
+        for (ProgramPlan p : prestart.init()) {
             c = c.and(p.classification());
         }
         return c;

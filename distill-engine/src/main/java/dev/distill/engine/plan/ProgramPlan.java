@@ -38,6 +38,24 @@ public record ProgramPlan(
         warnings = copy(warnings);
     }
 
+    /** The same plan run as another user, with these accounts. */
+    public ProgramPlan withUser(String newUser, List<Account> newAccounts) {
+        return new ProgramPlan(name, command, newUser, workingDir, env, exposedPorts, stopSignal, base, files, newAccounts,
+                writablePlaces, blockers, warnings);
+    }
+
+    /** The same plan carrying these files. */
+    public ProgramPlan withFiles(List<CarriedFile> newFiles) {
+        return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, newFiles, accounts,
+                writablePlaces, blockers, warnings);
+    }
+
+    /** The same plan writing to these places. */
+    public ProgramPlan withWritablePlaces(List<WritablePlace> places) {
+        return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, files, accounts,
+                places, blockers, warnings);
+    }
+
     /** Blocked with any blocker, needs review with any warning, migratable otherwise. */
     public Classification classification() {
         if (!blockers.isEmpty()) {

@@ -174,8 +174,8 @@ public final class ShellDetector implements Detector<EntrypointResult> {
         Identity identity;
         String workingDir = "";
 
-        /** A step and the script it is in. */
-        record Tagged(String script, Step step) {
+        /** A step, the script it is in and who runs it there. */
+        record Tagged(String script, Step step, Identity who) {
         }
 
         Walk(DetectionContext ctx, Findings findings) {
@@ -205,7 +205,9 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             }
             ScriptAnalysis a = first.get();
             notes(a, path);
-            List<Step> kept = new ArrayList<>(a.steps());
+            List<Tagged> kept = new ArrayList<>();
+            Identity runner = identity;
+            a.steps().forEach(s -> kept.add(new Tagged(path, s, runner)));
             List<String> command = a.command();
             Optional<PrivilegeDrop> drop = PrivilegeDrop.of(command);
             if (drop.isPresent()) {
@@ -229,8 +231,8 @@ public final class ShellDetector implements Detector<EntrypointResult> {
                         return Optional.empty();
                     }
                     notes(second.get(), path);
-                    kept = new ArrayList<>(a.steps().stream().filter(Step::identityBranch).toList());
-                    kept.addAll(second.get().steps());
+                    kept.removeIf(t -> !t.step().identityBranch());
+                    second.get().steps().forEach(s -> kept.add(new Tagged(path, s, to)));
                     a = second.get();
                     command = a.command();
                 }
@@ -243,9 +245,7 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             if (!a.workingDir().isEmpty() && !a.workingDir().equals(ctx.workingDir())) {
                 workingDir = a.workingDir();
             }
-            for (Step s : kept) {
-                steps.add(new Tagged(path, s));
-            }
+            steps.addAll(kept);
             return Optional.of(command);
         }
 
@@ -328,7 +328,8 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             if (verdict == EntrypointResult.Verdict.EXEC || verdict == EntrypointResult.Verdict.RESOLVED
                     || verdict == EntrypointResult.Verdict.INTERPRETED) {
                 for (Tagged t : steps) {
-                    StartupStep s = classifier.classify(t.script(), t.step(), ctx, configEnv, ctx.config().volumes());
+                    StartupStep s = classifier.classify(t.script(), t.step(), t.who(), ctx, configEnv,
+                            ctx.config().volumes());
                     classified.add(s);
                     report(s);
                 }

@@ -9,9 +9,10 @@ package dev.distill.engine.detect.shell;
  * @param reason why, in one sentence a person can check
  * @param ownership for an ownership fix decided by who runs the script, the owners the carried files get; else empty
  * @param reproduced false when the result cannot do what the step did (a umask), which is then a warning
+ * @param user who runs it in the source, {@code uid:gid} ({@code ""} when not known)
  */
 public record StartupStep(String script, Step step, String program, StepAction action, String reason,
-        java.util.List<Ownership> ownership, boolean reproduced) {
+        java.util.List<Ownership> ownership, boolean reproduced, String user) {
 
     public StartupStep {
         if (step == null || action == null || reason == null || reason.isBlank()) {
@@ -19,6 +20,7 @@ public record StartupStep(String script, Step step, String program, StepAction a
                     + ", " + action + ", " + reason);
         }
         script = script == null ? "" : script;
+        user = user == null ? "" : user;
         ownership = ownership == null ? java.util.List.of() : java.util.List.copyOf(ownership);
         program = program == null ? "" : program;
     }

@@ -35,12 +35,25 @@ public final class StepClassifier {
      */
     public StartupStep classify(String script, Step step, DetectionContext ctx, Map<String, String> knownEnvironment,
             List<String> deploymentPlaces) {
+        return classify(script, step, null, ctx, knownEnvironment, deploymentPlaces);
+    }
+
+    /** @param who who runs the step in the source, null when not known */
+    public StartupStep classify(String script, Step step, Identity who, DetectionContext ctx,
+            Map<String, String> knownEnvironment, List<String> deploymentPlaces) {
+        String user = who == null ? "" : who.uid() + ":" + who.gid();
+        StartupStep s = decide(script, step, ctx, knownEnvironment, deploymentPlaces);
+        return new StartupStep(s.script(), s.step(), s.program(), s.action(), s.reason(), s.ownership(), s.reproduced(), user);
+    }
+
+    private StartupStep decide(String script, Step step, DetectionContext ctx, Map<String, String> knownEnvironment,
+            List<String> deploymentPlaces) {
         String name = step.name();
         if (name.equals("umask")) {
             String mask = step.argv().size() > 1 ? step.argv().get(1) : "";
             return new StartupStep(script, step, "", StepAction.IDENTITY, "sets the umask to " + mask + " for the program;"
                     + " Kubernetes and compose cannot set a container's umask, so files the result creates get the"
-                    + " runtime's default (" + Identity.DEFAULT_UMASK + ") instead", List.of(), false);
+                    + " runtime's default (" + Identity.DEFAULT_UMASK + ") instead", List.of(), false, "");
         }
         String program = name.equals("echo") || name.equals("printf") ? "" : resolve(step, ctx).orElse("");
         StepFacts facts = new StepFacts(step, program, ctx, knownEnvironment, deploymentPlaces);
@@ -49,7 +62,7 @@ public final class StepClassifier {
         }
         if (program.isEmpty()) {
             return new StartupStep(script, step, "", StepAction.REVIEW, "runs " + name + ", which the image does not "
-                    + "have (the script would fail there): the result goes without it", List.of(), true);
+                    + "have (the script would fail there): the result goes without it", List.of(), true, "");
         }
         for (StepRule rule : rules) {
             Optional<StepRule.StepDecision> d;
@@ -58,17 +71,17 @@ public final class StepClassifier {
             } catch (RuntimeException e) {
                 // One rule's failure is a finding about this step, never the whole analysis.
                 return new StartupStep(script, step, program, StepAction.REVIEW, "the " + rule.name()
-                        + " knowledge failed on it (" + e + "): the result goes without it", List.of(), true);
+                        + " knowledge failed on it (" + e + "): the result goes without it", List.of(), true, "");
             }
             if (d.isPresent()) {
                 StepRule.StepDecision decision = d.get();
                 return new StartupStep(script, step, program, decision.action(), decision.reason(), decision.ownership(),
-                        decision.reproduced());
+                        decision.reproduced(), "");
             }
         }
         return new StartupStep(script, step, program, StepAction.REVIEW, "runs " + program + " before the program; "
                 + "Distill does not know whether that can be done at build time or needs the running environment: the"
-                + " result goes without it, check that it does not need it", List.of(), true);
+                + " result goes without it, check that it does not need it", List.of(), true, "");
     }
 
     private static StartupStep builtinWrite(String script, StepFacts facts) {
@@ -79,11 +92,11 @@ public final class StepClassifier {
             if (place.isPresent()) {
                 return new StartupStep(script, facts.step(), "", StepAction.BLOCK, facts.step().name() + " writes " + w
                         + " in " + place.get() + ", a place the deployment mounts, through a shell redirection: an init"
-                        + " step in exec form cannot do that", List.of(), true);
+                        + " step in exec form cannot do that", List.of(), true, "");
             }
         }
         return new StartupStep(script, facts.step(), "", StepAction.BAKE, facts.step().name() + " writes "
-                + String.join(", ", written) + " with content known statically: done once at build time", List.of(), true);
+                + String.join(", ", written) + " with content known statically: done once at build time", List.of(), true, "");
     }
 
     /** Where argv[0] leads, like execvp from the step's working directory. */
