@@ -58,11 +58,13 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param opened per program, the paths its processes opened or executed during the run, as they named them: what
      *     it really used while probed (the benchmark sizes the smallest possible image from it)
      * @param timedOut whether a container was killed at the time limit
+     * @param init the init containers run before the programs, in order (a failed one ends the run)
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
-            Map<String, List<String>> opened, boolean timedOut, Timings timings) {
+            Map<String, List<String>> opened, boolean timedOut, Timings timings, List<InitRun> init) {
 
         public Run {
+            init = init == null ? List.of() : List.copyOf(init);
             probes = List.copyOf(probes);
             Map<String, List<String>> copy = new LinkedHashMap<>();
             missing.forEach((program, files) -> copy.put(program, List.copyOf(files)));
@@ -72,18 +74,42 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             opened = java.util.Collections.unmodifiableMap(openedCopy);
         }
 
+        /** A run without init containers. */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                Map<String, List<String>> opened, boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, opened, timedOut, timings, List.of());
+        }
+
         /** A run without a trace of what was opened. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
+            this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings, List.of());
         }
 
         static Run notRun(String error) {
-            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
+            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE, List.of());
         }
 
         boolean passed() {
             return ran && probes.stream().allMatch(Probe::passed);
+        }
+    }
+
+    /**
+     * One init container's run before the programs: the entrypoint step it stands for, run to completion.
+     *
+     * @param exitStatus its status, or 128 + the signal that ended it; -1 when it could not be run
+     * @param logExcerpt the last lines of its output
+     */
+    public record InitRun(String container, String program, List<String> command, int exitStatus, boolean timedOut,
+            long millis, String logExcerpt) {
+
+        public InitRun {
+            command = List.copyOf(command);
+        }
+
+        public boolean succeeded() {
+            return exitStatus == 0 && !timedOut;
         }
     }
 

@@ -19,8 +19,7 @@ public final class PodWiringGenerator implements BuildImagesStep.WiringGenerator
 
     @Override
     public BuildReport.Wiring wire(MigrationPlan plan, List<ImageAssembler.ProgramImage> images) {
-        MigrationPlan asBuilt = new MigrationPlan(plan.programs().stream().map(ImageAssembler::asBuilt).toList(),
-                plan.blockers(), plan.warnings());
+        MigrationPlan asBuilt = ImageAssembler.asBuilt(plan);
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         String podName = "distill";
         for (ImageAssembler.ProgramImage image : images) {
