@@ -54,6 +54,7 @@ class PrestartMigrationIT {
         DistrolessBases.push(client, registry.host(), temp.resolve("bases"));
         bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
         FixtureImages.push("laravel-app", registry.host() + "/fixtures/laravel:1");
+        FixtureImages.push("redis-official", registry.host() + "/fixtures/redis:1");
     }
 
     @AfterAll
@@ -63,12 +64,26 @@ class PrestartMigrationIT {
         }
     }
 
-    @Test
-    void bakedStepsAndTheMigrationMakeTheResultAnswerLikeItsSource() throws Exception {
-        ResolvedImage source = client.resolve(registry.reference("fixtures/laravel:1"), Platform.LINUX_AMD64);
+    /** A migration as the pipeline makes it: analysed, assembled (with a baker), published, wired as built. */
+    private record Migration(AnalysisReport report, ImageAssembler.Assembly assembly, BuildReport build, PodWiring pod) {
+        MigrationPlan plan() {
+            return report.plan();
+        }
+
+        Verification verify(String name) throws Exception {
+            Verification v = new MigrationVerifier(client, MigrationVerifier.Options.defaults(work.resolve("v")))
+                    .verify(new MigrationVerifier.Request(build, plan(), Platform.LINUX_AMD64, Map.of(), 0));
+            System.out.printf("%s: %s %s%n  init %s%n  result log:%n%s%n", name, v.verdict(), v.reasons(), v.result().init(),
+                    v.result().logExcerpt());
+            return v;
+        }
+    }
+
+    private static Migration migrate(String reference) throws Exception {
+        ResolvedImage source = client.resolve(registry.reference(reference), Platform.LINUX_AMD64);
         AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(source.layers(),
                 BlobSource.registry(client, source.pinnedReference()), LayerLimits.defaults(), source.imageConfig(),
-                new AnalysisReport.Subject("fixtures/laravel:1", source.pushedDigest().toString(), "linux/amd64"), null);
+                new AnalysisReport.Subject(reference, source.pushedDigest().toString(), "linux/amd64"), null);
         MigrationPlan plan = report.plan();
         ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
                 Files.createDirectories(work.resolve("assembly")), new StepBaker(StepBaker.Options.defaults(work.resolve("bake"))));
@@ -81,10 +96,17 @@ class PrestartMigrationIT {
             ImageReference r = image.taggedReference();
             pushed.put(image.program(), new ImageReference(r.registry(), r.repository(), r.tag(), image.pushed().manifestDigest()));
         }
-        PodWiring pod = PodWiring.fromPlan("laravel", ImageAssembler.asBuilt(plan), pushed);
+        PodWiring pod = PodWiring.fromPlan("app", ImageAssembler.asBuilt(plan), pushed);
         BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "test",
                 assembly, new BuildReport.Wiring(pod, "", ""));
+        return new Migration(report, assembly, build, pod);
+    }
 
+    @Test
+    void bakedStepsAndTheMigrationMakeTheResultAnswerLikeItsSource() throws Exception {
+        Migration m = migrate("fixtures/laravel:1");
+        BuildReport build = m.build();
+        PodWiring pod = m.pod();
         // The builder: the baked files in every image whose application directory they are in, each with its step.
         BuildReport.Image fpm = build.images().stream().filter(i -> i.program().equals("php-fpm")).findFirst().orElseThrow();
         assertThat(fpm.baked()).extracting(BakedEntry::path).contains("/var/www/html/.env",
@@ -99,20 +121,41 @@ class PrestartMigrationIT {
         assertThat(pod.initContainers()).singleElement()
                 .satisfies(c -> assertThat(c.command()).containsExactly("/usr/bin/php", "artisan", "migrate", "--force"));
 
-        Verification v = new MigrationVerifier(client, MigrationVerifier.Options.defaults(work.resolve("v")))
-                .verify(new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), 0));
-        System.out.printf("laravel-app: %s %s%n  init %s%n  result log:%n%s%n", v.verdict(), v.reasons(), v.result().init(),
-                v.result().logExcerpt());
+        Verification v = m.verify("laravel-app");
         assertThat(v.result().init()).singleElement().satisfies(i -> {
             assertThat(i.exitStatus()).as(i.logExcerpt()).isZero();
             assertThat(i.logExcerpt()).contains("Migrated: 2024_01_01_000001_create_greetings_table");
         });
-        assertThat(v.images()).allSatisfy(c -> assertThat(c.structureTests().failed()).as(c.program()).isEmpty());
+        assertThat(v.images()).allSatisfy(c -> assertThat(c.structureTests().failed().stream()
+                .map(r -> r.name() + ": " + r.message()).toList()).as(c.program()).isEmpty());
         assertThat(v.result().probes()).filteredOn(p -> p.kind().equals("http")).singleElement().satisfies(p -> {
             assertThat(p.body()).contains("Hello from the database").contains("2 migrations applied")
                     .contains("Configuration cached, routes cached");
         });
         assertThat(v.comparisons()).allSatisfy(c -> assertThat(c.matches()).as(c.note()).isTrue());
         assertThat(v.verdict()).as("%s", v.reasons()).isEqualTo(Verification.Verdict.SUCCEEDED);
+    }
+
+    @Test
+    void theOfficialPatternRunsAsTheUserItDropsToAndTheUmaskIsForReview() throws Exception {
+        Migration m = migrate("fixtures/redis:1");
+        BuildReport.Image redis = m.build().images().get(0);
+        assertThat(redis.user()).isEqualTo("999:999");
+        assertThat(redis.changes()).anySatisfy(c -> {
+            assertThat(c.path()).isEqualTo("/data/README");
+            assertThat(c.what()).contains("owner 0:0 -> 999:0").contains("docker-entrypoint.sh:11");
+        });
+        assertThat(m.pod().volumes()).anySatisfy(vol -> {
+            assertThat(vol.uid()).isEqualTo(999);
+            assertThat(m.pod().containers().get(0).mounts()).anySatisfy(mt -> assertThat(mt.path()).isEqualTo("/data"));
+        });
+
+        Verification v = m.verify("redis-official");
+        assertThat(v.images()).allSatisfy(c -> assertThat(c.structureTests().failed().stream()
+                .map(r -> r.name() + ": " + r.message()).toList()).as(c.program()).isEmpty());
+        assertThat(v.comparisons()).filteredOn(c -> c.kind().equals("tcp")).singleElement()
+                .satisfies(c -> assertThat(c.matches()).isTrue());
+        assertThat(v.verdict()).as("%s", v.reasons()).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+        assertThat(v.reasons()).anySatisfy(r -> assertThat(r).contains("umask").contains("docker-entrypoint.sh:18"));
     }
 }
