@@ -162,13 +162,8 @@ final class FileSetupRule implements StepRule {
     }
 
     static Passwd passwd(StepFacts facts) {
-        String p = facts.context().entry("/etc/passwd").isPresent()
-                ? facts.context().readText("/etc/passwd", new dev.distill.engine.detect.Findings("shell", facts.context()))
-                        .map(dev.distill.engine.detect.TextFile::content).orElse("") : "";
-        String g = facts.context().entry("/etc/group").isPresent()
-                ? facts.context().readText("/etc/group", new dev.distill.engine.detect.Findings("shell", facts.context()))
-                        .map(dev.distill.engine.detect.TextFile::content).orElse("") : "";
-        return Passwd.parse(p, g, new ArrayList<>());
+        return ShellDetector.accounts(facts.context(), new dev.distill.engine.detect.Findings(ShellDetector.NAME,
+                facts.context()));
     }
 
     /** The arguments that are not options (nor options' values), up to and after {@code --}. */

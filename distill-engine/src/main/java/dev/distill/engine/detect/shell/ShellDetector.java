@@ -314,11 +314,7 @@ public final class ShellDetector implements Detector<EntrypointResult> {
 
         Passwd passwd() {
             if (passwd == null) {
-                String p = ctx.entry("/etc/passwd").isPresent()
-                        ? ctx.readText("/etc/passwd", findings).map(TextFile::content).orElse("") : "";
-                String g = ctx.entry("/etc/group").isPresent()
-                        ? ctx.readText("/etc/group", findings).map(TextFile::content).orElse("") : "";
-                passwd = Passwd.parse(p, g, new ArrayList<>());
+                passwd = accounts(ctx, findings);
             }
             return passwd;
         }
@@ -387,6 +383,15 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             }
             return new ShellInvocation(inline, argv.get(i), List.copyOf(argv.subList(i + 1, argv.size())));
         }
+    }
+
+    /** The image's accounts, from {@code /etc/passwd} and {@code /etc/group} (missing ones count as empty). */
+    static Passwd accounts(DetectionContext ctx, Findings findings) {
+        String p = ctx.entry("/etc/passwd").isPresent()
+                ? ctx.readText("/etc/passwd", findings).map(TextFile::content).orElse("") : "";
+        String g = ctx.entry("/etc/group").isPresent()
+                ? ctx.readText("/etc/group", findings).map(TextFile::content).orElse("") : "";
+        return Passwd.parse(p, g, new ArrayList<>());
     }
 
     static String base(String path) {

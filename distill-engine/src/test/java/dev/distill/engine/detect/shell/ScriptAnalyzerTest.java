@@ -119,19 +119,7 @@ class ScriptAnalyzerTest {
 
     @Test
     void identityDecidesTheRootOnlyBranchAndMarksItsSteps() throws ShellSyntaxException {
-        String script = """
-                #!/bin/sh
-                set -e
-                if [ "$1" = 'valkey-server' -a "$(id -u)" = '0' ]; then
-                	find . \\! -user valkey -exec chown valkey '{}' +
-                	exec setpriv --reuid=valkey --regid=valkey --clear-groups -- "$0" "$@"
-                fi
-                um="$(umask)"
-                if [ "$um" = '0022' ]; then
-                	umask 0077
-                fi
-                exec "$@"
-                """;
+        String script = ShellDetectorTest.OFFICIAL;
         ScriptAnalysis unknown = analyze(script, "valkey-server");
         assertThat(unknown.blockers()).anySatisfy(b -> assertThat(b.reason()).contains("$(id -u)"));
 
