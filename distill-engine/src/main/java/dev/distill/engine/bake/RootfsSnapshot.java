@@ -38,6 +38,9 @@ final class RootfsSnapshot {
         }
     }
 
+    /** More entries than an image may have ({@code LayerLimits}' default): a step that floods the disk fails. */
+    static final int MAX_ENTRIES = 1_000_000;
+
     private final Map<String, Meta> entries;
 
     private RootfsSnapshot(Map<String, Meta> entries) {
@@ -62,7 +65,7 @@ final class RootfsSnapshot {
                     return FileVisitResult.SKIP_SUBTREE;
                 }
                 if (!path.equals("/")) {
-                    out.put(path, meta(dir));
+                    put(out, path, meta(dir));
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -71,7 +74,7 @@ final class RootfsSnapshot {
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 String path = path(rootfs, file);
                 if (!excluded.contains(path)) {
-                    out.put(path, meta(file));
+                    put(out, path, meta(file));
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -82,6 +85,13 @@ final class RootfsSnapshot {
             }
         });
         return new RootfsSnapshot(out);
+    }
+
+    private static void put(Map<String, Meta> out, String path, Meta meta) throws IOException {
+        if (out.size() >= MAX_ENTRIES) {
+            throw new IOException("the baked root filesystem has more than " + MAX_ENTRIES + " entries (at " + path + ")");
+        }
+        out.put(path, meta);
     }
 
     /** Paths added or changed in {@code after} (with their new metadata) and removed (mapped to null), by path. */

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -234,23 +233,29 @@ public final class StepBaker {
 
     /** Lets the shell go on: a line into the FIFO it reads (the open waits for its reader, so not forever). */
     private static void release(Path fifo, ContainerRun run) throws BakeException {
-        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+        IOException[] failure = new IOException[1];
+        Thread writer = new Thread(() -> {
             try (OutputStream out = Files.newOutputStream(fifo)) {
                 out.write('\n');
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                failure[0] = e;
             }
-        });
+        }, "bake-release " + fifo.getFileName());
+        writer.setDaemon(true);
+        writer.start();
         try {
-            write.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
+            writer.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive() || failure[0] != null) {
             // The shell died before reading: open the FIFO's other end so the writer's open returns, then fail.
             try (var unblock = Files.newInputStream(fifo)) {
                 unblock.readAllBytes();
             } catch (IOException ignored) {
                 // nothing more to do
             }
-            throw new BakeException("the sandbox's shell stopped between baked steps: " + tail(run), e);
+            throw new BakeException("the sandbox's shell stopped between baked steps: " + tail(run), failure[0]);
         }
     }
 
