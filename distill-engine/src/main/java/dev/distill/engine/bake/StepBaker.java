@@ -110,7 +110,10 @@ public final class StepBaker {
         }
         Files.createDirectories(options.workDir());
         Path dir = Files.createTempDirectory(options.workDir(), "bake-");
+        // Others may pass (not list): a container's user reaches the control directory mounted from below here.
+        Files.setAttribute(dir, "unix:mode", 0711);
         Path spool = Files.createDirectory(dir.resolve("spool"));
+        Files.setAttribute(spool, "unix:mode", 0700);
         boolean done = false;
         try (Sandbox sandbox = Sandbox.open(dir.resolve("sandbox"), options.sandbox().withTimeLimit(options.timeLimit()))) {
             Path control = Files.createDirectory(dir.resolve("control"));
