@@ -81,6 +81,11 @@ class EntrypointStepsIT {
             assertThat(b.get("change").asText()).isEqualTo("made");
             assertThat(b.get("step").asText()).isEqualTo("/usr/local/bin/docker-entrypoint.sh:11 php artisan config:cache");
         });
+        assertThat(list(fpm.get("baked"))).anySatisfy(b -> {
+            assertThat(b.get("path").asText()).isEqualTo("/var/www/html/storage");
+            assertThat(b.get("change").asText()).isEqualTo("changed");
+            assertThat(b.get("uid").asInt()).isEqualTo(33);  // chown -R www-data:www-data storage, line 9
+        });
         assertThat(list(build.get("images"))).filteredOn(i -> i.get("role").asText().equals("INIT")).singleElement()
                 .satisfies(i -> assertThat(i.get("reference").asText()).endsWith("/e2e/laravel:1-distroless-init-php-artisan-migrate"));
         assertThat(LocalStack.get("/api/migrations/" + id + "/wiring/kubernetes").body()).contains("initContainers:")
@@ -94,6 +99,8 @@ class EntrypointStepsIT {
         assertThat(round.at("/result/probes").toString()).contains("Hello from the database")
                 .contains("2 migrations applied").contains("Configuration cached, routes cached");
         assertThat(round.at("/comparisons").findValuesAsText("matches")).containsOnly("true");
+        // Every image's structure tests pass, the baked files among them (a step's effect the result lacked fails).
+        assertThat(done.at("/result/evidence/structureTests/failed").asInt()).isZero();
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
     }
 
