@@ -1,6 +1,7 @@
 package dev.distill.engine.verification;
 
 import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
@@ -14,7 +15,6 @@ import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.engine.runtime.PodSpec;
-import dev.distill.engine.runtime.ProcessUser;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.probe.HttpCheck;
@@ -247,7 +247,7 @@ public final class MigrationVerifier {
         CommandRunner commands = null;
         try {
             // Command tests run as the image runs: its configuration and the user it was built with.
-            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), ProcessUser.resolve(image.user(), pulled.fs()))
+            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), Identity.resolve(image.user(), pulled.fs()))
                     .withLimits(options.limits());
             commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT);
         } catch (IOException | RuntimeException e) {
@@ -273,7 +273,7 @@ public final class MigrationVerifier {
         try {
             // The source runs as it always ran: its own user, a writable root (it writes where it likes).
             RuntimeConfig config = RuntimeConfig.of(source.image().imageConfig(),
-                    ProcessUser.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
+                    Identity.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
                     .withLimits(options.limits());
             spec = new PodSpec(List.of(), List.of(new PodSpec.Member("source", source.fs(), config, List.of())));
         } catch (IOException | RuntimeException e) {
@@ -303,8 +303,7 @@ public final class MigrationVerifier {
                     throw new IllegalArgumentException("the wiring runs program " + c.program()
                             + " but the build has no image for it");
                 }
-                RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(),
-                        new ProcessUser(c.user().uid(), c.user().gid(), List.of())).withLimits(options.limits());
+                RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(), c.user()).withLimits(options.limits());
                 if (!c.command().isEmpty()) {
                     config = config.withArgs(c.command());
                 }
