@@ -231,6 +231,9 @@ final class ProgramPlanner {
             if (!onlyProgram && (stem.isEmpty() || !Paths.name(config.getKey()).contains(stem))) {
                 continue;
             }
+            if (config.getValue().indexOf('\0') >= 0) {
+                continue;  // binary (the loader's own /etc/ld.so.cache names every library): not a configuration
+            }
             String[] lines = config.getValue().split("\n", -1);
             for (int i = 0; i < lines.length; i++) {
                 Matcher m = SHARED_OBJECT.matcher(lines[i]);
@@ -261,7 +264,7 @@ final class ProgramPlanner {
     private void planWorkingDirectory(Launch launch, ProgramProfile profile, Map<String, CarriedFile> files) {
         String dir = launch.workingDir();
         boolean profileCarriesIt = profile.carry().stream()
-                .anyMatch(c -> c.how() == ProgramProfile.How.TREE && Paths.normalize(c.path()).equals(dir));
+                .anyMatch(c -> c.application() && Paths.normalize(c.path()).equals(dir));
         if (!Launch.isSystemDirectory(dir) && !profileCarriesIt) {
             carryTree(dir, "the program's working directory (application files)", List.of(), files);
         }
@@ -373,7 +376,7 @@ final class ProgramPlanner {
         if (!Launch.isSystemDirectory(program.launch().workingDir())) {
             roots.add(program.launch().workingDir());
         }
-        program.profile().carry().stream().filter(c -> c.how() == ProgramProfile.How.TREE)
+        program.profile().carry().stream().filter(ProgramProfile.Carry::application)
                 .forEach(c -> roots.add(Paths.normalize(c.path())));
         List<PlaceDraft> out = new ArrayList<>();
         for (String root : roots) {

@@ -90,8 +90,10 @@ public record ProgramProfile(String kind, List<Carry> carry, List<Place> places,
      *
      * @param path absolute
      * @param excluding for a tree, the paths below it that are left out (carried only as far as another carry says)
+     * @param application whether the tree is the application's own (its code and data, a document root), as opposed
+     *     to a library or the program's configuration: where the image may have given the program places to write
      */
-    public record Carry(String path, How how, String reason, List<String> excluding) {
+    public record Carry(String path, How how, String reason, List<String> excluding, boolean application) {
         public Carry {
             if (path == null || !path.startsWith("/") || how == null || reason == null || reason.isBlank()) {
                 throw new IllegalArgumentException("a carry needs an absolute path, a way and a reason, got " + path
@@ -220,7 +222,7 @@ public record ProgramProfile(String kind, List<Carry> carry, List<Place> places,
         /** A file (a link with its target); nothing for an empty path. */
         public Builder file(String path, String reason) {
             if (path != null && path.startsWith("/")) {
-                carry.add(new Carry(path, How.FILE, reason, List.of()));
+                carry.add(new Carry(path, How.FILE, reason, List.of(), false));
             }
             return this;
         }
@@ -231,14 +233,26 @@ public record ProgramProfile(String kind, List<Carry> carry, List<Place> places,
 
         public Builder tree(String path, String reason, List<String> excluding) {
             if (path != null && path.startsWith("/")) {
-                carry.add(new Carry(path, How.TREE, reason, excluding));
+                carry.add(new Carry(path, How.TREE, reason, excluding, false));
             }
             return this;
         }
 
+        /** The application's own tree: carried whole, except {@code excluding}. */
+        public Builder application(String path, String reason, List<String> excluding) {
+            if (path != null && path.startsWith("/")) {
+                carry.add(new Carry(path, How.TREE, reason, excluding, true));
+            }
+            return this;
+        }
+
+        public Builder application(String path, String reason) {
+            return application(path, reason, List.of());
+        }
+
         public Builder object(String path, String reason) {
             if (path != null && path.startsWith("/")) {
-                carry.add(new Carry(path, How.OBJECT, reason, List.of()));
+                carry.add(new Carry(path, How.OBJECT, reason, List.of(), false));
             }
             return this;
         }

@@ -6,12 +6,15 @@ import dev.distill.engine.detect.Detector;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.ProgramKind;
 import dev.distill.engine.detect.accounts.AccountsDetector;
+import dev.distill.engine.detect.gunicorn.GunicornProgram;
 import dev.distill.engine.detect.nginx.NginxDetector;
 import dev.distill.engine.detect.nginx.NginxProgram;
+import dev.distill.engine.detect.node.NodeProgram;
 import dev.distill.engine.detect.php.PhpCliProgram;
 import dev.distill.engine.detect.php.PhpDetector;
 import dev.distill.engine.detect.php.PhpFpmProgram;
 import dev.distill.engine.detect.programs.ProgramsDetector;
+import dev.distill.engine.detect.python.PythonProgram;
 import dev.distill.engine.detect.runtime.RuntimeDetector;
 import dev.distill.engine.detect.shell.ShellDetector;
 import dev.distill.engine.detect.supervisord.SupervisordDetector;
@@ -50,7 +53,8 @@ public final class Catalog {
      * an application server before its language's interpreter. Adding a kind is one package and one line here.
      */
     public static List<ProgramKind> standardKinds() {
-        return List.of(new SupervisordProgram(), new PhpFpmProgram(), new PhpCliProgram(), new NginxProgram());
+        return List.of(new SupervisordProgram(), new PhpFpmProgram(), new PhpCliProgram(), new NginxProgram(),
+                new GunicornProgram(), new PythonProgram(), new NodeProgram());
     }
 
     public List<Detector<?>> detectors() {

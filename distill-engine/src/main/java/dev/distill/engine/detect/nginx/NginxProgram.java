@@ -50,7 +50,7 @@ public final class NginxProgram implements ProgramKind {
             profile.object(m.path(), "nginx module (load_module, " + m.file() + ":" + m.line() + ")");
         }
         nginx.roots().stream().filter(r -> !r.path().contains("$"))
-                .forEach(r -> profile.tree(r.path(), "document root (" + r.file() + ":" + r.line() + ")"));
+                .forEach(r -> profile.application(r.path(), "document root (" + r.file() + ":" + r.line() + ")"));
         if (!nginx.user().isEmpty()) {
             profile.account(nginx.user(), nginx.group(), Role.SWITCHES_TO, "nginx user", nginx.mainConfig(), 0);
         }

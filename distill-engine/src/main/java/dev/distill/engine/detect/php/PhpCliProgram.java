@@ -80,7 +80,7 @@ public final class PhpCliProgram implements ProgramKind {
                 profile.file(path, "the PHP script the program runs");
                 String app = Paths.parent(path);
                 if (!Launch.isSystemDirectory(app)) {
-                    profile.tree(app, "the application of " + Paths.name(path) + " (its directory: its code, vendor/ and"
+                    profile.application(app, "the application of " + Paths.name(path) + " (its directory: its code, vendor/ and"
                             + " configuration)");
                 }
             }

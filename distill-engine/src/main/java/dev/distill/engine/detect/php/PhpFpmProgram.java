@@ -61,13 +61,13 @@ public final class PhpFpmProgram implements ProgramKind {
                 PhpPrograms.log(profile, pool.accessLog(), src + " access log", pool.file(), pool.line());
                 PhpPrograms.log(profile, pool.slowlog(), src + " slow log", pool.file(), pool.line());
                 if (!pool.chdir().isEmpty()) {
-                    profile.tree(pool.chdir(), "php-fpm pool " + pool.name() + " chdir");
+                    profile.application(pool.chdir(), "php-fpm pool " + pool.name() + " chdir");
                 }
             }
         }
         // The PHP scripts live where nginx's root points; php-fpm reads them through SCRIPT_FILENAME.
         NginxResult nginx = ctx.run(new NginxDetector()).result();
-        nginx.roots().stream().filter(r -> !r.path().contains("$")).forEach(r -> profile.tree(r.path(),
+        nginx.roots().stream().filter(r -> !r.path().contains("$")).forEach(r -> profile.application(r.path(),
                 "application files (nginx root " + r.file() + ":" + r.line() + ", executed by php-fpm)"));
         return Optional.of(profile.listensKnown().build());
     }

@@ -86,7 +86,13 @@ public final class ProgramsDetector implements Detector<ProgramsResult> {
         List<ProgramProfile> profiles = new ArrayList<>();
         for (ProgramKind kind : ctx.kinds()) {
             try {
-                kind.profile(launch, ctx).ifPresent(profiles::add);
+                Optional<ProgramProfile> p = kind.profile(launch, ctx);
+                p.ifPresent(profiles::add);
+                if (p.isPresent() && p.get().supervises()) {
+                    // A process manager is replaced by its programs: what other kinds know of it does not matter.
+                    profiles = new ArrayList<>(List.of(p.get()));
+                    break;
+                }
             } catch (RuntimeException e) {
                 findings.add(Finding.Kind.ERROR, launch.executable(), 0, "program kind " + kind.name() + " failed on "
                         + launch.argv() + ": " + e, Map.of("exception", e.getClass().getName()));

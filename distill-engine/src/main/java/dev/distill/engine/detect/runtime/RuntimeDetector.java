@@ -164,7 +164,7 @@ public final class RuntimeDetector implements Detector<RuntimeResult> {
             if (!Launch.isSystemDirectory(p.launch().workingDir())) {
                 dirs.putIfAbsent(p.launch().workingDir(), "program " + p.name() + " working directory");
             }
-            p.profile().carry().stream().filter(c -> c.how() == ProgramProfile.How.TREE)
+            p.profile().carry().stream().filter(ProgramProfile.Carry::application)
                     .forEach(c -> dirs.putIfAbsent(Paths.normalize(c.path()), p.profile().kind() + ": " + c.reason()));
         }
         List<RuntimeResult.AppDirectory> out = new ArrayList<>();
