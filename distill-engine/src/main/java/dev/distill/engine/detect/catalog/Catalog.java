@@ -15,6 +15,7 @@ import dev.distill.engine.detect.php.PhpDetector;
 import dev.distill.engine.detect.php.PhpFpmProgram;
 import dev.distill.engine.detect.programs.ProgramsDetector;
 import dev.distill.engine.detect.python.PythonProgram;
+import dev.distill.engine.detect.redis.RedisProgram;
 import dev.distill.engine.detect.runtime.RuntimeDetector;
 import dev.distill.engine.detect.shell.ShellDetector;
 import dev.distill.engine.detect.supervisord.SupervisordDetector;
@@ -54,7 +55,7 @@ public final class Catalog {
      */
     public static List<ProgramKind> standardKinds() {
         return List.of(new SupervisordProgram(), new PhpFpmProgram(), new PhpCliProgram(), new NginxProgram(),
-                new GunicornProgram(), new PythonProgram(), new NodeProgram());
+                new GunicornProgram(), new PythonProgram(), new NodeProgram(), new RedisProgram());
     }
 
     public List<Detector<?>> detectors() {
