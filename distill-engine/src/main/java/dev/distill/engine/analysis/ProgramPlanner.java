@@ -117,7 +117,7 @@ final class ProgramPlanner {
         Identity source = sourceIdentity(launch);
         List<Identity> switchesTo = switchTargets(profile);
         RunAs runAs = runAs(source, switchesTo, launch);
-        List<WritablePlace> writable = writablePlaces(program, source, switchesTo, runAs.identity(), warnings);
+        List<WritablePlace> writable = writablePlaces(program, runAs.identity(), warnings);
         List<Account> programAccounts = accountsFor(launch, profile, runAs.identity());
         return new ProgramPlan(program.name(), launch.argv(), launch.user(), launch.workingDir(), launch.env(),
                 exposedPorts(program), program.stopSignal(), BaseChoice.choose(libc, sonames), List.copyOf(files.values()),
@@ -298,8 +298,7 @@ final class ProgramPlanner {
      * shape. A place another program of the image also writes, or whose unix socket another program connects to, is
      * shared with it: the wiring mounts one volume.
      */
-    private List<WritablePlace> writablePlaces(ProgramsResult.Program program, Identity source, List<Identity> switchesTo,
-            Identity runAs, List<PlanNote> warnings) {
+    private List<WritablePlace> writablePlaces(ProgramsResult.Program program, Identity runAs, List<PlanNote> warnings) {
         Map<String, PlaceDraft> out = new LinkedHashMap<>();
         for (AccountsResult.WritablePlace w : accounts.writable()) {
             if (!w.program().equals(program.name())) {
