@@ -4,15 +4,14 @@ import dev.distill.engine.detect.Detection;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.accounts.AccountsResult;
 import dev.distill.engine.detect.catalog.Catalog;
-import dev.distill.engine.detect.nginx.NginxResult;
-import dev.distill.engine.detect.php.PhpResult;
+import dev.distill.engine.detect.programs.ProgramsResult;
 import dev.distill.engine.detect.shell.EntrypointResult;
-import dev.distill.engine.detect.supervisord.SupervisordResult;
 import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
-import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.layer.BlobSource;
@@ -48,15 +47,22 @@ public final class ImageAnalyzer {
     }
 
     private final Options options;
+    private final Catalog catalog;
 
     public ImageAnalyzer(Options options) {
+        this(options, Catalog.standard());
+    }
+
+    /** @param catalog the detectors and program kinds to run */
+    public ImageAnalyzer(Options options, Catalog catalog) {
         this.options = options;
+        this.catalog = catalog;
     }
 
     public AnalysisReport analyze(ImageFileSystem image, ImageConfig config, AnalysisReport.Subject subject)
             throws IOException {
         long start = System.nanoTime();
-        ConfigCache files = new ConfigCache(image, options.configCacheBytes());
+        ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
         List<FileEntry> regular = image.entries().filter(FileEntry::isRegular).toList();
         // The one pass over the layers: every file's header, every ELF parsed, configuration kept.
@@ -78,7 +84,7 @@ public final class ImageAnalyzer {
             AnalysisReport.Subject subject, Consumer<LayeredFileSystem> built) throws IOException {
         long start = System.nanoTime();
         DeferredFileSystem image = new DeferredFileSystem();
-        ConfigCache files = new ConfigCache(image, options.configCacheBytes());
+        ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
         ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), (file, in) -> { }));
         Map<String, FileEntry> seen = new HashMap<>();
@@ -111,7 +117,7 @@ public final class ImageAnalyzer {
 
     private AnalysisReport analyze(ImageFileSystem image, ConfigCache files, ElfObjects objects, List<FileEntry> regular,
             ImageConfig config, AnalysisReport.Subject subject, long start) {
-        Catalog.Report detections = Catalog.standard().run(files, config);
+        Catalog.Report detections = catalog.run(files, config);
         ElfDependencyResolver resolver = new ElfDependencyResolver(objects, environment(config), true);
         List<BinaryReport> binaries = new ArrayList<>();
         for (String path : objects.parsedPaths()) {
@@ -153,69 +159,27 @@ public final class ImageAnalyzer {
                 default -> { }
             }
         }
-        EntrypointResult entrypoint = detections.result(EntrypointResult.class).orElse(null);
-        SupervisordResult supervisord = detections.result(SupervisordResult.class).orElse(SupervisordResult.NONE);
+        ProgramsResult programs = detections.result(ProgramsResult.class).orElse(ProgramsResult.NONE);
+        Passwd passwd;
+        try {
+            passwd = Identity.accounts(fs);
+        } catch (IOException | RuntimeException e) {
+            passwd = Passwd.parse("", "", new ArrayList<>());
+        }
         ProgramPlanner planner = new ProgramPlanner(fs, resolver,
-                detections.result(PhpResult.class).orElse(new PhpResult(List.of(), List.of())),
-                detections.result(NginxResult.class).orElse(NginxResult.NONE),
                 detections.result(AccountsResult.class).orElse(new AccountsResult(List.of(), List.of(), List.of())),
-                fs.etcTexts(), objects::looksLikeElf);
-
-        List<ProgramPlanner.Program> programs = programs(config, entrypoint, supervisord, blockers);
-        List<String> names = programs.stream().map(ProgramPlanner.Program::name).toList();
-        List<ProgramPlan> plans = programs.stream().map(p -> planner.plan(p, names)).toList();
-        // What the entrypoint does before the programs: baked, init programs, ownership, the user it drops to.
-        PrestartPlanner.Planned prestart = new PrestartPlanner(fs, config, planner).plan(entrypoint, plans);
+                passwd, programs.programs(), config.exposedPorts(), fs.etcTexts(), objects::looksLikeElf);
+        List<ProgramPlan> plans = programs.programs().stream().map(planner::plan).toList();
+        if (plans.isEmpty() && blockers.isEmpty()) {
+            blockers.add(PlanNote.of("no program of the image could be found to migrate (see the findings)"));
+        }
+        // What the entrypoint does before the programs: steps baked at build time or run before each start (each
+        // an init program planned like the others), ownership fixes, the image's volumes.
+        EntrypointResult entrypoint = detections.result(EntrypointResult.class).orElse(null);
+        List<PrestartPlanner.Init> inits = programs.inits().stream()
+                .map(i -> new PrestartPlanner.Init(i.step(), planner.plan(i.program()))).toList();
+        PrestartPlanner.Planned prestart = new PrestartPlanner(fs, config).plan(entrypoint, plans, inits);
         return new MigrationPlan(prestart.programs(), blockers, warnings, prestart.prestart());
-    }
-
-    /**
-     * The programs the image runs: each supervisord program (supervisord itself is replaced by one image per
-     * program), or the entrypoint's final program when it can be run in exec form.
-     */
-    private List<ProgramPlanner.Program> programs(ImageConfig config, EntrypointResult entrypoint,
-            SupervisordResult supervisord, List<PlanNote> blockers) {
-        List<ProgramPlanner.Program> out = new ArrayList<>();
-        // A wrapper that drops to another user or changes directory before the program does so for all it starts.
-        String user = entrypoint != null && entrypoint.runAs() != null ? entrypoint.runAs().user() : config.user();
-        String workingDir = entrypoint != null && !entrypoint.workingDir().isEmpty() ? entrypoint.workingDir()
-                : config.workingDir();
-        if (supervisord.found() && !supervisord.programs().isEmpty()) {
-            for (SupervisordResult.Program p : supervisord.programs()) {
-                List<String> command = new ArrayList<>(p.command());
-                if (!p.executable().isEmpty() && !command.isEmpty()) {
-                    command.set(0, p.executable());
-                }
-                List<String> env = new ArrayList<>(config.env());
-                p.environment().forEach((k, v) -> env.add(k + "=" + v));
-                String name = p.name().replaceAll("[^A-Za-z0-9_.-]", "-");
-                out.add(new ProgramPlanner.Program(name, command, p.executable(),
-                        p.user().isEmpty() ? user : p.user(),
-                        p.directory().isEmpty() ? workingDir : p.directory(), env, config.exposedPorts(),
-                        stopSignalFor(p.executable(), config)));
-            }
-            return out;
-        }
-        if (entrypoint == null) {
-            blockers.add(PlanNote.of("the entrypoint could not be analysed"));
-            return out;
-        }
-        switch (entrypoint.verdict()) {
-            case EXEC, RESOLVED -> out.add(new ProgramPlanner.Program(programName(entrypoint), entrypoint.command(),
-                    entrypoint.program(), user, workingDir, config.env(), config.exposedPorts(),
-                    config.stopSignal()));
-            case INTERPRETED -> blockers.add(new PlanNote(entrypoint.program(), null, "the program is a script for "
-                    + interpreterOf(entrypoint) + "; carrying an interpreter is not supported yet"));
-            case NEEDS_SHELL -> {
-                // The shell detector's blockers (with lines) are already among the findings.
-            }
-            case NOT_FOUND -> blockers.add(PlanNote.of("the entrypoint program " + entrypoint.declared()
-                    + " does not exist in the image"));
-            case NO_COMMAND -> blockers.add(PlanNote.of("the image declares neither ENTRYPOINT nor CMD"));
-            default -> blockers.add(new PlanNote(entrypoint.program(), null,
-                    "the program is neither an ELF file nor a script with an interpreter"));
-        }
-        return out;
     }
 
     /** Places every distroless base provides: CA bundle, time zones, NSS configuration, accounts, a 1777 /tmp. */
@@ -231,21 +195,6 @@ public final class ImageAnalyzer {
         return BASE_PLACES.contains(f.path())
                 || (f.detector().equals("accounts") && "/tmp".equals(f.data().get("place")))
                 || (f.detector().equals("accounts") && BASE_UIDS.contains(f.data().getOrDefault("user", "")));
-    }
-
-    private static String programName(EntrypointResult e) {
-        String n = e.programName();
-        return n.isEmpty() ? "app" : n.replaceAll("[^A-Za-z0-9_.-]", "-");
-    }
-
-    private static String interpreterOf(EntrypointResult e) {
-        return e.hops().isEmpty() ? "an interpreter" : String.valueOf(e.hops().get(e.hops().size() - 1).interpreter());
-    }
-
-    /** nginx and php-fpm stop gracefully on SIGQUIT; other programs keep the image's stop signal. */
-    private static String stopSignalFor(String executable, ImageConfig config) {
-        String n = executable == null ? "" : Paths.name(executable);
-        return n.startsWith("nginx") || n.startsWith("php-fpm") ? "SIGQUIT" : config.stopSignal();
     }
 
     private static BinaryReport binary(ElfResolution r, ImageFileSystem image) {

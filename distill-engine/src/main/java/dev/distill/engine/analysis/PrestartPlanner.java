@@ -8,71 +8,64 @@ import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
 import dev.distill.engine.image.ImageConfig;
-import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.OwnerFix;
 import dev.distill.engine.plan.PrestartPlan;
 import dev.distill.engine.plan.PrestartStep;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.ProgramRole;
 import dev.distill.engine.plan.WritablePlace;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
- * Turns what the entrypoint does before its program into the plan: baked steps as they will run in the build's
- * sandbox, each init step as a program of its own (planned like any program, for an image of its own), ownership
- * fixes applied to the carried files and places, the user the script drops to, and the image's {@code VOLUME}s as
- * places every program and init step shares (they all saw one container's volume in the source).
+ * Turns what the entrypoint does before its program into the plan: every step with what becomes of it, baked steps as
+ * they will run in the build's sandbox, the init programs (planned like any program) of the steps run before each
+ * start, ownership fixes applied to the carried files and places, and the image's {@code VOLUME}s as places every
+ * program and init program shares (they all saw one container's volume in the source).
  */
 final class PrestartPlanner {
 
-    private static final int MAX_NAME = 40;
-
     private final ImageFileSystem fs;
     private final ImageConfig config;
-    private final ProgramPlanner planner;
 
-    PrestartPlanner(ImageFileSystem fs, ImageConfig config, ProgramPlanner planner) {
+    PrestartPlanner(ImageFileSystem fs, ImageConfig config) {
         this.fs = fs;
         this.config = config;
-        this.planner = planner;
+    }
+
+    /** An entrypoint step that runs before each start, and the plan of its program. */
+    record Init(StartupStep step, ProgramPlan plan) {
     }
 
     /** The programs as the prestart steps leave them, and the prestart plan. */
     record Planned(List<ProgramPlan> programs, PrestartPlan prestart) {
     }
 
-    Planned plan(EntrypointResult entrypoint, List<ProgramPlan> programs) {
+    Planned plan(EntrypointResult entrypoint, List<ProgramPlan> programs, List<Init> inits) {
         List<StartupStep> startup = entrypoint == null ? List.of() : entrypoint.steps();
-        Set<String> names = new LinkedHashSet<>();
-        programs.forEach(p -> names.add(p.name()));
         List<PrestartStep> steps = new ArrayList<>();
-        List<ProgramPlanner.Program> inits = new ArrayList<>();
         for (StartupStep s : startup) {
-            String init = null;
-            if (s.action() == dev.distill.engine.detect.shell.StepAction.INIT) {
-                init = initName(s.step(), names);
-                names.add(init);
-                inits.add(initProgram(init, s));
+            String init = inits.stream().filter(i -> i.step().equals(s)).map(i -> i.plan().name()).findFirst().orElse(null);
+            if (s.action() == dev.distill.engine.detect.shell.StepAction.INIT && init == null) {
+                continue;  // not planned (the program detector found no program in the entrypoint): its findings say why
             }
             steps.add(step(s, init));
         }
+        Set<String> names = new LinkedHashSet<>();
+        programs.forEach(p -> names.add(p.name()));
+        inits.forEach(i -> names.add(i.plan().name()));
         List<String> all = List.copyOf(names);
-        List<ProgramPlan> initPlans = new ArrayList<>();
-        for (ProgramPlanner.Program p : inits) {
-            initPlans.add(planner.plan(p, all));
-        }
         List<OwnerFix> fixes = steps.stream().flatMap(s -> s.ownership().stream()).toList();
         List<ProgramPlan> outPrograms = new ArrayList<>();
         for (ProgramPlan p : programs) {
-            outPrograms.add(adjust(p, all, fixes, entrypoint == null ? null : entrypoint.runAs()));
+            outPrograms.add(adjust(p, all, fixes));
         }
         List<ProgramPlan> outInits = new ArrayList<>();
-        for (ProgramPlan p : initPlans) {
-            outInits.add(adjust(p, all, fixes, null));
+        for (Init i : inits) {
+            outInits.add(adjust(i.plan(), all, fixes).withRole(ProgramRole.INIT));
         }
         String shell = steps.stream().anyMatch(s -> s.action() == PrestartStep.Action.BAKE) ? shell(entrypoint) : "";
         return new Planned(outPrograms, new PrestartPlan(shell, steps, outInits));
@@ -93,42 +86,8 @@ final class PrestartPlanner {
                 s.reason(), step.argv(), env, cwd, s.user(), redirects, init, owners);
     }
 
-    /** An init step as a program: its command in exec form (argv[0] as the image resolves it), run as the source did. */
-    private ProgramPlanner.Program initProgram(String name, StartupStep s) {
-        List<String> command = new ArrayList<>(s.step().argv());
-        if (!s.program().isEmpty()) {
-            command.set(0, s.program());
-        }
-        List<String> env = new ArrayList<>(config.env());
-        s.step().environment().forEach((k, v) -> env.add(k + "=" + v));
-        String cwd = s.step().workingDir().isEmpty() ? workingDir() : s.step().workingDir();
-        return new ProgramPlanner.Program(name, command, s.program(), s.user().isEmpty() ? config.user() : s.user(), cwd,
-                env, List.of(), config.stopSignal());
-    }
-
-    /** {@code init-php-artisan-migrate}: the command's first words, unique among the plan's names. */
-    static String initName(Step step, Set<String> taken) {
-        StringBuilder name = new StringBuilder("init");
-        for (String word : step.argv().subList(0, Math.min(3, step.argv().size()))) {
-            if (word.startsWith("-")) {
-                break;
-            }
-            String part = Paths.name(Paths.normalize("/" + word)).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
-                    .replaceAll("^-+|-+$", "");
-            if (!part.isEmpty() && name.length() + part.length() + 1 <= MAX_NAME) {
-                name.append('-').append(part);
-            }
-        }
-        String base = name.toString();
-        String candidate = base;
-        for (int n = 2; taken.contains(candidate); n++) {
-            candidate = base + "-" + n;
-        }
-        return candidate;
-    }
-
-    /** A program as the prestart leaves it: the image's volumes shared, ownership fixed, run as the user dropped to. */
-    private ProgramPlan adjust(ProgramPlan p, List<String> all, List<OwnerFix> fixes, EntrypointResult.RunAs runAs) {
+    /** A program as the prestart leaves it: the image's volumes shared, ownership fixed. */
+    private ProgramPlan adjust(ProgramPlan p, List<String> all, List<OwnerFix> fixes) {
         ProgramPlan out = p;
         List<WritablePlace> places = new ArrayList<>(out.writablePlaces());
         for (String volume : config.volumes()) {
@@ -138,9 +97,13 @@ final class PrestartPlanner {
             }
             FileEntry dir = fs.resolve(path).filter(FileEntry::isDirectory).orElse(null);
             List<String> others = all.stream().filter(n -> !n.equals(p.name())).toList();
-            places.add(new WritablePlace(path, dir == null ? 0 : dir.uid(), dir == null ? 0 : dir.gid(),
-                    dir == null ? 0755 : dir.mode() & 07777, "VOLUME " + path + " of the image: the deployment mounts it,"
-                    + " and every program and init step shares it as they shared the source's one container", others));
+            // Owned as the image has the directory (Docker fills a new volume from it); a root-owned one is the
+            // program's, which could not write it otherwise.
+            int uid = dir == null || dir.uid() == 0 ? p.runAs().uid() : dir.uid();
+            int gid = dir == null || dir.gid() == 0 ? p.runAs().gid() : dir.gid();
+            places.add(new WritablePlace(path, uid, gid, dir == null ? 0755 : dir.mode() & 07777, "VOLUME " + path
+                    + " of the image: the deployment mounts it, and every program and init program shares it as they"
+                    + " shared the source's one container", others));
         }
         if (!fixes.isEmpty()) {
             List<CarriedFile> files = new ArrayList<>();
@@ -150,15 +113,7 @@ final class PrestartPlanner {
             out = out.withFiles(files);
             places.replaceAll(w -> fixed(w, fixes));
         }
-        out = out.withWritablePlaces(places);
-        if (runAs != null && (p.user() == null || p.user().equals(config.user()) || p.user().equals(runAs.user()))) {
-            List<Account> accounts = new ArrayList<>(out.accounts());
-            if (accounts.stream().noneMatch(a -> a.user().equals(runAs.user()))) {
-                accounts.add(new Account(runAs.user(), runAs.uid(), runAs.group(), runAs.gid(), runAs.home()));
-            }
-            out = out.withUser(runAs.user(), accounts);
-        }
-        return out;
+        return out.withWritablePlaces(places);
     }
 
     private static CarriedFile fixed(CarriedFile f, List<OwnerFix> fixes) {

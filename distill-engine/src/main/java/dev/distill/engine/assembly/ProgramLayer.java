@@ -1,9 +1,9 @@
 package dev.distill.engine.assembly;
 
-import dev.distill.engine.detect.accounts.Passwd;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.layer.LayerWriter;
 import dev.distill.engine.layer.WrittenLayer;
 import dev.distill.engine.plan.Account;
@@ -40,7 +40,7 @@ final class ProgramLayer {
     private ProgramLayer() {
     }
 
-    static Result write(ProgramPlan plan, RuntimeUser user, SourceContent source, ImageFileSystem base, Path target)
+    static Result write(ProgramPlan plan, SourceContent source, ImageFileSystem base, Path target)
             throws IOException, AssemblyException {
         ImageFileSystem view = source.view();
         TreeMap<String, Entry> entries = new TreeMap<>();
@@ -75,8 +75,8 @@ final class ProgramLayer {
                 add(entries, changes, d.get());
             }
         }
-        for (WritablePlace place : plan.writablePlaces()) {
-            WritablePlace w = user.owning(place);
+        // The plan's places are already owned as the program runs in the result (its run-as identity).
+        for (WritablePlace w : plan.writablePlaces()) {
             int uid = w.uid();
             int gid = w.gid();
             Optional<FileEntry> inBase = base.entry(w.path());
@@ -90,7 +90,7 @@ final class ProgramLayer {
                 }
             }
         }
-        mergeAccounts(plan, user, base, entries);
+        mergeAccounts(plan, base, entries);
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Entry entry = e.getValue();
             if (entry.type() == FileType.SYMLINK && isDirectory(base, e.getKey()) && !isDirectory(view, e.getKey())) {
@@ -126,17 +126,14 @@ final class ProgramLayer {
      * The base's {@code /etc/passwd} and {@code /etc/group} plus the accounts the program names, with the source's
      * ids. The base's own lines win: an account whose name or id the base already uses is not added again.
      */
-    private static void mergeAccounts(ProgramPlan plan, RuntimeUser user, ImageFileSystem base,
-            TreeMap<String, Entry> entries) throws IOException, AssemblyException {
+    private static void mergeAccounts(ProgramPlan plan, ImageFileSystem base, TreeMap<String, Entry> entries)
+            throws IOException, AssemblyException {
         String passwdText = text(base, "/etc/passwd");
         String groupText = text(base, "/etc/group");
         Passwd known = Passwd.parse(passwdText, groupText, new ArrayList<>());
         StringBuilder passwd = new StringBuilder(passwdText.isEmpty() || passwdText.endsWith("\n") ? passwdText : passwdText + "\n");
         StringBuilder group = new StringBuilder(groupText.isEmpty() || groupText.endsWith("\n") ? groupText : groupText + "\n");
-        List<Account> accounts = new ArrayList<>(plan.accounts());
-        if (user.account() != null) {
-            accounts.add(user.account());
-        }
+        List<Account> accounts = plan.accounts();
         boolean changed = false;
         for (Account a : accounts) {
             if (known.user(a.user()).isEmpty() && known.user(String.valueOf(a.uid())).isEmpty()) {

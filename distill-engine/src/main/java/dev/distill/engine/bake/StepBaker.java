@@ -2,13 +2,13 @@ package dev.distill.engine.bake;
 
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.plan.PrestartPlan;
 import dev.distill.engine.plan.PrestartStep;
 import dev.distill.engine.runtime.BindMount;
 import dev.distill.engine.runtime.ContainerRun;
-import dev.distill.engine.runtime.ProcessUser;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
@@ -123,7 +123,7 @@ public final class StepBaker {
             }
             RuntimeConfig runtime;
             try {
-                runtime = RuntimeConfig.of(config, ProcessUser.resolve(steps.get(0).user(), source))
+                runtime = RuntimeConfig.of(config, Identity.resolve(steps.get(0).user(), source))
                         .withArgs(List.of(prestart.shell(), "-c", script(steps)))
                         .withWritableRoot()
                         .withLimits(options.limits())

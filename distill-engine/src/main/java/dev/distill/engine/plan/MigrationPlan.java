@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * The plan for a whole image: one program plan per program (one for a plain entrypoint, one per supervisord
- * program), what the entrypoint does before them ({@link PrestartPlan}), and image-wide blockers such as an
- * entrypoint that needs a shell.
+ * program), what the entrypoint does before them ({@link PrestartPlan}: steps baked at build time, and
+ * {@link ProgramRole#INIT} programs for those it ran before its program each time it started), and image-wide
+ * blockers such as an entrypoint that needs a shell.
  */
 public record MigrationPlan(List<ProgramPlan> programs, List<PlanNote> blockers, List<PlanNote> warnings,
         PrestartPlan prestart) {

@@ -34,7 +34,7 @@ class RedisOfficialAnalysisTest {
     void theProgramRunsAsTheUserTheScriptDropsToInExecForm() {
         ProgramPlan redis = report.plan().programs().get(0);
         assertThat(report.plan().programs()).hasSize(1);
-        assertThat(redis.command()).containsExactly("redis-server");
+        assertThat(redis.command()).containsExactly("/usr/bin/redis-server");
         assertThat(redis.user()).isEqualTo("redis");
         assertThat(redis.accounts()).contains(new Account("redis", 999, "redis", 999, "/home/redis"));
         assertThat(report.plan().prestart().init()).isEmpty();

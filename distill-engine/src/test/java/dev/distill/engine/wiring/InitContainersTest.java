@@ -18,7 +18,7 @@ class InitContainersTest {
             assertThat(init.name()).isEqualTo("init-php-artisan-migrate");
             assertThat(init.command()).containsExactly("/usr/bin/php", "artisan", "migrate", "--force");
             assertThat(init.ports()).isEmpty();
-            assertThat(init.user()).isEqualTo(new RunAs(33, 33));
+            assertThat(init.user().spec()).isEqualTo("33:33");
             assertThat(init.mounts()).extracting(VolumeMount::path).containsExactly("/tmp", "/var/lib/app");
         });
         String shared = pod.container("php-fpm").mounts().stream().filter(m -> m.path().equals("/var/lib/app"))

@@ -1,6 +1,6 @@
 package dev.distill.engine.detect.shell;
 
-import dev.distill.engine.detect.accounts.Passwd;
+import dev.distill.engine.identity.Passwd;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

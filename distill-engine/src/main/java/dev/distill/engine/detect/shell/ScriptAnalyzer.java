@@ -30,7 +30,7 @@ public final class ScriptAnalyzer {
      * @param workingDir where the script starts, null when unknown (a {@code cd} to a relative path then needs a shell)
      * @param identity who runs the script, null when unknown ({@code $(id -u)} then needs a shell)
      */
-    public record Context(Map<String, String> environment, String workingDir, Identity identity) {
+    public record Context(Map<String, String> environment, String workingDir, ScriptUser identity) {
 
         /** Nothing known: the environment is the run-time's, the identity anyone's. */
         public static final Context NONE = new Context(Map.of(), null, null);
@@ -39,7 +39,7 @@ public final class ScriptAnalyzer {
             environment = Map.copyOf(environment == null ? Map.of() : environment);
         }
 
-        public Context as(Identity other) {
+        public Context as(ScriptUser other) {
             return new Context(environment, workingDir, other);
         }
     }

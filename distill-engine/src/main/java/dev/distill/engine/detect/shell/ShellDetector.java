@@ -6,7 +6,8 @@ import dev.distill.engine.detect.Detector;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.Findings;
 import dev.distill.engine.detect.TextFile;
-import dev.distill.engine.detect.accounts.Passwd;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.fs.FileEntry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -171,11 +172,11 @@ public final class ShellDetector implements Detector<EntrypointResult> {
         final List<EntrypointResult.Blocker> blockers = new ArrayList<>();
         final List<Tagged> steps = new ArrayList<>();
         EntrypointResult.RunAs runAs;
-        Identity identity;
+        ScriptUser identity;
         String workingDir = "";
 
         /** A step, the script it is in and who runs it there. */
-        record Tagged(String script, Step step, Identity who) {
+        record Tagged(String script, Step step, ScriptUser who) {
         }
 
         Walk(DetectionContext ctx, Findings findings) {
@@ -206,12 +207,12 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             ScriptAnalysis a = first.get();
             notes(a, path);
             List<Tagged> kept = new ArrayList<>();
-            Identity runner = identity;
+            ScriptUser runner = identity;
             a.steps().forEach(s -> kept.add(new Tagged(path, s, runner)));
             List<String> command = a.command();
             Optional<PrivilegeDrop> drop = PrivilegeDrop.of(command);
             if (drop.isPresent()) {
-                Identity to = identityOf(drop.get().user() + (drop.get().group() == null ? "" : ":" + drop.get().group()));
+                ScriptUser to = identityOf(drop.get().user() + (drop.get().group() == null ? "" : ":" + drop.get().group()));
                 if (to == null) {
                     findings.blocker(path, 0, what + " drops to user '" + drop.get().user() + "' with " + drop.get().tool()
                             + ", which the image's /etc/passwd does not name");
@@ -256,7 +257,7 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             return argv0.equals(name) || argv0.equals(path) || ctx.which(argv0).map(path::equals).orElse(false);
         }
 
-        private Optional<ScriptAnalysis> analyze(String text, String path, String name, List<String> args, Identity who) {
+        private Optional<ScriptAnalysis> analyze(String text, String path, String name, List<String> args, ScriptUser who) {
             try {
                 return Optional.of(ScriptAnalyzer.analyze(ShellLexer.tokenize(text), name, args,
                         new ScriptAnalyzer.Context(configEnv, ctx.workingDir(), who)));
@@ -280,34 +281,20 @@ public final class ShellDetector implements Detector<EntrypointResult> {
             }
         }
 
-        /** Who a user spec ({@code ""}, {@code name}, {@code uid}, {@code name:group}) is in this image; null if unknown. */
-        Identity identityOf(String spec) {
-            String s = spec == null ? "" : spec.trim();
-            if (s.isEmpty()) {
-                return Identity.ROOT;
-            }
-            String u = s.contains(":") ? s.substring(0, s.indexOf(':')) : s;
-            String g = s.contains(":") ? s.substring(s.indexOf(':') + 1) : null;
-            Passwd passwd = passwd();
-            Optional<Passwd.User> user = passwd.user(u);
-            if (user.isEmpty() && !u.matches("\\d+")) {
+        /**
+         * Who a user spec ({@code ""}, {@code name}, {@code uid}, {@code name:group}) is in this image, by the one
+         * resolution of {@link Identity#resolve}; null when the image does not know the user or group.
+         */
+        ScriptUser identityOf(String spec) {
+            Identity id;
+            try {
+                id = Identity.resolve(spec, passwd());
+            } catch (IllegalArgumentException e) {
                 return null;
             }
-            int uid = user.map(Passwd.User::uid).orElseGet(() -> Integer.parseInt(u));
-            int gid;
-            String groupName;
-            if (g != null && !g.isEmpty()) {
-                Optional<Passwd.Group> group = passwd.group(g);
-                if (group.isEmpty() && !g.matches("\\d+")) {
-                    return null;
-                }
-                gid = group.map(Passwd.Group::gid).orElseGet(() -> Integer.parseInt(g));
-                groupName = group.map(Passwd.Group::name).orElse(g);
-            } else {
-                gid = user.map(Passwd.User::gid).orElse(0);  // a bare uid without an account: gid 0, as runtimes do
-                groupName = passwd.group(String.valueOf(gid)).map(Passwd.Group::name).orElse(String.valueOf(gid));
-            }
-            return new Identity(uid, gid, user.map(Passwd.User::name).orElse(u), groupName, Identity.DEFAULT_UMASK);
+            String group = passwd().group(String.valueOf(id.gid())).map(Passwd.Group::name).orElse(String.valueOf(id.gid()));
+            return new ScriptUser(id.uid(), id.gid(), id.name().isEmpty() ? String.valueOf(id.uid()) : id.name(), group,
+                    ScriptUser.DEFAULT_UMASK);
         }
 
         private Passwd passwd;

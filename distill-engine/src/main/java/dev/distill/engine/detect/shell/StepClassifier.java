@@ -39,7 +39,7 @@ public final class StepClassifier {
     }
 
     /** @param who who runs the step in the source, null when not known */
-    public StartupStep classify(String script, Step step, Identity who, DetectionContext ctx,
+    public StartupStep classify(String script, Step step, ScriptUser who, DetectionContext ctx,
             Map<String, String> knownEnvironment, List<String> deploymentPlaces) {
         String user = who == null ? "" : who.uid() + ":" + who.gid();
         StartupStep s = decide(script, step, ctx, knownEnvironment, deploymentPlaces);
@@ -53,7 +53,7 @@ public final class StepClassifier {
             String mask = step.argv().size() > 1 ? step.argv().get(1) : "";
             return new StartupStep(script, step, "", StepAction.IDENTITY, "sets the umask to " + mask + " for the program;"
                     + " Kubernetes and compose cannot set a container's umask, so files the result creates get the"
-                    + " runtime's default (" + Identity.DEFAULT_UMASK + ") instead", List.of(), false, "");
+                    + " runtime's default (" + ScriptUser.DEFAULT_UMASK + ") instead", List.of(), false, "");
         }
         String program = name.equals("echo") || name.equals("printf") ? "" : resolve(step, ctx).orElse("");
         StepFacts facts = new StepFacts(step, program, ctx, knownEnvironment, deploymentPlaces);

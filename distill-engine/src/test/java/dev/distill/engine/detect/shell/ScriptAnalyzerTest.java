@@ -124,7 +124,7 @@ class ScriptAnalyzerTest {
         assertThat(unknown.blockers()).anySatisfy(b -> assertThat(b.reason()).contains("$(id -u)"));
 
         ScriptAnalysis root = ScriptAnalyzer.analyze(ShellLexer.tokenize(script), "/entry.sh", List.of("valkey-server"),
-                new ScriptAnalyzer.Context(Map.of(), "/data", Identity.ROOT));
+                new ScriptAnalyzer.Context(Map.of(), "/data", ScriptUser.ROOT));
         assertThat(root.resolved()).isTrue();
         assertThat(root.command()).containsExactly("setpriv", "--reuid=valkey", "--regid=valkey", "--clear-groups", "--",
                 "/entry.sh", "valkey-server");
@@ -134,7 +134,7 @@ class ScriptAnalyzerTest {
         });
 
         ScriptAnalysis valkey = ScriptAnalyzer.analyze(ShellLexer.tokenize(script), "/entry.sh", List.of("valkey-server"),
-                new ScriptAnalyzer.Context(Map.of(), "/data", new Identity(999, 999, "valkey", "valkey", null)));
+                new ScriptAnalyzer.Context(Map.of(), "/data", new ScriptUser(999, 999, "valkey", "valkey", null)));
         assertThat(valkey.command()).containsExactly("valkey-server");
         assertThat(valkey.steps()).singleElement().satisfies(s -> {
             assertThat(s.argv()).containsExactly("umask", "0077");

@@ -1,20 +1,20 @@
 package dev.distill.engine.detect.shell;
 
 /**
- * Who runs a script: what {@code $(id -u)}, {@code $(id -un)}, {@code $(whoami)} and {@code $(umask)} give
- * inside it. The script analyzer uses it to decide branches that depend on the user (the official images' root-only
+ * Who runs a script, as the script sees it: what {@code $(id -u)}, {@code $(id -un)}, {@code $(whoami)} and
+ * {@code $(umask)} give inside it (the ids come from {@link dev.distill.engine.identity.Identity}). The script analyzer uses it to decide branches that depend on the user (the official images' root-only
  * branch) for the user the result will run as.
  *
  * @param umask as {@code umask} prints it, {@code 0022} for a container process
  */
-public record Identity(int uid, int gid, String user, String group, String umask) {
+public record ScriptUser(int uid, int gid, String user, String group, String umask) {
 
     /** What a container's process gets unless told otherwise. */
     public static final String DEFAULT_UMASK = "0022";
 
-    public static final Identity ROOT = new Identity(0, 0, "root", "root", DEFAULT_UMASK);
+    public static final ScriptUser ROOT = new ScriptUser(0, 0, "root", "root", DEFAULT_UMASK);
 
-    public Identity {
+    public ScriptUser {
         if (uid < 0 || gid < 0) {
             throw new IllegalArgumentException("an identity needs non-negative ids, got " + uid + ":" + gid);
         }
