@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.distill.engine.layer.LayeredFileSystem;
-import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PrestartStep;
@@ -28,11 +26,7 @@ class LaravelAppAnalysisTest {
 
     @BeforeAll
     static void analyse() throws Exception {
-        Fixtures.Built built = Fixtures.build("laravel-app");
-        OciLayout.LayoutImage image = OciLayout.open(built.layout()).image(built.tag());
-        LayeredFileSystem fs = LayeredFileSystem.build(image.layers(), image.blobs());
-        report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(fs, image.config(),
-                new AnalysisReport.Subject("fixtures/laravel-app", image.manifestDigest().toString(), "linux/amd64"));
+        report = Fixtures.analyse("laravel-app");
         Path out = Path.of("target/laravel-app-analysis.json");
         Files.createDirectories(out.getParent());
         new ObjectMapper().findAndRegisterModules().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);

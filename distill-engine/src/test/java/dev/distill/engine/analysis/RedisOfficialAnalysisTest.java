@@ -2,8 +2,6 @@ package dev.distill.engine.analysis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.distill.engine.layer.LayeredFileSystem;
-import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.Classification;
 import dev.distill.engine.plan.OwnerFix;
@@ -23,11 +21,7 @@ class RedisOfficialAnalysisTest {
 
     @BeforeAll
     static void analyse() throws Exception {
-        Fixtures.Built built = Fixtures.build("redis-official");
-        OciLayout.LayoutImage image = OciLayout.open(built.layout()).image(built.tag());
-        LayeredFileSystem fs = LayeredFileSystem.build(image.layers(), image.blobs());
-        report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(fs, image.config(),
-                new AnalysisReport.Subject("fixtures/redis-official", image.manifestDigest().toString(), "linux/amd64"));
+        report = Fixtures.analyse("redis-official");
     }
 
     @Test
