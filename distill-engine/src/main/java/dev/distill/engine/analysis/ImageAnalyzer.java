@@ -178,7 +178,7 @@ public final class ImageAnalyzer {
         EntrypointResult entrypoint = detections.result(EntrypointResult.class).orElse(null);
         List<PrestartPlanner.Init> inits = programs.inits().stream()
                 .map(i -> new PrestartPlanner.Init(i.step(), planner.plan(i.program()))).toList();
-        PrestartPlanner.Planned prestart = new PrestartPlanner(fs, config).plan(entrypoint, plans, inits);
+        PrestartPlanner.Planned prestart = new PrestartPlanner(fs, config, passwd).plan(entrypoint, plans, inits);
         return new MigrationPlan(prestart.programs(), blockers, warnings, prestart.prestart());
     }
 

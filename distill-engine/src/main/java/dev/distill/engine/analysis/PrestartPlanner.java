@@ -7,7 +7,10 @@ import dev.distill.engine.detect.shell.Step;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.image.ImageConfig;
+import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.OwnerFix;
 import dev.distill.engine.plan.PrestartPlan;
@@ -30,10 +33,12 @@ final class PrestartPlanner {
 
     private final ImageFileSystem fs;
     private final ImageConfig config;
+    private final Passwd passwd;
 
-    PrestartPlanner(ImageFileSystem fs, ImageConfig config) {
+    PrestartPlanner(ImageFileSystem fs, ImageConfig config, Passwd passwd) {
         this.fs = fs;
         this.config = config;
+        this.passwd = passwd;
     }
 
     /** An entrypoint step that runs before each start, and the plan of its program. */
@@ -65,7 +70,7 @@ final class PrestartPlanner {
         }
         List<ProgramPlan> outInits = new ArrayList<>();
         for (Init i : inits) {
-            outInits.add(adjust(i.plan(), all, fixes).withRole(ProgramRole.INIT));
+            outInits.add(asOwnerOfItsPlaces(adjust(i.plan(), all, fixes)).withRole(ProgramRole.INIT));
         }
         String shell = steps.stream().anyMatch(s -> s.action() == PrestartStep.Action.BAKE) ? shell(entrypoint) : "";
         return new Planned(outPrograms, new PrestartPlan(shell, steps, outInits));
@@ -114,6 +119,40 @@ final class PrestartPlanner {
             places.replaceAll(w -> fixed(w, fixes));
         }
         return out.withWritablePlaces(places);
+    }
+
+    /**
+     * An init program the source's entrypoint ran as root would run as nonroot, who may not write where it writes: it
+     * runs as the one non-root owner of the places it shares with the programs (a migration as the owner of the
+     * database's volume), which is who the programs reading its work run as.
+     */
+    private ProgramPlan asOwnerOfItsPlaces(ProgramPlan init) {
+        Identity source;
+        try {
+            source = Identity.resolve(init.user(), passwd);
+        } catch (IllegalArgumentException e) {
+            return init;
+        }
+        if (!source.isRoot()) {
+            return init;
+        }
+        Set<String> owners = new java.util.TreeSet<>();
+        init.writablePlaces().stream().filter(w -> !w.sharedWith().isEmpty() && w.uid() != 0)
+                .forEach(w -> owners.add(w.uid() + ":" + w.gid()));
+        if (owners.size() != 1) {
+            return init;
+        }
+        Identity owner = Identity.resolve(owners.iterator().next(), passwd);
+        List<Account> accounts = new ArrayList<>(init.accounts());
+        if (!owner.name().isEmpty() && accounts.stream().noneMatch(a -> a.uid() == owner.uid())) {
+            String group = passwd.group(String.valueOf(owner.gid())).map(Passwd.Group::name).orElse(String.valueOf(owner.gid()));
+            accounts.add(new Account(owner.name(), owner.uid(), group, owner.gid(), owner.home()));
+        }
+        String places = init.writablePlaces().stream().filter(w -> !w.sharedWith().isEmpty() && w.uid() != 0)
+                .map(WritablePlace::path).collect(java.util.stream.Collectors.joining(", "));
+        return init.withRunAs(owner, "the source's entrypoint runs it as root; it writes " + places + ", which "
+                + (owner.name().isEmpty() ? "uid " + owner.uid() : owner.name()) + " (" + owner.spec() + ") owns and the"
+                + " programs share: it runs as that user", accounts);
     }
 
     private static CarriedFile fixed(CarriedFile f, List<OwnerFix> fixes) {

@@ -71,6 +71,12 @@ public record ProgramPlan(
                 places, blockers, warnings, kind, role, runAs, runAsReason, probes);
     }
 
+    /** The same plan run as another identity, for this reason, with these accounts. */
+    public ProgramPlan withRunAs(Identity identity, String reason, List<Account> newAccounts) {
+        return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, files, newAccounts,
+                writablePlaces, blockers, warnings, kind, role, identity, reason, probes);
+    }
+
     /** The same plan in another role (an entrypoint step's program runs once, before the services). */
     public ProgramPlan withRole(ProgramRole newRole) {
         return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, files, accounts,

@@ -64,6 +64,10 @@ class LaravelAppAnalysisTest {
             assertThat(init.name()).isEqualTo("init-php-artisan-migrate");
             assertThat(init.command()).containsExactly("/usr/bin/php", "artisan", "migrate", "--force");
             assertThat(init.workingDir()).isEqualTo("/var/www/html");
+            assertThat(init.role()).isEqualTo(dev.distill.engine.plan.ProgramRole.INIT);
+            // The source ran it as root; the result runs it as the owner of the database's volume it writes.
+            assertThat(init.runAs().spec()).isEqualTo("33:33");
+            assertThat(init.runAsReason()).contains("/var/lib/app");
             assertThat(init.files()).extracting(CarriedFile::path).contains("/usr/bin/php8.2", "/var/www/html/artisan",
                     "/var/www/html/database/migrations/2024_01_01_000001_create_greetings_table.php");
             assertThat(init.writablePlaces()).anySatisfy(w -> {
