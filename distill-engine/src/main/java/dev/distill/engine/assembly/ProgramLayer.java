@@ -4,6 +4,7 @@ import dev.distill.engine.detect.accounts.Passwd;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.Xattrs;
 import dev.distill.engine.layer.LayerWriter;
 import dev.distill.engine.layer.WrittenLayer;
 import dev.distill.engine.plan.Account;
@@ -25,7 +26,8 @@ import java.util.TreeMap;
  * owner, link target, bytes), the source directories they live in that the base lacks, the writable places, and
  * the base's passwd and group with the program's accounts merged in. Entries are written in path order, so the
  * same plan, source and base always give the same layer. Setuid and setgid bits are dropped, device files and
- * FIFOs are left out; each is reported.
+ * FIFOs are left out, extended attributes follow {@link XattrPolicy} (capabilities dropped unless the plan says why);
+ * each is reported.
  */
 final class ProgramLayer {
 
@@ -34,7 +36,10 @@ final class ProgramLayer {
     }
 
     /** One entry to write; content comes from the source for regular files. */
-    private record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes) {
+    private record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes, Xattrs xattrs) {
+        Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes) {
+            this(path, type, mode, uid, gid, linkTarget, bytes, Xattrs.NONE);
+        }
     }
 
     private ProgramLayer() {
@@ -53,7 +58,7 @@ final class ProgramLayer {
                 throw new AssemblyException("the plan carries " + f.path() + " as a " + f.type() + ", but the source has a "
                         + actual.type() + " there: the plan is not for this image");
             }
-            add(entries, changes, actual);
+            add(entries, changes, actual, f.capabilityReason());
         }
         // The directories the carried files live in: the base's own where it has them, the source's otherwise.
         for (String path : List.copyOf(entries.keySet())) {
@@ -65,7 +70,7 @@ final class ProgramLayer {
                 if (d.isEmpty()) {
                     throw new AssemblyException("the source has no directory " + dir + " above the carried " + path);
                 }
-                add(entries, changes, d.get());
+                add(entries, changes, d.get(), null);
             }
         }
         for (WritablePlace place : plan.writablePlaces()) {
@@ -95,7 +100,7 @@ final class ProgramLayer {
                 .filter(e -> e.type() != FileType.DIRECTORY).count(), changes);
     }
 
-    private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f) {
+    private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f, String capabilityReason) {
         switch (f.type()) {
             case CHAR_DEVICE:
             case BLOCK_DEVICE:
@@ -112,7 +117,17 @@ final class ProgramLayer {
                     + Integer.toOctalString(mode & 01777) + ")"));
             mode &= 01777;
         }
-        entries.put(f.path(), new Entry(f.path(), f.type(), mode, f.uid(), f.gid(), f.linkTarget(), null));
+        // A hard link has its target's attributes (one inode): whichever name of the group is written as the file
+        // carries them. A symlink's own attributes are left out: a runtime cannot set user.* ones on it anyway.
+        Xattrs xattrs = Xattrs.NONE;
+        if (f.type() == FileType.SYMLINK && !f.xattrs().isEmpty()) {
+            changes.add(new FileChange(f.path(), "extended attributes of the symlink itself left out: " + f.xattrs()));
+        } else if (f.type() != FileType.SYMLINK) {
+            XattrPolicy.Decision decision = XattrPolicy.decide(f, capabilityReason);
+            changes.addAll(decision.changes());
+            xattrs = decision.kept();
+        }
+        entries.put(f.path(), new Entry(f.path(), f.type(), mode, f.uid(), f.gid(), f.linkTarget(), null, xattrs));
     }
 
     /**
@@ -179,7 +194,7 @@ final class ProgramLayer {
             for (Entry e : entries.values()) {
                 switch (e.type()) {
                     case DIRECTORY:
-                        w.directory(e.path(), e.mode(), e.uid(), e.gid());
+                        w.directory(e.path(), e.mode(), e.uid(), e.gid(), e.xattrs());
                         break;
                     case SYMLINK:
                         w.symlink(e.path(), e.linkTarget(), e.uid(), e.gid());
@@ -191,6 +206,7 @@ final class ProgramLayer {
                         if (!first.equals(e.path())) {
                             w.hardlink(e.path(), first, e.uid(), e.gid());
                         } else if (e.bytes() != null) {
+                            // only the accounts the builder writes itself: no attributes
                             w.file(e.path(), e.mode(), e.uid(), e.gid(), e.bytes());
                         } else {
                             writeContent(w, e, source);
@@ -210,7 +226,7 @@ final class ProgramLayer {
             throw new AssemblyException("the bytes of " + e.path() + " were not found in the source's layers");
         }
         try (InputStream in = source.open(e.path())) {
-            w.file(e.path(), e.mode(), e.uid(), e.gid(), size, in);
+            w.file(e.path(), e.mode(), e.uid(), e.gid(), size, in, e.xattrs());
         }
     }
 
