@@ -293,11 +293,12 @@ class LayerConformanceTest {
                 check(name, c.path(), "written link target", was.linkTarget(), now.linkTarget(), differences);
             } else if (was.isRegular() || was.type() == FileType.HARDLINK) {
                 check(name, c.path(), "written content", sha256(source, was), sha256(back, now), differences);
-                check(name, c.path(), "written attributes", hex(was.xattrs().filter(n -> XattrPolicy.dropReason(n, null) == null)),
-                        hex(now.xattrs()), differences);
-            } else if (was.isDirectory()) {
-                check(name, c.path(), "written attributes", hex(was.xattrs().filter(n -> XattrPolicy.dropReason(n, null) == null)),
-                        hex(now.xattrs()), differences);
+            }
+            if (was.isRegular() || was.type() == FileType.HARDLINK || was.isDirectory()) {
+                // docs/assembly.md: ACLs (binary and text) and user.* attributes are kept, everything else dropped.
+                Xattrs kept = was.xattrs().filter(n -> Xattrs.isAcl(n) || n.startsWith("user."));
+                check(name, c.path(), "written attributes", hex(kept), hex(now.xattrs()), differences);
+                check(name, c.path(), "written text records", kept.texts(), now.xattrs().texts(), differences);
             }
         }
         assertThat(differences).as("files the assembler did not write back as they were").isEmpty();
