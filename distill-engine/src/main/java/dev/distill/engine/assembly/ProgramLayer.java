@@ -60,6 +60,7 @@ final class ProgramLayer {
             }
             add(entries, changes, actual, f.capabilityReason());
         }
+        carryWhatASymlinkHides(entries, changes, view, base, source);
         // The directories the carried files live in: the base's own where it has them, the source's otherwise.
         for (String path : List.copyOf(entries.keySet())) {
             for (String dir = parent(path); !dir.equals("/"); dir = parent(dir)) {
@@ -98,6 +99,71 @@ final class ProgramLayer {
         }
         return new Result(writeLayer(entries, source, target), (int) entries.values().stream()
                 .filter(e -> e.type() != FileType.DIRECTORY).count(), changes);
+    }
+
+    /**
+     * A carried source symlink that replaces a base directory (a usr-merged source's {@code /lib -> usr/lib} over a
+     * Debian 12 base's {@code /lib}) hides everything the base has there, including what the base's own
+     * configuration makes glibc load that no analysis of the program sees: the NSS modules its
+     * {@code nsswitch.conf} names ({@code compat}), gconv modules. So for every file the base has under such a
+     * directory, the source's file at the same path (through the symlink) is carried: the source's, since its libc
+     * is the one carried. Base files the source has no counterpart for are reported.
+     */
+    private static void carryWhatASymlinkHides(TreeMap<String, Entry> entries, List<FileChange> changes, ImageFileSystem view,
+            ImageFileSystem base, SourceContent source) throws IOException {
+        List<FileEntry> toRead = new ArrayList<>();
+        for (Entry link : List.copyOf(entries.values())) {
+            if (link.type() != FileType.SYMLINK || !isDirectory(base, link.path()) || isDirectory(view, link.path())) {
+                continue;
+            }
+            String prefix = link.path() + "/";
+            List<String> carried = new ArrayList<>();
+            List<String> lost = new ArrayList<>();
+            for (FileEntry hidden : base.entries().filter(b -> b.path().startsWith(prefix) && !b.isDirectory()).toList()) {
+                Optional<FileEntry> parent = view.resolve(parent(hidden.path()));
+                Optional<FileEntry> same = parent.filter(FileEntry::isDirectory)
+                        .flatMap(d -> view.entry(d.path() + hidden.path().substring(hidden.path().lastIndexOf('/'))));
+                if (same.isEmpty() || same.get().type() == FileType.HARDLINK
+                        || same.get().type() != FileType.SYMLINK && same.get().type() != FileType.REGULAR) {
+                    lost.add(hidden.path());
+                    continue;
+                }
+                FileEntry f = same.get();
+                if (f.isSymlink()) {
+                    // The link's target is what gets loaded: carry it too, when it is a file of the source.
+                    Optional<FileEntry> target = view.resolve(f.path()).filter(FileEntry::isRegular);
+                    if (target.isEmpty()) {
+                        lost.add(hidden.path());
+                        continue;
+                    }
+                    if (!entries.containsKey(target.get().path())) {
+                        add(entries, changes, target.get(), null);
+                        toRead.add(target.get());
+                    }
+                }
+                if (!entries.containsKey(f.path())) {
+                    add(entries, changes, f, null);
+                    carried.add(f.path());
+                    if (f.isRegular()) {
+                        toRead.add(f);
+                    }
+                }
+            }
+            if (!carried.isEmpty()) {
+                changes.add(new FileChange(link.path(), carried.size() + " files the base has under " + link.path()
+                        + ", which the source's symlink hides, carried from the source (where glibc and the base's own "
+                        + "configuration look for them: NSS and gconv modules): " + summary(carried)));
+            }
+            if (!lost.isEmpty()) {
+                changes.add(new FileChange(link.path(), lost.size() + " files the base has under " + link.path()
+                        + " are hidden by the source's symlink and the source has none of them: " + summary(lost)));
+            }
+        }
+        source.ensure(toRead);
+    }
+
+    private static String summary(List<String> paths) {
+        return paths.size() <= 8 ? String.join(", ", paths) : String.join(", ", paths.subList(0, 8)) + " and " + (paths.size() - 8) + " more";
     }
 
     private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f, String capabilityReason) {

@@ -27,10 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The extended-attribute policy of the program layer (docs/assembly.md): capabilities are dropped unless the plan
- * says why, ACLs and user attributes are written back byte-exact, SELinux labels are dropped; each is reported.
+ * The program layer beyond plain files: the extended-attribute policy (docs/assembly.md: capabilities dropped unless
+ * the plan says why, ACLs and user attributes written back byte-exact, SELinux labels dropped; each reported), and
+ * what a usr-merged source's symlink hides of the base.
  */
-class ProgramLayerXattrTest {
+class ProgramLayerTest {
 
     private static final byte[] ACL = HexFormat.of().parseHex(
             "0200000001000700ffffffff04000500ffffffff080005000400000010000500ffffffff20000500ffffffff");
@@ -57,12 +58,8 @@ class ProgramLayerXattrTest {
         tar.paxBytes(Map.of("SCHILY.xattr.system.posix_acl_access", ACL, "SCHILY.xattr.system.posix_acl_default", ACL,
                 "SCHILY.acl.access", "user::rwx\ngroup::r-x\ngroup:adm:r-x\nmask::r-x\nother::r-x\n".getBytes(UTF_8)));
         tar.entry("var/log/journal/", '5', 02755, 0, 101, new byte[0], "");
-        byte[] archive = tar.finish();
         Path blobs = dir.resolve("blobs");
-        Digest digest = Digest.sha256(archive);
-        Files.createDirectories(blobs.resolve("sha256"));
-        Files.write(blobs.resolve("sha256").resolve(digest.hex()), archive);
-        List<Descriptor> layers = List.of(new Descriptor(MediaTypes.OCI_LAYER_TAR, digest, archive.length));
+        List<Descriptor> layers = List.of(store(blobs, tar.finish()));
         LayeredFileSystem source = LayeredFileSystem.build(layers, BlobSource.directory(blobs));
 
         List<CarriedFile> files = List.of(
@@ -103,6 +100,51 @@ class ProgramLayerXattrTest {
         assertThat(result.changes()).filteredOn(c -> c.path().equals("/var/log/journal")).singleElement()
                 .satisfies(c -> assertThat(c.what()).startsWith("extended attributes kept as the source has them: system.posix_acl_access "
                         + "(user::rwx,group::r-x,group:4:r-x,mask::r-x,other::r-x)"));
+    }
+
+    @Test
+    void whatASourceSymlinkHidesOfTheBaseIsCarriedFromTheSourceOrReported() throws Exception {
+        // A usr-merged source over a Debian 12 base: /lib -> usr/lib hides the base's /lib, where glibc finds the NSS
+        // module the base's nsswitch.conf names (compat).
+        TarWriter tar = new TarWriter();
+        tar.symlink("lib", "usr/lib");
+        tar.file("usr/lib/x86_64-linux-gnu/libc.so.6", "libc".getBytes(UTF_8), 0755);
+        tar.file("usr/lib/x86_64-linux-gnu/libnss_compat.so.2", "compat".getBytes(UTF_8), 0644);
+        tar.symlink("usr/lib/x86_64-linux-gnu/libnss_files.so.2", "libnss_compat.so.2");
+        Path blobs = dir.resolve("blobs");
+        List<Descriptor> layers = List.of(store(blobs, tar.finish()));
+        LayeredFileSystem source = LayeredFileSystem.build(layers, BlobSource.directory(blobs));
+        ProgramPlan plan = new ProgramPlan("app", List.of("/usr/bin/app"), "root", "/", List.of(), List.of(), null, null,
+                List.of(CarriedFile.of(source.entry("/lib").orElseThrow(), "the loader's directory"),
+                        CarriedFile.of(source.entry("/usr/lib/x86_64-linux-gnu/libc.so.6").orElseThrow(), "libc")),
+                List.of(), List.of(), List.of(), List.of());
+        MemoryFileSystem base = MemoryFileSystem.builder().directory("/etc", 0755).file("/etc/passwd", "root:x:0:0::/root:/sbin/nologin\n")
+                .file("/etc/group", "root:x:0:\n").directory("/usr/lib", 0755)
+                .file("/lib/x86_64-linux-gnu/libc.so.6", "base libc").file("/lib/x86_64-linux-gnu/libnss_compat.so.2", "base compat")
+                .file("/lib/x86_64-linux-gnu/libnss_files.so.2", "base files").file("/lib/x86_64-linux-gnu/libonly-in-base.so", "x")
+                .build();
+
+        ProgramLayer.Result result;
+        try (SourceContent content = SourceContent.read(layers, BlobSource.directory(blobs), LayerLimits.defaults(),
+                Set.of("/usr/lib/x86_64-linux-gnu/libc.so.6"), Files.createDirectories(dir.resolve("spool")))) {
+            result = ProgramLayer.write(plan, new RuntimeUser(0, 0, null, "root"), content, base, dir.resolve("layer.tar.gz"));
+        }
+
+        LayeredFileSystem written = read(result.layer());
+        assertThat(new String(written.read(written.entry("/usr/lib/x86_64-linux-gnu/libnss_compat.so.2").orElseThrow(), 100), UTF_8))
+                .isEqualTo("compat");
+        assertThat(written.entry("/usr/lib/x86_64-linux-gnu/libnss_files.so.2").orElseThrow().linkTarget()).isEqualTo("libnss_compat.so.2");
+        assertThat(result.changes()).extracting(FileChange::what).anySatisfy(w -> assertThat(w).startsWith("2 files the base has under /lib")
+                .contains("/usr/lib/x86_64-linux-gnu/libnss_compat.so.2"))
+                .anySatisfy(w -> assertThat(w).isEqualTo("1 files the base has under /lib are hidden by the source's symlink and the source "
+                        + "has none of them: /lib/x86_64-linux-gnu/libonly-in-base.so"));
+    }
+
+    private static Descriptor store(Path blobs, byte[] archive) throws Exception {
+        Digest digest = Digest.sha256(archive);
+        Files.createDirectories(blobs.resolve("sha256"));
+        Files.write(blobs.resolve("sha256").resolve(digest.hex()), archive);
+        return new Descriptor(MediaTypes.OCI_LAYER_TAR, digest, archive.length);
     }
 
     private static LayeredFileSystem read(WrittenLayer layer) throws Exception {
