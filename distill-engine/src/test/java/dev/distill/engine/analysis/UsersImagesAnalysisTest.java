@@ -51,7 +51,10 @@ class UsersImagesAnalysisTest {
     void aptInstalledPhpNginxAndSupervisorWithSystemdsAclsIsReadAndPlanned() throws Exception {
         Analysed a = analyse("debian-apt-php");
 
+        // One layer per Dockerfile step, as users' builders make them: base, apt-get install, the application.
+        assertThat(a.fs().layers()).hasSize(3);
         FileEntry journal = a.fs().entry("/var/log/journal").orElseThrow();
+        assertThat(journal.layerIndex()).isEqualTo(1);
         assertThat(journal.xattrs().names()).contains(Xattrs.ACL_ACCESS, Xattrs.ACL_DEFAULT);
         assertThat(journal.xattrs().describe(Xattrs.ACL_DEFAULT)).contains("group:4:r-x");
         assertThat(a.fs().entry("/usr/lib/systemd/systemd").or(() -> a.fs().entry("/lib/systemd/systemd"))).isPresent();
@@ -64,6 +67,8 @@ class UsersImagesAnalysisTest {
     @Test
     void theOfficialPhpLayoutIsPlannedFromUsrLocal() throws Exception {
         Analysed a = analyse("php-official");
+        assertThat(a.fs().layers()).hasSize(3);
+        assertThat(a.fs().entry("/usr/local/sbin/php-fpm").orElseThrow().layerIndex()).isEqualTo(1);
 
         assertThat(a.report().plan().programs()).extracting(ProgramPlan::name).containsExactly("php-fpm", "nginx");
         assertThat(a.report().classification()).as("%s", a.report().plan().warnings()).isEqualTo(Classification.MIGRATABLE);
