@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The users' images (fixtures/debian-apt-php, fixtures/php-official) through analysis, assembly and verification
  * against a registry of their own, without the local stack: each must succeed in its first round, without the
- * verifier's repair, and answer like its source. (UsersImagesIT in e2e-tests runs them through the services.)
+ * verifier's repair, and answer like its source. UsersImagesIT in e2e-tests runs the same images through the
+ * services in CI; this one (3 minutes) runs only when asked for, {@code -Ddistill.it.usersImages=true}, to keep CI
+ * within its time: for a developer without the local stack, or to see the first round's verdict alone.
  * Needs root, runc, strace, nsenter and curl; runs with {@code -Pe2e}.
  */
 class UsersImagesVerifierIT {
@@ -47,6 +49,7 @@ class UsersImagesVerifierIT {
 
     @BeforeAll
     static void start(@TempDir Path temp) throws Exception {
+        assumeTrue(Boolean.getBoolean("distill.it.usersImages"), "runs on request: -Ddistill.it.usersImages=true");
         assumeTrue(MigrationVerifierIT.runnable(), "needs root, runc, strace, nsenter and curl");
         work = temp;
         registry = LocalRegistry.start();
