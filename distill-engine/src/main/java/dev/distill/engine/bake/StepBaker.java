@@ -4,6 +4,7 @@ import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageConfig;
+import dev.distill.engine.io.Fifos;
 import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.plan.PrestartPlan;
 import dev.distill.engine.plan.PrestartStep;
@@ -27,7 +28,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a plan's baked steps once, in order, in a runc sandbox of the source image, with the same confinement as every
@@ -119,7 +119,7 @@ public final class StepBaker {
             Path control = Files.createDirectory(dir.resolve("control"));
             Files.setAttribute(control, "unix:mode", 0777);  // the steps may run as a user other than root
             for (int i = 1; i <= steps.size(); i++) {
-                mkfifo(control.resolve("go-" + i));
+                Fifos.make(control.resolve("go-" + i), "0666");
             }
             RuntimeConfig runtime;
             try {
@@ -328,19 +328,6 @@ public final class StepBaker {
             }
         }
         Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static void mkfifo(Path fifo) throws IOException {
-        Process p = new ProcessBuilder("mkfifo", "-m", "0666", fifo.toString()).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("mkfifo " + fifo + " failed: " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted making " + fifo, e);
-        }
     }
 
     private static void sleep() throws IOException {
