@@ -99,6 +99,14 @@ class EntrypointStepsIT {
         assertThat(round.at("/result/probes").toString()).contains("Hello from the database")
                 .contains("2 migrations applied").contains("Configuration cached, routes cached");
         assertThat(round.at("/comparisons").findValuesAsText("matches")).containsOnly("true");
+        // The queue worker did its job in the result as in the source: the job the migration queued, its mail in the
+        // outbox on the database's volume.
+        assertThat(list(round.at("/result/probes"))).filteredOn(p -> p.get("kind").asText().equals("writes"))
+                .anySatisfy(p -> {
+                    assertThat(p.get("description").asText()).startsWith("queue-worker ");
+                    assertThat(p.get("passed").asBoolean()).as(p.toString()).isTrue();
+                    assertThat(p.get("evidence").asText()).contains("/var/lib/app/outbox/job-1.eml");
+                });
         // Every image's structure tests pass, the baked files among them (a step's effect the result lacked fails).
         assertThat(done.at("/result/evidence/structureTests/failed").asInt()).isZero();
         assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
