@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Images whose entrypoint runs steps before its program, pushed to the stack's registry and migrated by the services:
- * the Laravel-shaped fixture (caches and templating baked at build time, the migration an init container) and the
+ * the Laravel-shaped fixture (caches and templating baked at build time, the migration an init container, a queue
+ * worker and a scheduler whose files the result must make as the source does) and the
  * official images' pattern on redis (the root-only branch decided by the user the result runs as).
  */
 @ExtendWith(SharedStack.class)
@@ -106,6 +107,13 @@ class EntrypointStepsIT {
                     assertThat(p.get("description").asText()).startsWith("queue-worker ");
                     assertThat(p.get("passed").asBoolean()).as(p.toString()).isTrue();
                     assertThat(p.get("evidence").asText()).contains("/var/lib/app/outbox/job-1.eml");
+                });
+        // The scheduler (schedule:work) ran its task: the queue's report.
+        assertThat(list(round.at("/result/probes"))).filteredOn(p -> p.get("kind").asText().equals("writes"))
+                .anySatisfy(p -> {
+                    assertThat(p.get("description").asText()).startsWith("scheduler ");
+                    assertThat(p.get("passed").asBoolean()).as(p.toString()).isTrue();
+                    assertThat(p.get("evidence").asText()).contains("/var/lib/app/schedule/queue-report.txt");
                 });
         // Every image's structure tests pass, the baked files among them (a step's effect the result lacked fails).
         assertThat(done.at("/result/evidence/structureTests/failed").asInt()).isZero();

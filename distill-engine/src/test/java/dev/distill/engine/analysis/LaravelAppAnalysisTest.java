@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Laravel-shaped fixture (php-fpm, nginx and a queue worker under supervisord, an entrypoint with steps before
+ * The Laravel-shaped fixture (php-fpm, nginx, a queue worker and a scheduler under supervisord, an entrypoint with steps before
  * {@code exec "$@"}), analysed from its layers: every step decided with its line and why, the migration an init
  * program of its own, the image's VOLUME shared by everything that uses it.
  */
@@ -59,7 +59,8 @@ class LaravelAppAnalysisTest {
     @Test
     void theMigrationIsAnInitProgramSharingTheDatabaseVolumeWithThePrograms() {
         MigrationPlan plan = report.plan();
-        assertThat(plan.programs()).extracting(ProgramPlan::name).containsExactly("php-fpm", "nginx", "queue-worker");
+        assertThat(plan.programs()).extracting(ProgramPlan::name).containsExactly("php-fpm", "nginx", "queue-worker",
+                "scheduler");
         assertThat(plan.prestart().init()).singleElement().satisfies(init -> {
             assertThat(init.name()).isEqualTo("init-php-artisan-migrate");
             assertThat(init.command()).containsExactly("/usr/bin/php", "artisan", "migrate", "--force");
@@ -73,7 +74,7 @@ class LaravelAppAnalysisTest {
             assertThat(init.writablePlaces()).anySatisfy(w -> {
                 assertThat(w.path()).isEqualTo("/var/lib/app");
                 assertThat(w.uid()).isEqualTo(33);
-                assertThat(w.sharedWith()).contains("php-fpm", "queue-worker");
+                assertThat(w.sharedWith()).contains("php-fpm", "queue-worker", "scheduler");
             });
         });
         for (ProgramPlan p : plan.programs()) {
