@@ -16,7 +16,7 @@ import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
-import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.layer.WrittenLayer;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
@@ -34,7 +34,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
@@ -92,10 +97,14 @@ public final class ImageAssembler {
         }
     }
 
-    /** One program's image, pushed but not yet tagged. */
+    /**
+     * One program's image, pushed but not yet tagged.
+     *
+     * @param layers its bytes by layer kind: the base's, the layers it shares with other images of the migration, its own
+     */
     public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
             String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes) {
+            List<FileChange> changes, LayerSizes layers) {
 
         /** {@code registry/repository:tag}: where the image is once published. */
         public ImageReference taggedReference() {
@@ -107,6 +116,19 @@ public final class ImageAssembler {
         public ImageReference pinnedReference() {
             ImageReference r = pushed.reference();
             return new ImageReference(r.registry(), r.repository(), null, pushed.manifestDigest());
+        }
+    }
+
+    /**
+     * An image's size split by where its layers come from, compressed (as stored and pulled) and as tar.
+     *
+     * @param sharedPrograms for each shared layer, the programs whose images hold it
+     */
+    public record LayerSizes(long baseCompressed, long baseUncompressed, long sharedCompressed, long sharedUncompressed,
+            long ownCompressed, long ownUncompressed, List<List<String>> sharedPrograms) {
+
+        public LayerSizes {
+            sharedPrograms = sharedPrograms.stream().map(List::copyOf).toList();
         }
     }
 
@@ -136,9 +158,33 @@ public final class ImageAssembler {
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
-            for (ProgramPlan planned : plan.programs()) {
-                ProgramPlan program = withRepairs(planned, source, content);
-                images.add(build(program, plan.programs().size() == 1, source, content, repository, dir));
+            List<ProgramPlan> programs = new ArrayList<>();
+            List<ImageReference> baseReferences = new ArrayList<>();
+            List<PulledBase> pulled = new ArrayList<>();
+            List<ProgramLayer.Planned> planned = new ArrayList<>();
+            for (ProgramPlan p : plan.programs()) {
+                ProgramPlan program = withRepairs(p, source, content);
+                ImageReference baseReference = bases.reference(program.base().base(), program.runAs().uid() == NONROOT_UID,
+                        repository.registry());
+                PulledBase base = pull(baseReference, source.image().platform());
+                programs.add(program);
+                baseReferences.add(baseReference);
+                pulled.add(base);
+                planned.add(ProgramLayer.plan(program, content, base.content()));
+            }
+            SharedLayers.Split split = SharedLayers.of(planned.stream().map(ProgramLayer.Planned::entries).toList(),
+                    pulled.stream().map(b -> b.content().view()).toList());
+            Layers written = writeLayers(split, programs, content, dir);
+            for (int i = 0; i < programs.size(); i++) {
+                List<WrittenLayer> shared = new ArrayList<>();
+                List<List<String>> sharedBy = new ArrayList<>();
+                for (SharedLayers.Group g : split.of(i)) {
+                    int k = split.shared().indexOf(g);
+                    shared.add(written.shared().get(k));
+                    sharedBy.add(g.programs().stream().map(j -> programs.get(j).name()).toList());
+                }
+                images.add(build(programs.get(i), plan.programs().size() == 1, source, baseReferences.get(i), pulled.get(i),
+                        shared, sharedBy, written.own().get(i), planned.get(i), repository));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
@@ -186,29 +232,114 @@ public final class ImageAssembler {
         for (ProgramImage image : assembly.images()) {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.tag(), pushed, image.base(), image.baseDigest(), image.user(),
-                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes()));
+                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes(),
+                    image.layers()));
         }
         return tagged;
     }
 
-    private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
-            ImageReference repository, Path dir) throws AssemblyException, IOException, RegistryException {
+    /** The layers written for one migration: the shared ones in {@link SharedLayers.Split#shared()} order, and each program's own. */
+    private record Layers(List<WrittenLayer> shared, List<WrittenLayer> own) {
+    }
+
+    /**
+     * Writes every layer of the migration, shared and own, each on a thread of its own (at most one per core): they
+     * read the spooled source files, which the one pass over the source's layers left for all of them.
+     */
+    private static Layers writeLayers(SharedLayers.Split split, List<ProgramPlan> programs, SourceContent content, Path dir)
+            throws IOException, AssemblyException {
+        List<Callable<WrittenLayer>> tasks = new ArrayList<>();
+        for (int k = 0; k < split.shared().size(); k++) {
+            TreeMap<String, ProgramLayer.Entry> entries = split.shared().get(k).entries();
+            Path target = dir.resolve("shared-" + k + ".tar.gz");
+            tasks.add(() -> ProgramLayer.write(entries, content, target));
+        }
+        for (int i = 0; i < programs.size(); i++) {
+            TreeMap<String, ProgramLayer.Entry> entries = split.own().get(i);
+            Path target = dir.resolve(i + "-" + TagScheme.tagSafe(programs.get(i).name()) + ".tar.gz");
+            tasks.add(() -> ProgramLayer.write(entries, content, target));
+        }
+        List<WrittenLayer> done = new ArrayList<>();
+        int threads = Math.max(1, Math.min(tasks.size(), Runtime.getRuntime().availableProcessors()));
+        if (threads == 1) {
+            for (Callable<WrittenLayer> t : tasks) {
+                done.add(call(t));
+            }
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "distill-layer-writer");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<WrittenLayer>> futures = new ArrayList<>();
+                tasks.forEach(t -> futures.add(pool.submit(t)));
+                for (Future<WrittenLayer> f : futures) {
+                    done.add(result(f));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        int shared = split.shared().size();
+        return new Layers(List.copyOf(done.subList(0, shared)), List.copyOf(done.subList(shared, done.size())));
+    }
+
+    private static WrittenLayer call(Callable<WrittenLayer> task) throws IOException, AssemblyException {
+        try {
+            return task.call();
+        } catch (IOException | AssemblyException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static WrittenLayer result(Future<WrittenLayer> f) throws IOException, AssemblyException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing the layers", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof AssemblyException a) {
+                throw a;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private ProgramImage build(ProgramPlan program, boolean only, Source source, ImageReference baseReference, PulledBase base,
+            List<WrittenLayer> shared, List<List<String>> sharedBy, WrittenLayer own, ProgramLayer.Planned planned,
+            ImageReference repository) throws IOException, RegistryException {
         Identity user = program.runAs();
-        ImageReference baseReference = bases.reference(program.base().base(), user.uid() == NONROOT_UID, repository.registry());
-        PulledBase base = pull(baseReference, source.image().platform());
-        ProgramLayer.Result layer = ProgramLayer.write(program, content, base.view(),
-                dir.resolve(TagScheme.tagSafe(program.name()) + ".tar.gz"));
         List<ImageUpload.Layer> layers = new ArrayList<>();
         List<Descriptor> baseLayers = base.image().layers();
-        long uncompressed = 0;
+        long baseUncompressed = 0;
+        long baseCompressed = 0;
         for (int i = 0; i < baseLayers.size(); i++) {
             layers.add(ImageUpload.Layer.existing(baseLayers.get(i), base.diffIds().get(i), base.image().pinnedReference(),
-                    base.view().uncompressedSize(i)));
-            uncompressed += base.view().uncompressedSize(i);
+                    base.content().uncompressedSize(i)));
+            baseUncompressed += base.content().uncompressedSize(i);
+            baseCompressed += baseLayers.get(i).size();
         }
-        layers.add(layer.layer().upload());
-        uncompressed += layer.layer().uncompressedSize();
-        ObjectNode config = config(program, user, base, source);
+        // The shared layers right above the base, the widest first; the program's own layer stays on top.
+        long sharedCompressed = 0;
+        long sharedUncompressed = 0;
+        for (WrittenLayer layer : shared) {
+            layers.add(layer.upload());
+            sharedCompressed += layer.size();
+            sharedUncompressed += layer.uncompressedSize();
+        }
+        layers.add(own.upload());
+        long uncompressed = baseUncompressed + sharedUncompressed + own.uncompressedSize();
+        ObjectNode config = config(program, user, base, source, sharedBy);
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -219,11 +350,13 @@ public final class ImageAssembler {
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
         return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes());
+                user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, planned.changes(),
+                new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, own.size(),
+                        own.uncompressedSize(), sharedBy));
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
-    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source) {
+    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source, List<List<String>> sharedBy) {
         ObjectNode config = base.config().deepCopy();
         config.put("created", CREATED);
         config.remove("rootfs");
@@ -260,6 +393,13 @@ public final class ImageAssembler {
         labels.put("dev.distill.source.digest", source.image().pushedDigest().toString());
         labels.put("dev.distill.version", version);
         ArrayNode history = config.withArrayProperty("history");
+        for (List<String> programs : sharedBy) {
+            ObjectNode shared = history.addObject();
+            shared.put("created", CREATED);
+            shared.put("created_by", "distill " + version + ": the files " + String.join(", ", programs)
+                    + " carry alike from " + source.image().reference().withDigest(null) + "@" + source.image().pushedDigest());
+            shared.put("comment", "one layer shared by the images of " + String.join(", ", programs));
+        }
         ObjectNode step = history.addObject();
         step.put("created", CREATED);
         step.put("created_by", "distill " + version + ": " + program.name() + " with the files it needs from "
@@ -275,8 +415,11 @@ public final class ImageAssembler {
         }
     }
 
-    /** A base as pulled: its manifest, config JSON, diffIDs and merged view (for passwd, group and directories). */
-    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, LayeredFileSystem view) {
+    /**
+     * A base as pulled: its manifest, config JSON, diffIDs and merged view with its files' hashes (for passwd, group,
+     * directories and the files it already has).
+     */
+    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, BaseContent content) {
     }
 
     private PulledBase pull(ImageReference reference, Platform platform) throws AssemblyException {
@@ -305,9 +448,8 @@ public final class ImageAssembler {
                 throw new AssemblyException("the base " + reference + " lists " + diffIds.size() + " diffIDs for "
                         + image.layers().size() + " layers");
             }
-            LayeredFileSystem view = LayeredFileSystem.build(image.layers(), BlobSource.registry(client, image.pinnedReference()),
-                    limits);
-            PulledBase base = new PulledBase(image, config, diffIds, view);
+            BaseContent content = BaseContent.read(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
+            PulledBase base = new PulledBase(image, config, diffIds, content);
             baseCache.put(image.manifestDigest(), base);
             return base;
         } catch (IOException | RegistryException | IllegalArgumentException | ClassCastException e) {
