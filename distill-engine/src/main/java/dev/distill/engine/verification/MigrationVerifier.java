@@ -148,9 +148,13 @@ public final class MigrationVerifier {
 
     /** A command test's command is a quick check (a version, a config test), not a server. */
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
+    /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
+    static final int SOURCE_ANSWERS_KEPT = 64;
 
     private final RegistryClient client;
     private final Options options;
+    /** The sources' answers, by digest and probe set: a repair round does not run its source again. */
+    private final SourceAnswers sourceAnswers = new SourceAnswers(SOURCE_ANSWERS_KEPT);
 
     public MigrationVerifier(RegistryClient client, Options options) {
         this.client = Objects.requireNonNull(client, "client");
@@ -199,8 +203,17 @@ public final class MigrationVerifier {
 
             List<Integer> ports = tcpPorts(pod);
             SandboxRun.Outcome sourceRun = null;
+            boolean sourceKnown = false;
             if (source != null) {
-                sourceRun = runSource(work.resolve("source"), source, ports, workerPlaces(request.plan()), sourcePull);
+                List<String> settle = workerPlaces(request.plan());
+                SourceAnswers.Key key = new SourceAnswers.Key(source.image().pushedDigest(), request.platform(), options,
+                        ports, settle);
+                sourceRun = sourceAnswers.get(key).orElse(null);
+                sourceKnown = sourceRun != null;
+                if (!sourceKnown) {
+                    sourceRun = runSource(work.resolve("source"), source, ports, settle, sourcePull);
+                    sourceAnswers.offer(key, sourceRun);
+                }
                 if (!sourceRun.run().ran()) {
                     sourceError = "the source image could not be run: " + sourceRun.run().error();
                 }
@@ -224,7 +237,7 @@ public final class MigrationVerifier {
                     resultRun.run(), sourceRun == null ? Verification.Run.notRun(sourceError) : sourceRun.run(), comparisons,
                     candidates, resultSize, build.sourceUncompressedSize(),
                     new Verification.Timings(resultPull + sourcePull, r.unpackMillis()
-                            + (sourceRun == null ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
+                            + (sourceRun == null || sourceKnown ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
                             r.probeMillis(), millisSince(begin)));
         } finally {
             WorkDirectories.removeTreeQuietly(work);
