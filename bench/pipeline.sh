@@ -32,6 +32,8 @@ for r in $(seq 1 "$rounds"); do
   t0=$(date +%s%3N)
   "$repo/fixtures/build.sh" debian-php --push "$ref" >/dev/null
   t1=$(date +%s%3N)
+  # The registry's push notification starts the migration (the webhook); asking again through the API for the
+  # same image gives the same migration.
   id=$(curl -sS -m 30 -X POST "$api" -H 'Content-Type: application/json' -H 'Accept: application/json' \
     --data "{\"image\":\"$ref\"}" | jq -r '.id')
   while :; do
@@ -42,12 +44,12 @@ for r in $(seq 1 "$rounds"); do
   done
   # Stage records: startedAt/endedAt from the events' own times.
   requested=$(jq -r '.requestedAt' "$out/view.json")
-  line="round=$r state=$state push_ms=$((t1 - t0))"
+  line="round=$r state=$state trigger=$(jq -r '.source.trigger' "$out/view.json") push_ms=$((t1 - t0))"
   prev_end=$(ms "$requested")
   first=$prev_end
   for stage in ANALYZE BUILD VERIFY; do
-    s=$(jq -r --arg s "$stage" '.stages[$s].startedAt // empty' "$out/view.json")
-    e=$(jq -r --arg s "$stage" '.stages[$s].endedAt // empty' "$out/view.json")
+    s=$(jq -r --arg s "${stage,,}" '[.stages[] | select(.stage == $s)][0].startedAt // empty' "$out/view.json")
+    e=$(jq -r --arg s "${stage,,}" '[.stages[] | select(.stage == $s)][0].endedAt // empty' "$out/view.json")
     [ -n "$s" ] && [ -n "$e" ] || { line="$line ${stage,,}=missing"; continue; }
     line="$line handoff_to_${stage,,}_ms=$(( $(ms "$s") - prev_end )) ${stage,,}_ms=$(( $(ms "$e") - $(ms "$s") ))"
     prev_end=$(ms "$e")
@@ -58,6 +60,6 @@ for r in $(seq 1 "$rounds"); do
 done
 for key in push_ms handoff_to_analyze_ms analyze_ms handoff_to_build_ms build_ms handoff_to_verify_ms verify_ms \
     requested_to_verdict_ms; do
-  printf '%s=%s ' "median_$key" "$(grep -o "$key=[0-9-]*" "$out/rounds" | cut -d= -f2 | median)"
+  printf "%s=%s " "median_$key" "$(grep -o " $key=[0-9-]*" "$out/rounds" | cut -d= -f2 | median)"
 done
 echo
