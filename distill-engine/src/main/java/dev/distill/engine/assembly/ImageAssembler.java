@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.bake.Bake;
+import dev.distill.engine.bake.BakeException;
+import dev.distill.engine.bake.StepBaker;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
@@ -31,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -64,16 +68,25 @@ public final class ImageAssembler {
     private final LayerLimits limits;
     private final String version;
     private final Path workDir;
+    private final StepBaker baker;
     private final Map<Digest, PulledBase> baseCache = new ConcurrentHashMap<>();
 
+    /** An assembler that cannot bake: a plan with baked steps fails with that reason. */
     public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
             Path workDir) {
+        this(client, bases, tags, limits, version, workDir, null);
+    }
+
+    /** @param baker runs the entrypoint's build-time steps in a sandbox of the source; null when this builder cannot */
+    public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
+            Path workDir, StepBaker baker) {
         this.client = client;
         this.bases = bases;
         this.tags = tags;
         this.limits = limits;
         this.version = version;
         this.workDir = workDir;
+        this.baker = baker;
     }
 
     /**
@@ -97,14 +110,23 @@ public final class ImageAssembler {
         }
     }
 
+    /** What an image runs: one of the plan's programs, or an init step that runs before them. */
+    public enum Role { PROGRAM, INIT }
+
     /**
      * One program's image, pushed but not yet tagged.
      *
+     * @param baked the files the entrypoint's build-time steps made, changed or deleted in this image
      * @param layers its bytes by layer kind: the base's, the layers it shares with other images of the migration, its own
      */
-    public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
-            String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes, LayerSizes layers) {
+    public record ProgramImage(String program, Role role, String tag, ImageUpload.Pushed pushed, String base,
+            Digest baseDigest, String user, String userReason, int files, long compressedSize, long uncompressedSize,
+            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers) {
+
+        public ProgramImage {
+            changes = List.copyOf(changes);
+            baked = baked == null ? List.of() : List.copyOf(baked);
+        }
 
         /** {@code registry/repository:tag}: where the image is once published. */
         public ImageReference taggedReference() {
@@ -120,7 +142,9 @@ public final class ImageAssembler {
     }
 
     /**
-     * An image's size split by where its layers come from, compressed (as stored and pulled) and as tar.
+     * An image's size split by where its layers come from, compressed (as stored and pulled) and as tar: the base's
+     * layers, the layers shared with other images of the migration, and its own (its files, and the entrypoint's
+     * baked steps when it has them).
      *
      * @param sharedPrograms for each shared layer, the programs whose images hold it
      */
@@ -142,9 +166,10 @@ public final class ImageAssembler {
         if (plan.programs().isEmpty()) {
             throw new AssemblyException("the plan has no program to build");
         }
+        List<ProgramPlan> inits = plan.prestart().init();
         Set<String> wanted = new TreeSet<>();
         Set<String> carried = new TreeSet<>();
-        for (ProgramPlan p : plan.programs()) {
+        for (ProgramPlan p : concat(plan.programs(), inits)) {
             for (CarriedFile f : p.files()) {
                 carried.add(f.path());
                 if (f.type() == FileType.REGULAR || f.type() == FileType.HARDLINK) {
@@ -152,17 +177,25 @@ public final class ImageAssembler {
                 }
             }
         }
+        if (!plan.prestart().baked().isEmpty() && baker == null) {
+            throw new AssemblyException("the plan bakes " + plan.prestart().baked().size() + " entrypoint step(s) (first at "
+                    + plan.prestart().baked().get(0).where() + "), but this builder has no sandbox to run them in");
+        }
         Files.createDirectories(workDir);
         Path dir = Files.createTempDirectory(workDir, "assembly-");
         Path spool = Files.createDirectory(dir.resolve("spool"));
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
-        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
+        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool);
+                Bake bake = bake(plan, source, content)) {
+            // Every image of the migration, the programs' and the init steps', takes part in the shared layers.
             List<ProgramPlan> programs = new ArrayList<>();
+            List<Role> roles = new ArrayList<>();
             List<ImageReference> baseReferences = new ArrayList<>();
             List<PulledBase> pulled = new ArrayList<>();
             List<ProgramLayer.Planned> planned = new ArrayList<>();
-            for (ProgramPlan p : plan.programs()) {
+            for (ProgramPlan p : concat(plan.programs(), inits)) {
+                roles.add(programs.size() < plan.programs().size() ? Role.PROGRAM : Role.INIT);
                 ProgramPlan program = withRepairs(p, source, content);
                 ImageReference baseReference = bases.reference(program.base().base(), program.runAs().uid() == NONROOT_UID,
                         repository.registry());
@@ -183,8 +216,9 @@ public final class ImageAssembler {
                     shared.add(written.shared().get(k));
                     sharedBy.add(g.programs().stream().map(j -> programs.get(j).name()).toList());
                 }
-                images.add(build(programs.get(i), plan.programs().size() == 1, source, baseReferences.get(i), pulled.get(i),
-                        shared, sharedBy, written.own().get(i), planned.get(i), repository));
+                boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
+                images.add(build(programs.get(i), roles.get(i), only, source, bake, content, baseReferences.get(i),
+                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
@@ -195,6 +229,24 @@ public final class ImageAssembler {
         } finally {
             WorkDirectories.removeTree(dir);
         }
+    }
+
+    /** Runs the plan's baked steps in a sandbox of the source, once for every image; an empty bake when there are none. */
+    private Bake bake(MigrationPlan plan, Source source, SourceContent content) throws AssemblyException, IOException {
+        if (plan.prestart().baked().isEmpty()) {
+            return new Bake(List.of(), List.of(), null);
+        }
+        try {
+            return baker.bake(content.view(), source.image().imageConfig(), plan.prestart());
+        } catch (BakeException e) {
+            throw new AssemblyException(e.getMessage(), e);
+        }
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /**
@@ -231,9 +283,9 @@ public final class ImageAssembler {
         List<ProgramImage> tagged = new ArrayList<>();
         for (ProgramImage image : assembly.images()) {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
-            tagged.add(new ProgramImage(image.program(), image.tag(), pushed, image.base(), image.baseDigest(), image.user(),
-                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes(),
-                    image.layers()));
+            tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
+                    image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
+                    image.changes(), image.baked(), image.layers()));
         }
         return tagged;
     }
@@ -315,9 +367,10 @@ public final class ImageAssembler {
         }
     }
 
-    private ProgramImage build(ProgramPlan program, boolean only, Source source, ImageReference baseReference, PulledBase base,
-            List<WrittenLayer> shared, List<List<String>> sharedBy, WrittenLayer own, ProgramLayer.Planned planned,
-            ImageReference repository) throws IOException, RegistryException {
+    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source, Bake bake, SourceContent content,
+            ImageReference baseReference, PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy,
+            WrittenLayer own, ProgramLayer.Planned planned, ImageReference repository, Path dir)
+            throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
         List<ImageUpload.Layer> layers = new ArrayList<>();
         List<Descriptor> baseLayers = base.image().layers();
@@ -338,8 +391,20 @@ public final class ImageAssembler {
             sharedUncompressed += layer.uncompressedSize();
         }
         layers.add(own.upload());
-        long uncompressed = baseUncompressed + sharedUncompressed + own.uncompressedSize();
-        ObjectNode config = config(program, user, base, source, sharedBy);
+        long ownCompressed = own.size();
+        long ownUncompressed = own.uncompressedSize();
+        // The entrypoint's baked steps go on top: what they changed wins over the carried files.
+        List<FileChange> changes = new ArrayList<>(planned.changes());
+        Optional<BakeLayer.Result> baked = BakeLayer.write(bake, program, content.view(),
+                dir.resolve(TagScheme.tagSafe(program.name()) + "-baked.tar.gz"));
+        if (baked.isPresent()) {
+            layers.add(baked.get().layer().upload());
+            ownCompressed += baked.get().layer().size();
+            ownUncompressed += baked.get().layer().uncompressedSize();
+            changes.addAll(baked.get().changes());
+        }
+        long uncompressed = baseUncompressed + sharedUncompressed + ownUncompressed;
+        ObjectNode config = config(program, user, base, source, sharedBy, baked.map(b -> b.entries().size()).orElse(0));
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -349,14 +414,16 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
-        return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, planned.changes(),
-                new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, own.size(),
-                        own.uncompressedSize(), sharedBy));
+        return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
+                user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, changes,
+                baked.map(BakeLayer.Result::entries).orElse(List.of()),
+                new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
+                        ownUncompressed, sharedBy));
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
-    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source, List<List<String>> sharedBy) {
+    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source, List<List<String>> sharedBy,
+            int bakedFiles) {
         ObjectNode config = base.config().deepCopy();
         config.put("created", CREATED);
         config.remove("rootfs");
@@ -405,6 +472,13 @@ public final class ImageAssembler {
         step.put("created_by", "distill " + version + ": " + program.name() + " with the files it needs from "
                 + source.image().reference().withDigest(null) + "@" + source.image().pushedDigest());
         step.put("comment", program.files().size() + " carried files");
+        if (bakedFiles > 0) {
+            ObjectNode baked = history.addObject();
+            baked.put("created", CREATED);
+            baked.put("created_by", "distill " + version + ": the source entrypoint's build-time steps, run once in a sandbox"
+                    + " of the source");
+            baked.put("comment", bakedFiles + " files made, changed or deleted by them");
+        }
         return config;
     }
 
