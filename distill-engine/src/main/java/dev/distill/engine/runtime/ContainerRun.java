@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,7 @@ public final class ContainerRun implements AutoCloseable {
     private final UnpackReport unpack;
     private final ContainerLog log;
     private final int pid;
+    private final ContainerCgroups cgroups;
     private final Duration timeLimit;
     private final ScheduledExecutorService watchdogs;
     private final boolean keepBundle;
@@ -38,7 +40,7 @@ public final class ContainerRun implements AutoCloseable {
     private volatile boolean closed;
 
     ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, ContainerLog log,
-            int pid, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
+            int pid, ContainerCgroups cgroups, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
         this.name = name;
         this.id = id;
         this.bundle = bundle;
@@ -47,6 +49,7 @@ public final class ContainerRun implements AutoCloseable {
         this.unpack = unpack;
         this.log = log;
         this.pid = pid;
+        this.cgroups = cgroups;
         this.timeLimit = timeLimit;
         this.watchdogs = watchdogs;
         this.keepBundle = keepBundle;
@@ -82,6 +85,31 @@ public final class ContainerRun implements AutoCloseable {
     /** The file that names the container's network namespace, to join it or run a probe in it. */
     public Path networkNamespace() {
         return Path.of("/proc", Integer.toString(pid), "ns", "net");
+    }
+
+    /**
+     * The file that names the container's user namespace (the host's own when the sandbox maps no ids), which owns
+     * its network namespace: a pod's other containers join both.
+     */
+    public Path userNamespace() {
+        return Path.of("/proc", Integer.toString(pid), "ns", "user");
+    }
+
+    /**
+     * What the container used of its limits so far, from its cgroups' counters: read it after {@link #stop} and
+     * before {@link #close()}, which removes the cgroups. Unknown (-1) where the host has no such counter.
+     */
+    public ResourceUsage resourceUsage() {
+        if (closed || cgroups.isEmpty()) {
+            return ResourceUsage.unknown(config.limits());
+        }
+        Instant start = started;
+        return cgroups.usage(config.limits(), start == null ? 0 : Duration.between(start, Instant.now()).toMillis());
+    }
+
+    /** Its cgroup directories on the host, as found after {@code runc create}. */
+    List<Path> cgroupDirectories() {
+        return cgroups.directories();
     }
 
     /** Runs the container's process; the time limit starts now. */

@@ -22,6 +22,12 @@ import java.util.stream.Collectors;
  * Writes an image's merged filesystem into a directory on the host, the {@code rootfs} of a runtime bundle:
  * directories, regular files, symlinks and hard links with their modes (setuid included) and owners. Runs as root.
  *
+ * <p>Owners are written as the container's user namespace will see them: through an {@link IdMapping}, so a file
+ * the image gives to uid 33 belongs on the host to the sandbox's host id for 33, in the same {@code chown} that
+ * would have written 33 (no second pass over the tree). An owner outside the mapping (an image id above 65535)
+ * cannot be represented: such a file is given to the container's nobody without its setuid and setgid bits, and
+ * reported. Directories the image does not list (missing parents, the root itself) belong to the container's root.
+ *
  * <p>The view is already validated, but writing is defensive all the same: the target directory must be new or
  * empty, every file is created exclusively without following a final symlink, and every parent is checked with
  * {@code lstat} to be a directory this unpacker made before anything is placed in it, so no link in the image can
@@ -34,6 +40,7 @@ public final class RootfsUnpacker {
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
     private final Path rootfs;
+    private final IdMapping ids;
     private final Set<Path> directories = new HashSet<>();
     private final List<UnpackReport.Skipped> skipped = new ArrayList<>();
     private long directoryCount;
@@ -42,16 +49,23 @@ public final class RootfsUnpacker {
     private long hardLinkCount;
     private long bytes;
 
-    private RootfsUnpacker(Path rootfs) {
+    private RootfsUnpacker(Path rootfs, IdMapping ids) {
         this.rootfs = rootfs;
+        this.ids = ids;
+    }
+
+    /** Writes {@code image} into {@code rootfs} with the image's owners as they are (no user namespace). */
+    public static UnpackReport unpack(ImageFileSystem image, Path rootfs) throws IOException {
+        return unpack(image, rootfs, IdMapping.IDENTITY);
     }
 
     /**
-     * Writes {@code image} into {@code rootfs}, which must not exist or be an empty directory.
+     * Writes {@code image} into {@code rootfs}, which must not exist or be an empty directory, with every owner
+     * mapped to the host ids of {@code ids}.
      *
      * @throws IOException when the rootfs cannot be created or the image's contents cannot be read
      */
-    public static UnpackReport unpack(ImageFileSystem image, Path rootfs) throws IOException {
+    public static UnpackReport unpack(ImageFileSystem image, Path rootfs, IdMapping ids) throws IOException {
         long started = System.nanoTime();
         Path root = rootfs.toAbsolutePath().normalize();
         if (Files.exists(root, NOFOLLOW)) {
@@ -66,7 +80,7 @@ public final class RootfsUnpacker {
         } else {
             Files.createDirectory(root);
         }
-        RootfsUnpacker unpacker = new RootfsUnpacker(root);
+        RootfsUnpacker unpacker = new RootfsUnpacker(root, ids);
         unpacker.write(image);
         return new UnpackReport(root, unpacker.directoryCount, unpacker.fileCount, unpacker.symlinkCount,
                 unpacker.hardLinkCount, unpacker.bytes, Duration.ofNanos(System.nanoTime() - started), unpacker.skipped);
@@ -130,6 +144,8 @@ public final class RootfsUnpacker {
         }
         if (rootEntry != null) {
             ownAndMode(rootEntry, rootfs);
+        } else {
+            ownByContainerRoot(rootfs);
         }
     }
 
@@ -161,8 +177,11 @@ public final class RootfsUnpacker {
         Path target = target(entry.path());
         try {
             Files.createSymbolicLink(target, Path.of(entry.linkTarget()));
-            Files.setAttribute(target, "unix:uid", entry.uid(), NOFOLLOW);  // lchown: the link itself
-            Files.setAttribute(target, "unix:gid", entry.gid(), NOFOLLOW);
+            if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
+                skip(entry, unmappedOwner(entry));
+            }
+            Files.setAttribute(target, "unix:uid", hostUid(entry.uid()), NOFOLLOW);  // lchown: the link itself
+            Files.setAttribute(target, "unix:gid", hostGid(entry.gid()), NOFOLLOW);
             symlinkCount++;
         } catch (IOException | RuntimeException e) {
             skip(entry, "cannot create symlink to " + entry.linkTarget() + ": " + e);
@@ -190,9 +209,14 @@ public final class RootfsUnpacker {
     // Owner before mode: chown clears the setuid and setgid bits.
     private boolean ownAndMode(FileEntry entry, Path target) {
         try {
-            Files.setAttribute(target, "unix:uid", entry.uid(), NOFOLLOW);
-            Files.setAttribute(target, "unix:gid", entry.gid(), NOFOLLOW);
-            Files.setAttribute(target, "unix:mode", entry.mode() & 07777, NOFOLLOW);
+            int mode = entry.mode() & 07777;
+            if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
+                mode &= ~06000;  // a setuid file of nobody is no file the image has
+                skip(entry, unmappedOwner(entry));
+            }
+            Files.setAttribute(target, "unix:uid", hostUid(entry.uid()), NOFOLLOW);
+            Files.setAttribute(target, "unix:gid", hostGid(entry.gid()), NOFOLLOW);
+            Files.setAttribute(target, "unix:mode", mode, NOFOLLOW);
             return true;
         } catch (IOException | RuntimeException e) {
             skip(entry, "cannot set owner " + entry.uid() + ":" + entry.gid() + " and mode " + Integer.toOctalString(entry.mode())
@@ -215,6 +239,7 @@ public final class RootfsUnpacker {
         for (Path p : missing) {
             try {
                 Files.createDirectory(p);
+                ownByContainerRoot(p);
                 directoryCount++;
             } catch (FileAlreadyExistsException e) {
                 if (!isDirectory(p)) {
@@ -228,6 +253,27 @@ public final class RootfsUnpacker {
             directories.add(p);
         }
         return true;
+    }
+
+    private int hostUid(int containerUid) {
+        return (int) ids.hostUid(ids.maps(containerUid) ? containerUid : IdMapping.NOBODY);
+    }
+
+    private int hostGid(int containerGid) {
+        return (int) ids.hostGid(ids.maps(containerGid) ? containerGid : IdMapping.NOBODY);
+    }
+
+    private String unmappedOwner(FileEntry entry) {
+        return "owner " + entry.uid() + ":" + entry.gid() + " is outside the container's ids 0-" + (ids.size() - 1)
+                + "; unpacked as nobody (" + IdMapping.NOBODY + "), without setuid and setgid";
+    }
+
+    // Directories the unpacker makes on its own are the container root's, as a runtime's would be.
+    private void ownByContainerRoot(Path dir) throws IOException {
+        if (!ids.isIdentity()) {
+            Files.setAttribute(dir, "unix:uid", (int) ids.hostUid(0), NOFOLLOW);
+            Files.setAttribute(dir, "unix:gid", (int) ids.hostGid(0), NOFOLLOW);
+        }
     }
 
     private boolean parentsAreOurs(Path file) {

@@ -3,6 +3,7 @@ package dev.distill.engine.verification;
 import dev.distill.engine.runtime.ContainerRun;
 import dev.distill.engine.runtime.Pod;
 import dev.distill.engine.runtime.PodSpec;
+import dev.distill.engine.runtime.ResourceUsage;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.probe.ProbeResult;
@@ -49,12 +50,16 @@ final class SandboxRun {
         Map<Integer, String> secondBodies = new LinkedHashMap<>();
         Map<String, List<String>> missing = new LinkedHashMap<>();
         Map<String, List<String>> opened = new LinkedHashMap<>();
+        Map<String, ResourceUsage> usage = new LinkedHashMap<>();
+        Map<String, String> stops = new LinkedHashMap<>();
+        Map<String, List<String>> denied = new LinkedHashMap<>();
         String log = "";
         boolean timedOut = false;
         long unpack = 0;
         long start = 0;
         long probing = 0;
-        Sandbox.Options sandboxOptions = Sandbox.Options.defaults().withTimeLimit(options.timeLimit());
+        Sandbox.Options sandboxOptions = Sandbox.Options.defaults().withTimeLimit(options.timeLimit())
+                .withConfinement(options.confinement());
         try (Sandbox sandbox = Sandbox.open(dir, sandboxOptions)) {
             long t = System.nanoTime();
             Pod pod = Pod.create(sandbox, plan.spec());
@@ -99,11 +104,14 @@ final class SandboxRun {
             for (ContainerRun c : pod.containers()) {
                 timedOut |= c.timedOut();
                 try {
-                    c.stop(STOP_GRACE);
+                    stops.put(c.name(), c.stop(STOP_GRACE).name());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
                 }
+            }
+            for (ContainerRun c : pod.containers()) {
+                usage.put(c.name(), c.resourceUsage());  // stopped, not yet deleted: the counters are still there
             }
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
@@ -111,6 +119,9 @@ final class SandboxRun {
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
                     missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
                     opened.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.opened());
+                    if (!found.denied().isEmpty()) {
+                        denied.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.denied());
+                    }
                 } catch (IOException e) {
                     traceErrors.add(trace.getKey() + ": " + e.getMessage());
                 }
@@ -121,12 +132,12 @@ final class SandboxRun {
         } catch (IOException | RuntimeException e) {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
-                    opened, timedOut, new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))),
-                    firstBodies, secondBodies);
+                    opened, timedOut, new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)),
+                    usage, stops, denied), firstBodies, secondBodies);
         }
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, timedOut,
-                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))), firstBodies,
-                secondBodies);
+                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)), usage, stops,
+                denied), firstBodies, secondBodies);
     }
 
     private static Verification.Probe probe(String kind, int port, ProbeResult r) {

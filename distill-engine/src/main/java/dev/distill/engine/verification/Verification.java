@@ -1,5 +1,6 @@
 package dev.distill.engine.verification;
 
+import dev.distill.engine.runtime.ResourceUsage;
 import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.verify.StaticReport;
 import java.util.LinkedHashMap;
@@ -58,18 +59,28 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param opened per program, the paths its processes opened or executed during the run, as they named them: what
      *     it really used while probed (the benchmark sizes the smallest possible image from it)
      * @param timedOut whether a container was killed at the time limit
+     * @param usage per container, what it used of its memory, pids and CPU limits (read before it was deleted)
+     * @param stops per container, how it ended when asked to stop ({@code STOPPED_BY_SIGNAL}, {@code KILLED} when it
+     *     ignored its stop signal, {@code ALREADY_STOPPED})
+     * @param denied per program, the calls the sandbox refused it ({@code EPERM}), as traced
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
-            Map<String, List<String>> opened, boolean timedOut, Timings timings) {
+            Map<String, List<String>> opened, boolean timedOut, Timings timings, Map<String, ResourceUsage> usage,
+            Map<String, String> stops, Map<String, List<String>> denied) {
 
         public Run {
             probes = List.copyOf(probes);
-            Map<String, List<String>> copy = new LinkedHashMap<>();
-            missing.forEach((program, files) -> copy.put(program, List.copyOf(files)));
-            missing = java.util.Collections.unmodifiableMap(copy);
-            Map<String, List<String>> openedCopy = new LinkedHashMap<>();
-            opened.forEach((program, files) -> openedCopy.put(program, List.copyOf(files)));
-            opened = java.util.Collections.unmodifiableMap(openedCopy);
+            missing = copyOf(missing);
+            opened = copyOf(opened);
+            usage = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(usage));
+            stops = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stops));
+            denied = copyOf(denied);
+        }
+
+        /** A run without what the sandbox saw of it (limits, stops, refused calls). */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                Map<String, List<String>> opened, boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, opened, timedOut, timings, Map.of(), Map.of(), Map.of());
         }
 
         /** A run without a trace of what was opened. */
@@ -80,6 +91,12 @@ public record Verification(String source, String sourceDigest, int round, Verdic
 
         static Run notRun(String error) {
             return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
+        }
+
+        private static Map<String, List<String>> copyOf(Map<String, List<String>> byProgram) {
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            byProgram.forEach((program, values) -> copy.put(program, List.copyOf(values)));
+            return java.util.Collections.unmodifiableMap(copy);
         }
 
         boolean passed() {

@@ -12,7 +12,7 @@ final class Busybox {
 
     static final Path BINARY = Path.of("/bin/busybox");
     private static final List<String> APPLETS = List.of("sh", "cat", "echo", "touch", "mkdir", "sleep", "seq", "wget",
-            "httpd", "nc", "ls", "true");
+            "httpd", "nc", "ls", "true", "stat", "id", "chmod", "chown", "cut", "tr", "sed", "tail");
 
     private Busybox() {
     }
@@ -50,6 +50,15 @@ final class Busybox {
 
     static RuntimeConfig shell(String script) {
         return config("/bin/sh", "-c", script);
+    }
+
+    /**
+     * {@code temp} (a JUnit temporary directory, mode 0700) opened for the containers' root: with user namespaces it
+     * is an unprivileged host id that must pass through every directory above its rootfs.
+     */
+    static Path traversable(Path temp) throws IOException {
+        Files.setAttribute(temp, "unix:mode", 0711);
+        return temp;
     }
 
     private static boolean onPath(String tool) {

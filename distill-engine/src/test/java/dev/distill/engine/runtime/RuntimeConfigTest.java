@@ -25,7 +25,7 @@ class RuntimeConfigTest {
         ImageConfig image = new ImageConfig(List.of("/usr/sbin/php-fpm"), List.of("-F"), "", List.of("APP=1"), List.of(),
                 "/var/www", "SIGQUIT", Map.of(), List.of());
         JsonNode config = JSON.readTree(RuntimeConfig.of(image, ProcessUser.resolve(image.user(), ACCOUNTS))
-                .toJson("distill-x", new HostCgroups(true, true, true, true)));
+                .toJson("distill-x", new HostCgroups(true, true, true, true), null, IdMapping.IDENTITY));
 
         assertThat(config.at("/process/args").toString()).isEqualTo("[\"/usr/sbin/php-fpm\",\"-F\"]");
         assertThat(config.at("/process/env").toString()).contains("PATH=/usr/local/sbin", "APP=1");
@@ -43,7 +43,7 @@ class RuntimeConfigTest {
         assertThat(config.at("/annotations/org.opencontainers.image.stopSignal").asText()).isEqualTo("SIGQUIT");
 
         JsonNode source = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT).withWritableRoot()
-                .toJson("distill-x", HostCgroups.NONE));
+                .toJson("distill-x", HostCgroups.NONE, null, IdMapping.IDENTITY));
         assertThat(source.at("/root/readonly").asBoolean()).isFalse();
         assertThat(source.at("/mounts").findValuesAsText("destination")).doesNotContain("/tmp", "/run").contains("/proc");
     }
@@ -54,7 +54,7 @@ class RuntimeConfigTest {
         RuntimeConfig runtime = RuntimeConfig.of(image, ProcessUser.resolve(image.user(), ACCOUNTS))
                 .withNetwork(NetworkMode.join(Path.of("/proc/42/ns/net")))
                 .withMount(new BindMount(Path.of("/work/volumes/sock"), "/run/php", false));
-        JsonNode config = JSON.readTree(runtime.toJson("c", HostCgroups.NONE));
+        JsonNode config = JSON.readTree(runtime.toJson("c", HostCgroups.NONE, null, IdMapping.IDENTITY));
 
         assertThat(config.at("/process/user/uid").asInt()).isEqualTo(33);
         assertThat(config.at("/process/user/gid").asInt()).isEqualTo(33);

@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * Probes one container (or pod) from the host. Connections are made by host tools started in the container's
  * network namespace with {@code nsenter --net=...} ({@code curl} for HTTP, {@code bash}'s {@code /dev/tcp} for TCP),
  * so a probe reaches the container's loopback and nothing else, and the container reaches nothing of the host.
- * A Java socket cannot do this: a JVM thread cannot enter another network namespace.
+ * A Java socket cannot do this: a JVM thread cannot enter another network namespace. The tools run as the host's
+ * nobody ({@value #PROBE_ID}), without capabilities: they parse what an untrusted program answers, and a flaw in them
+ * must not hand that program host root.
  *
  * <p>Probes retry every {@link #RETRY_INTERVAL} until their deadline, and give up early when the container's process
  * has ended: a program that exits at once fails its probes at once, with its output as evidence.
@@ -30,6 +32,8 @@ public final class Prober {
     private static final int ATTEMPT_SECONDS = 2;
     private static final int LOG_LINES = 20;
     private static final String STATUS_MARK = "DISTILL-PROBE ";
+    /** The host uid and gid the probe tools run as: nobody. */
+    static final int PROBE_ID = 65534;
 
     private final Path networkNamespace;
     private final BooleanSupplier alive;
@@ -122,7 +126,7 @@ public final class Prober {
         String evidence = "no attempt";
         while (true) {
             attempts++;
-            Output out = inNamespace(List.of("curl", "-sS", "--max-time", Integer.toString(ATTEMPT_SECONDS), "-o", "-",
+            Output out = inNamespace(List.of("curl", "-q", "-sS", "--max-time", Integer.toString(ATTEMPT_SECONDS), "-o", "-",
                     "-w", "%{stderr}\n" + STATUS_MARK + "%{http_code} %{time_total}\n", check.url()), bodyLimit);
             HttpAnswer answer = answer(out);
             if (answer != null) {
@@ -187,7 +191,8 @@ public final class Prober {
 
     /** Runs a host command in the namespace; keeps {@code stdoutLimit} bytes of its stdout and 8 KiB of stderr. */
     private Output inNamespace(List<String> command, int stdoutLimit) {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + networkNamespace, "--"));
+        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + networkNamespace, "--setuid", Integer.toString(PROBE_ID),
+                "--setgid", Integer.toString(PROBE_ID), "--"));
         full.addAll(command);
         Process p;
         try {

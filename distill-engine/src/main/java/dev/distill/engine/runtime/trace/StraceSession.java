@@ -7,12 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} to a file.
+ * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} and
+ * {@link FileAccessTrace#DENIED_CALLS} to a file.
  * Attach it to a container's init process after {@code runc create} and before {@code runc start}: the init process
  * then waits for the start signal, so the trace sees the program from its {@code execve} on.
  *
@@ -46,7 +49,9 @@ public final class StraceSession implements AutoCloseable {
      */
     public static StraceSession attach(int pid, Path output) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
-        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
+        List<String> traced = new ArrayList<>(FileAccessTrace.SYSCALLS);
+        traced.addAll(FileAccessTrace.DENIED_CALLS);
+        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "-e", "trace=" + String.join(",", traced),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
