@@ -188,7 +188,7 @@ public record SeccompProfile(List<String> architectures) {
         deny(d, "NUMA memory placement affects the whole host", "mbind", "set_mempolicy", "get_mempolicy",
                 "migrate_pages", "move_pages", "set_mempolicy_home_node");
         deny(d, "host-wide administration", "acct", "swapon", "swapoff", "quotactl", "quotactl_fd", "syslog",
-                "vhangup", "nfsservctl", "sethostname", "setdomainname", "fanotify_init", "_sysctl", "sysfs", "ustat",
+                "vhangup", "nfsservctl", "sethostname", "setdomainname", "fanotify_init", "fanotify_mark", "_sysctl", "sysfs", "ustat",
                 "uselib");
         deny(d, "hardware I/O ports and x86 segment tricks", "ioperm", "iopl", "modify_ldt", "vm86", "vm86old");
         deny(d, "security module attributes a migration never reads", "lsm_get_self_attr", "lsm_set_self_attr",

@@ -60,6 +60,38 @@ class RootfsUnpackerTest {
     }
 
     @Test
+    void ownersAreWrittenAsTheSandboxsHostIdsInTheSameChown() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "owners can only be set as root");
+        IdMapping ids = new IdMapping(1_500_000_000L, 1_600_000_000L, 65536);
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .file("/usr/bin/sudo", "#!setuid\n".getBytes(), 04755)
+                .owner(33, 44)
+                .directory("/var/www", 0750)
+                .symlink("/var/www/current", "releases/1")
+                .owner(100_000, 7)
+                .file("/opt/foreign", "x".getBytes(), 06755)
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("mapped"), ids);
+        Path root = report.rootfs();
+
+        assertThat(Files.getAttribute(root, "unix:uid")).as("the root, which the image does not list").isEqualTo(1_500_000_000);
+        assertThat(Files.getAttribute(root.resolve("usr/bin/sudo"), "unix:uid")).isEqualTo(1_500_000_000);
+        assertThat(Files.getAttribute(root.resolve("usr/bin/sudo"), "unix:mode")).isEqualTo(0100000 | 04755);
+        assertThat(Files.getAttribute(root.resolve("var/www"), "unix:uid")).isEqualTo(1_500_000_033);
+        assertThat(Files.getAttribute(root.resolve("var/www"), "unix:gid")).isEqualTo(1_600_000_044);
+        assertThat(Files.getAttribute(root.resolve("var/www/current"), "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(1_500_000_033);
+        // uid 100000 has no place in the container's 0-65535: nobody's, without setuid and setgid, and said so.
+        assertThat(Files.getAttribute(root.resolve("opt/foreign"), "unix:uid")).isEqualTo(1_500_065_534);
+        assertThat(Files.getAttribute(root.resolve("opt/foreign"), "unix:gid")).isEqualTo(1_600_000_007);  // gid 7 is mapped
+        assertThat((int) Files.getAttribute(root.resolve("opt/foreign"), "unix:mode") & 07777).isEqualTo(0755);
+        assertThat(report.skipped()).singleElement().satisfies(s -> {
+            assertThat(s.path()).isEqualTo("/opt/foreign");
+            assertThat(s.reason()).contains("100000:7", "outside the container's ids 0-65535", "nobody");
+        });
+    }
+
+    @Test
     void neverWritesThroughASymlinkInTheImage() throws IOException {
         Path outside = Files.createDirectory(temp.resolve("outside"));
         // A view that lists a file below a symlink: the write would land in the link's target on the host.

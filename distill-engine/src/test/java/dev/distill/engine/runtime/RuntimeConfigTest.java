@@ -66,6 +66,33 @@ class RuntimeConfigTest {
     }
 
     @Test
+    void theSandboxAddsItsSeccompProfileAndUserNamespaceAndPodMembersJoinTheFirstOnesNamespaces() throws Exception {
+        ImageConfig image = new ImageConfig(List.of("/app"), List.of(), "", List.of(), List.of(), "", "", Map.of(), List.of());
+        IdMapping ids = new IdMapping(1_073_741_824L, 1_073_807_360L, 65536);
+        JsonNode first = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT)
+                .toJson("c", HostCgroups.NONE, SeccompProfile.forArchitecture("amd64"), ids));
+
+        assertThat(first.at("/linux/namespaces").findValuesAsText("type")).containsExactly("pid", "ipc", "uts", "mount", "network", "user");
+        assertThat(first.at("/linux/namespaces/5/path").isMissingNode()).isTrue();
+        assertThat(first.at("/linux/uidMappings").toString()).isEqualTo("[{\"containerID\":0,\"hostID\":1073741824,\"size\":65536}]");
+        assertThat(first.at("/linux/gidMappings").toString()).isEqualTo("[{\"containerID\":0,\"hostID\":1073807360,\"size\":65536}]");
+        assertThat(first.at("/linux/seccomp/defaultAction").asText()).isEqualTo("SCMP_ACT_ERRNO");
+        assertThat(first.at("/process/noNewPrivileges").asBoolean()).isTrue();
+
+        JsonNode member = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT)
+                .withNetwork(new NetworkMode(Path.of("/proc/42/ns/net"), Path.of("/proc/42/ns/user")))
+                .toJson("d", HostCgroups.NONE, SeccompProfile.forArchitecture("amd64"), ids));
+        assertThat(member.at("/linux/namespaces/4/path").asText()).isEqualTo("/proc/42/ns/net");
+        assertThat(member.at("/linux/namespaces/5/path").asText()).isEqualTo("/proc/42/ns/user");
+        assertThat(member.at("/linux/uidMappings/0/hostID").asLong()).as("runc owns /dev by them").isEqualTo(1_073_741_824L);
+
+        JsonNode unconfined = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT).toJson("e", HostCgroups.NONE, null, IdMapping.IDENTITY));
+        assertThat(unconfined.at("/linux/namespaces").findValuesAsText("type")).doesNotContain("user");
+        assertThat(unconfined.at("/linux/seccomp").isMissingNode()).isTrue();
+        assertThatThrownBy(() -> new NetworkMode(null, Path.of("/proc/1/ns/user"))).hasMessageContaining("/proc/1/ns/user");
+    }
+
+    @Test
     void usersAreResolvedAsDockerDoes() throws Exception {
         assertThat(ProcessUser.resolve("", ACCOUNTS)).isEqualTo(ProcessUser.ROOT);
         assertThat(ProcessUser.resolve("65532:65532", ACCOUNTS)).isEqualTo(new ProcessUser(65532, 65532, List.of()));
