@@ -5,7 +5,7 @@
 #   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
 #   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
-#   util-linux (flock, nsenter), and apt package lists (debian-php resolves its packages from them),
+#   util-linux (flock, nsenter, setpriv), mount (umount, for the sandbox sweep), and apt package lists (debian-php resolves its packages from them),
 #   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
 # Checks first; runs `apt-get update` once, and only if something is missing (or no package
 # lists were ever fetched).
@@ -50,6 +50,9 @@ need_cmd od coreutils
 need_cmd setsid util-linux
 need_cmd flock util-linux
 need_cmd nsenter util-linux
+# The sandbox tests run a process as another user (setpriv); the sweep detaches leftover mounts (umount).
+need_cmd setpriv util-linux
+need_cmd umount mount
 # Layer tests compress with the real tools; ELF tests compare with readelf and build test programs;
 # fixtures/ builds musl programs (musl-gcc; musl-dev brings gcc).
 need_cmd zstd zstd
@@ -131,7 +134,7 @@ apt-get -o DPkg::Lock::Timeout=300 update -q
 apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 
 # Check again.
-for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter; do
+for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter setpriv umount; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done
 for p in libc6-dev musl-dev; do

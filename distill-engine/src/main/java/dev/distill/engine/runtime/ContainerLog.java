@@ -36,7 +36,9 @@ final class ContainerLog implements AutoCloseable {
     /** Makes the FIFO and starts reading it; its writer is the {@code runc create} that {@link #fifo()} is given to. */
     static ContainerLog open(Path bundle, long limit) throws IOException {
         Path fifo = bundle.resolve("output.fifo");
-        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "0600", fifo.toString()).redirectErrorStream(true).start();
+        // Writable by every user of the container (programs reopen /dev/stderr as whoever they run as), readable by
+        // its owner only. Set here: changing a FIFO's mode later opens it, which blocks until a writer comes.
+        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "0622", fifo.toString()).redirectErrorStream(true).start();
         try {
             String out = new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!mkfifo.waitFor(10, TimeUnit.SECONDS) || mkfifo.exitValue() != 0) {

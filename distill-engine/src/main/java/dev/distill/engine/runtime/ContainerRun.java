@@ -35,6 +35,7 @@ public final class ContainerRun implements AutoCloseable {
     private final ScheduledExecutorService watchdogs;
     private final boolean keepBundle;
     private volatile Instant started;
+    private volatile Instant ended;
     private volatile boolean timedOut;
     private volatile ScheduledFuture<?> watchdog;
     private volatile boolean closed;
@@ -104,7 +105,8 @@ public final class ContainerRun implements AutoCloseable {
             return ResourceUsage.unknown(config.limits());
         }
         Instant start = started;
-        return cgroups.usage(config.limits(), start == null ? 0 : Duration.between(start, Instant.now()).toMillis());
+        Instant end = ended;
+        return cgroups.usage(config.limits(), start == null ? 0 : Duration.between(start, end == null ? Instant.now() : end).toMillis());
     }
 
     /** Its cgroup directories on the host, as found after {@code runc create}. */
@@ -154,6 +156,9 @@ public final class ContainerRun implements AutoCloseable {
         while (true) {
             ContainerState s = state();
             if (s.isStopped()) {
+                if (ended == null) {
+                    ended = Instant.now();
+                }
                 log.awaitEnd(1000);  // its output is complete once the log reader has seen the end of the pipe
                 return true;
             }
@@ -176,7 +181,8 @@ public final class ContainerRun implements AutoCloseable {
         }
         runc.kill(id, config.stopSignal());
         if (awaitExit(grace)) {
-            return StopOutcome.STOPPED_BY_SIGNAL;
+            // Ended in the grace time: by the signal, unless the time limit's SIGKILL came first.
+            return timedOut ? StopOutcome.KILLED : StopOutcome.STOPPED_BY_SIGNAL;
         }
         runc.kill(id, "SIGKILL");
         awaitExit(Duration.ofSeconds(5));
@@ -246,6 +252,7 @@ public final class ContainerRun implements AutoCloseable {
             if (!state().isStopped()) {
                 timedOut = true;
                 runc.kill(id, "SIGKILL");
+                ended = Instant.now();
             }
         } catch (IOException e) {
             // close() deletes it with --force in any case

@@ -219,6 +219,10 @@ public final class Sandbox implements AutoCloseable {
             Files.write(bundle.resolve("config.json"), config.toJson(id, options.cgroups(), options.confinement().seccomp(),
                     idMapping()));
             log = ContainerLog.open(bundle, options.logLimit());
+            // The container's stdout and stderr: programs reopen them (/dev/stderr), and its root has no rights on a
+            // file of host root's. (lchown does not open the FIFO; the mode is set when it is made.)
+            Files.setAttribute(log.fifo(), "unix:uid", (int) idMapping().hostUid(0), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(log.fifo(), "unix:gid", (int) idMapping().hostGid(0), LinkOption.NOFOLLOW_LINKS);
             Path pidFile = bundle.resolve("init.pid");
             Runc.Result r = runc.create(id, bundle, pidFile, log.fifo());
             created = true;

@@ -102,6 +102,7 @@ final class SandboxRun {
 
             log = logExcerpt(pod, options.logLines());
             for (ContainerRun c : pod.containers()) {
+                // Killed at the time limit before it was asked to stop; a kill during the stop is the stop's outcome.
                 timedOut |= c.timedOut();
                 try {
                     stops.put(c.name(), c.stop(STOP_GRACE).name());

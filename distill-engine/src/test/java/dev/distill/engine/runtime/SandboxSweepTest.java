@@ -25,6 +25,14 @@ class SandboxSweepTest {
     void theSweepRemovesEverythingOfAKilledInstanceAndNothingOfALiveOne() throws Exception {
         assumeTrue(Busybox.runnable(), "needs root, runc, nsenter, curl, strace and /bin/busybox");
         Path root = Files.createDirectory(Busybox.traversable(temp).resolve("work"));
+        try {
+            killAndSweep(root);
+        } finally {
+            Sandbox.sweep(root, Sandbox.Options.defaults());  // whatever failed above, no container outlives the test
+        }
+    }
+
+    private static void killAndSweep(Path root) throws Exception {
         try (ChildProcess dead = ChildProcess.start("pod", root.toString());
                 ChildProcess alive = ChildProcess.start("pod", root.toString());
                 Sandbox mine = Sandbox.open(root.resolve("mine"), Sandbox.Options.defaults())) {

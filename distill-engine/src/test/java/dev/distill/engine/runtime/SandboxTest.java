@@ -300,6 +300,21 @@ class SandboxTest {
     }
 
     @Test
+    void programsReopenTheirStdoutAndStderrAsRootAndAsAnotherUser() throws Exception {
+        // nginx opens /dev/stderr, php-fpm /proc/self/fd/2: the output FIFO must let every user of the container in.
+        ContainerRun root = sandbox.create("as-root", Busybox.image().build(), Busybox.shell("echo root-err > /dev/stderr; echo root-out > /proc/self/fd/1"));
+        ContainerRun www = sandbox.create("as-www", Busybox.image().build(), Busybox.shell("echo www-err > /dev/stderr; echo www-out > /dev/stdout")
+                .withUser(new ProcessUser(1000, 1000, List.of())));
+        root.start();
+        www.start();
+        assertThat(root.awaitExit(Duration.ofSeconds(10))).isTrue();
+        assertThat(www.awaitExit(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(root.log()).isEqualTo("root-err\nroot-out\n");
+        assertThat(www.log()).isEqualTo("www-err\nwww-out\n");
+    }
+
+    @Test
     void twoSandboxesNeverShareTheirHostIds() throws Exception {
         try (Sandbox other = Sandbox.open(temp.resolve("other"), Sandbox.Options.defaults())) {
             IdMapping a = sandbox.idMapping();
