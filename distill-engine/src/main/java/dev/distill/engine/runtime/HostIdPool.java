@@ -222,38 +222,23 @@ public final class HostIdPool {
             return 0;
         }
         int leased = 0;
-        synchronized (HELD) {  // a channel this JVM closes on a file it holds a lease on would drop that lease
         try (DirectoryStream<Path> files = Files.newDirectoryStream(lockDirectory, "range-*.lock")) {
             for (Path file : files) {
-                if (HELD.containsKey(file)) {
-                    leased++;
-                    continue;
-                }
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    FileLock lock = channel.tryLock();
-                    if (lock == null) {
-                        leased++;
-                    } else {
-                        lock.release();
-                    }
-                } catch (NoSuchFileException | OverlappingFileLockException e) {
-                    // gone
-                }
+                leased += isLeased(file) ? 1 : 0;
             }
-        }
         }
         return leased;
     }
 
     /** Whether a process (this one included) holds the lease of {@code mapping}'s range. */
     boolean isLeased(IdMapping mapping) throws IOException {
-        Path file = lockFile(mapping);
-        synchronized (HELD) {
+        return isLeased(lockFile(mapping));
+    }
+
+    private static boolean isLeased(Path file) throws IOException {
+        synchronized (HELD) {  // a channel this JVM closes on a file it holds a lease on would drop that lease
             if (HELD.containsKey(file)) {
                 return true;
-            }
-            if (!Files.exists(file)) {
-                return false;
             }
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 FileLock lock = channel.tryLock();
@@ -261,6 +246,8 @@ public final class HostIdPool {
                     return true;
                 }
                 lock.release();
+                return false;
+            } catch (NoSuchFileException e) {
                 return false;
             }
         }

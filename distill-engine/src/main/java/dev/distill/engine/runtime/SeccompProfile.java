@@ -207,6 +207,12 @@ public record SeccompProfile(List<String> architectures) {
         }
     }
 
+    @Override
+    public String toString() {
+        return "seccomp allowlist for " + architectures + " (" + allowedCalls().size() + " calls, " + CONDITIONAL.size()
+                + " with conditions, everything else EPERM)";
+    }
+
     /** The calls allowed only with conditions (personality, socket, clone) or answered otherwise (clone3). */
     static final List<String> CONDITIONAL = List.of("personality", "socket", "clone", "clone3");
 }
