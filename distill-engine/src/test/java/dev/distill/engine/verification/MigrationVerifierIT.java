@@ -24,6 +24,7 @@ import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.ImageUpload;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.runtime.Confinement;
 import dev.distill.engine.runtime.HostIdPool;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.SweepReport;
@@ -67,6 +68,12 @@ import org.junit.jupiter.api.io.TempDir;
 class MigrationVerifierIT {
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+
+    /**
+     * This test's own id pool (leases held where everyone's are): "no process runs with its ids" then speaks of this
+     * test's containers alone, whatever else runs on the machine.
+     */
+    static final HostIdPool POOL = new HostIdPool(0x6000_0000L, 0x6000_0000L, 64, HostIdPool.DEFAULT_LOCK_DIRECTORY);
 
     private static LocalRegistry registry;
     private static RegistryClient client;
@@ -279,7 +286,7 @@ class MigrationVerifierIT {
             assertThat(left).as("left in %s", root).isEmpty();
         }
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(root.toString());
-        HostIdPool pool = HostIdPool.defaults();
+        HostIdPool pool = POOL;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<Long> inPool = processesInPool(pool);
         while (!inPool.isEmpty() && System.nanoTime() < deadline) {
@@ -429,7 +436,7 @@ class MigrationVerifierIT {
     }
 
     private static MigrationVerifier verifier(MigrationVerifier.Options options) {
-        return new MigrationVerifier(client, options);
+        return new MigrationVerifier(client, options.withConfinement(Confinement.defaults().withUserNamespaces(POOL)));
     }
 
     private static void print(String name, Verification v) {

@@ -5,6 +5,7 @@ import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.runtime.Confinement;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +24,8 @@ final class VerifierProcess {
         BuildReport build = new ObjectMapper().findAndRegisterModules().readValue(Path.of(args[1]).toFile(), BuildReport.class);
         MigrationVerifier verifier = new MigrationVerifier(RegistryClient.builder().readTimeout(Duration.ofSeconds(10)).build(),
                 MigrationVerifier.Options.defaults(Path.of(args[0])).withTimeLimit(Duration.ofSeconds(110))
-                        .withProbes(Duration.ofSeconds(2), Duration.ofSeconds(100)));
+                        .withProbes(Duration.ofSeconds(2), Duration.ofSeconds(100))
+                        .withConfinement(Confinement.defaults().withUserNamespaces(MigrationVerifierIT.POOL)));
         Verification v = verifier.verify(new MigrationVerifier.Request(build, new MigrationPlan(List.of(), List.of(), List.of()),
                 Platform.LINUX_AMD64, Map.of(), 0));
         System.out.println("finished, which the test did not want: " + v.verdict());
