@@ -319,6 +319,25 @@ class SandboxTest {
     }
 
     @Test
+    void theRuntimeBinaryIsTheConfiguredOne() throws Exception {
+        // As an operator would put gVisor's runsc there: here a wrapper that records its calls and runs runc.
+        Path calls = temp.resolve("runtime-calls.log");
+        Path wrapper = Files.writeString(temp.resolve("my-runtime"), "#!/bin/sh\necho \"$@\" >> " + calls + "\nexec runc \"$@\"\n");
+        Files.setAttribute(wrapper, "unix:mode", 0755);
+        sandbox.close();
+        sandbox = Sandbox.open(temp.resolve("other-runtime"), Sandbox.Options.defaults()
+                .withConfinement(Confinement.defaults().withRuntime(wrapper.toString())));
+        ContainerRun run = sandbox.create("hello", Busybox.image().build(), Busybox.shell("echo hello"));
+        run.start();
+        assertThat(run.awaitExit(Duration.ofSeconds(10))).isTrue();
+        assertThat(run.log()).isEqualTo("hello\n");
+        run.close();
+
+        assertThat(Files.readAllLines(calls)).anyMatch(l -> l.contains(" create --bundle ")).anyMatch(l -> l.contains(" start "))
+                .anyMatch(l -> l.contains(" delete --force "));
+    }
+
+    @Test
     void twoSandboxesNeverShareTheirHostIds() throws Exception {
         try (Sandbox other = Sandbox.open(temp.resolve("other"), Sandbox.Options.defaults())) {
             IdMapping a = sandbox.idMapping();
