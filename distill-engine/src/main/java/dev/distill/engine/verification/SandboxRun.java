@@ -117,6 +117,10 @@ final class SandboxRun {
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
                     FileAccessTrace found = trace.getValue().finish();
+                    if (trace.getValue().truncated()) {
+                        traceErrors.add(trace.getKey() + ": trace cut at " + (StraceSession.MAX_OUTPUT_BYTES >> 20)
+                                + " MiB; what the program did after is not in it");
+                    }
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
                     missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
                     opened.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.opened());

@@ -419,6 +419,24 @@ class SandboxTest {
         }
     }
 
+    @Test
+    void aTraceThatGrowsBeyondItsLimitIsCutAndTheProgramRunsOn() throws Exception {
+        ContainerRun run = sandbox.create("chatty", Busybox.image().build(), Busybox.shell("while :; do cat /etc/passwd > /dev/null; done"));
+        try (StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"), 64 * 1024)) {
+            run.start();
+            for (int i = 0; i < 200 && !strace.truncated(); i++) {
+                Thread.sleep(100);
+            }
+            assertThat(strace.truncated()).isTrue();
+            FileAccessTrace trace = strace.finish();
+
+            assertThat(trace.opened()).contains("/etc/passwd");
+            assertThat(Files.size(run.bundle().resolve("strace.out"))).isLessThan(4L << 20);
+            assertThat(run.isRunning()).as("detached, not killed").isTrue();
+            assertThat(Files.readString(Path.of("/proc", Integer.toString(run.pid()), "status"))).contains("TracerPid:\t0");
+        }
+    }
+
     /** A tiny image with the hostile fixture's static program at {@code /hostile}. */
     static MemoryFileSystem hostileImage() throws IOException, InterruptedException {
         Path program = FixtureImages.build("hostile").rootfs().resolve("usr/local/bin/hostile");
