@@ -196,8 +196,8 @@ public final class MigrationVerifier {
     }
 
     /**
-     * Verifies the build. Throws only when the images cannot be pulled or the work directory cannot be made: then
-     * nothing was verified.
+     * Verifies the build. Throws only when the images cannot be pulled, the work directory cannot be made or a sandbox
+     * cannot be opened (a fault of the host, not of the image): then nothing was verified.
      */
     public Verification verify(Request request) throws IOException {
         long begin = System.nanoTime();
@@ -317,7 +317,7 @@ public final class MigrationVerifier {
                 new StructureTestReport(results), leftOut);
     }
 
-    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, long pullMillis) {
+    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, long pullMillis) throws IOException {
         PodSpec spec;
         try {
             // The source runs as it always ran: its own user, a writable root (it writes where it likes).
@@ -335,7 +335,7 @@ public final class MigrationVerifier {
     }
 
     private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<Integer> ports,
-            SandboxRun.Outcome source, long pullMillis) {
+            SandboxRun.Outcome source, long pullMillis) throws IOException {
         PodSpec spec;
         Map<String, String> programs = new LinkedHashMap<>();
         try {

@@ -43,7 +43,11 @@ final class SandboxRun {
     private SandboxRun() {
     }
 
-    static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis) {
+    /**
+     * @throws IOException only when the sandbox itself cannot be opened (no id range free, an unusable work
+     *     directory): a fault of the host, not of the image, so no run is reported
+     */
+    static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis) throws IOException {
         long begin = System.nanoTime();
         List<Verification.Probe> probes = new ArrayList<>();
         Map<Integer, String> firstBodies = new LinkedHashMap<>();
@@ -60,7 +64,8 @@ final class SandboxRun {
         long probing = 0;
         Sandbox.Options sandboxOptions = Sandbox.Options.defaults().withTimeLimit(options.timeLimit())
                 .withConfinement(options.confinement());
-        try (Sandbox sandbox = Sandbox.open(dir, sandboxOptions)) {
+        Sandbox sandbox = Sandbox.open(dir, sandboxOptions);
+        try (sandbox) {
             long t = System.nanoTime();
             Pod pod = Pod.create(sandbox, plan.spec());
             long created = millisSince(t);
