@@ -58,6 +58,9 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param missing per program, the absolute paths its processes failed to open (ENOENT) during the run
      * @param opened per program, the paths its processes opened or executed during the run, as they named them: what
      *     it really used while probed (the benchmark sizes the smallest possible image from it)
+     * @param written per program, the files and directories its processes made during the run (what a worker does)
+     * @param ended per program that ended by itself before the run was over, its exit status (128 + the signal's number
+     *     when a signal killed it; -1 when the trace did not say); a program still running at the end is not listed
      * @param timedOut whether a container was killed at the time limit
      * @param usage per container, what it used of its memory, pids and CPU limits (read before it was deleted)
      * @param stops per container, how it ended when asked to stop ({@code STOPPED_BY_SIGNAL}, {@code KILLED} when it
@@ -65,22 +68,32 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param denied per program, the calls the sandbox refused it ({@code EPERM}), as traced
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
-            Map<String, List<String>> opened, boolean timedOut, Timings timings, Map<String, ResourceUsage> usage,
-            Map<String, String> stops, Map<String, List<String>> denied) {
+            Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
+            boolean timedOut, Timings timings, Map<String, ResourceUsage> usage, Map<String, String> stops,
+            Map<String, List<String>> denied) {
 
         public Run {
             probes = List.copyOf(probes);
             missing = copyOf(missing);
             opened = copyOf(opened);
-            usage = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(usage));
-            stops = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stops));
-            denied = copyOf(denied);
+            written = copyOf(written == null ? Map.of() : written);
+            ended = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ended == null ? Map.of() : ended));
+            usage = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(usage == null ? Map.of() : usage));
+            stops = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stops == null ? Map.of() : stops));
+            denied = copyOf(denied == null ? Map.of() : denied);
         }
 
         /** A run without what the sandbox saw of it (limits, stops, refused calls). */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
+                boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, opened, written, ended, timedOut, timings, Map.of(), Map.of(), Map.of());
+        }
+
+        /** A run without a trace of what was written or how programs ended. */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 Map<String, List<String>> opened, boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, opened, timedOut, timings, Map.of(), Map.of(), Map.of());
+            this(ran, error, probes, logExcerpt, missing, opened, Map.of(), Map.of(), timedOut, timings);
         }
 
         /** A run without a trace of what was opened. */
@@ -89,14 +102,14 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
         }
 
-        static Run notRun(String error) {
-            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
+        private static Map<String, List<String>> copyOf(Map<String, List<String>> map) {
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            map.forEach((program, files) -> copy.put(program, List.copyOf(files)));
+            return java.util.Collections.unmodifiableMap(copy);
         }
 
-        private static Map<String, List<String>> copyOf(Map<String, List<String>> byProgram) {
-            Map<String, List<String>> copy = new LinkedHashMap<>();
-            byProgram.forEach((program, values) -> copy.put(program, List.copyOf(values)));
-            return java.util.Collections.unmodifiableMap(copy);
+        static Run notRun(String error) {
+            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
         }
 
         boolean passed() {
@@ -107,7 +120,8 @@ public record Verification(String source, String sourceDigest, int round, Verdic
     /**
      * One probe's outcome.
      *
-     * @param kind {@code stays-up}, {@code tcp} or {@code http}
+     * @param kind {@code stays-up}, {@code tcp}, {@code http} or {@code writes} (a program that listens on nothing makes
+     *     the files its source makes)
      * @param port the port, or 0 for {@code stays-up}
      * @param status the HTTP status of the last answer, 0 when none
      * @param body the start of the last HTTP body (at most 2 KiB), or null

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.fs.MemoryFileSystem;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +25,7 @@ class RuntimeConfigTest {
     void rootGetsDockersCapabilitiesAndTheImagesCommandInALockedDownContainer() throws Exception {
         ImageConfig image = new ImageConfig(List.of("/usr/sbin/php-fpm"), List.of("-F"), "", List.of("APP=1"), List.of(),
                 "/var/www", "SIGQUIT", Map.of(), List.of());
-        JsonNode config = JSON.readTree(RuntimeConfig.of(image, ProcessUser.resolve(image.user(), ACCOUNTS))
+        JsonNode config = JSON.readTree(RuntimeConfig.of(image, Identity.resolve(image.user(), ACCOUNTS))
                 .toJson("distill-x", new HostCgroups(true, true, true, true), null, IdMapping.IDENTITY));
 
         assertThat(config.at("/process/args").toString()).isEqualTo("[\"/usr/sbin/php-fpm\",\"-F\"]");
@@ -42,7 +43,7 @@ class RuntimeConfigTest {
         assertThat(config.at("/linux/resources/pids/limit").asInt()).isEqualTo(256);
         assertThat(config.at("/annotations/org.opencontainers.image.stopSignal").asText()).isEqualTo("SIGQUIT");
 
-        JsonNode source = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT).withWritableRoot()
+        JsonNode source = JSON.readTree(RuntimeConfig.of(image, Identity.ROOT).withWritableRoot()
                 .toJson("distill-x", HostCgroups.NONE, null, IdMapping.IDENTITY));
         assertThat(source.at("/root/readonly").asBoolean()).isFalse();
         assertThat(source.at("/mounts").findValuesAsText("destination")).doesNotContain("/tmp", "/run").contains("/proc");
@@ -51,7 +52,7 @@ class RuntimeConfigTest {
     @Test
     void aNonRootUserIsResolvedByNameAndGetsNoCapabilitiesAndPodMembersJoinANamespace() throws Exception {
         ImageConfig image = new ImageConfig(List.of(), List.of("nginx"), "www-data", List.of(), List.of(), "", "", Map.of(), List.of());
-        RuntimeConfig runtime = RuntimeConfig.of(image, ProcessUser.resolve(image.user(), ACCOUNTS))
+        RuntimeConfig runtime = RuntimeConfig.of(image, Identity.resolve(image.user(), ACCOUNTS))
                 .withNetwork(NetworkMode.join(Path.of("/proc/42/ns/net")))
                 .withMount(new BindMount(Path.of("/work/volumes/sock"), "/run/php", false));
         JsonNode config = JSON.readTree(runtime.toJson("c", HostCgroups.NONE, null, IdMapping.IDENTITY));
@@ -69,7 +70,7 @@ class RuntimeConfigTest {
     void theSandboxAddsItsSeccompProfileAndUserNamespaceAndPodMembersJoinTheFirstOnesNamespaces() throws Exception {
         ImageConfig image = new ImageConfig(List.of("/app"), List.of(), "", List.of(), List.of(), "", "", Map.of(), List.of());
         IdMapping ids = new IdMapping(1_073_741_824L, 1_073_807_360L, 65536);
-        JsonNode first = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT)
+        JsonNode first = JSON.readTree(RuntimeConfig.of(image, Identity.ROOT)
                 .toJson("c", HostCgroups.NONE, SeccompProfile.forArchitecture("amd64"), ids));
 
         assertThat(first.at("/linux/namespaces").findValuesAsText("type")).containsExactly("pid", "ipc", "uts", "mount", "network", "user");
@@ -79,26 +80,16 @@ class RuntimeConfigTest {
         assertThat(first.at("/linux/seccomp/defaultAction").asText()).isEqualTo("SCMP_ACT_ERRNO");
         assertThat(first.at("/process/noNewPrivileges").asBoolean()).isTrue();
 
-        JsonNode member = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT)
+        JsonNode member = JSON.readTree(RuntimeConfig.of(image, Identity.ROOT)
                 .withNetwork(new NetworkMode(Path.of("/proc/42/ns/net"), Path.of("/proc/42/ns/user")))
                 .toJson("d", HostCgroups.NONE, SeccompProfile.forArchitecture("amd64"), ids));
         assertThat(member.at("/linux/namespaces/4/path").asText()).isEqualTo("/proc/42/ns/net");
         assertThat(member.at("/linux/namespaces/5/path").asText()).isEqualTo("/proc/42/ns/user");
         assertThat(member.at("/linux/uidMappings/0/hostID").asLong()).as("runc owns /dev by them").isEqualTo(1_073_741_824L);
 
-        JsonNode unconfined = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT).toJson("e", HostCgroups.NONE, null, IdMapping.IDENTITY));
+        JsonNode unconfined = JSON.readTree(RuntimeConfig.of(image, Identity.ROOT).toJson("e", HostCgroups.NONE, null, IdMapping.IDENTITY));
         assertThat(unconfined.at("/linux/namespaces").findValuesAsText("type")).doesNotContain("user");
         assertThat(unconfined.at("/linux/seccomp").isMissingNode()).isTrue();
         assertThatThrownBy(() -> new NetworkMode(null, Path.of("/proc/1/ns/user"))).hasMessageContaining("/proc/1/ns/user");
-    }
-
-    @Test
-    void usersAreResolvedAsDockerDoes() throws Exception {
-        assertThat(ProcessUser.resolve("", ACCOUNTS)).isEqualTo(ProcessUser.ROOT);
-        assertThat(ProcessUser.resolve("65532:65532", ACCOUNTS)).isEqualTo(new ProcessUser(65532, 65532, List.of()));
-        assertThat(ProcessUser.resolve("1234", ACCOUNTS)).isEqualTo(new ProcessUser(1234, 0, List.of()));
-        assertThat(ProcessUser.resolve("www-data:shared", ACCOUNTS)).isEqualTo(new ProcessUser(33, 500, List.of()));
-        assertThatThrownBy(() -> ProcessUser.resolve("nginx", ACCOUNTS)).hasMessageContaining("'nginx' is not in the image's /etc/passwd");
-        assertThatThrownBy(() -> ProcessUser.resolve("www-data:staff", ACCOUNTS)).hasMessageContaining("'staff'");
     }
 }

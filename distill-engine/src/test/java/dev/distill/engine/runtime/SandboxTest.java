@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.distill.engine.fs.MemoryFileSystem;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.probe.ProbeResult;
 import dev.distill.engine.runtime.probe.Prober;
@@ -73,7 +74,7 @@ class SandboxTest {
     @Test
     void aServerAnswersItsHttpProbeAsItsNonRootUser() throws Exception {
         ContainerRun run = sandbox.create("web", Busybox.image().file("/www/index.html", "hello from busybox\n").build(),
-                Busybox.config("/bin/httpd", "-f", "-p", "8080", "-h", "/www").withUser(new ProcessUser(1000, 1000, List.of(2000))));
+                Busybox.config("/bin/httpd", "-f", "-p", "8080", "-h", "/www").withUser(new Identity(1000, 1000, List.of(2000), "", "")));
         run.start();
 
         ProbeResult http = Prober.of(run).http(HttpCheck.ok(8080, "/index.html"), Duration.ofSeconds(10));
@@ -308,7 +309,7 @@ class SandboxTest {
         // nginx opens /dev/stderr, php-fpm /proc/self/fd/2: the output FIFO must let every user of the container in.
         ContainerRun root = sandbox.create("as-root", Busybox.image().build(), Busybox.shell("echo root-err > /dev/stderr; echo root-out > /proc/self/fd/1"));
         ContainerRun www = sandbox.create("as-www", Busybox.image().build(), Busybox.shell("echo www-err > /dev/stderr; echo www-out > /dev/stdout")
-                .withUser(new ProcessUser(1000, 1000, List.of())));
+                .withUser(new Identity(1000, 1000, List.of(), "", "")));
         root.start();
         www.start();
         assertThat(root.awaitExit(Duration.ofSeconds(10))).isTrue();
@@ -388,7 +389,7 @@ class SandboxTest {
         PodSpec spec = new PodSpec(List.of(new PodSpec.Volume("shared", 1000, 1000, 0750)), List.of(
                 new PodSpec.Member("server", Busybox.image().build(), Busybox.shell(
                         "mkdir /shared/www && echo from-the-server > /shared/www/index.html && exec httpd -f -p 8081 -h /shared/www")
-                        .withUser(new ProcessUser(1000, 1000, List.of())),
+                        .withUser(new Identity(1000, 1000, List.of(), "", "")),
                         List.of(new PodSpec.Mount("shared", "/shared", false))),
                 new PodSpec.Member("client", Busybox.image().build(), Busybox.shell(
                         "stat -c '%u:%g %a' /shared; for i in $(seq 100); do wget -q -O - http://127.0.0.1:8081/ 2>/dev/null && cat /shared/www/index.html && exit 0;"

@@ -76,7 +76,7 @@ public final class StraceSession implements AutoCloseable {
     }
 
     /**
-     * Starts {@code strace -f -qq -y -p pid} and returns once the kernel shows it as the process's tracer.
+     * Starts {@code strace -f -q -y -p pid} (exit statuses kept) and returns once the kernel shows it as the process's tracer.
      *
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
@@ -89,7 +89,7 @@ public final class StraceSession implements AutoCloseable {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
         List<String> traced = new ArrayList<>(FileAccessTrace.SYSCALLS);
         traced.addAll(FileAccessTrace.DENIED_CALLS);
-        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "-e", "trace=" + String.join(",", traced),
+        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "-e", "trace=" + String.join(",", traced),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
