@@ -188,10 +188,15 @@ public final class RootfsUnpacker {
             StringBuilder lines = new StringBuilder();
             for (Map.Entry<String, byte[]> x : entry.xattrs().values().entrySet()) {
                 String why = notApplied(x.getKey());
+                byte[] value = x.getValue();
+                if (why == null && (x.getKey().equals(Xattrs.ACL_ACCESS) || x.getKey().equals(Xattrs.ACL_DEFAULT))) {
+                    value = mapAclIds(entry, x.getKey(), value);
+                    why = value == null ? "not a POSIX ACL this unpacker can map to the sandbox's ids" : null;
+                }
                 if (why != null) {
                     skip(entry, "extended attribute " + x.getKey() + " not applied: " + why);
                 } else {
-                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(x.getValue())).append('\n');
+                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(value)).append('\n');
                 }
             }
             if (lines.length() > 0) {
@@ -233,6 +238,41 @@ public final class RootfsUnpacker {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * A POSIX ACL's named users and groups as the sandbox's host ids, like the file's owner (the kernel compares an
+     * entry's id with the process's host ids). An entry for an id the container cannot have is left out and reported.
+     * The value is version 2 ({@code u32}) and then 8-byte entries: tag ({@code u16}), permissions ({@code u16}),
+     * id ({@code u32}), little-endian; only {@code ACL_USER} (2) and {@code ACL_GROUP} (8) carry an id.
+     *
+     * @return the mapped value, or null when it is not such an ACL
+     */
+    private byte[] mapAclIds(FileEntry entry, String name, byte[] acl) {
+        if (ids.isIdentity()) {
+            return acl;
+        }
+        if (acl.length < 4 || (acl.length - 4) % 8 != 0) {
+            return null;
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(acl).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(acl.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(in.getInt());
+        while (in.hasRemaining()) {
+            short tag = in.getShort();
+            short perm = in.getShort();
+            long id = Integer.toUnsignedLong(in.getInt());
+            if (tag == 0x02 || tag == 0x08) {
+                if (!ids.maps(id)) {
+                    skip(entry, name + ": the entry for " + (tag == 0x02 ? "user " : "group ") + id
+                            + " is left out: the container's ids are 0-" + (ids.size() - 1));
+                    continue;
+                }
+                id = tag == 0x02 ? ids.hostUid(id) : ids.hostGid(id);
+            }
+            out.putShort(tag).putShort(perm).putInt((int) id);
+        }
+        return java.util.Arrays.copyOf(out.array(), out.position());
     }
 
     /** getfattr's spelling of a path: control characters and backslashes as octal escapes, other bytes as they are. */

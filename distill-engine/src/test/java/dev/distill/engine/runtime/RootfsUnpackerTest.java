@@ -124,6 +124,34 @@ class RootfsUnpackerTest {
         });
     }
 
+    @Test
+    void aclEntriesNameTheSandboxsHostIdsLikeTheOwners() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "owners can only be set as root");
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v setfattr").start().waitFor() == 0, "setfattr (attr) is missing");
+        // user::rwx, user 33 r-x, group::r-x, group 4 (adm) r-x, group 70000 r-x, mask r-x, other r-x
+        byte[] acl = java.util.HexFormat.of().parseHex("02000000" + "01000700ffffffff" + "0200050021000000" + "04000500ffffffff"
+                + "0800050004000000" + "0800050070110100" + "10000500ffffffff" + "20000500ffffffff");
+        IdMapping ids = new IdMapping(1_500_000_000L, 1_600_000_000L, 65536);
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .directory("/var/log/journal", 02755)
+                .xattrs("/var/log/journal", Xattrs.of(java.util.Map.of(Xattrs.ACL_ACCESS, acl)))
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("mapped-acl"), ids);
+
+        byte[] written = xattr(report.rootfs().resolve("var/log/journal"), Xattrs.ACL_ACCESS);
+        assertThat(java.util.HexFormat.of().formatHex(written)).isEqualTo("02000000" + "01000700ffffffff"
+                + "02000500" + le(1_500_000_033) + "04000500ffffffff" + "08000500" + le(1_600_000_004)
+                + "10000500ffffffff" + "20000500ffffffff");
+        assertThat(report.skipped()).singleElement().satisfies(s -> assertThat(s.reason())
+                .contains("system.posix_acl_access", "group 70000 is left out"));
+    }
+
+    private static String le(long id) {
+        return java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) id).array());
+    }
+
     /** The attribute's value as getfattr reads it, or null when it has none. */
     private static byte[] xattr(Path file, String name) throws Exception {
         Process p = new ProcessBuilder("getfattr", "-h", "--absolute-names", "--only-values", "-n", name, file.toString()).start();
