@@ -53,15 +53,6 @@ final class Busybox {
         return config("/bin/sh", "-c", script);
     }
 
-    /**
-     * {@code temp} (a JUnit temporary directory, mode 0700) opened for the containers' root: with user namespaces it
-     * is an unprivileged host id that must pass through every directory above its rootfs.
-     */
-    static Path traversable(Path temp) throws IOException {
-        Files.setAttribute(temp, "unix:mode", 0711);
-        return temp;
-    }
-
     private static boolean onPath(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (Files.isExecutable(Path.of(dir, tool))) {

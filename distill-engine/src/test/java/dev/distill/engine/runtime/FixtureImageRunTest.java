@@ -39,7 +39,7 @@ class FixtureImageRunTest {
         OciLayout.LayoutImage image = OciLayout.open(layout).image("latest");
         LayeredFileSystem files = LayeredFileSystem.build(image.layers(), image.blobs());
 
-        try (Sandbox sandbox = Sandbox.open(Busybox.traversable(temp).resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(30)))) {
+        try (Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(30)))) {
             RuntimeConfig config = RuntimeConfig.of(image.config(), Identity.resolve(image.config().user(), files));
             ContainerRun run = sandbox.create("greeter", files, config);
             try (StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"))) {

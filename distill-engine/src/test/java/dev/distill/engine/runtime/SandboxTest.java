@@ -39,7 +39,7 @@ class SandboxTest {
     @BeforeEach
     void open() throws IOException {
         assumeTrue(Busybox.runnable(), "needs root, runc, nsenter, curl, strace and /bin/busybox");
-        sandbox = Sandbox.open(Busybox.traversable(temp).resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(20)));
+        sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(20)));
     }
 
     @AfterEach
@@ -141,7 +141,7 @@ class SandboxTest {
     void aForkBombHitsThePidsLimitAndIsKilledAtTheTimeLimit() throws Exception {
         assumeTrue(HostCgroups.detect().pids(), "host has no pids controller");
         sandbox.close();
-        sandbox = Sandbox.open(Busybox.traversable(temp).resolve("bomb"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(3)));
+        sandbox = Sandbox.open(temp.resolve("bomb"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(3)));
         ContainerRun run = sandbox.create("bomb", Busybox.image().build(),
                 Busybox.shell("bomb() { bomb | bomb & }; bomb; sleep 60").withLimits(new ResourceLimits(64L << 20, 500, 32)));
         Path pidsCgroup = cgroup(run.pid(), "pids");
@@ -198,7 +198,7 @@ class SandboxTest {
     @Test
     void aBusyLoopIsKilledAtTheTimeLimit() throws Exception {
         sandbox.close();
-        sandbox = Sandbox.open(Busybox.traversable(temp).resolve("busy"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(3)));
+        sandbox = Sandbox.open(temp.resolve("busy"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(3)));
         ContainerRun run = sandbox.create("busy", Busybox.image().build(), Busybox.shell("while :; do :; done"));
         run.start();
 
@@ -245,7 +245,7 @@ class SandboxTest {
     void withoutTheProfileTheSameCallsGoThrough() throws Exception {
         // What the profile adds: in the same user namespace, with the same capabilities, these calls succeed.
         sandbox.close();
-        sandbox = Sandbox.open(Busybox.traversable(temp).resolve("unfiltered"), Sandbox.Options.defaults()
+        sandbox = Sandbox.open(temp.resolve("unfiltered"), Sandbox.Options.defaults()
                 .withTimeLimit(Duration.ofSeconds(20)).withConfinement(Confinement.defaults().withoutSeccomp()));
         ContainerRun run = sandbox.create("escape", hostileImage(), Busybox.config("/hostile", "escape"));
         run.start();

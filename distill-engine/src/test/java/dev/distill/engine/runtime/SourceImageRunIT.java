@@ -33,7 +33,7 @@ class SourceImageRunIT {
         OciLayout.LayoutImage image = OciLayout.open(layout).image("latest");
         LayeredFileSystem files = LayeredFileSystem.build(image.layers(), image.blobs());
 
-        try (Sandbox sandbox = Sandbox.open(Busybox.traversable(temp).resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(60)))) {
+        try (Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(60)))) {
             // The fat source image writes into its root (nginx's /var/lib/nginx) and needs its own /run/php.
             RuntimeConfig config = RuntimeConfig.of(image.config(), Identity.resolve(image.config().user(), files))
                     .withWritableRoot();

@@ -84,8 +84,6 @@ class MigrationVerifierIT {
     static void start(@TempDir Path temp) throws Exception {
         assumeTrue(runnable(), "needs root, runc, strace, nsenter and curl");
         work = temp;
-        // The containers' root is an unprivileged host id (user namespaces): it must pass through to its bundles.
-        Files.setAttribute(temp, "unix:mode", 0711);
         registry = LocalRegistry.start();
         client = registry.client();
         DistrolessBases.push(client, registry.host(), temp.resolve("bases"));

@@ -52,7 +52,6 @@ class UsersImagesVerifierIT {
         assumeTrue(Boolean.getBoolean("distill.it.usersImages"), "runs on request: -Ddistill.it.usersImages=true");
         assumeTrue(MigrationVerifierIT.runnable(), "needs root, runc, strace, nsenter and curl");
         work = temp;
-        Files.setAttribute(temp, "unix:mode", 0711);  // containers' root (a user namespace's host id) passes through
         registry = LocalRegistry.start();
         client = registry.client();
         DistrolessBases.push(client, registry.host(), temp.resolve("bases"));
