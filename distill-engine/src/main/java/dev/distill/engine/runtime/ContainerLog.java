@@ -1,5 +1,6 @@
 package dev.distill.engine.runtime;
 
+import dev.distill.engine.io.Fifos;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A container's stdout and stderr, kept in a file of the bundle. They reach it through a FIFO that a thread of ours
@@ -37,17 +37,8 @@ final class ContainerLog implements AutoCloseable {
     static ContainerLog open(Path bundle, long limit) throws IOException {
         Path fifo = bundle.resolve("output.fifo");
         // Writable by every user of the container (programs reopen /dev/stderr as whoever they run as), readable by
-        // its owner only. Set here: changing a FIFO's mode later opens it, which blocks until a writer comes.
-        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "0622", fifo.toString()).redirectErrorStream(true).start();
-        try {
-            String out = new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!mkfifo.waitFor(10, TimeUnit.SECONDS) || mkfifo.exitValue() != 0) {
-                throw new IOException("mkfifo " + fifo + " failed: " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted making " + fifo, e);
-        }
+        // its owner only. Set when it is made: changing a FIFO's mode later opens it, which blocks until a writer comes.
+        Fifos.make(fifo, "0622");
         ContainerLog log = new ContainerLog(fifo, bundle.resolve("output.log"), limit);
         Files.createFile(log.file);
         log.reader.start();

@@ -66,13 +66,15 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param stops per container, how it ended when asked to stop ({@code STOPPED_BY_SIGNAL}, {@code KILLED} when it
      *     ignored its stop signal, {@code ALREADY_STOPPED})
      * @param denied per program, the calls the sandbox refused it ({@code EPERM}), as traced
+     * @param init the init containers run before the programs, in order (a failed one ends the run)
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
             Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
             boolean timedOut, Timings timings, Map<String, ResourceUsage> usage, Map<String, String> stops,
-            Map<String, List<String>> denied) {
+            Map<String, List<String>> denied, List<InitRun> init) {
 
         public Run {
+            init = init == null ? List.of() : List.copyOf(init);
             probes = List.copyOf(probes);
             missing = copyOf(missing);
             opened = copyOf(opened);
@@ -83,11 +85,12 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             denied = copyOf(denied == null ? Map.of() : denied);
         }
 
-        /** A run without what the sandbox saw of it (limits, stops, refused calls). */
+        /** A run without init containers and without what the sandbox saw of it (limits, stops, refused calls). */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
                 boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, opened, written, ended, timedOut, timings, Map.of(), Map.of(), Map.of());
+            this(ran, error, probes, logExcerpt, missing, opened, written, ended, timedOut, timings, Map.of(), Map.of(), Map.of(),
+                    List.of());
         }
 
         /** A run without a trace of what was written or how programs ended. */
@@ -99,7 +102,7 @@ public record Verification(String source, String sourceDigest, int round, Verdic
         /** A run without a trace of what was opened. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
+            this(ran, error, probes, logExcerpt, missing, Map.of(), Map.of(), Map.of(), timedOut, timings);
         }
 
         private static Map<String, List<String>> copyOf(Map<String, List<String>> map) {
@@ -109,11 +112,29 @@ public record Verification(String source, String sourceDigest, int round, Verdic
         }
 
         static Run notRun(String error) {
-            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
+            return new Run(false, error, List.of(), "", Map.of(), Map.of(), Map.of(), Map.of(), false, Timings.NONE);
         }
 
         boolean passed() {
             return ran && probes.stream().allMatch(Probe::passed);
+        }
+    }
+
+    /**
+     * One init container's run before the programs: the entrypoint step it stands for, run to completion.
+     *
+     * @param exitStatus its status, or 128 + the signal that ended it; -1 when it could not be run
+     * @param logExcerpt the last lines of its output
+     */
+    public record InitRun(String container, String program, List<String> command, int exitStatus, boolean timedOut,
+            long millis, String logExcerpt) {
+
+        public InitRun {
+            command = List.copyOf(command);
+        }
+
+        public boolean succeeded() {
+            return exitStatus == 0 && !timedOut;
         }
     }
 

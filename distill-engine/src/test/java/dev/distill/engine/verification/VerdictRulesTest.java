@@ -210,7 +210,7 @@ class VerdictRulesTest {
     private static Verification.Run sandboxed(Verification.Run run, Map<String, ResourceUsage> usage, Map<String, String> stops,
             Map<String, List<String>> denied) {
         return new Verification.Run(run.ran(), run.error(), run.probes(), run.logExcerpt(), run.missing(), run.opened(),
-                run.written(), run.ended(), run.timedOut(), run.timings(), usage, stops, denied);
+                run.written(), run.ended(), run.timedOut(), run.timings(), usage, stops, denied, List.of());
     }
 
     private static Verification.Probe probe(String kind, int port, boolean passed, int status, String body) {
