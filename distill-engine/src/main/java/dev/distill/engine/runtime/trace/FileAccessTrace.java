@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,15 +47,36 @@ import java.util.regex.Pattern;
  * ({@code mkdir}); a path it then renamed away or deleted ({@code unlink}, {@code rmdir}) is not (a temporary file,
  * SQLite's rollback journal). What a worker does, as files.
  *
+ * <p>A call is <em>denied</em> when one of {@link #DENIED_CALLS} (calls the sandbox refuses: namespaces, mounts,
+ * the keyring, bpf, ptrace, ...) failed with {@code EPERM} after the first successful {@code execve}: evidence that
+ * the program tried something the sandbox does not allow, for a verdict to name when the program then fails.
+ *
  * @param exits how each traced process ended, by pid: its exit code, or 128 + the number of the signal that killed it
+ * @param denied the denied calls as strace printed them (arguments clipped), each once, at most {@value #DENIED_KEPT}
  */
 public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, Set<String> opened,
-        Set<String> written, Map<Integer, Integer> exits, int calls, int unparsed) {
+        Set<String> written, Map<Integer, Integer> exits, int calls, int unparsed, List<String> denied) {
 
     /** The system calls to trace: every way a program opens, executes, tests or follows a path. */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
             "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir", "rename",
             "renameat", "renameat2", "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir");
+
+    /**
+     * Calls the sandbox refuses (its seccomp profile, or the capabilities a container lacks), traced so that a
+     * refusal shows as evidence. Only names strace knows; never clone or fork, which a fork bomb would repeat
+     * without end.
+     */
+    public static final List<String> DENIED_CALLS = List.of("unshare", "setns", "mount", "umount2", "pivot_root", "keyctl",
+            "add_key", "request_key", "bpf", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "kexec_load",
+            "kexec_file_load", "reboot", "init_module", "finit_module", "delete_module", "perf_event_open", "userfaultfd",
+            "open_by_handle_at", "name_to_handle_at", "io_uring_setup", "swapon", "swapoff", "acct", "settimeofday",
+            "clock_settime", "personality", "socket");
+
+    static final int DENIED_KEPT = 20;
+    private static final int DENIED_ARGS_KEPT = 120;
+    private static final Set<String> PATH_CALLS = Set.copyOf(SYSCALLS);
+    private static final Set<String> DENIABLE = Set.copyOf(DENIED_CALLS);
 
     // Calls whose first argument is a directory fd, the path being the second.
     private static final Set<String> AT_CALLS = Set.of("openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
@@ -86,6 +108,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         opened = Collections.unmodifiableSortedSet(new TreeSet<>(opened));
         written = Collections.unmodifiableSortedSet(new TreeSet<>(written));
         exits = Collections.unmodifiableSortedMap(new TreeMap<>(exits));
+        denied = List.copyOf(denied);
         if (calls < 0 || unparsed < 0) {
             throw new IllegalArgumentException("call and line counts must not be negative, got " + calls + ", " + unparsed);
         }
@@ -114,6 +137,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         private final Set<String> unresolved = new HashSet<>();
         private final List<Write> writes = new ArrayList<>();
         private final Map<Integer, Integer> exits = new HashMap<>();
+        private final Set<String> denied = new LinkedHashSet<>();
         private boolean executed;
         private int unparsed;
 
@@ -151,6 +175,16 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
                 if (!executed) {
                     return;
                 }
+            }
+            if (DENIABLE.contains(name)) {
+                if (c.group(4).equals("-1") && c.group(5).trim().startsWith("EPERM") && denied.size() < DENIED_KEPT) {
+                    String args = c.group(3).length() > DENIED_ARGS_KEPT ? c.group(3).substring(0, DENIED_ARGS_KEPT) + "..." : c.group(3);
+                    denied.add(name + "(" + args + ") = -1 EPERM");
+                }
+                return;
+            }
+            if (!PATH_CALLS.contains(name)) {
+                return;
             }
             String path = path(name, c.group(3));
             if (path == null) {
@@ -252,7 +286,8 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
                     written.remove(w.path());
                 }
             }
-            return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, calls.size(), unparsed);
+            return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, calls.size(), unparsed,
+                    List.copyOf(denied));
         }
 
         private static String ignoreReason(String path, Map<String, Set<String>> foundByName) {

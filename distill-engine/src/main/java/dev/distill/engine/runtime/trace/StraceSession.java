@@ -7,12 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} to a file.
+ * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} and
+ * {@link FileAccessTrace#DENIED_CALLS} to a file.
  * Attach it to a container's init process after {@code runc create} and before {@code runc start}: the init process
  * then waits for the start signal, so the trace sees the program from its {@code execve} on.
  *
@@ -28,15 +31,48 @@ import java.util.regex.Pattern;
  */
 public final class StraceSession implements AutoCloseable {
 
+    /**
+     * The most trace a session writes: a program that stats a file in a loop would otherwise fill the work directory's
+     * disk. Beyond it strace is told to detach (the program runs on, untraced) and {@link #truncated()} says so.
+     */
+    public static final long MAX_OUTPUT_BYTES = 256L << 20;
+
     private static final Pattern TRACER = Pattern.compile("(?m)^TracerPid:\\s*(\\d+)");
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(5);
+    private static final long SIZE_CHECK_MILLIS = 500;
 
     private final Process strace;
     private final Path output;
+    private final long maxBytes;
+    private volatile boolean truncated;
 
-    private StraceSession(Process strace, Path output) {
+    private StraceSession(Process strace, Path output, long maxBytes) {
         this.strace = strace;
         this.output = output;
+        this.maxBytes = maxBytes;
+        Thread guard = new Thread(this::boundOutput, "strace-size " + output.getFileName());
+        guard.setDaemon(true);
+        guard.start();
+    }
+
+    private void boundOutput() {
+        try {
+            while (strace.isAlive()) {
+                if (Files.exists(output) && Files.size(output) > maxBytes) {
+                    truncated = true;
+                    strace.destroy();  // SIGTERM: strace detaches from every tracee and flushes
+                    return;
+                }
+                Thread.sleep(SIZE_CHECK_MILLIS);
+            }
+        } catch (IOException | InterruptedException e) {
+            // the session ended meanwhile
+        }
+    }
+
+    /** Whether the trace was cut at its size limit: what came after is not in it. */
+    public boolean truncated() {
+        return truncated;
     }
 
     /**
@@ -45,8 +81,15 @@ public final class StraceSession implements AutoCloseable {
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
     public static StraceSession attach(int pid, Path output) throws IOException {
+        return attach(pid, output, MAX_OUTPUT_BYTES);
+    }
+
+    /** As {@link #attach(int, Path)}, cutting the trace at {@code maxBytes}. */
+    public static StraceSession attach(int pid, Path output, long maxBytes) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
-        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
+        List<String> traced = new ArrayList<>(FileAccessTrace.SYSCALLS);
+        traced.addAll(FileAccessTrace.DENIED_CALLS);
+        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "-e", "trace=" + String.join(",", traced),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -56,7 +99,7 @@ public final class StraceSession implements AutoCloseable {
         try {
             while (true) {
                 if (tracerOf(pid) == strace.pid()) {
-                    return new StraceSession(strace, output);
+                    return new StraceSession(strace, output, maxBytes);
                 }
                 if (!strace.isAlive() || System.nanoTime() > deadline) {
                     strace.destroyForcibly();
