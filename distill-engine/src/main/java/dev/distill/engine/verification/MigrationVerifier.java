@@ -296,7 +296,8 @@ public final class MigrationVerifier {
     private record SourceSide(Pulled source, String error, long pullMillis, SandboxRun.Outcome run, boolean known) {
     }
 
-    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path dir) {
+    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path dir)
+            throws IOException {
         long t = System.nanoTime();
         Pulled source;
         try {
@@ -328,6 +329,9 @@ public final class MigrationVerifier {
             }
             if (e.getCause() instanceof Error err) {
                 throw err;
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
             }
             throw new IOException(e.getCause());
         }
