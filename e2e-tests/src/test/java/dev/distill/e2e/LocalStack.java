@@ -41,6 +41,14 @@ final class LocalStack {
 
     /** Runs a script of deploy/local and fails with its output if it does not succeed in time. */
     static void script(String name, String... args) {
+        script(Map.of(), name, args);
+    }
+
+    /**
+     * Runs a script of deploy/local with extra environment (services it starts inherit it, e.g. {@code
+     * DISTILL_VERIFY_STAYS_UP}), and fails with its output if it does not succeed in time.
+     */
+    static void script(Map<String, String> env, String name, String... args) {
         Path logs = root().resolve("e2e-tests/target/stack-scripts.log");
         try {
             Files.createDirectories(logs.getParent());
@@ -52,6 +60,7 @@ final class LocalStack {
             // The services inherit it: every verification runs two containers, and the crash test verifies many
             // migrations in a row; one second up is proof enough that a program did not die at start.
             builder.environment().put("DISTILL_VERIFY_STAYS_UP", "1s");
+            builder.environment().putAll(env);
             Process p = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.toFile()))

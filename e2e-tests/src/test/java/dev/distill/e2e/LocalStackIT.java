@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
@@ -19,7 +18,6 @@ import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
 import dev.distill.events.StageFailed;
 import dev.distill.pipeline.testing.EventLog;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,51 +43,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedStack.class)
 class LocalStackIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
-
-    /** Pushes as a user's tool would; Distill's own user agent would (rightly) be ignored by the webhook. */
-    private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
+    private static final Set<String> FINAL = Migrations.FINAL;
+    private static final RegistryClient USER = Migrations.USER;
 
     private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
-        }
+        return Migrations.json(response);
     }
 
-    /** A small migratable image: Debian's static busybox serving a page; {@code marker} makes its digest unique. */
     private static TinyImage image(String marker) {
-        try {
-            return TinyImage.builder().platform(Platform.LINUX_AMD64)
-                    .file("/bin/busybox", java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox")), 0755)
-                    .file("/srv/www/index.html", marker + "\n")
-                    .entrypoint("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/srv/www")
-                    .user("65534").exposedPort("8080/tcp").build();
-        } catch (IOException e) {
-            throw new AssertionError("the e2e images use /bin/busybox from busybox-static", e);
-        }
+        return Migrations.image(marker);
     }
 
     private static List<JsonNode> migrationsOf(String repository) {
-        return toList(json(LocalStack.get("/api/migrations?limit=500&repository=" + repository)).get("migrations"));
-    }
-
-    private static List<JsonNode> toList(JsonNode array) {
-        List<JsonNode> out = new ArrayList<>();
-        array.forEach(out::add);
-        return out;
+        return Migrations.of(repository);
     }
 
     private static JsonNode awaitFinal(String id) {
-        JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            HttpResponse<String> r = LocalStack.get("/api/migrations/" + id);
-            last[0] = r.statusCode() == 200 ? json(r) : null;
-            return last[0] != null && FINAL.contains(last[0].get("state").asText());
-        });
-        return last[0];
+        return Migrations.awaitFinal(id, Duration.ofSeconds(180));
     }
 
     @Test

@@ -73,7 +73,7 @@ public final class TricklingRegistryFront implements AutoCloseable {
         return "127.0.0.1:" + server.getLocalPort();
     }
 
-    /** Serves this blob at {@code bytesPerSecond}. */
+    /** Serves this blob at {@code bytesPerSecond}; called again, changes the rate of a transfer under way. */
     public TricklingRegistryFront trickle(Digest blob, int bytesPerSecond) {
         if (bytesPerSecond < 1) {
             throw new IllegalArgumentException("bytes per second must be at least 1, got " + bytesPerSecond);
@@ -217,12 +217,18 @@ public final class TricklingRegistryFront implements AutoCloseable {
                 }
                 return;
             }
-            long interval = Math.max(1, 1000 / rate);
-            int chunk = Math.max(1, rate / 1000);
-            for (int i = 0; i < content.length && !closed; i += chunk) {
-                out.write(content, i, Math.min(chunk, content.length - i));
+            // The rate is read again as it goes, so a test can slow a transfer down (or speed it up) midway.
+            String digest = answer.request().uri().getPath().replaceAll(".*/blobs/", "");
+            int i = 0;
+            while (i < content.length && !closed) {
+                int now = Math.max(1, slow.getOrDefault(digest, rate));
+                int chunk = now >= 100 ? now / 100 : 1;
+                long pause = now >= 100 ? 10 : 1000 / now;
+                int n = Math.min(chunk, content.length - i);
+                out.write(content, i, n);
                 out.flush();
-                Thread.sleep(interval);
+                i += n;
+                Thread.sleep(pause);
             }
         } catch (SocketException e) {
             abandoned.incrementAndGet();
