@@ -18,6 +18,7 @@ import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
 import dev.distill.events.StageFailed;
 import dev.distill.pipeline.testing.EventLog;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,23 +44,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedStack.class)
 class LocalStackIT {
 
-    private static final Set<String> FINAL = Migrations.FINAL;
-    private static final RegistryClient USER = Migrations.USER;
+    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
+
+    /** Pushes as a user's tool would; Distill's own user agent would (rightly) be ignored by the webhook. */
+    private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
 
     private static JsonNode json(HttpResponse<String> response) {
-        return Migrations.json(response);
+        return LocalStack.json(response);
     }
 
     private static TinyImage image(String marker) {
-        return Migrations.image(marker);
+        return TestImages.busyboxHttpd(marker);
     }
 
     private static List<JsonNode> migrationsOf(String repository) {
-        return Migrations.of(repository);
+        return LocalStack.migrationsOf(repository);
     }
 
     private static JsonNode awaitFinal(String id) {
-        return Migrations.awaitFinal(id, Duration.ofSeconds(180));
+        return LocalStack.awaitFinal(id, Duration.ofSeconds(180));
     }
 
     @Test

@@ -47,36 +47,36 @@ class NoStallIT {
         new Random(11).nextBytes(noise);
         TinyImage slow = TinyImage.builder().platform(Platform.LINUX_AMD64).file("/noise", noise, 0644)
                 .entrypoint("/noise").build();
-        slow.push(Migrations.USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/trickle-slow:1"));
+        slow.push(TestImages.USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/trickle-slow:1"));
         Descriptor layer = slow.layerDescriptor();
         try (TricklingRegistryFront front = TricklingRegistryFront.start(LocalStack.REGISTRY)) {
             // Above the 16 KiB/s minimum at first, so it stays in flight as long as the others need, however loaded.
             front.trickle(layer.digest(), 200 * 1024);
-            String slowId = Migrations.json(LocalStack.post("/api/migrations",
+            String slowId = LocalStack.json(LocalStack.post("/api/migrations",
                     "{\"image\":\"" + front.host() + "/e2e/trickle-slow:1\"}")).get("id").asText();
             await().atMost(Duration.ofSeconds(60)).until(() -> front.tricklesInProgress() == 1);
 
             long start = System.nanoTime();
             for (int i = 0; i < 5; i++) {
-                Migrations.image("beside-trickle-" + i).push(Migrations.USER,
+                TestImages.busyboxHttpd("beside-trickle-" + i).push(TestImages.USER,
                         ImageReference.parse(LocalStack.REGISTRY + "/e2e/beside-trickle:" + i));
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> Migrations.of("e2e/beside-trickle").size() == 5);
-            List<String> ids = Migrations.of("e2e/beside-trickle").stream().map(m -> m.get("id").asText()).toList();
+            await().atMost(Duration.ofSeconds(60)).until(() -> LocalStack.migrationsOf("e2e/beside-trickle").size() == 5);
+            List<String> ids = LocalStack.migrationsOf("e2e/beside-trickle").stream().map(m -> m.get("id").asText()).toList();
             for (String id : ids) {
-                JsonNode done = Migrations.awaitFinal(id, Duration.ofSeconds(240));
+                JsonNode done = LocalStack.awaitFinal(id, Duration.ofSeconds(240));
                 assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
             }
             Duration five = Duration.ofNanos(System.nanoTime() - start);
             // Nothing waited for the slow one: it is still being read.
-            assertThat(Migrations.state(slowId)).isEqualTo("ANALYZING");
+            assertThat(state(slowId)).isEqualTo("ANALYZING");
             assertThat(front.tricklesInProgress()).isEqualTo(1);
             System.out.printf("NoStallIT: five migrations pushed and verified in %d s beside the trickling one%n",
                     five.toSeconds());
 
             // Now its registry drops to a byte per second: below the minimum rate, the analysis gives up on it.
             front.trickle(layer.digest(), 1);
-            JsonNode failed = Migrations.awaitFinal(slowId, Duration.ofSeconds(180));
+            JsonNode failed = LocalStack.awaitFinal(slowId, Duration.ofSeconds(180));
             assertThat(failed.get("state").asText()).isEqualTo("FAILED");
             assertThat(failed.at("/reasons/0").asText()).contains(layer.digest().toString())
                     .contains("slower than the minimum of 16.0 KiB/s").contains("of 32.0 MiB");
@@ -91,13 +91,14 @@ class NoStallIT {
         Map<String, String> slowVerifier = Map.of("DISTILL_VERIFY_STAYS_UP", "65s", "DISTILL_VERIFY_TIME_LIMIT", "150s");
         LocalStack.script(slowVerifier, "restart.sh", "verifier-svc");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalStack.KAFKA))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> verifierMembers(admin).size() == 1);
             Set<String> membersBefore = verifierMembers(admin);
             assertThat(membersBefore).singleElement().asString().startsWith("verifier-svc@");
 
-            Migrations.image("long-verification").push(Migrations.USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/long:1"));
-            await().atMost(Duration.ofSeconds(60)).until(() -> Migrations.of("e2e/long").size() == 1);
-            String id = Migrations.of("e2e/long").get(0).get("id").asText();
-            JsonNode done = Migrations.awaitFinal(id, Duration.ofMinutes(6));
+            TestImages.busyboxHttpd("long-verification").push(TestImages.USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/long:1"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> LocalStack.migrationsOf("e2e/long").size() == 1);
+            String id = LocalStack.migrationsOf("e2e/long").get(0).get("id").asText();
+            JsonNode done = LocalStack.awaitFinal(id, Duration.ofMinutes(6));
 
             assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
             JsonNode verify = stage(done, "verify");
@@ -115,6 +116,10 @@ class NoStallIT {
         } finally {
             LocalStack.script("restart.sh", "verifier-svc");
         }
+    }
+
+    private static String state(String id) {
+        return LocalStack.json(LocalStack.get("/api/migrations/" + id)).get("state").asText();
     }
 
     private static JsonNode stage(JsonNode migration, String name) {
