@@ -16,8 +16,10 @@ import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,6 +68,7 @@ public class PipelineInfrastructure {
     private volatile MigrationStatusStore store;
     private volatile Admin admin;
     private final List<StageRunner> runners = new CopyOnWriteArrayList<>();
+    private final Map<Path, InstanceWorkDirectory> workDirectories = new java.util.HashMap<>();
     /** Unique per process: a restarted instance (same host, maybe the same pid in a container) is another instance. */
     private final String instance = ManagementFactory.getRuntimeMXBean().getName() + "/"
             + HexFormat.of().formatHex(ByteBuffer.allocate(4).putInt(new SecureRandom().nextInt()).array());
@@ -85,6 +88,7 @@ public class PipelineInfrastructure {
         if (store != null) {
             store.close();
         }
+        workDirectories.values().forEach(InstanceWorkDirectory::close);
     }
 
     @Produces
@@ -124,6 +128,19 @@ public class PipelineInfrastructure {
         listeners.forEach(runner::addListener);
         runners.add(runner);
         return runner;
+    }
+
+    /**
+     * This instance's own work directory under {@code root}: what instances that died (kill -9 included) left under
+     * it is removed first; the directory goes when this instance stops.
+     */
+    public synchronized Path workDirectory(Path root) throws IOException {
+        InstanceWorkDirectory dir = workDirectories.get(root);
+        if (dir == null) {
+            dir = InstanceWorkDirectory.claim(root, instanceName());
+            workDirectories.put(root, dir);
+        }
+        return dir.path();
     }
 
     /** The runners of this service, for health checks. */

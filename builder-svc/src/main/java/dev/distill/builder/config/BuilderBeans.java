@@ -14,6 +14,9 @@ import dev.distill.service.ReportSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import dev.distill.service.PipelineInfrastructure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -24,15 +27,24 @@ public class BuilderBeans {
     @Produces
     @Singleton
     BuildImagesStep buildStep(RegistryClient registry, BuildSettings settings, ReportStore reports,
-            ReportSettings reportSettings, Clock clock) {
+            ReportSettings reportSettings, Clock clock, PipelineInfrastructure infrastructure) {
         LayerLimits limits = LayerLimits.defaults()
                 .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
                 .withMaxEntries(settings.maxEntries());
         ImageAssembler assembler = new ImageAssembler(registry, new BaseCatalog(settings.baseImages()),
                 new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
-                Path.of(settings.workDir()));
+                workDirectory(infrastructure, settings));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
+    }
+
+    /** This instance's own directory under the work root; what crashed builders left there is removed first. */
+    private static Path workDirectory(PipelineInfrastructure infrastructure, BuildSettings settings) {
+        try {
+            return infrastructure.workDirectory(Path.of(settings.workDir()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up the build work directory under " + settings.workDir(), e);
+        }
     }
 
     @Produces
