@@ -155,8 +155,15 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
                         applyRecord(r);
                     }
+                    // One look at the end offsets serves every barrier asked for since the last one: under load
+                    // (many webhook requests and stage inputs at once) that is one broker round trip, not hundreds.
+                    List<CompletableFuture<Void>> asked = new ArrayList<>();
                     for (CompletableFuture<Void> b; (b = barrierRequests.poll()) != null; ) {
-                        pending.put(b, c.endOffsets(partitions));
+                        asked.add(b);
+                    }
+                    if (!asked.isEmpty()) {
+                        Map<TopicPartition, Long> ends = c.endOffsets(partitions);
+                        asked.forEach(b -> pending.put(b, ends));
                     }
                     pending.entrySet().removeIf(e -> {
                         boolean reached = e.getValue().entrySet().stream()
