@@ -267,8 +267,11 @@ class ChaosHarness {
             Path state = LocalStack.stateDir().toRealPath();
             List<String> work = new ArrayList<>();
             List<String> containers = new ArrayList<>(run("runc", "list", "--quiet"));
-            for (String svc : SERVICES) {
-                Path root = state.resolve(svc).resolve("work");
+            // The builder works below DISTILL_WORK_DIR; the verifier keeps its default root (runc's socket paths
+            // must stay short), which only the stack's verifier uses.
+            List<Path> roots = List.of(state.resolve("builder-svc/work"), state.resolve("analyzer-svc/work"),
+                    Path.of(System.getProperty("java.io.tmpdir"), "distill-verify"));
+            for (Path root : roots) {
                 if (!Files.isDirectory(root)) {
                     continue;
                 }
@@ -284,7 +287,7 @@ class ChaosHarness {
                             containers.addAll(run("runc", "--root", p.toString(), "list", "--quiet"));
                         }
                         if (!instanceDir) {
-                            work.add(state.relativize(p).toString());
+                            work.add(p.toString());
                         }
                     }
                 }

@@ -10,7 +10,7 @@ import java.util.Map;
 public interface VerifySettings {
 
     /** Where runtime bundles are unpacked; each verification's directory is deleted when it ends. */
-    @WithDefault("${distill.work-dir:${java.io.tmpdir}/distill-verify}")
+    @WithDefault("${java.io.tmpdir}/distill-verify")
     String workDir();
 
     /** Wall-clock limit of one run (result pod or source); a container still running then is killed. */
