@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
+import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.TinyImage;
 import dev.distill.engine.testing.TricklingRegistryFront;
 import dev.distill.events.MigrationEvent;
@@ -56,13 +57,17 @@ class NoStallIT {
                     "{\"image\":\"" + front.host() + "/e2e/trickle-slow:1\"}")).get("id").asText();
             await().atMost(Duration.ofSeconds(60)).until(() -> front.tricklesInProgress() == 1);
 
+            // Five normal pushes: the musl fixture (a program, its library and a dlopen()ed plugin), which succeeds.
             long start = System.nanoTime();
             for (int i = 0; i < 5; i++) {
-                TestImages.busyboxHttpd("beside-trickle-" + i).push(TestImages.USER,
-                        ImageReference.parse(LocalStack.REGISTRY + "/e2e/beside-trickle:" + i));
+                FixtureImages.push("musl-plugin", LocalStack.REGISTRY + "/e2e/beside-trickle-" + i + ":1");
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> LocalStack.migrationsOf("e2e/beside-trickle").size() == 5);
-            List<String> ids = LocalStack.migrationsOf("e2e/beside-trickle").stream().map(m -> m.get("id").asText()).toList();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String repository = "e2e/beside-trickle-" + i;
+                await().atMost(Duration.ofSeconds(60)).until(() -> LocalStack.migrationsOf(repository).size() == 1);
+                ids.add(LocalStack.migrationsOf(repository).get(0).get("id").asText());
+            }
             for (String id : ids) {
                 JsonNode done = LocalStack.awaitFinal(id, Duration.ofSeconds(240));
                 assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
@@ -95,7 +100,7 @@ class NoStallIT {
             Set<String> membersBefore = verifierMembers(admin);
             assertThat(membersBefore).singleElement().asString().startsWith("verifier-svc@");
 
-            TestImages.busyboxHttpd("long-verification").push(TestImages.USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/long:1"));
+            FixtureImages.push("musl-plugin", LocalStack.REGISTRY + "/e2e/long:1");
             await().atMost(Duration.ofSeconds(60)).until(() -> LocalStack.migrationsOf("e2e/long").size() == 1);
             String id = LocalStack.migrationsOf("e2e/long").get(0).get("id").asText();
             JsonNode done = LocalStack.awaitFinal(id, Duration.ofMinutes(6));
