@@ -272,29 +272,28 @@ public final class StageRunner implements AutoCloseable {
 
     private <I extends MigrationEvent> void handle(InFlight f, I input, StageStep<I> step) {
         String id = input.migrationId();
+        boolean claimed = false;
         try {
             while (!closed && !f.abandoned()) {
                 if (handledAlready(input, step)) {
                     f.finish(f.watched ? Result.HANDLED_ELSEWHERE : Result.SKIPPED_DUPLICATE);
                     return;
                 }
-                Optional<Claim> holder = liveClaimBefore(id, f.work, null);
+                Optional<Claim> holder = liveClaimAhead(id, f.work, claimed);
                 if (holder.isPresent()) {
-                    watch(f, holder.get(), () -> handledAlready(input, step));
+                    watch(f, holder.get(), () -> handledAlready(input, step)
+                            || liveClaimAhead(id, f.work, f.claimed).isEmpty());
                     continue;
                 }
-                Instant deadline = clock.instant().plus(settings.budget());
-                StageStarted claim = new StageStarted(id, clock.instant(), stage, settings.instance(), f.work, deadline);
-                if (f.abandoned() || !publishDurably(claim)) {
-                    return;  // cancelled, or shutting down (the input stays unacknowledged and comes again)
-                }
-                status.awaitCaughtUp(settings.catchUpTimeout());
-                Optional<Claim> first = liveClaimBefore(id, f.work, claim);
-                if (first.isPresent()) {
-                    // Two instances claimed at once (a rebalance mid-flight); the earlier live claim wins.
-                    LOG.info("{}: {} ({}) was claimed first by {}; watching it instead", stage.label(), id, f.work,
-                            first.get().instance());
-                    watch(f, first.get(), () -> handledAlready(input, step));
+                if (!claimed) {
+                    StageStarted claim = new StageStarted(id, clock.instant(), stage, settings.instance(), f.work,
+                            clock.instant().plus(settings.budget()));
+                    if (f.abandoned() || !publishDurably(claim)) {
+                        return;  // cancelled, or shutting down (the input stays unacknowledged and comes again)
+                    }
+                    claimed = true;
+                    f.claimed = true;
+                    // Read the claims back: another instance may have claimed at the same moment (a rebalance).
                     continue;
                 }
                 perform(f, input, step);
@@ -321,32 +320,37 @@ public final class StageRunner implements AutoCloseable {
     }
 
     /**
-     * The first claim on this work, before {@code mine} (or before the end), by another instance that is alive.
+     * The first live claim on this work by another instance that this one must wait for: any, before this instance
+     * claimed it; once it has, only those made before its own (later claimants wait for this one in turn).
      */
-    private Optional<Claim> liveClaimBefore(String id, String work, StageStarted mine) {
+    private Optional<Claim> liveClaimAhead(String id, String work, boolean claimed) {
         Optional<MigrationView> view = status.find(id);
         if (view.isEmpty()) {
             return Optional.empty();
         }
         for (Claim c : view.get().claimsOn(stage, work)) {
-            if (mine != null && c.instance().equals(mine.instance()) && c.at().equals(mine.occurredAt())) {
-                return Optional.empty();
-            }
-            if (!c.instance().equals(settings.instance()) && liveness.isAlive(c.instance())) {
+            if (c.instance().equals(settings.instance())) {
+                if (claimed) {
+                    return Optional.empty();
+                }
+            } else if (liveness.isAlive(c.instance())) {
                 return Optional.of(c);
             }
         }
         return Optional.empty();
     }
 
-    /** Waits while a live instance holds the work; returns when it ended, its claimant is gone, or this one stops. */
-    private void watch(InFlight f, Claim holder, java.util.function.BooleanSupplier handled) {
+    /**
+     * Waits while a live instance holds the work; returns when {@code over} says the wait is over (the work ended, or
+     * no live claim is ahead any more: its claimant left the group), or this instance stops.
+     */
+    private void watch(InFlight f, Claim holder, java.util.function.BooleanSupplier over) {
         f.watching();
         LOG.info("{}: {} ({}) is being worked on by {} (claimed {}, budget until {}); watching instead of starting it",
                 stage.label(), f.migrationId, f.work, holder.instance(), holder.at(), holder.deadline());
         while (!closed && !f.abandoned()) {
             sleep(settings.watchInterval());
-            if (handled.getAsBoolean() || !liveness.isAlive(holder.instance())) {
+            if (over.getAsBoolean()) {
                 return;  // the caller looks again: ended (skip), or its claimant gone (take over)
             }
         }
@@ -501,6 +505,7 @@ public final class StageRunner implements AutoCloseable {
         volatile Instant since = Instant.now();
         volatile Budget budget;
         volatile boolean watched;
+        volatile boolean claimed;
         private volatile String abandonedBecause;
 
         InFlight(String migrationId, String work) {

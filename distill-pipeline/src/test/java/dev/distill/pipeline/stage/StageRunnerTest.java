@@ -291,6 +291,25 @@ class StageRunnerTest {
     }
 
     @Test
+    void aLaterClaimByALiveInstanceDoesNotStopTheEarlierOne() throws Exception {
+        MigrationRequested in = request("m-first");
+        // c-3 claims just after us: it must wait for us, and we must not wait for it.
+        EventPublisher racing = event -> {
+            pipeline.publish(event);
+            if (event instanceof StageStarted s && "a-1".equals(s.instance())) {
+                pipeline.publish(new StageStarted(s.migrationId(), s.occurredAt().plusMillis(1), s.stage(), "c-3", s.work(),
+                        s.deadline()));
+            }
+        };
+        StageRunner r = new StageRunner(Stage.ANALYZE, pipeline, racing, Clock.systemUTC(),
+                new StageRunner.Settings("a-1", Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofSeconds(5),
+                        Duration.ofMillis(20)), other -> other.equals("c-3"));
+        assertThat(r.submit(in, (input, progress) -> List.of(analyzed(input.migrationId()))).get(5, TimeUnit.SECONDS))
+                .isEqualTo(StageRunner.Result.HANDED_ON);
+        r.close();
+    }
+
+    @Test
     void abandoningAMigrationAbortsItsWorkAtOnceWithTheReason() throws Exception {
         StageRunner r = runner("a-1", Duration.ofMinutes(10), other -> false);
         MigrationRequested in = request("m-cancel");
