@@ -11,11 +11,11 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ public class PipelineInfrastructure {
     private volatile MigrationStatusStore store;
     private volatile Admin admin;
     private final List<StageRunner> runners = new CopyOnWriteArrayList<>();
-    private final Map<Path, InstanceWorkDirectory> workDirectories = new java.util.HashMap<>();
+    private final Map<Path, InstanceWorkDirectory> workDirectories = new HashMap<>();
     /** Unique per process: a restarted instance (same host, maybe the same pid in a container) is another instance. */
     private final String instance = ManagementFactory.getRuntimeMXBean().getName() + "/"
             + HexFormat.of().formatHex(ByteBuffer.allocate(4).putInt(new SecureRandom().nextInt()).array());
