@@ -42,6 +42,8 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationStatusStore.class);
     private static final String CE_TYPE_HEADER = "ce_type";
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
+    private static final Duration BARRIER_POLL = Duration.ofMillis(10);
 
     private final Properties consumerProperties;
     private final List<String> topics;
@@ -152,7 +154,10 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                 c.seekToBeginning(partitions);
                 pending.clear();
                 while (running) {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    // Someone waits for a barrier: look again soon rather than idle for the full poll (intake and
+                    // every stage input wait on barriers, twice each).
+                    Duration wait = pending.isEmpty() && barrierRequests.isEmpty() ? IDLE_POLL : BARRIER_POLL;
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(wait)) {
                         applyRecord(r);
                     }
                     // One look at the end offsets serves every barrier asked for since the last one: under load
