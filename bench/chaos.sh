@@ -9,11 +9,12 @@
 # Takes about 15-20 minutes. Not part of CI; figures in docs/reliability.md.
 #
 # Usage: bench/chaos.sh [-Dchaos.migrations=20] [-Dchaos.kills=10] [-Dchaos.restarts=2] [-Dchaos.seed=N]
-# Environment: DISTILL_FIXTURE_CACHE, DISTILL_STACK_LOCK (/tmp/distill-stack.lock).
+# Environment: DISTILL_FIXTURE_CACHE, DISTILL_PORT_OFFSET (0; lock /tmp/distill-stack[-OFFSET].lock),
+# DISTILL_STACK_LOCK (another lock).
 # Needs root and what deploy/local/install-prereqs.sh installs.
 # -----------------------------------------------------------------------------
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,14p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,15p' "$0"; exit 0 ;; esac
 # shellcheck source=bench/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 run_stack_harness ChaosHarness "ChaosHarness:" "$@"

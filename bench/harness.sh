@@ -7,8 +7,10 @@ run_stack_harness() {
   shift 2
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   [ "$(id -u)" = 0 ] || { echo "the stack harnesses run containers with runc: run as root" >&2; return 1; }
-  # The stack uses fixed ports: one stack at a time on this machine.
-  local lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack.lock}
+  # One stack per set of ports at a time: DISTILL_PORT_OFFSET (deploy/local/lib.sh) picks another set, and its lock.
+  local offset=${DISTILL_PORT_OFFSET:-0} lock
+  if [ "$offset" = 0 ]; then lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack.lock}
+  else lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack-$offset.lock}; fi
   echo "[bench] $class: waiting for $lock, then packaging the services and starting a fresh stack" >&2
   # Only the harness runs: unit tests are skipped (-Dtest=none), and every other *IT is left out by it.test.
   flock "$lock" "$repo/mvnw" -B verify -Pe2e -pl e2e-tests -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \

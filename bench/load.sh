@@ -10,7 +10,7 @@
 # there); figures in docs/reliability.md.
 #
 # Usage: bench/load.sh [-Dload.rate=200] [-Dload.seconds=60] [-Dload.seed=1]
-# Environment: DISTILL_STACK_LOCK (/tmp/distill-stack.lock).
+# Environment: DISTILL_PORT_OFFSET (0; lock /tmp/distill-stack[-OFFSET].lock), DISTILL_STACK_LOCK (another lock).
 # -----------------------------------------------------------------------------
 set -euo pipefail
 case "${1:-}" in -h|--help) sed -n '2,15p' "$0"; exit 0 ;; esac

@@ -4,12 +4,15 @@ import dev.distill.pipeline.stage.StageRunner;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.jboss.logging.Logger;
 
 /**
@@ -52,20 +55,32 @@ final class ConsumerGroupLiveness implements StageRunner.Liveness {
         if (System.nanoTime() - fetchedAt < CACHE_NANOS) {
             return members;
         }
+        Set<String> now;
         try {
             Map<String, ConsumerGroupDescription> described = admin.describeConsumerGroups(Set.of(group),
                     new DescribeConsumerGroupsOptions().timeoutMs((int) Duration.ofSeconds(10).toMillis()))
                     .all().get(15, TimeUnit.SECONDS);
             ConsumerGroupDescription d = described.get(group);
-            members = d == null ? Set.of() : d.members().stream().map(MemberDescription::clientId).collect(Collectors.toSet());
-            fetchedAt = System.nanoTime();
-            return members;
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+            now = d == null ? Set.of() : d.members().stream().map(MemberDescription::clientId).collect(Collectors.toSet());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                return cannotTell(e);
             }
-            LOG.warnf("cannot tell who is in consumer group %s (%s); counting every claimant as alive", group, e.toString());
-            return null;
+            // No such group (not yet, or no more): nobody is in it. Kafka 4 answers so where Kafka 3 listed it empty.
+            now = Set.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return cannotTell(e);
+        } catch (TimeoutException | RuntimeException e) {
+            return cannotTell(e);
         }
+        members = now;
+        fetchedAt = System.nanoTime();
+        return now;
+    }
+
+    private Set<String> cannotTell(Exception e) {
+        LOG.warnf("cannot tell who is in consumer group %s (%s); counting every claimant as alive", group, e.toString());
+        return null;
     }
 }

@@ -142,13 +142,8 @@ class ChaosHarness {
         assertThat(after.containerProcesses()).as("processes inside container roots").isEmpty();
         assertThat(after.namedNetworkNamespaces()).as("named network namespaces").isEqualTo(before.namedNetworkNamespaces());
         for (String svc : SERVICES) {
-            int port = switch (svc) {
-                case "analyzer-svc" -> 8080;
-                case "builder-svc" -> 8081;
-                default -> 8082;
-            };
-            assertThat(LocalStack.get("http://127.0.0.1:" + port, "/q/health/ready").statusCode()).as(svc + " ready").isEqualTo(200);
-            assertThat(LocalStack.get("http://127.0.0.1:" + port, "/q/health/live").statusCode()).as(svc + " live").isEqualTo(200);
+            assertThat(LocalStack.get(LocalStack.service(svc), "/q/health/ready").statusCode()).as(svc + " ready").isEqualTo(200);
+            assertThat(LocalStack.get(LocalStack.service(svc), "/q/health/live").statusCode()).as(svc + " live").isEqualTo(200);
         }
     }
 
@@ -267,10 +262,10 @@ class ChaosHarness {
             Path state = LocalStack.stateDir().toRealPath();
             List<String> work = new ArrayList<>();
             List<String> containers = new ArrayList<>(run("runc", "list", "--quiet"));
-            // The builder works below DISTILL_WORK_DIR; the verifier keeps its default root (runc's socket paths
-            // must stay short), which only the stack's verifier uses.
+            // The builder and analyzer work below DISTILL_WORK_DIR; the verifier in a short root of this stack's own
+            // (runc's socket paths must stay short).
             List<Path> roots = List.of(state.resolve("builder-svc/work"), state.resolve("analyzer-svc/work"),
-                    Path.of(System.getProperty("java.io.tmpdir"), "distill-verify"));
+                    LocalStack.VERIFY_WORK);
             for (Path root : roots) {
                 if (!Files.isDirectory(root)) {
                     continue;

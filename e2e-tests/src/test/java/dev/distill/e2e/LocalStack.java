@@ -28,6 +28,11 @@ final class LocalStack {
     static final String API = "http://127.0.0.1:" + (8080 + PORT_OFFSET);
     static final String REGISTRY = "127.0.0.1:" + (5000 + PORT_OFFSET);
     static final String KAFKA = "127.0.0.1:" + (9092 + PORT_OFFSET);
+    /**
+     * The verifier's work root. Not below the state directory: runc's socket paths must stay short. One per port
+     * offset, so that what a stack leaves there is told apart from another stack's work.
+     */
+    static final Path VERIFY_WORK = Path.of(System.getProperty("java.io.tmpdir"), "distill-verify-e2e-" + PORT_OFFSET);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,6 +77,7 @@ final class LocalStack {
             // The services inherit it: every verification runs two containers, and the crash test verifies many
             // migrations in a row; one second up is proof enough that a program did not die at start.
             builder.environment().put("DISTILL_VERIFY_STAYS_UP", "1s");
+            builder.environment().put("DISTILL_VERIFY_WORK_DIR", VERIFY_WORK.toString());
             builder.environment().putAll(env);
             Process p = builder
                     .redirectErrorStream(true)
@@ -117,6 +123,17 @@ final class LocalStack {
             return last[0] != null && FINAL.contains(last[0].get("state").asText());
         });
         return last[0];
+    }
+
+    /** The base URL of a service of the stack (its port from deploy/local/lib.sh). */
+    static String service(String name) {
+        int port = switch (name) {
+            case "analyzer-svc" -> 8080;
+            case "builder-svc" -> 8081;
+            case "verifier-svc" -> 8082;
+            default -> throw new IllegalArgumentException("not a service of the stack: " + name);
+        };
+        return "http://127.0.0.1:" + (port + PORT_OFFSET);
     }
 
     static HttpResponse<String> get(String path) {

@@ -116,7 +116,7 @@ class NoStallIT {
             List<MigrationEvent> events = EventLog.of(LocalStack.KAFKA, id);
             assertThat(events).filteredOn(e -> e instanceof StageStarted s && s.stage() == Stage.VERIFY
                     && s.instance().startsWith("verifier-svc@")).hasSize(1);
-            assertThat(LocalStack.get("http://127.0.0.1:8082", "/q/health/live").statusCode()).isEqualTo(200);
+            assertThat(LocalStack.get(LocalStack.service("verifier-svc"), "/q/health/live").statusCode()).isEqualTo(200);
             System.out.printf("NoStallIT: verification of %s took %d s%n", id, took.toSeconds());
         } finally {
             LocalStack.script("restart.sh", "verifier-svc");
