@@ -29,12 +29,19 @@ final class ConsumerGroupLiveness implements StageRunner.Liveness {
 
     private final Admin admin;
     private final String group;
+    private final Duration timeout;
     private volatile Set<String> members = Set.of();
     private volatile long fetchedAt;
 
     ConsumerGroupLiveness(Admin admin, String group) {
+        this(admin, group, Duration.ofSeconds(10));
+    }
+
+    /** @param timeout how long one look at the group may take before the answer is "cannot tell" */
+    ConsumerGroupLiveness(Admin admin, String group, Duration timeout) {
         this.admin = admin;
         this.group = group;
+        this.timeout = timeout;
     }
 
     /** The {@code client.id} of an instance's consumer on a channel. */
@@ -58,8 +65,8 @@ final class ConsumerGroupLiveness implements StageRunner.Liveness {
         Set<String> now;
         try {
             Map<String, ConsumerGroupDescription> described = admin.describeConsumerGroups(Set.of(group),
-                    new DescribeConsumerGroupsOptions().timeoutMs((int) Duration.ofSeconds(10).toMillis()))
-                    .all().get(15, TimeUnit.SECONDS);
+                    new DescribeConsumerGroupsOptions().timeoutMs((int) timeout.toMillis()))
+                    .all().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
             ConsumerGroupDescription d = described.get(group);
             now = d == null ? Set.of() : d.members().stream().map(MemberDescription::clientId).collect(Collectors.toSet());
         } catch (ExecutionException e) {

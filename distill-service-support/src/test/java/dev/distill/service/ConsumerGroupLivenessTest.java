@@ -49,7 +49,7 @@ class ConsumerGroupLivenessTest {
     void whenKafkaCannotBeAskedEveryClaimantCountsAsAlive() {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000", AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "1000"))) {
-            assertThat(new ConsumerGroupLiveness(admin, "stage-group").isAlive("anyone@1@host/ab")).isTrue();
+            assertThat(new ConsumerGroupLiveness(admin, "stage-group", Duration.ofSeconds(1)).isAlive("anyone@1@host/ab")).isTrue();
         }
     }
 }
