@@ -1,6 +1,7 @@
 package dev.distill.builder.config;
 
 import dev.distill.engine.assembly.BaseCatalog;
+import dev.distill.engine.bake.StepBaker;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.layer.BlobSource;
@@ -31,9 +32,14 @@ public class BuilderBeans {
         LayerLimits limits = LayerLimits.defaults()
                 .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
                 .withMaxEntries(settings.maxEntries());
+        Path work = workDirectory(infrastructure, settings);
+        // Bakes work in this instance's directory too: what a crashed builder's bake left is removed with it.
+        StepBaker.Options bake = StepBaker.Options.defaults(work.resolve("bake"));
+        bake = new StepBaker.Options(bake.workDir(), settings.bakeTimeLimit(), bake.limits(), settings.bakeMaxBytes(),
+                bake.sandbox());
         ImageAssembler assembler = new ImageAssembler(registry, new BaseCatalog(settings.baseImages()),
                 new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
-                workDirectory(infrastructure, settings));
+                work, new StepBaker(bake));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
     }
