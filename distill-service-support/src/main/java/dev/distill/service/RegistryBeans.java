@@ -4,6 +4,7 @@ import dev.distill.engine.registry.Credential;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryCredentials;
 import dev.distill.engine.registry.TransferLimits;
+import dev.distill.engine.registry.TransferListener;
 import dev.distill.pipeline.reports.RegistryReportStore;
 import dev.distill.pipeline.reports.ReportStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,7 +20,7 @@ public class RegistryBeans {
 
     @Produces
     @Singleton
-    RegistryClient registryClient(RegistrySettings settings) {
+    RegistryClient registryClient(RegistrySettings settings, TransferListener transfers) {
         Map<String, Credential> logins = settings.credentials().entrySet().stream().collect(Collectors.toMap(
                 Map.Entry::getKey, e -> new Credential(e.getValue().username(), e.getValue().password())));
         return RegistryClient.builder()
@@ -27,6 +28,7 @@ public class RegistryBeans {
                 .insecureRegistries(settings.insecure().orElse(List.of()))
                 .transferLimits(new TransferLimits(settings.connectTimeout(), settings.readTimeout(), settings.idleTimeout(),
                         settings.minThroughput(), settings.throughputWindow()))
+                .transfers(transfers)
                 .build();
     }
 

@@ -28,6 +28,7 @@ final class LocalStack {
     static final String API = "http://127.0.0.1:" + (8080 + PORT_OFFSET);
     static final String REGISTRY = "127.0.0.1:" + (5000 + PORT_OFFSET);
     static final String KAFKA = "127.0.0.1:" + (9092 + PORT_OFFSET);
+    static final String PROMETHEUS = "http://127.0.0.1:" + (9090 + PORT_OFFSET);
     /**
      * The verifier's work root. Not below the state directory: runc's socket paths must stay short. One per port
      * offset, so that what a stack leaves there is told apart from another stack's work.
