@@ -19,6 +19,8 @@ class EventCodecTest {
                 new MigrationRequested("m-1", AT, "127.0.0.1:5000/demo/app:1", "127.0.0.1:5000", "demo/app", "1",
                         "sha256:" + "a".repeat(64), new MigrationOptions("linux/arm64"), "api"),
                 new StageStarted("m-1", AT, Stage.ANALYZE, "analyzer-1"),
+                new StageStarted("m-1", AT, Stage.VERIFY, "verifier-svc@12@host/0a1b2c3d", "dev.distill.image.built.v1#1",
+                        AT.plusSeconds(1200)),
                 new ImageResolved("m-1", AT, "sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64),
                         "application/vnd.oci.image.manifest.v1+json", "linux/amd64",
                         new ImageResolved.RuntimeConfig(List.of("/entry"), List.of("php-fpm"), "nobody",
@@ -56,6 +58,8 @@ class EventCodecTest {
         String json = "{\"migrationId\":\"m-9\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"stage\":\"VERIFY\","
                 + "\"instance\":\"v\",\"addedInV1_1\":true}";
         assertThat(EventCodec.decode(json, StageStarted.class).stage()).isEqualTo(Stage.VERIFY);
+        // ... and a start written before claims existed reads as one without a claim.
+        assertThat(EventCodec.decode(json, StageStarted.class).work()).isNull();
     }
 
     @Test

@@ -25,8 +25,9 @@ public record MigrationDocument(
         Instant updatedAt,
         String self) {
 
-    /** One stage: when it started and ended and how. */
-    public record StageDocument(String stage, Instant startedAt, Instant endedAt, Outcome outcome, String reason) {
+    /** One stage: when it started and ended and how, and which instance took it up (last). */
+    public record StageDocument(String stage, Instant startedAt, Instant endedAt, Outcome outcome, String reason,
+            String startedBy) {
     }
 
     static MigrationDocument of(MigrationView v) {
@@ -40,6 +41,6 @@ public record MigrationDocument(
     }
 
     private static StageDocument stage(Stage stage, StageRecord r) {
-        return new StageDocument(stage.label(), r.startedAt(), r.endedAt(), r.outcome(), r.reason());
+        return new StageDocument(stage.label(), r.startedAt(), r.endedAt(), r.outcome(), r.reason(), r.startedBy());
     }
 }

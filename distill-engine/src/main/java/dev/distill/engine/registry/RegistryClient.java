@@ -38,11 +38,6 @@ import java.util.stream.Collectors;
 public final class RegistryClient {
 
     public static final long DEFAULT_MAX_MANIFEST_BYTES = 4L * 1024 * 1024;
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
-
-    /** Uploads get the read timeout plus one second per this many bytes, so big layers are not cut off. */
-    private static final long UPLOAD_BYTES_PER_SECOND = 512 * 1024;
 
     private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
             MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
@@ -63,8 +58,8 @@ public final class RegistryClient {
     private final TransferListener transfers;
 
     private RegistryClient(Builder builder) {
-        this.transport = new RegistryTransport(builder.credentials, builder.insecureRegistries, builder.connectTimeout,
-                builder.readTimeout, builder.userAgent, builder.clock);
+        this.transport = new RegistryTransport(builder.credentials, builder.insecureRegistries, builder.limits,
+                builder.userAgent, builder.clock);
         this.maxManifestBytes = builder.maxManifestBytes;
         this.userAgent = builder.userAgent;
         this.insecureRegistries = Set.copyOf(builder.insecureRegistries);
@@ -200,7 +195,8 @@ public final class RegistryClient {
                 : HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                         () -> new UploadStream(Objects.requireNonNull(content.get(), "content supplier returned null"), digest, size)),
                         size);
-        Duration timeout = transport.readTimeout().plusSeconds(size / UPLOAD_BYTES_PER_SECOND);
+        // The answer comes once the body is sent: allow for the body at the slowest rate worth waiting for.
+        Duration timeout = transport.limits().uploadTimeout(size);
         HttpResponse<InputStream> done = transport.send(request("PUT", repository, put,
                 Map.of("Content-Type", "application/octet-stream"), body, timeout, scopes));
         if (done.statusCode() != 201) {
@@ -460,6 +456,9 @@ public final class RegistryClient {
         byte[] bytes;
         try (InputStream in = response.body()) {
             bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+        } catch (TransferAbortedException e) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, "registry " + registry + ", " + what + ": "
+                    + e.getMessage(), e);
         } catch (IOException e) {
             throw new RegistryException(RegistryException.Kind.UNREACHABLE, "the connection to registry " + registry
                     + " broke while reading " + what + ": " + e.getMessage(), e);
@@ -545,7 +544,19 @@ public final class RegistryClient {
         return "distill/" + (version.isBlank() || version.contains("${") ? "dev" : version);
     }
 
-    /** Configures a {@link RegistryClient}; the defaults are anonymous, HTTPS except on loopback, 10 s / 30 s timeouts. */
+    /**
+     * The bounds every exchange with a registry is held to.
+     */
+    public TransferLimits transferLimits() {
+        return transport.limits();
+    }
+
+    /** Answers whose bodies are being read now; a transfer that was abandoned or finished is not among them. */
+    public int openTransfers() {
+        return transport.openTransfers();
+    }
+
+    /** Configures a {@link RegistryClient}; the defaults are anonymous, HTTPS except on loopback, {@link TransferLimits#DEFAULTS}. */
     public static final class Builder {
 
         private static final Pattern HOST_PORT = Pattern.compile(
@@ -553,8 +564,7 @@ public final class RegistryClient {
 
         private RegistryCredentials credentials = RegistryCredentials.anonymous();
         private final Set<String> insecureRegistries = new LinkedHashSet<>();
-        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private TransferLimits limits = TransferLimits.DEFAULTS;
         private String userAgent = defaultUserAgent();
         private long maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES;
         private Clock clock = Clock.systemUTC();
@@ -594,13 +604,19 @@ public final class RegistryClient {
         }
 
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connect timeout");
+            this.limits = limits.withConnectTimeout(positive(timeout, "connect timeout"));
             return this;
         }
 
         /** How long to wait for a registry's answer to start; uploads get more in proportion to their size. */
         public Builder readTimeout(Duration timeout) {
-            this.readTimeout = positive(timeout, "read timeout");
+            this.limits = limits.withResponseTimeout(positive(timeout, "read timeout"));
+            return this;
+        }
+
+        /** All the bounds at once: connect, answer, silence and the slowest acceptable rate. */
+        public Builder transferLimits(TransferLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.distill.pipeline.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.analysis.AnalysisReport;
 import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.image.Descriptor;
@@ -70,9 +71,13 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
 
     @Override
     public List<MigrationEvent> perform(MigrationRequested input, EventPublisher progress) throws StageFailure {
+        // What the work is doing, for the reason given should it run out of time.
+        Budget.current().step("resolving " + input.image());
         ResolvedImage image = resolve(input);
         progress.publish(toEvent(input.migrationId(), image));
+        Budget.current().step("reading the layers of " + image.pinnedReference());
         AnalysisReport report = analyse(image);
+        Budget.current().step("storing the analysis report");
         ReportStore.Stored stored = store(image, input.migrationId(), report);
         progress.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.ANALYZE, stored.location(),
                 stored.digest(), report.classification().name()));

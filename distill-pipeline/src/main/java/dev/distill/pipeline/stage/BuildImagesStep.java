@@ -1,6 +1,7 @@
 package dev.distill.pipeline.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.assembly.AssemblyException;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
@@ -72,8 +73,12 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
      */
     ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, Map<String, List<String>> repairs,
             int round, String previousVerification, EventPublisher progress) throws StageFailure {
+        Budget budget = Budget.current();
+        budget.step("reading the analysis report " + analysisLocation);
         Analysis analysis = readAnalysis(analysisLocation, analysisDigest);
+        budget.step("resolving the source " + analysis.reference());
         ResolvedImage source = resolve(analysis);
+        budget.step("building and pushing the images (round " + round + ")");
         ImageAssembler.Assembly assembly = assemble(analysis, source, repairs, round);
         BuildReport.Wiring wired;
         try {
@@ -88,6 +93,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), analysisLocation, assembly,
                 wired);
         ReportStore.Stored stored;
+        budget.step("storing the build report");
         try {
             stored = reports.put(ReportKind.BUILD, source.pinnedReference(), migrationId, JSON.writeValueAsBytes(report));
         } catch (IOException | RegistryException e) {
@@ -98,7 +104,12 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
                 round == 0 ? "BUILT" : "REPAIRED"));
         List<ImageAssembler.ProgramImage> tagged;
         try {
+            // Never tag for work that has been abandoned: its migration has already ended FAILED.
+            budget.ensureRemaining("tag the results");
+            budget.step("tagging the results");
             tagged = assembler.publish(assembly);
+        } catch (dev.distill.engine.budget.BudgetExpiredException e) {
+            throw StageFailure.failed("the images were pushed by digest but not tagged: " + e.getMessage(), e);
         } catch (RegistryException e) {
             throw StageFailure.failed("the images were pushed by digest but tagging them failed: " + e.getMessage(), e);
         }

@@ -60,6 +60,11 @@ public final class RepairBuildStep implements StageStep<RepairRequested> {
         }
     }
 
+    @Override
+    public String workKey(RepairRequested input) {
+        return input.type().ceType() + "#" + input.round();
+    }
+
     /** Handled once a build of this round (or a later one) exists, or the migration has ended. */
     @Override
     public boolean alreadyHandled(RepairRequested input, MigrationView view, Stage stage) {

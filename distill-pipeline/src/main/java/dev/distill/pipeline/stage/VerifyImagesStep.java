@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.registry.RegistryException;
@@ -47,9 +48,11 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         if (input.reportLocation() == null) {
             throw StageFailure.failed("the build names no build report, so there is nothing to verify against");
         }
+        Budget.current().step("reading the build report " + input.reportLocation());
         BuildReport build = readBuild(input.reportLocation());
         Analysis analysis = Analysis.read(reports, build.analysisLocation(), null, maxReportBytes);
         ImageVerifier.Verdict verdict;
+        Budget.current().step("verifying round " + input.round());
         try {
             verdict = verifier.verify(build, analysis.plan(), analysis.platform(), input.round());
         } catch (IOException | RuntimeException e) {
@@ -65,6 +68,7 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         round.set("verification", JSON.valueToTree(verdict.report()));
         report.put("outcome", verdict.kind().name());
         ReportStore.Stored stored;
+        Budget.current().step("storing the verification report");
         try {
             stored = reports.put(ReportKind.VERIFICATION, ImageReference.parse(build.source()), input.migrationId(),
                     JSON.writeValueAsBytes(report));
@@ -82,6 +86,12 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         return List.of(new MigrationVerified(input.migrationId(), clock.instant(), Outcome.valueOf(verdict.kind().name()),
                 verdict.reasons(), verdict.sourceSize(), verdict.resultSize(), removed, verdict.evidence(),
                 input.round(), stored.location(), stored.digest()));
+    }
+
+    /** Each round's build is verified on its own. */
+    @Override
+    public String workKey(ImageBuilt input) {
+        return input.type().ceType() + "#" + input.round();
     }
 
     /** A build of a round that a later repair round has overtaken is not verified. */

@@ -13,6 +13,7 @@ import dev.distill.events.Stage;
 import dev.distill.events.StageFailed;
 import dev.distill.events.StageStarted;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,7 @@ public final class MigrationProjection {
         int buildRound = v.buildRound();
         int repairRound = v.repairRound();
         MigrationView.Result outcome = v.outcome();
+        List<Claim> claims = v.claims();
         Instant at = event.occurredAt();
 
         // Java 17: no pattern matching for switch yet, so a chain of instanceof over the sealed hierarchy.
@@ -54,7 +56,17 @@ public final class MigrationProjection {
                 requestedAt = r.occurredAt();
             }
         } else if (event instanceof StageStarted s) {
-            stages.put(s.stage(), v.stage(s.stage()).start(at));
+            stages.put(s.stage(), v.stage(s.stage()).start(at, s.instance()));
+            Claim claim = s.work() == null || s.instance() == null ? null
+                    : new Claim(s.stage(), s.work(), s.instance(), at, s.deadline());
+            // A migration's starts share one partition of the progress topic, so appending keeps the order they were
+            // made in; a claim read again (a replay, a duplicate) is not added twice.
+            if (claim != null && !claims.contains(claim)) {
+                List<Claim> more = new ArrayList<>(claims);
+                more.add(claim);
+                claims = more.size() > MigrationView.MAX_CLAIMS
+                        ? more.subList(more.size() - MigrationView.MAX_CLAIMS, more.size()) : more;
+            }
         } else if (event instanceof ImageResolved r) {
             if (resolved == null) {
                 resolved = new MigrationView.Resolved(r.digest(), r.manifestDigest(), r.manifestMediaType(),
@@ -97,7 +109,7 @@ public final class MigrationProjection {
         }
         Instant updatedAt = v.updatedAt() == null || at.isAfter(v.updatedAt()) ? at : v.updatedAt();
         MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, reports, results, verdict,
-                reasons, requestedAt, updatedAt, buildRound, repairRound, outcome);
+                reasons, requestedAt, updatedAt, buildRound, repairRound, outcome, claims);
         return withState(next, deriveState(next));
     }
 
@@ -135,11 +147,12 @@ public final class MigrationProjection {
 
     private static MigrationView empty(String id, Instant at) {
         return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, Map.of(), List.of(), null, List.of(),
-                null, at, 0, 0, null);
+                null, at, 0, 0, null, List.of());
     }
 
     private static MigrationView withState(MigrationView v, MigrationState state) {
         return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.reports(), v.results(),
-                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), v.buildRound(), v.repairRound(), v.outcome());
+                v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), v.buildRound(), v.repairRound(), v.outcome(),
+                v.claims());
     }
 }

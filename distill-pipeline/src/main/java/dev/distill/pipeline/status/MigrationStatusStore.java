@@ -42,6 +42,8 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationStatusStore.class);
     private static final String CE_TYPE_HEADER = "ce_type";
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
+    private static final Duration BARRIER_POLL = Duration.ofMillis(10);
 
     private final Properties consumerProperties;
     private final List<String> topics;
@@ -152,11 +154,21 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                 c.seekToBeginning(partitions);
                 pending.clear();
                 while (running) {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    // Someone waits for a barrier: look again soon rather than idle for the full poll (intake and
+                    // every stage input wait on barriers, twice each).
+                    Duration wait = pending.isEmpty() && barrierRequests.isEmpty() ? IDLE_POLL : BARRIER_POLL;
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(wait)) {
                         applyRecord(r);
                     }
+                    // One look at the end offsets serves every barrier asked for since the last one: under load
+                    // (many webhook requests and stage inputs at once) that is one broker round trip, not hundreds.
+                    List<CompletableFuture<Void>> asked = new ArrayList<>();
                     for (CompletableFuture<Void> b; (b = barrierRequests.poll()) != null; ) {
-                        pending.put(b, c.endOffsets(partitions));
+                        asked.add(b);
+                    }
+                    if (!asked.isEmpty()) {
+                        Map<TopicPartition, Long> ends = c.endOffsets(partitions);
+                        asked.forEach(b -> pending.put(b, ends));
                     }
                     pending.entrySet().removeIf(e -> {
                         boolean reached = e.getValue().entrySet().stream()

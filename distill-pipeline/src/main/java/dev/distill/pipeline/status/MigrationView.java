@@ -23,6 +23,8 @@ import java.util.Map;
  * @param buildRound the round of the latest build seen: 0 for the first, n after the n-th repair
  * @param repairRound the latest repair round the verifier asked for (0: none)
  * @param outcome the verifier's result: sizes, surface removed and evidence; null until verified
+ * @param claims the instances' claims on this migration's inputs, in the order they were made (the last
+ *     {@value #MAX_CLAIMS} at most)
  */
 public record MigrationView(
         String id,
@@ -38,13 +40,23 @@ public record MigrationView(
         Instant updatedAt,
         int buildRound,
         int repairRound,
-        Result outcome) {
+        Result outcome,
+        List<Claim> claims) {
+
+    /** Claims kept per migration: enough for every takeover a migration plausibly sees. */
+    public static final int MAX_CLAIMS = 32;
 
     public MigrationView {
         stages = stages == null ? Map.of() : Map.copyOf(stages);
         reports = reports == null ? Map.of() : Map.copyOf(reports);
         results = results == null ? List.of() : List.copyOf(results);
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        claims = claims == null ? List.of() : List.copyOf(claims);
+    }
+
+    /** The claims on one input of one stage, oldest first. */
+    public List<Claim> claimsOn(Stage stage, String work) {
+        return claims.stream().filter(c -> c.stage() == stage && c.work().equals(work)).toList();
     }
 
     public StageRecord stage(Stage stage) {

@@ -102,4 +102,28 @@ class MigrationProjectionTest {
                 new StageFailed("m-1", T0.plusSeconds(2), Stage.ANALYZE, Outcome.BLOCKED, "entrypoint needs a shell")));
         assertThat(v.state()).isEqualTo(MigrationState.BLOCKED);
     }
+
+    @Test
+    void claimsAreKeptInTheOrderTheyWereMadeAndAReplayAddsNone() {
+        Instant t = Instant.parse("2026-11-27T10:00:00Z");
+        List<MigrationEvent> events = List.of(
+                new StageStarted("m-c", t, Stage.ANALYZE, "a@1/x", "dev.distill.migration.requested.v1", t.plusSeconds(1200)),
+                new StageStarted("m-c", t.plusSeconds(60), Stage.ANALYZE, "b@2/y", "dev.distill.migration.requested.v1", null),
+                new StageStarted("m-c", t.plusSeconds(61), Stage.VERIFY, "v@3/z", "dev.distill.image.built.v1#0", null),
+                new StageStarted("m-c", t.plusSeconds(62), Stage.BUILD, "old"));
+        MigrationView v = null;
+        for (MigrationEvent e : events) {
+            v = MigrationProjection.apply(v, e);
+        }
+        for (MigrationEvent e : events) {  // the status view read the topics again after losing its consumer
+            v = MigrationProjection.apply(v, e);
+        }
+        assertThat(v.claimsOn(Stage.ANALYZE, "dev.distill.migration.requested.v1")).extracting(Claim::instance)
+                .containsExactly("a@1/x", "b@2/y");
+        assertThat(v.claimsOn(Stage.VERIFY, "dev.distill.image.built.v1#0")).singleElement()
+                .satisfies(c -> assertThat(c.deadline()).isNull());
+        assertThat(v.claims()).hasSize(3);  // a start without a claim (an older event) claims nothing
+        assertThat(v.stage(Stage.ANALYZE).startedBy()).isEqualTo("b@2/y");
+        assertThat(v.stage(Stage.ANALYZE).startedAt()).isEqualTo(t);
+    }
 }
