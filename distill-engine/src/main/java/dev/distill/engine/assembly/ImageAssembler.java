@@ -19,6 +19,8 @@ import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.Progress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.ImageUpload;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
@@ -113,6 +115,16 @@ public final class ImageAssembler {
     }
 
     public Assembly assemble(Source source) throws AssemblyException, IOException, RegistryException {
+        return assemble(source, ProgressListener.NONE);
+    }
+
+    /**
+     * Assembles and pushes (untagged) one image per program, reporting step {@code assemble}: programs built and
+     * files carried, of the plan's. Reading the source's layers is reported by the {@code source.blobs()} the caller
+     * passes (see {@link dev.distill.engine.progress.LayerReadProgress}).
+     */
+    public Assembly assemble(Source source, ProgressListener progress) throws AssemblyException, IOException,
+            RegistryException {
         MigrationPlan plan = source.plan();
         if (plan.programs().isEmpty()) {
             throw new AssemblyException("the plan has no program to build");
@@ -133,9 +145,16 @@ public final class ImageAssembler {
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
+            int programs = plan.programs().size();
+            long files = carried.size() + source.repairs().values().stream().mapToLong(List::size).sum();
+            long filesDone = 0;
+            progress.progress(Progress.of("assemble", Progress.count("programs", 0, programs), Progress.count("files", 0, files)));
             for (ProgramPlan planned : plan.programs()) {
                 ProgramPlan program = withRepairs(planned, source, content);
                 images.add(build(program, plan.programs().size() == 1, source, content, repository, dir));
+                filesDone = Math.min(files, filesDone + program.files().size());
+                progress.progress(Progress.of("assemble", Progress.count("programs", images.size(), programs),
+                        Progress.count("files", filesDone, files)));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {

@@ -11,6 +11,8 @@ import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PlanNote;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.Progress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.engine.runtime.PodSpec;
@@ -165,6 +167,15 @@ public final class MigrationVerifier {
      * nothing was verified.
      */
     public Verification verify(Request request) throws IOException {
+        return verify(request, ProgressListener.NONE);
+    }
+
+    /**
+     * Verifies the build like {@link #verify(Request)}, reporting its steps: {@code pull} (images pulled, the results
+     * and the source), {@code check} (result images checked) and {@code run} (runs done of the source's and the
+     * result's, and the probes they ran).
+     */
+    public Verification verify(Request request, ProgressListener progress) throws IOException {
         long begin = System.nanoTime();
         BuildReport build = request.build();
         PodWiring pod = build.wiring().pod();
@@ -174,15 +185,19 @@ public final class MigrationVerifier {
             // The result images, pinned by the digests the builder pushed.
             long t = System.nanoTime();
             Map<String, Pulled> results = new LinkedHashMap<>();
+            int images = build.images().size();
+            progress.progress(Progress.of("pull", Progress.count("images", 0, images + 1)));
             for (BuildReport.Image image : build.images()) {
                 ImageReference ref = ImageReference.parse(image.reference()).withDigest(Digest.parse(image.digest()));
                 results.put(image.program(), pull(ref, request.platform()));
+                progress.progress(Progress.of("pull", Progress.count("images", results.size(), images + 1)));
             }
             long resultPull = millisSince(t);
 
             List<Verification.ImageCheck> checks = new ArrayList<>();
             for (BuildReport.Image image : build.images()) {
                 checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
+                progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
             }
 
             t = System.nanoTime();
@@ -194,17 +209,23 @@ public final class MigrationVerifier {
             } catch (IOException | RuntimeException e) {
                 sourceError = "the source image could not be pulled: " + e.getMessage();
             }
+            progress.progress(Progress.of("pull", Progress.count("images", images + 1, images + 1)));
             long sourcePull = millisSince(t);
 
             List<Integer> ports = tcpPorts(pod);
             SandboxRun.Outcome sourceRun = null;
+            progress.progress(Progress.of("run", Progress.count("runs", 0, 2), Progress.count("probes", 0, 0)));
             if (source != null) {
                 sourceRun = runSource(work.resolve("source"), source, ports, sourcePull);
                 if (!sourceRun.run().ran()) {
                     sourceError = "the source image could not be run: " + sourceRun.run().error();
                 }
             }
+            int sourceProbes = sourceRun == null ? 0 : sourceRun.run().probes().size();
+            progress.progress(Progress.of("run", Progress.count("runs", 1, 2), Progress.count("probes", sourceProbes, 0)));
             SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, resultPull);
+            progress.progress(Progress.of("run", Progress.count("runs", 2, 2),
+                    Progress.count("probes", sourceProbes + resultRun.run().probes().size(), 0)));
 
             List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
                     : compare(sourceRun, resultRun);

@@ -10,6 +10,8 @@ import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerException;
 import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.progress.LayerReadProgress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.events.ImageAnalyzed;
 import dev.distill.events.ImageBuilt;
@@ -72,9 +74,14 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
      */
     ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, Map<String, List<String>> repairs,
             int round, String previousVerification, EventPublisher progress) throws StageFailure {
+        StageContext context = StageContext.of(progress, migrationId, Stage.BUILD, clock);
         Analysis analysis = readAnalysis(analysisLocation, analysisDigest);
         ResolvedImage source = resolve(analysis);
-        ImageAssembler.Assembly assembly = assemble(analysis, source, repairs, round);
+        context.checkpoint("assembling the images");
+        ImageAssembler.Assembly assembly;
+        try (StageProgressReporter reporter = context.progress(round)) {
+            assembly = assemble(analysis, source, repairs, round, reporter);
+        }
         BuildReport.Wiring wired;
         try {
             wired = wiring.wire(analysis.plan(), assembly.images());
@@ -87,6 +94,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         // published result always has its report.
         BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), analysisLocation, assembly,
                 wired);
+        context.checkpoint("storing the build report (nothing was tagged)");
         ReportStore.Stored stored;
         try {
             stored = reports.put(ReportKind.BUILD, source.pinnedReference(), migrationId, JSON.writeValueAsBytes(report));
@@ -94,8 +102,10 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
             throw StageFailure.failed("the images were built but the build report could not be stored (no result was tagged): "
                     + e.getMessage(), e);
         }
-        progress.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
+        context.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
                 round == 0 ? "BUILT" : "REPAIRED"));
+        // The last safe point: once tagging starts, the images are whole and the result stands.
+        context.checkpoint("tagging the result images (nothing was tagged)");
         List<ImageAssembler.ProgramImage> tagged;
         try {
             tagged = assembler.publish(assembly);
@@ -126,11 +136,13 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
     }
 
     private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, Map<String, List<String>> repairs,
-            int round) throws StageFailure {
+            int round, ProgressListener progress) throws StageFailure {
         String tag = ImageReference.parse(analysis.reference()).tag();
+        LayerReadProgress layers = new LayerReadProgress(blobs.of(source), source.layers(), "read-source", progress);
+        layers.report();
         try {
-            return assembler.assemble(new ImageAssembler.Source(source, blobs.of(source), tag, analysis.plan(),
-                    analysis.surface(), repairs, round));
+            return assembler.assemble(new ImageAssembler.Source(source, layers, tag, analysis.plan(),
+                    analysis.surface(), repairs, round), progress);
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {

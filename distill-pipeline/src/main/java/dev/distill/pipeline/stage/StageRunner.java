@@ -8,6 +8,7 @@ import dev.distill.events.StageFailed;
 import dev.distill.events.StageStarted;
 import dev.distill.events.Topics;
 import dev.distill.pipeline.EventPublisher;
+import dev.distill.pipeline.status.MigrationState;
 import dev.distill.pipeline.status.MigrationStatus;
 import dev.distill.pipeline.status.MigrationView;
 import java.time.Clock;
@@ -36,7 +37,9 @@ public final class StageRunner {
         /** The stage ended FAILED or BLOCKED and published why. */
         ENDED_UNSUCCESSFULLY,
         /** The stage had already ended for this migration: a redelivery, nothing published. */
-        SKIPPED_DUPLICATE
+        SKIPPED_DUPLICATE,
+        /** The migration was cancelled while the stage worked on it: stopped at a safe point, nothing published. */
+        STOPPED_CANCELLED
     }
 
     private final Stage stage;
@@ -65,8 +68,13 @@ public final class StageRunner {
         publisher.publish(new StageStarted(id, clock.instant(), stage, instance));
         List<MigrationEvent> outcome;
         try {
-            outcome = step.perform(input, publisher);
+            outcome = step.perform(input, new StageContext(publisher, id, stage, clock, () -> cancelled(id),
+                    StageContext.PROGRESS_INTERVAL));
         } catch (StageFailure f) {
+            if (f.outcome() == Outcome.CANCELLED) {
+                LOG.info("{}: {} stopped: {}", stage.label(), id, f.getMessage());
+                return Result.STOPPED_CANCELLED;
+            }
             LOG.info("{}: {} ended {}: {}", stage.label(), id, f.outcome(), f.getMessage());
             fail(id, f.outcome(), f.getMessage());
             return Result.ENDED_UNSUCCESSFULLY;
@@ -118,6 +126,11 @@ public final class StageRunner {
             LOG.warn("{}: status view did not catch up within {}; deciding on what it has", stage.label(), catchUpTimeout);
         }
         return status.find(input.migrationId()).map(v -> step.alreadyHandled(input, v, stage)).orElse(false);
+    }
+
+    /** Whether someone cancelled the migration (the view lags the topics by a poll: a safe point or two later). */
+    private boolean cancelled(String id) {
+        return status.find(id).map(v -> v.state() == MigrationState.CANCELLED).orElse(false);
     }
 
     private void fail(String id, Outcome outcome, String reason) {
