@@ -8,6 +8,7 @@ import dev.distill.engine.image.Platform;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.events.Stage;
 import dev.distill.events.MigrationOptions;
+import dev.distill.pipeline.control.MigrationControl;
 import dev.distill.pipeline.intake.MigrationIntake;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.service.ReportSettings;
@@ -17,17 +18,20 @@ import dev.distill.pipeline.status.MigrationView;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,6 +50,7 @@ import java.util.function.Predicate;
 public class MigrationResource {
 
     private static final int MAX_LIMIT = 500;
+    private static final int MAX_REASON = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
@@ -63,13 +68,19 @@ public class MigrationResource {
     @Inject
     ReportSettings reportSettings;
 
+    @Inject
+    MigrationControl control;
+
+    @Inject
+    ApiAccess access;
+
     static URI location(String id) {
         return URI.create("/api/migrations/" + id);
     }
 
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Response request(byte[] body) {
+    public Response request(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
         JsonNode json;
         try {
             json = body == null || body.length == 0 ? null : JSON.readTree(body);
@@ -102,7 +113,7 @@ public class MigrationResource {
         }
         MigrationIntake.Admission admission;
         try {
-            admission = intake.request(reference, options, "api");
+            admission = intake.request(reference, options, "api", access.caller(authorization));
         } catch (IllegalStateException e) {
             return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
         }
@@ -117,15 +128,113 @@ public class MigrationResource {
     @GET
     @Path("/{id}")
     public Response get(@PathParam("id") String id) {
+        Optional<MigrationView> view = find(id);
+        return view.map(v -> Response.ok(MigrationDocument.of(v, attemptsOf(v))).build())
+                .orElseGet(() -> unknown(id));
+    }
+
+    /** The view of a migration; it may have been written a moment ago through another instance: catch up once before saying no. */
+    private Optional<MigrationView> find(String id) {
         Optional<MigrationView> view = status.find(id);
         if (view.isEmpty()) {
-            // It may have been written a moment ago through another instance: catch up once before saying no.
             status.awaitCaughtUp(Duration.ofSeconds(5));
             view = status.find(id);
         }
-        return view.map(v -> Response.ok(MigrationDocument.of(v)).build())
-                .orElseGet(() -> ApiError.response(Response.Status.NOT_FOUND, "unknown-migration",
-                        "no migration with id '" + id + "'"));
+        return view;
+    }
+
+    static Response unknown(String id) {
+        return ApiError.response(Response.Status.NOT_FOUND, "unknown-migration", "no migration with id '" + id + "'");
+    }
+
+    /** Every run of the same image as {@code v}, the first included; null while its request is not known yet. */
+    private List<MigrationView> attemptsOf(MigrationView v) {
+        if (v.source() == null) {
+            return null;
+        }
+        String first = v.source().firstAttempt(v.id());
+        return status.list(a -> a.source() != null && first.equals(a.source().firstAttempt(a.id())), Integer.MAX_VALUE);
+    }
+
+    /**
+     * Runs an image again whose migration ended FAILED, BLOCKED, NEEDS_REVIEW or CANCELLED: a new migration with its
+     * own id, attempt n+1 of the first migration of that image.
+     */
+    @POST
+    @Path("/{id}/attempts")
+    @Consumes(MediaType.WILDCARD)
+    public Response rerun(@PathParam("id") String id, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        MigrationControl.Rerun rerun;
+        try {
+            rerun = control.rerun(id, access.caller(authorization));
+        } catch (IllegalStateException e) {
+            return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
+        }
+        switch (rerun.outcome()) {
+            case UNKNOWN:
+                return unknown(id);
+            case REFUSED:
+                return ApiError.response(Response.Status.CONFLICT, "not-rerunnable", rerun.message());
+            default:
+                Map<String, Object> answer = new LinkedHashMap<>();
+                answer.put("id", rerun.migrationId());
+                answer.put("created", rerun.outcome() == MigrationControl.RerunOutcome.STARTED);
+                answer.put("attemptOf", rerun.firstId());
+                answer.put("attempt", rerun.attempt());
+                answer.put("location", location(rerun.migrationId()).toString());
+                return Response.status(rerun.outcome() == MigrationControl.RerunOutcome.STARTED
+                                ? Response.Status.ACCEPTED : Response.Status.OK)
+                        .location(location(rerun.migrationId())).entity(answer).build();
+        }
+    }
+
+    /**
+     * Cancels a running migration: it ends CANCELLED with who and when at once; the stage working on it stops at its
+     * next safe point, and nothing half-built is tagged. Body (optional): {@code {"reason":"..."}}.
+     */
+    @POST
+    @Path("/{id}/cancel")
+    @Consumes(MediaType.WILDCARD)
+    public Response cancel(@PathParam("id") String id, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            byte[] body) {
+        String reason = null;
+        if (body != null && body.length > 0) {
+            JsonNode json;
+            try {
+                json = JSON.readTree(body);
+            } catch (IOException e) {
+                return ApiError.response(Response.Status.BAD_REQUEST, "malformed-json", "the body is not JSON: "
+                        + firstLine(e.getMessage()) + "; send nothing or {\"reason\":\"...\"}");
+            }
+            JsonNode r = json == null ? null : json.get("reason");
+            if (json == null || !json.isObject() || (r != null && !r.isTextual() && !r.isNull())) {
+                return ApiError.response(Response.Status.BAD_REQUEST, "malformed-request",
+                        "the body must be empty or a JSON object like {\"reason\":\"pushed the wrong tag\"}");
+            }
+            if (r != null && r.isTextual() && !r.asText().isBlank()) {
+                reason = r.asText().strip();
+                if (reason.length() > MAX_REASON) {
+                    return ApiError.response(Response.Status.BAD_REQUEST, "reason-too-long",
+                            "the reason has " + reason.length() + " characters; at most " + MAX_REASON + " are kept");
+                }
+            }
+        }
+        MigrationControl.Cancel cancel;
+        try {
+            cancel = control.cancel(id, access.caller(authorization), reason);
+        } catch (IllegalStateException e) {
+            return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
+        }
+        switch (cancel.outcome()) {
+            case UNKNOWN:
+                return unknown(id);
+            case ENDED:
+                return ApiError.response(Response.Status.CONFLICT, "ended", cancel.message());
+            default:
+                MigrationView v = status.find(id).orElseThrow();
+                return Response.status(Response.Status.ACCEPTED).location(location(id))
+                        .entity(MigrationDocument.of(v)).build();
+        }
     }
 
     /** The full analysis report (every ELF file with its resolution, the findings and the plan), as stored. */
@@ -178,13 +287,9 @@ public class MigrationResource {
     }
 
     private Response report(String id, Stage stage, String name, Function<byte[], byte[]> select, MediaType type) {
-        Optional<MigrationView> view = status.find(id);
+        Optional<MigrationView> view = find(id);
         if (view.isEmpty()) {
-            status.awaitCaughtUp(Duration.ofSeconds(5));
-            view = status.find(id);
-        }
-        if (view.isEmpty()) {
-            return ApiError.response(Response.Status.NOT_FOUND, "unknown-migration", "no migration with id '" + id + "'");
+            return unknown(id);
         }
         MigrationView.Report report = view.get().reports().get(stage);
         if (report == null) {
