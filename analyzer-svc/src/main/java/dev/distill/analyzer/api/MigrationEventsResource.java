@@ -22,6 +22,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestMulti;
 
 /**
@@ -32,6 +37,7 @@ import org.jboss.resteasy.reactive.RestMulti;
  * gets what it missed.
  */
 @Path("/api/migrations")
+@Tag(name = "migrations")
 public class MigrationEventsResource {
 
     static final String LAST_EVENT_ID = "Last-Event-ID";
@@ -47,6 +53,14 @@ public class MigrationEventsResource {
     @Context
     Sse sse;
 
+    @Operation(summary = "One migration's updates as Server-Sent Events: its past, then each update, ending after the final"
+            + " state; send Last-Event-ID to resume")
+    @APIResponse(responseCode = "200", description = "The stream (text/event-stream; each event's data is a MigrationUpdate)",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = MigrationUpdate.class)))
+    @APIResponse(responseCode = "204", description = "The migration has ended and nothing came after Last-Event-ID: stop"
+            + " reconnecting")
+    @APIResponse(responseCode = "404", description = "No such migration")
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -75,6 +89,11 @@ public class MigrationEventsResource {
      * @param repository only migrations of this repository ({@code demo/app} or {@code host:port/demo/app})
      * @param progress also every stage's progress reports (off: only transitions)
      */
+    @Operation(summary = "Every migration's transitions as Server-Sent Events (with progress=true also progress); send"
+            + " Last-Event-ID to get what was missed")
+    @APIResponse(responseCode = "200", description = "The stream (text/event-stream; each event's data is a MigrationUpdate)",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = MigrationUpdate.class)))
     @GET
     @Path("/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)

@@ -31,13 +31,19 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /api/migrations}: ask for a migration, and see where migrations stand.
@@ -47,6 +53,7 @@ import java.util.function.Predicate;
  */
 @Path("/api/migrations")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "migrations")
 public class MigrationResource {
 
     private static final int MAX_LIMIT = 500;
@@ -78,6 +85,16 @@ public class MigrationResource {
         return URI.create("/api/migrations/" + id);
     }
 
+    @Operation(summary = "Start a migration of an image, or find the one that exists for its digest")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiBodies.MigrationRequest.class)))
+    @APIResponse(responseCode = "202", description = "Started: the id, and a Location header",
+            content = @Content(schema = @Schema(implementation = ApiBodies.MigrationAccepted.class)))
+    @APIResponse(responseCode = "200", description = "That digest (with those options) already has a migration",
+            content = @Content(schema = @Schema(implementation = ApiBodies.MigrationAccepted.class)))
+    @APIResponse(responseCode = "400",
+            description = "The body or the image reference is malformed; the message says what")
+    @APIResponse(responseCode = "503", description = "Kafka is unavailable; nothing was started")
     @POST
     @Consumes(MediaType.WILDCARD)
     public Response request(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
@@ -117,14 +134,18 @@ public class MigrationResource {
         } catch (IllegalStateException e) {
             return ApiError.response(Response.Status.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
         }
-        Map<String, Object> answer = Map.of("id", admission.migrationId(), "created", admission.created(),
-                "location", location(admission.migrationId()).toString());
+        ApiBodies.MigrationAccepted answer = new ApiBodies.MigrationAccepted(admission.migrationId(), admission.created(),
+                location(admission.migrationId()).toString());
         return Response.status(admission.created() ? Response.Status.ACCEPTED : Response.Status.OK)
                 .location(location(admission.migrationId()))
                 .entity(answer)
                 .build();
     }
 
+    @Operation(summary = "A migration: state, stages, progress, results, verdict, evidence, attempts")
+    @APIResponse(responseCode = "200", description = "The migration",
+            content = @Content(schema = @Schema(implementation = MigrationDocument.class)))
+    @APIResponse(responseCode = "404", description = "No such migration")
     @GET
     @Path("/{id}")
     public Response get(@PathParam("id") String id) {
@@ -133,7 +154,7 @@ public class MigrationResource {
                 .orElseGet(() -> unknown(id));
     }
 
-    /** The view of a migration; it may have been written a moment ago through another instance: catch up once before saying no. */
+    /** The view of a migration; it may have been written a moment ago through another instance: catch up once first. */
     private Optional<MigrationView> find(String id) {
         Optional<MigrationView> view = status.find(id);
         if (view.isEmpty()) {
@@ -160,6 +181,15 @@ public class MigrationResource {
      * Runs an image again whose migration ended FAILED, BLOCKED, NEEDS_REVIEW or CANCELLED: a new migration with its
      * own id, attempt n+1 of the first migration of that image.
      */
+    @Operation(summary = "Run an image again whose migration ended FAILED, BLOCKED, NEEDS_REVIEW or CANCELLED")
+    @APIResponse(responseCode = "202", description = "A new attempt started, with its own id and a Location header",
+            content = @Content(schema = @Schema(implementation = ApiBodies.AttemptStarted.class)))
+    @APIResponse(responseCode = "200", description = "That attempt had just been started by another request",
+            content = @Content(schema = @Schema(implementation = ApiBodies.AttemptStarted.class)))
+    @APIResponse(responseCode = "404", description = "No such migration")
+    @APIResponse(responseCode = "409",
+            description = "It (or its latest attempt) is still running, or ended in a way that does not run again")
+    @APIResponse(responseCode = "503", description = "Kafka is unavailable; nothing was started")
     @POST
     @Path("/{id}/attempts")
     @Consumes(MediaType.WILDCARD)
@@ -176,12 +206,9 @@ public class MigrationResource {
             case REFUSED:
                 return ApiError.response(Response.Status.CONFLICT, "not-rerunnable", rerun.message());
             default:
-                Map<String, Object> answer = new LinkedHashMap<>();
-                answer.put("id", rerun.migrationId());
-                answer.put("created", rerun.outcome() == MigrationControl.RerunOutcome.STARTED);
-                answer.put("attemptOf", rerun.firstId());
-                answer.put("attempt", rerun.attempt());
-                answer.put("location", location(rerun.migrationId()).toString());
+                ApiBodies.AttemptStarted answer = new ApiBodies.AttemptStarted(rerun.migrationId(),
+                        rerun.outcome() == MigrationControl.RerunOutcome.STARTED, rerun.firstId(), rerun.attempt(),
+                        location(rerun.migrationId()).toString());
                 return Response.status(rerun.outcome() == MigrationControl.RerunOutcome.STARTED
                                 ? Response.Status.ACCEPTED : Response.Status.OK)
                         .location(location(rerun.migrationId())).entity(answer).build();
@@ -192,6 +219,16 @@ public class MigrationResource {
      * Cancels a running migration: it ends CANCELLED with who and when at once; the stage working on it stops at its
      * next safe point, and nothing half-built is tagged. Body (optional): {@code {"reason":"..."}}.
      */
+    @Operation(summary = "Cancel a running migration: its stage stops at the next safe point, nothing half-built is tagged")
+    @RequestBody(required = false, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiBodies.CancelRequest.class)))
+    @APIResponse(responseCode = "202", description = "Cancelled: the migration, now CANCELLED with who and when",
+            content = @Content(schema = @Schema(implementation = MigrationDocument.class)))
+    @APIResponse(responseCode = "400",
+            description = "The body is not empty and not {\"reason\": \"...\"}, or the reason is too long")
+    @APIResponse(responseCode = "404", description = "No such migration")
+    @APIResponse(responseCode = "409", description = "It has ended already (perhaps a moment before)")
+    @APIResponse(responseCode = "503", description = "Kafka is unavailable; nothing was cancelled")
     @POST
     @Path("/{id}/cancel")
     @Consumes(MediaType.WILDCARD)
@@ -238,6 +275,12 @@ public class MigrationResource {
     }
 
     /** The full analysis report (every ELF file with its resolution, the findings and the plan), as stored. */
+    @Operation(summary = "The analysis report: classification, plan, binaries, findings")
+    @APIResponse(responseCode = "200", description = "The report as stored",
+            content = @Content(schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "404",
+            description = "No such migration, or it has no such report (yet, or it ended before)")
+    @APIResponse(responseCode = "502", description = "The report cannot be read from the registry that keeps it")
     @GET
     @Path("/{id}/analysis")
     public Response analysis(@PathParam("id") String id) {
@@ -245,6 +288,12 @@ public class MigrationResource {
     }
 
     /** The build report: every result image with its base, user, sizes and file changes, what was left behind, the wiring. */
+    @Operation(summary = "The build report: images, sizes, file changes, what was left behind, the wiring")
+    @APIResponse(responseCode = "200", description = "The report as stored",
+            content = @Content(schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "404",
+            description = "No such migration, or it has no such report (yet, or it ended before)")
+    @APIResponse(responseCode = "502", description = "The report cannot be read from the registry that keeps it")
     @GET
     @Path("/{id}/build")
     public Response build(@PathParam("id") String id) {
@@ -252,6 +301,11 @@ public class MigrationResource {
     }
 
     /** The generated Kubernetes Deployment that runs the result images as one pod. */
+    @Operation(summary = "The Kubernetes Deployment (and Service) that runs the result images as one pod")
+    @APIResponse(responseCode = "200", description = "YAML",
+            content = @Content(mediaType = "application/yaml", schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "404", description = "No such migration, or no build report (yet)")
+    @APIResponse(responseCode = "502", description = "The build report cannot be read from the registry that keeps it")
     @GET
     @Path("/{id}/wiring/kubernetes")
     @Produces("application/yaml")
@@ -260,6 +314,11 @@ public class MigrationResource {
     }
 
     /** The generated compose file that runs the result images together. */
+    @Operation(summary = "The compose file that runs the result images together")
+    @APIResponse(responseCode = "200", description = "YAML",
+            content = @Content(mediaType = "application/yaml", schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "404", description = "No such migration, or no build report (yet)")
+    @APIResponse(responseCode = "502", description = "The build report cannot be read from the registry that keeps it")
     @GET
     @Path("/{id}/wiring/compose")
     @Produces("application/yaml")
@@ -268,6 +327,12 @@ public class MigrationResource {
     }
 
     /** The verification report: checks, probes, structure tests, repair rounds and the evidence. */
+    @Operation(summary = "The verification report: every round, check, probe and repair")
+    @APIResponse(responseCode = "200", description = "The report as stored",
+            content = @Content(schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "404",
+            description = "No such migration, or it has no such report (yet, or it ended before)")
+    @APIResponse(responseCode = "502", description = "The report cannot be read from the registry that keeps it")
     @GET
     @Path("/{id}/verification")
     public Response verification(@PathParam("id") String id) {
@@ -310,6 +375,10 @@ public class MigrationResource {
         }
     }
 
+    @Operation(summary = "Migrations, newest first, by repository and state")
+    @APIResponse(responseCode = "200", description = "A page of migrations",
+            content = @Content(schema = @Schema(implementation = ApiBodies.MigrationList.class)))
+    @APIResponse(responseCode = "400", description = "The state or the limit is not one of the allowed values")
     @GET
     public Response list(@QueryParam("repository") String repository, @QueryParam("state") String state,
             @QueryParam("limit") String limitText) {
@@ -344,7 +413,7 @@ public class MigrationResource {
         }
         status.awaitCaughtUp(Duration.ofSeconds(2));
         List<MigrationDocument> page = status.list(filter, limit).stream().map(MigrationDocument::of).toList();
-        return Response.ok(Map.of("migrations", page, "count", page.size())).build();
+        return Response.ok(new ApiBodies.MigrationList(page, page.size())).build();
     }
 
     private static String firstLine(String s) {
