@@ -6,6 +6,7 @@
 #   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
 #   util-linux (flock, nsenter), and apt package lists (debian-php resolves its packages from them),
+#   chromium (headless, for the web UI's end-to-end test),
 #   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
 # Checks first; runs `apt-get update` once, and only if something is missing (or no package
 # lists were ever fetched).
@@ -22,7 +23,7 @@ check_only=false
 case "${1:-}" in
   --check) check_only=true ;;
   "") ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
   *) die "unknown argument: $1" ;;
 esac
 
@@ -62,6 +63,8 @@ need_cmd musl-gcc musl-tools
 # static-hello links musl's libc.a; musl-plugin copies musl's libc.so as the Alpine loader.
 pkg_installed musl-dev || missing+=(musl-dev)
 need_cmd file file
+# The web UI's end-to-end test drives a real browser: Debian's chromium, headless.
+need_cmd chromium chromium
 # fixtures/debian-php resolves and downloads its packages with apt: it needs package lists.
 have_apt_lists() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
 
@@ -131,7 +134,7 @@ apt-get -o DPkg::Lock::Timeout=300 update -q
 apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 
 # Check again.
-for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter; do
+for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter chromium; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done
 for p in libc6-dev musl-dev; do

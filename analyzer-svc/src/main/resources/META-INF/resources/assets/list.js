@@ -25,7 +25,7 @@ function saved(m) {
   const diff = m.result.sourceSize - m.result.resultSize;
   const pct = m.result.sourceSize > 0 ? Math.round(100 * diff / m.result.sourceSize) : 0;
   return h('span', { 'data-bytes': diff, title: bytes(m.result.sourceSize) + ' → ' + bytes(m.result.resultSize) },
-    bytes(diff), ' ', h('span', { class: 'muted' }, '(' + pct + ' %)'));
+    bytes(diff), ' ', h('span', { class: 'muted' }, '(' + String(pct).replace('-', '−') + ' %)'));
 }
 
 function row(m) {
@@ -50,7 +50,8 @@ async function load() {
     const answer = await api('/api/migrations?' + query);
     table.tBodies[0].replaceChildren(...answer.migrations.map(row));
     table.hidden = answer.count === 0;
-    status.textContent = answer.count === 0 ? 'No migrations match.' : answer.count + ' migrations, newest first.';
+    status.textContent = answer.count === 0 ? 'No migrations match.'
+      : answer.count + (answer.count === 1 ? ' migration' : ' migrations') + ', newest first.';
   } catch (e) {
     status.textContent = 'Cannot list migrations: ' + e.message;
     status.classList.add('error');

@@ -203,7 +203,8 @@ function renderRemoved() {
   const list = items || paths.map(p => ({ kind: '', name: p.split('/').pop(), path: p }));
   $('removed-summary').textContent = list.length + ' item(s) of attack surface the source had and the result does not.';
   $('removed').replaceChildren(...list.map(i => h('li', { 'data-kind': i.kind || '' },
-    i.kind ? h('span', { class: 'kind' }, i.kind.replace(/_/g, ' ')) : null, h('span', { class: 'mono', 'data-field': 'removed' }, i.path))));
+    i.kind ? h('span', { class: 'kind' }, i.kind.replace(/_/g, ' ')) : null, i.kind ? ' ' : null,
+    h('span', { class: 'mono', 'data-field': 'removed' }, i.path))));
   const packages = build && build.leftBehind ? build.leftBehind.packages : [];
   $('packages').textContent = packages.length
     ? packages.length + ' package(s): ' + packages.join(', ')

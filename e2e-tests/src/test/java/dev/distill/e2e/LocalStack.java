@@ -72,12 +72,30 @@ final class LocalStack {
         }
     }
 
+    /**
+     * A token of the user API the stack generated ({@code reader}: read; {@code operator}: read and write), from its
+     * state directory, as a user of the stack reads it.
+     */
+    static String token(String name) {
+        try {
+            return Files.readString(stateDir().resolve("api-tokens").resolve(name)).strip();
+        } catch (IOException e) {
+            throw new AssertionError("the stack has no API token '" + name + "' (up.sh writes them): " + e, e);
+        }
+    }
+
+    /** GET with the operator's token. */
     static HttpResponse<String> get(String path) {
         return get(API, path);
     }
 
     static HttpResponse<String> get(String base, String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), "operator");
+    }
+
+    /** GET with the named token, or none when {@code token} is null. */
+    static HttpResponse<String> getAs(String token, String path) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).GET(), token);
     }
 
     /**
@@ -125,12 +143,21 @@ final class LocalStack {
         throw new AssertionError("the extra analyzer on port " + port + " did not become ready");
     }
 
+    /** POST with the operator's token. */
     static HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return postAs("operator", path, json);
     }
 
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
+    /** POST with the named token, or none when {@code token} is null. */
+    static HttpResponse<String> postAs(String token, String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token(token));
+        }
         try {
             return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
