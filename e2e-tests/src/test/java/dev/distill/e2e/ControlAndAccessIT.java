@@ -2,6 +2,8 @@ package dev.distill.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.distill.e2e.LocalStack.awaitFinal;
+import static dev.distill.e2e.LocalStack.json;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +22,6 @@ import dev.distill.events.StageFailed;
 import dev.distill.events.Topics;
 import dev.distill.pipeline.testing.EventLog;
 import dev.distill.pipeline.testing.SseClient;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -49,27 +49,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ControlAndAccessIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED", "CANCELLED");
     private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
     private static final List<String> MIGRATIONS = new ArrayList<>();
-
-    private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
-        }
-    }
-
-    private static JsonNode awaitFinal(String id) {
-        JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            HttpResponse<String> r = LocalStack.get("/api/migrations/" + id);
-            last[0] = r.statusCode() == 200 ? json(r) : null;
-            return last[0] != null && FINAL.contains(last[0].get("state").asText());
-        });
-        return last[0];
-    }
 
     @Test
     @Order(1)

@@ -1,5 +1,9 @@
 package dev.distill.e2e;
 
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** Drives the scripts under deploy/local, the same ones a newcomer runs, and talks HTTP to the stack. */
@@ -19,7 +24,10 @@ final class LocalStack {
     static final String REGISTRY = "127.0.0.1:5000";
     static final String KAFKA = "127.0.0.1:9092";
 
+    static final Set<String> FINAL_STATES = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED", "CANCELLED");
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LocalStack() {
     }
@@ -152,6 +160,26 @@ final class LocalStack {
     static HttpResponse<String> postAs(String token, String path, String json) {
         return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
+    /** The body of an answer as JSON; fails with the status and body when it is not JSON. */
+    static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
+        }
+    }
+
+    /** Polls a migration until it is in a final state (at most 180 s) and returns it. */
+    static JsonNode awaitFinal(String id) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            HttpResponse<String> r = get("/api/migrations/" + id);
+            last[0] = r.statusCode() == 200 ? json(r) : null;
+            return last[0] != null && FINAL_STATES.contains(last[0].get("state").asText());
+        });
+        return last[0];
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
