@@ -3,6 +3,7 @@ package dev.distill.analyzer.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.analyzer.config.ApiSettings;
 import dev.distill.pipeline.status.MigrationStatusStore;
 import dev.distill.pipeline.status.MigrationTimeline;
 import dev.distill.pipeline.status.MigrationUpdate;
@@ -15,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,13 +30,12 @@ import java.util.function.Supplier;
 /**
  * Server-Sent Event streams of {@link MigrationUpdate}s from this instance's status view: what happened so far
  * (after the client's {@code Last-Event-ID}, when it sends one), then each update as the view applies it. A comment
- * line every {@link #KEEP_ALIVE} keeps proxies from closing a quiet stream and lets the server notice a client that
- * went away.
+ * line every {@code distill.api.events.keep-alive} keeps proxies from closing a quiet stream and lets the server
+ * notice a client that went away.
  */
 @ApplicationScoped
 public class UpdateStreams {
 
-    static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     /** How long a browser's EventSource waits before it reconnects. */
     private static final long RECONNECT_MILLIS = 3000;
 
@@ -45,6 +44,9 @@ public class UpdateStreams {
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    ApiSettings settings;
 
     private ObjectMapper json;
     private ScheduledExecutorService keepAlive;
@@ -58,8 +60,8 @@ public class UpdateStreams {
             t.setDaemon(true);
             return t;
         });
-        keepAlive.scheduleAtFixedRate(() -> open.forEach(Stream::keepAlive), KEEP_ALIVE.toMillis(), KEEP_ALIVE.toMillis(),
-                TimeUnit.MILLISECONDS);
+        long every = settings.events().keepAlive().toMillis();
+        keepAlive.scheduleAtFixedRate(() -> open.forEach(Stream::keepAlive), every, every, TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
@@ -140,8 +142,14 @@ public class UpdateStreams {
         }
 
         synchronized void keepAlive() {
-            if (!ended) {
+            if (ended) {
+                return;
+            }
+            try {
                 emitter.emit(sse.newEventBuilder().comment("keep-alive").build());
+            } catch (RuntimeException e) {
+                // A stream that cannot take a comment is gone; the scheduler must go on for the others.
+                end();
             }
         }
 

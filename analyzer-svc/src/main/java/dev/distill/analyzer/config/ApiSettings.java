@@ -2,6 +2,7 @@ package dev.distill.analyzer.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,16 @@ import java.util.Map;
 public interface ApiSettings {
 
     Auth auth();
+
+    Events events();
+
+    /** The Server-Sent Event streams. */
+    interface Events {
+
+        /** A comment line on every open stream this often, so that proxies keep quiet streams open. */
+        @WithDefault("15s")
+        Duration keepAlive();
+    }
 
     interface Auth {
 

@@ -167,6 +167,13 @@ class MigrationEventsTest {
     }
 
     @Test
+    void aQuietStreamGetsKeepAliveComments() throws Exception {
+        try (SseClient sse = connect("/api/migrations/events", null)) {
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> sse.comments() >= 2);
+        }
+    }
+
+    @Test
     void anUnknownMigrationIs404AndAStreamNeedsAToken() {
         given().get("/api/migrations/m-" + "0".repeat(24) + "/events").then().statusCode(404);
         given().header("Authorization", "").get("/api/migrations/events").then().statusCode(401);

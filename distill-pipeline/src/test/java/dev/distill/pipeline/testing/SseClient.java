@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -36,6 +37,7 @@ public final class SseClient implements AutoCloseable {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Thread reader;
     private volatile boolean ended;
+    private final AtomicInteger comments = new AtomicInteger();
 
     private SseClient(HttpResponse<InputStream> response) {
         this.response = response;
@@ -78,7 +80,8 @@ public final class SseClient implements AutoCloseable {
                     continue;
                 }
                 if (line.startsWith(":")) {
-                    continue; // a comment: keep-alive
+                    comments.incrementAndGet(); // a comment: a keep-alive
+                    continue;
                 }
                 int colon = line.indexOf(':');
                 String field = colon < 0 ? line : line.substring(0, colon);
@@ -127,6 +130,11 @@ public final class SseClient implements AutoCloseable {
                 return seen;
             }
         }
+    }
+
+    /** How many comment lines (keep-alives) came so far. */
+    public int comments() {
+        return comments.get();
     }
 
     /** True once the server ended the stream (waits up to {@code timeout}). */
