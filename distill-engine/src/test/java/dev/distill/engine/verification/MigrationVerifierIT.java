@@ -13,6 +13,7 @@ import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
@@ -35,7 +36,6 @@ import dev.distill.engine.wiring.ContainerImage;
 import dev.distill.engine.wiring.ContainerPort;
 import dev.distill.engine.wiring.ContainerWiring;
 import dev.distill.engine.wiring.PodWiring;
-import dev.distill.engine.wiring.RunAs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,24 +188,20 @@ class MigrationVerifierIT {
                 BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), built,
                 (SurfaceResult) report.detections().get("surface")));
         List<ImageAssembler.ProgramImage> images = assembler.publish(assembly);
-        // As distill-pipeline's PodWiringGenerator: the pod of the images as built, pinned by digest.
-        MigrationPlan asBuilt = new MigrationPlan(built.programs().stream().map(ImageAssembler::asBuilt).toList(),
-                built.blockers(), built.warnings());
+        // As distill-pipeline's PodWiringGenerator: the pod of the images as planned and built, pinned by digest.
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         for (ImageAssembler.ProgramImage image : images) {
             ImageReference r = image.taggedReference();
             pushed.put(image.program(), new ImageReference(r.registry(), r.repository(), r.tag(), image.pushed().manifestDigest()));
         }
-        PodWiring pod = PodWiring.fromPlan("app", asBuilt, pushed);
+        PodWiring pod = PodWiring.fromPlan("app", built, pushed);
         BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "test",
                 assembly, new BuildReport.Wiring(pod, "", ""));
         return new Migration(build, report.plan());
     }
 
     private static ProgramPlan withoutFile(ProgramPlan p, String path) {
-        return new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(), p.stopSignal(),
-                p.base(), p.files().stream().filter(f -> !f.path().equals(path)).toList(), p.accounts(), p.writablePlaces(),
-                p.blockers(), p.warnings());
+        return p.withFiles(p.files().stream().filter(f -> !f.path().equals(path)).toList());
     }
 
     /** A busybox httpd as the source and {@code script} under busybox's shell as the "result", both on :8080. */
@@ -230,7 +226,7 @@ class MigrationVerifierIT {
                 config(List.of("/bin/busybox", "sh", "-c", script)), Map.of()), "result");
         ImageReference pinned = new ImageReference(repo.registry(), repo.repository(), null, result.manifestDigest());
         ContainerWiring container = new ContainerWiring("app", "app", ContainerImage.of(pinned),
-                List.of("/bin/busybox", "sh", "-c", script), new RunAs(1000, 1000), "/", List.of(),
+                List.of("/bin/busybox", "sh", "-c", script), Identity.of(1000, 1000), "/", List.of(),
                 List.of(ContainerPort.parse("8080/tcp")), "SIGTERM", List.of(), List.of());
         PodWiring pod = new PodWiring("hostile", List.of(container), List.of(), List.of(), List.of());
         BuildReport.Image image = new BuildReport.Image("app", repo.repositoryLocation() + ":result",

@@ -40,22 +40,38 @@ import java.util.regex.Pattern;
  * {@code execve} or {@code execveat} on it succeeded after the first successful {@code execve}, except opens with
  * {@code O_DIRECTORY}: the files whose content the program used, as it named them (a symlink is not followed here;
  * the caller resolves paths in the image, where it also tells regular files from {@code /dev} and {@code /proc}).
+ *
+ * <p>A path counts as <em>written</em> when the program made it: a successful open for writing ({@code O_WRONLY},
+ * {@code O_RDWR}, {@code O_CREAT}, {@code creat}), the target of a successful {@code rename}, or a directory it made
+ * ({@code mkdir}); a path it then renamed away is not (a temporary file). What a worker does, as files.
+ *
+ * @param exits how each traced process ended, by pid: its exit code, or 128 + the number of the signal that killed it
  */
 public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, Set<String> opened,
-        int calls, int unparsed) {
+        Set<String> written, Map<Integer, Integer> exits, int calls, int unparsed) {
 
     /** The system calls to trace: every way a program opens, executes, tests or follows a path. */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
-            "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir");
+            "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir", "rename",
+            "renameat", "renameat2", "mkdir", "mkdirat");
 
     // Calls whose first argument is a directory fd, the path being the second.
     private static final Set<String> AT_CALLS = Set.of("openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
-            "execveat", "readlinkat");
+            "execveat", "readlinkat", "renameat", "renameat2", "mkdirat");
     private static final Set<String> HWCAP_DIRECTORIES = Set.of("glibc-hwcaps", "tls", "haswell", "x86_64", "avx512_1",
             "i686", "i586", "sse2", "xeon_phi", "aarch64", "atomics", "asimd");
     // Calls that give the program a file's content (or run it), as opposed to testing or following a path.
     private static final Set<String> OPEN_CALLS = Set.of("open", "openat", "openat2", "creat", "execve", "execveat");
     private static final Set<String> LOADER_FILES = Set.of("/etc/ld.so.preload", "/etc/ld.so.nohwcap");
+    private static final Set<String> RENAME_CALLS = Set.of("rename", "renameat", "renameat2");
+    private static final Set<String> MKDIR_CALLS = Set.of("mkdir", "mkdirat");
+    private static final Pattern WRITE_FLAGS = Pattern.compile("\\b(O_WRONLY|O_RDWR|O_CREAT)\\b");
+    private static final Pattern EXITED = Pattern.compile("^(\\d+)\\s+\\+\\+\\+ (?:exited with (\\d+)|killed by SIG([A-Z0-9]+)).*");
+    /** Signal numbers on x86-64 and arm64 Linux, for a process killed by one. */
+    private static final Map<String, Integer> SIGNALS = Map.ofEntries(Map.entry("HUP", 1), Map.entry("INT", 2),
+            Map.entry("QUIT", 3), Map.entry("ILL", 4), Map.entry("TRAP", 5), Map.entry("ABRT", 6), Map.entry("BUS", 7),
+            Map.entry("FPE", 8), Map.entry("KILL", 9), Map.entry("USR1", 10), Map.entry("SEGV", 11), Map.entry("USR2", 12),
+            Map.entry("PIPE", 13), Map.entry("ALRM", 14), Map.entry("TERM", 15), Map.entry("SYS", 31));
     private static final Pattern CALL = Pattern.compile("^(\\d+)\\s+(\\w+)\\((.*)\\)\\s+=\\s+(-?\\d+|\\?)(.*)$");
     private static final Pattern RESUMED = Pattern.compile("^(\\d+)\\s+<\\.\\.\\. (\\w+) resumed>(.*)$");
     private static final Pattern UNFINISHED = Pattern.compile("^(\\d+)\\s+(.*) <unfinished \\.\\.\\.>$");
@@ -66,6 +82,8 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         ignored = Collections.unmodifiableSortedMap(new TreeMap<>(ignored));
         unresolved = Collections.unmodifiableSortedSet(new TreeSet<>(unresolved));
         opened = Collections.unmodifiableSortedSet(new TreeSet<>(opened));
+        written = Collections.unmodifiableSortedSet(new TreeSet<>(written));
+        exits = Collections.unmodifiableSortedMap(new TreeMap<>(exits));
         if (calls < 0 || unparsed < 0) {
             throw new IllegalArgumentException("call and line counts must not be negative, got " + calls + ", " + unparsed);
         }
@@ -84,10 +102,16 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
     private record Call(String name, String path, boolean failedEnoent, boolean succeeded, boolean opened) {
     }
 
+    /** A path made ({@code made}) or renamed away (not made), in trace order. */
+    private record Write(String path, boolean made) {
+    }
+
     private static final class Parser {
         private final Map<String, String> unfinished = new HashMap<>();
         private final List<Call> calls = new ArrayList<>();
         private final Set<String> unresolved = new HashSet<>();
+        private final List<Write> writes = new ArrayList<>();
+        private final Map<Integer, Integer> exits = new HashMap<>();
         private boolean executed;
         private int unparsed;
 
@@ -109,7 +133,11 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             }
             Matcher c = CALL.matcher(full);
             if (!c.matches()) {
-                if (!line.contains("+++") && !line.contains("---")) {  // exits and signals are not calls
+                Matcher exit = EXITED.matcher(line);
+                if (exit.matches()) {
+                    exits.put(Integer.parseInt(exit.group(1)), exit.group(2) != null ? Integer.parseInt(exit.group(2))
+                            : 128 + SIGNALS.getOrDefault(exit.group(3), 0));
+                } else if (!line.contains("+++") && !line.contains("---")) {  // signals are not calls
                     unparsed++;
                 }
                 return;
@@ -128,6 +156,40 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             }
             boolean opened = succeeded && OPEN_CALLS.contains(name) && !c.group(3).contains("O_DIRECTORY");
             calls.add(new Call(name, path, c.group(5).trim().startsWith("ENOENT"), succeeded, opened));
+            if (succeeded && (name.equals("creat") || OPEN_CALLS.contains(name) && WRITE_FLAGS.matcher(c.group(3)).find()
+                    || MKDIR_CALLS.contains(name))) {
+                writes.add(new Write(path, true));
+            }
+            if (succeeded && RENAME_CALLS.contains(name)) {
+                String target = secondPath(name, c.group(3));
+                if (target != null) {
+                    writes.add(new Write(path, false));
+                    writes.add(new Write(target, true));
+                }
+            }
+        }
+
+        /** The second path of a call that names two ({@code rename(old, new)}, {@code renameat(fd, old, fd, new)}). */
+        private String secondPath(String name, String args) {
+            int first = args.indexOf('"');
+            if (first < 0) {
+                return null;
+            }
+            String old = unquote(args, first);
+            if (old == null) {
+                return null;
+            }
+            int end = first + 1;
+            // Past the first string: its closing quote is the first unescaped one after it.
+            for (boolean escaped = false; end < args.length(); end++) {
+                char ch = args.charAt(end);
+                if (ch == '"' && !escaped) {
+                    break;
+                }
+                escaped = ch == '\\' && !escaped;
+            }
+            String rest = args.substring(end + 1).replaceFirst("^\\s*,\\s*", "");
+            return path(name, rest);
         }
 
         private String path(String name, String args) {
@@ -177,7 +239,15 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
                     missing.add(call.path());
                 }
             }
-            return new FileAccessTrace(missing, ignored, unresolved, opened, calls.size(), unparsed);
+            Set<String> written = new TreeSet<>();
+            for (Write w : writes) {
+                if (w.made()) {
+                    written.add(w.path());
+                } else {
+                    written.remove(w.path());
+                }
+            }
+            return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, calls.size(), unparsed);
         }
 
         private static String ignoreReason(String path, Map<String, Set<String>> foundByName) {

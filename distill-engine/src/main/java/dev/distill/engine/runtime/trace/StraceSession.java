@@ -40,13 +40,13 @@ public final class StraceSession implements AutoCloseable {
     }
 
     /**
-     * Starts {@code strace -f -qq -y -p pid} and returns once the kernel shows it as the process's tracer.
+     * Starts {@code strace -f -q -y -p pid} (exit statuses kept) and returns once the kernel shows it as the process's tracer.
      *
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
     public static StraceSession attach(int pid, Path output) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
-        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
+        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
