@@ -53,7 +53,8 @@ function render() {
   $('loading').hidden = true;
   $('page').hidden = false;
   document.title = (doc.source ? doc.source.repository : id) + ' · ' + doc.state + ' · Distill';
-  $('image').textContent = doc.source ? doc.source.image : id;
+  const s = doc.source;
+  $('image').textContent = !s ? id : s.registry + '/' + s.repository + (s.tag ? ':' + s.tag : '');
   $('state-badge').replaceChildren(Object.assign(badge(doc.state), { id: 'state' }));
   $('state').dataset.field = 'state';
   renderFacts();
@@ -162,7 +163,9 @@ function renderSizes() {
     ...images.map(i => ({ name: i.program, size: i.uncompressedSize, cls: 'result' }))];
   if (images.length > 1 && r) rows.push({ name: 'All results', size: r.resultSize, cls: 'result' });
   const max = Math.max(1, ...rows.map(x => x.size));
-  const rowHeight = 30, labelWidth = 150, width = 640;
+  // Drawn at the width it is shown at, so its text stays readable on a phone.
+  const width = Math.max(300, $('size-chart').clientWidth || 640);
+  const rowHeight = 30, labelWidth = Math.min(150, Math.round(width * 0.3));
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('class', 'chart');
   svg.setAttribute('viewBox', `0 0 ${width} ${rows.length * rowHeight + 6}`);
@@ -257,10 +260,11 @@ function filterFiles() {
 }
 
 function describe(u) {
+  const stage = (u.stage || '').toLowerCase();
   const what = {
-    requested: 'requested', 'stage-started': (u.stage || '') + ' started', resolved: 'image resolved',
-    'report-stored': (u.stage || '') + ' report stored', progress: (u.stage || '') + ': ' + (STEPS[u.step] || u.step),
-    'stage-ended': (u.stage || '') + ' ended ' + (u.outcome || ''), built: 'repair round ' + u.round + ' built',
+    requested: 'requested', 'stage-started': stage + ' started', resolved: 'image resolved',
+    'report-stored': stage + ' report stored', progress: stage + ': ' + (STEPS[u.step] || u.step),
+    'stage-ended': stage + ' ended ' + (u.outcome || ''), built: 'repair round ' + u.round + ' built',
     'repair-requested': 'repair round ' + u.round + ' asked for', verdict: 'verdict: ' + u.outcome,
     cancelled: 'cancelled by ' + u.by,
   }[u.kind] || u.kind;
