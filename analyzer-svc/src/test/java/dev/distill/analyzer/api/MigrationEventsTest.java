@@ -157,6 +157,9 @@ class MigrationEventsTest {
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         try (SseClient sse = connect("/api/migrations/events", null)) {
             assertThat(sse.status()).isEqualTo(200);
+            // This stream replays nothing without Last-Event-ID, and its headers may reach the client before the
+            // server listens to the status view: a keep-alive comment comes only from a stream that listens.
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> sse.comments() >= 1);
             publish(new StageStarted(id, at(t0, 1), Stage.ANALYZE, "analyzer@test"),
                     new StageProgress(id, at(t0, 2), Stage.ANALYZE, 0, "read-layers", List.of()),
                     new ImageAnalyzed(id, at(t0, 3), "r/distill/reports@sha256:" + "a".repeat(64), null, List.of("app")));
