@@ -157,17 +157,22 @@ class LocalStackIT {
         assertThat(compose.body()).contains("network_mode").contains("service:php-fpm");
     }
 
-    @Test
-    @Order(3)
-    void anEntrypointThatReallyNeedsAShellIsBlockedNeverSucceeded() throws Exception {
+    /** An image whose entrypoint script sources its configuration files: it really needs a shell, so it is BLOCKED. */
+    static TinyImage needsAShell() throws IOException {
         byte[] busybox = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox"));
-        TinyImage scripted = TinyImage.builder().platform(Platform.LINUX_AMD64)
+        return TinyImage.builder().platform(Platform.LINUX_AMD64)
                 .file("/bin/busybox", busybox, 0755)
                 .symlink("/bin/sh", "busybox")
                 .file("/etc/app/site.conf", "PORT=8080\n")
                 .file("/app/start.sh", "#!/bin/sh\nfor f in /etc/app/*.conf; do . \"$f\"; done\n"
                         + "exec /bin/busybox httpd -f -p \"$PORT\" -h /srv\n", 0755)
                 .entrypoint("/app/start.sh").exposedPort("8080/tcp").user("65534").build();
+    }
+
+    @Test
+    @Order(3)
+    void anEntrypointThatReallyNeedsAShellIsBlockedNeverSucceeded() throws Exception {
+        TinyImage scripted = needsAShell();
         scripted.push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/scripted:1"));
 
         await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/scripted").size() == 1);
