@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # -----------------------------------------------------------------------------
-# Stops the local Distill stack started by up.sh: the three services, the
-# registry and Kafka, through their pid files (TERM, then KILL after
+# Stops the local Distill stack started by up.sh: Prometheus, the three services,
+# the registry and Kafka, through their pid files (TERM, then KILL after
 # DISTILL_STOP_GRACE = 15 s). Idempotent: what does not run is skipped.
 #
 # Usage: deploy/local/down.sh [--clean]
-#   --clean  also delete Kafka's data, the registry's images, the services'
-#            work directories, the webhook secret and the API tokens (new ones are
-#            generated at the next start; logs and the sample image cache stay)
+#   --clean  also delete Kafka's data, the registry's images, Prometheus' samples, the
+#            services' work directories, the webhook secret and the API tokens (new ones
+#            are generated at the next start; logs and the sample image cache stay)
 # -----------------------------------------------------------------------------
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -21,6 +21,7 @@ case "${1:-}" in
   *) die "unknown argument: $1" ;;
 esac
 
+"$DISTILL_LOCAL_DIR/prometheus.sh" stop
 for ((i = ${#DISTILL_SERVICES[@]} - 1; i >= 0; i--)); do
   stop_service "${DISTILL_SERVICES[i]}"
 done
@@ -37,8 +38,8 @@ fi
 
 if $clean; then
   # The generated webhook secret and API tokens go too: a clean stack has new ones, and what older logs hold is void.
-  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data" "$DISTILL_STATE_DIR/webhook-secret" \
-    "$DISTILL_STATE_DIR/api-tokens"
+  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data" "$DISTILL_STATE_DIR/prometheus/data" \
+    "$DISTILL_STATE_DIR/webhook-secret" "$DISTILL_STATE_DIR/api-tokens"
   for svc in "${DISTILL_SERVICES[@]}"; do
     rm -rf "$(svc_work_dir "$svc")"
   done

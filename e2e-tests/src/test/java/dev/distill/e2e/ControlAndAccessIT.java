@@ -100,7 +100,7 @@ class ControlAndAccessIT {
     @Test
     @Order(2)
     void aBlockedMigrationRunsAgainAsANewAttemptAndAPushOfTheSameDigestStillReportsTheFirst() throws Exception {
-        TinyImage scripted = LocalStackIT.needsAShell();
+        TinyImage scripted = E2eImages.needsAShell("e2e-rerun");
         ImageReference ref = ImageReference.parse(LocalStack.REGISTRY + "/e2e-rerun/scripted:1");
         Digest digest = scripted.push(USER, ref);
         HttpResponse<String> asked = LocalStack.post("/api/migrations", "{\"image\":\"" + ref.withDigest(digest) + "\"}");

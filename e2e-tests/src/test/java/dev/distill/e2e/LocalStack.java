@@ -28,8 +28,7 @@ final class LocalStack {
     static final String API = "http://127.0.0.1:" + (8080 + PORT_OFFSET);
     static final String REGISTRY = "127.0.0.1:" + (5000 + PORT_OFFSET);
     static final String KAFKA = "127.0.0.1:" + (9092 + PORT_OFFSET);
-
-    static final Set<String> FINAL_STATES = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED", "CANCELLED");
+    static final String PROMETHEUS = "http://127.0.0.1:" + (9090 + PORT_OFFSET);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -169,22 +168,12 @@ final class LocalStack {
 
     /** The body of an answer as JSON; fails with the status and body when it is not JSON. */
     static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
-        }
+        return Migrations.json(response);
     }
 
     /** Polls a migration until it is in a final state (at most 180 s) and returns it. */
     static JsonNode awaitFinal(String id) {
-        JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            HttpResponse<String> r = get("/api/migrations/" + id);
-            last[0] = r.statusCode() == 200 ? json(r) : null;
-            return last[0] != null && FINAL_STATES.contains(last[0].get("state").asText());
-        });
-        return last[0];
+        return Migrations.awaitFinal(id);
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
