@@ -19,8 +19,8 @@ public record MigrationVerified(String migrationId, Instant occurredAt, Outcome 
 
     public MigrationVerified {
         MigrationEvent.require(migrationId, "migrationId");
-        if (verdict == null) {
-            throw new IllegalArgumentException("verdict is required");
+        if (verdict == null || verdict == Outcome.CANCELLED) {
+            throw new IllegalArgumentException("a verdict is SUCCEEDED, NEEDS_REVIEW, BLOCKED or FAILED, got " + verdict);
         }
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
         surfaceRemoved = surfaceRemoved == null ? List.of() : List.copyOf(surfaceRemoved);

@@ -37,7 +37,12 @@ class EventCodecTest {
                         List.of("/bin/bash"), new MigrationVerified.Evidence(List.of(new MigrationVerified.Probe("GET :8080/",
                         true, "200", "200")), "started", new MigrationVerified.StructureTests(12, 0, 1), List.of("elf: passed")),
                         0, "r/distill/reports@sha256:" + "5".repeat(64), "sha256:" + "5".repeat(64)),
-                new StageFailed("m-1", AT, Stage.BUILD, Outcome.BLOCKED, "needs a shell"));
+                new StageFailed("m-1", AT, Stage.BUILD, Outcome.BLOCKED, "needs a shell"),
+                new StageProgress("m-1", AT, Stage.ANALYZE, 0, "read-layers", List.of(
+                        new StageProgress.Counter("layers", 2, 5), new StageProgress.Counter("bytes", 1_000, 34_000_000))),
+                new MigrationCancelled("m-1", AT, "operator", "wrong tag"),
+                new MigrationRequested("m-2", AT, "127.0.0.1:5000/demo/app:1", "127.0.0.1:5000", "demo/app", "1",
+                        "sha256:" + "a".repeat(64), MigrationOptions.DEFAULT, "rerun", "m-1", 2, "operator"));
         for (MigrationEvent event : events) {
             String json = EventCodec.encode(event);
             MigrationEvent back = EventCodec.decode(event.type().ceType(), json.getBytes(StandardCharsets.UTF_8));
@@ -51,6 +56,35 @@ class EventCodecTest {
         assertThat(EventType.values()).extracting(EventType::ceType).doesNotHaveDuplicates()
                 .allMatch(t -> t.startsWith("dev.distill.") && t.endsWith(".v1"));
         assertThat(EventType.values()).extracting(EventType::topic).allMatch(Topics.EVENT_TOPICS::contains);
+    }
+
+    @Test
+    void aRequestWrittenBeforeAttemptsExistedReadsAsAFirstAttempt() {
+        String json = "{\"migrationId\":\"m-9\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"image\":\"r:5000/a/b:1\","
+                + "\"registry\":\"r:5000\",\"repository\":\"a/b\",\"tag\":\"1\",\"digest\":null,"
+                + "\"options\":{\"platform\":\"linux/amd64\"},\"trigger\":\"api\"}";
+        MigrationRequested r = EventCodec.decode(json, MigrationRequested.class);
+        assertThat(r.attempt()).isEqualTo(1);
+        assertThat(r.attemptOf()).isNull();
+        assertThat(r.requestedBy()).isNull();
+    }
+
+    @Test
+    void aReRunNamesTheMigrationItRepeatsAndAVerdictIsNeverCancelled() {
+        assertThatThrownBy(() -> new MigrationRequested("m-2", AT, "r:5000/a/b:1", "r:5000", "a/b", "1", null,
+                MigrationOptions.DEFAULT, "rerun", null, 2, "operator"))
+                .hasMessageContaining("attempt 2 must name the migration it re-runs");
+        assertThatThrownBy(() -> new MigrationVerified("m-1", AT, Outcome.CANCELLED, List.of(), 0, 0, List.of(), null, 0,
+                null, null)).hasMessageContaining("got CANCELLED");
+        assertThatThrownBy(() -> new StageProgress("m-1", AT, Stage.BUILD, 0, "assemble",
+                List.of(new StageProgress.Counter("files", -1, 3)))).hasMessageContaining("files must not be negative");
+    }
+
+    @Test
+    void twoProgressReportsInOneMillisecondHaveDistinctIds() {
+        StageProgress last = new StageProgress("m-1", AT, Stage.BUILD, 0, "read-source", List.of());
+        StageProgress next = new StageProgress("m-1", AT, Stage.BUILD, 0, "assemble", List.of());
+        assertThat(last.eventId()).isNotEqualTo(next.eventId());
     }
 
     @Test

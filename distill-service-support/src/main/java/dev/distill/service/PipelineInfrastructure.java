@@ -5,6 +5,7 @@ import dev.distill.events.Topics;
 import dev.distill.pipeline.EventPublisher;
 import dev.distill.pipeline.kafka.EventTopics;
 import dev.distill.pipeline.stage.StageRunner;
+import dev.distill.pipeline.status.MigrationState;
 import dev.distill.pipeline.status.MigrationStatusStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -127,6 +128,12 @@ public class PipelineInfrastructure {
         StageRunner runner = new StageRunner(stage, statusStore(), publisher, clock, settings,
                 new ConsumerGroupLiveness(admin(), group));
         listeners.forEach(runner::addListener);
+        // A cancellation stops this instance's work on the migration at once, wherever it is blocked.
+        statusStore().timeline().subscribe(update -> {
+            if (update.kind().equals("cancelled") && update.state() == MigrationState.CANCELLED) {
+                runner.cancel(update.migrationId(), "cancelled by " + update.by());
+            }
+        });
         runners.add(runner);
         return runner;
     }

@@ -1,5 +1,7 @@
 package dev.distill.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -37,7 +39,6 @@ final class LocalStack {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
 
     private LocalStack() {
     }
@@ -100,30 +101,14 @@ final class LocalStack {
         }
     }
 
-    static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
-        }
-    }
-
     /** The migrations of a repository ({@code e2e/app}), newest first. */
     static List<JsonNode> migrationsOf(String repository) {
-        List<JsonNode> out = new ArrayList<>();
-        json(get("/api/migrations?limit=500&repository=" + repository)).get("migrations").forEach(out::add);
-        return out;
+        return Migrations.of(repository);
     }
 
     /** Waits until the migration is in a final state and returns its status document. */
     static JsonNode awaitFinal(String id, Duration atMost) {
-        JsonNode[] last = new JsonNode[1];
-        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(300)).until(() -> {
-            HttpResponse<String> r = get("/api/migrations/" + id);
-            last[0] = r.statusCode() == 200 ? json(r) : null;
-            return last[0] != null && FINAL.contains(last[0].get("state").asText());
-        });
-        return last[0];
+        return Migrations.awaitFinal(id, atMost);
     }
 
     /** The base URL of a service of the stack (its port from deploy/local/lib.sh). */
@@ -137,12 +122,30 @@ final class LocalStack {
         return "http://127.0.0.1:" + (port + PORT_OFFSET);
     }
 
+    /**
+     * A token of the user API the stack generated ({@code reader}: read; {@code operator}: read and write), from its
+     * state directory, as a user of the stack reads it.
+     */
+    static String token(String name) {
+        try {
+            return Files.readString(stateDir().resolve("api-tokens").resolve(name)).strip();
+        } catch (IOException e) {
+            throw new AssertionError("the stack has no API token '" + name + "' (up.sh writes them): " + e, e);
+        }
+    }
+
+    /** GET with the operator's token. */
     static HttpResponse<String> get(String path) {
         return get(API, path);
     }
 
     static HttpResponse<String> get(String base, String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), "operator");
+    }
+
+    /** GET with the named token, or none when {@code token} is null. */
+    static HttpResponse<String> getAs(String token, String path) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).GET(), token);
     }
 
     /**
@@ -190,12 +193,31 @@ final class LocalStack {
         throw new AssertionError("the extra analyzer on port " + port + " did not become ready");
     }
 
+    /** POST with the operator's token. */
     static HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return postAs("operator", path, json);
     }
 
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
+    /** POST with the named token, or none when {@code token} is null. */
+    static HttpResponse<String> postAs(String token, String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
+    /** The body of an answer as JSON; fails with the status and body when it is not JSON. */
+    static JsonNode json(HttpResponse<String> response) {
+        return Migrations.json(response);
+    }
+
+    /** Polls a migration until it is in a final state (at most 180 s) and returns it. */
+    static JsonNode awaitFinal(String id) {
+        return Migrations.awaitFinal(id);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token(token));
+        }
         try {
             return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -23,6 +23,8 @@ import dev.distill.engine.layer.WrittenLayer;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.Progress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.ImageUpload;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
@@ -162,6 +164,16 @@ public final class ImageAssembler {
     }
 
     public Assembly assemble(Source source) throws AssemblyException, IOException, RegistryException {
+        return assemble(source, ProgressListener.NONE);
+    }
+
+    /**
+     * Assembles and pushes (untagged) one image per program, reporting step {@code assemble}: programs built and
+     * files carried, of the plan's. Reading the source's layers is reported by the {@code source.blobs()} the caller
+     * passes (see {@link dev.distill.engine.progress.LayerReadProgress}).
+     */
+    public Assembly assemble(Source source, ProgressListener progress) throws AssemblyException, IOException,
+            RegistryException {
         MigrationPlan plan = source.plan();
         if (plan.programs().isEmpty()) {
             throw new AssemblyException("the plan has no program to build");
@@ -194,6 +206,10 @@ public final class ImageAssembler {
             List<ImageReference> baseReferences = new ArrayList<>();
             List<PulledBase> pulled = new ArrayList<>();
             List<ProgramLayer.Planned> planned = new ArrayList<>();
+            int count = plan.programs().size() + inits.size();
+            long files = carried.size() + source.repairs().values().stream().mapToLong(List::size).sum();
+            long filesDone = 0;
+            progress.progress(Progress.of("assemble", Progress.count("programs", 0, count), Progress.count("files", 0, files)));
             for (ProgramPlan p : concat(plan.programs(), inits)) {
                 roles.add(programs.size() < plan.programs().size() ? Role.PROGRAM : Role.INIT);
                 ProgramPlan program = withRepairs(p, source, content);
@@ -219,6 +235,9 @@ public final class ImageAssembler {
                 boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
                 images.add(build(programs.get(i), roles.get(i), only, source, bake, content, baseReferences.get(i),
                         pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir));
+                filesDone = Math.min(files, filesDone + programs.get(i).files().size());
+                progress.progress(Progress.of("assemble", Progress.count("programs", images.size(), count),
+                        Progress.count("files", filesDone, files)));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {

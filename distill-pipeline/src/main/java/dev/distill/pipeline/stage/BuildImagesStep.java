@@ -11,6 +11,8 @@ import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerException;
 import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.progress.LayerReadProgress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.events.ImageAnalyzed;
 import dev.distill.events.ImageBuilt;
@@ -73,13 +75,18 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
      */
     ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, Map<String, List<String>> repairs,
             int round, String previousVerification, EventPublisher progress) throws StageFailure {
+        StageContext context = StageContext.of(progress, migrationId, Stage.BUILD, clock);
         Budget budget = Budget.current();
         budget.step("reading the analysis report " + analysisLocation);
         Analysis analysis = readAnalysis(analysisLocation, analysisDigest);
         budget.step("resolving the source " + analysis.reference());
         ResolvedImage source = resolve(analysis);
+        context.checkpoint("assembling the images");
         budget.step("building and pushing the images (round " + round + ")");
-        ImageAssembler.Assembly assembly = assemble(analysis, source, repairs, round);
+        ImageAssembler.Assembly assembly;
+        try (StageProgressReporter reporter = context.progress(round)) {
+            assembly = assemble(analysis, source, repairs, round, reporter);
+        }
         BuildReport.Wiring wired;
         try {
             wired = wiring.wire(analysis.plan(), assembly.images());
@@ -92,6 +99,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         // published result always has its report.
         BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), analysisLocation, assembly,
                 wired);
+        context.checkpoint("storing the build report (nothing was tagged)");
         ReportStore.Stored stored;
         budget.step("storing the build report");
         try {
@@ -100,8 +108,10 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
             throw StageFailure.failed("the images were built but the build report could not be stored (no result was tagged): "
                     + e.getMessage(), e);
         }
-        progress.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
+        context.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
                 round == 0 ? "BUILT" : "REPAIRED"));
+        // The last safe point: once tagging starts, the images are whole and the result stands.
+        context.checkpoint("tagging the result images (nothing was tagged)");
         List<ImageAssembler.ProgramImage> tagged;
         try {
             // Never tag for work that has been abandoned: its migration has already ended FAILED.
@@ -137,11 +147,13 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
     }
 
     private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, Map<String, List<String>> repairs,
-            int round) throws StageFailure {
+            int round, ProgressListener progress) throws StageFailure {
         String tag = ImageReference.parse(analysis.reference()).tag();
+        LayerReadProgress layers = new LayerReadProgress(blobs.of(source), source.layers(), "read-source", progress);
+        layers.report();
         try {
-            return assembler.assemble(new ImageAssembler.Source(source, blobs.of(source), tag, analysis.plan(),
-                    analysis.surface(), repairs, round));
+            return assembler.assemble(new ImageAssembler.Source(source, layers, tag, analysis.plan(),
+                    analysis.surface(), repairs, round), progress);
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {

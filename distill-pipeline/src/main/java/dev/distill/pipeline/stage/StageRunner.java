@@ -10,6 +10,7 @@ import dev.distill.events.StageStarted;
 import dev.distill.events.Topics;
 import dev.distill.pipeline.EventPublisher;
 import dev.distill.pipeline.status.Claim;
+import dev.distill.pipeline.status.MigrationState;
 import dev.distill.pipeline.status.MigrationStatus;
 import dev.distill.pipeline.status.MigrationView;
 import java.time.Clock;
@@ -56,6 +57,10 @@ import org.slf4j.LoggerFactory;
  * the step is blocked in (transfers, containers), publishes the failure with what the step was doing, its bytes and
  * rate, and lets the step's thread unwind (closing connections, removing files and containers) in the background.</li>
  * </ol>
+ *
+ * <p>A migration someone cancelled stops here in two ways: {@link #cancel} aborts what its step is blocked in (the
+ * service calls it when its status view applies the cancellation), and the step itself stops at its next safe point
+ * ({@link StageContext#checkpoint}). Either way nothing more is published for it: the cancellation ended it.
  */
 public final class StageRunner implements AutoCloseable {
 
@@ -70,7 +75,9 @@ public final class StageRunner implements AutoCloseable {
         /** The work had already ended for this migration (a redelivery): nothing published. */
         SKIPPED_DUPLICATE,
         /** Another live instance had claimed the work; this one watched until it ended, and published nothing. */
-        HANDLED_ELSEWHERE
+        HANDLED_ELSEWHERE,
+        /** The migration was cancelled while the stage worked on it: stopped, nothing published. */
+        STOPPED_CANCELLED
     }
 
     /**
@@ -246,11 +253,25 @@ public final class StageRunner implements AutoCloseable {
      * @return whether anything was in flight for it
      */
     public boolean abandon(String migrationId, String reason) {
+        return stop(migrationId, reason, true);
+    }
+
+    /**
+     * Stops the work in flight here for a migration someone cancelled: what it is blocked in is aborted (so nothing
+     * half-built gets tagged), and nothing is published, since the cancellation ended the migration already.
+     *
+     * @return whether anything was in flight for it
+     */
+    public boolean cancel(String migrationId, String reason) {
+        return stop(migrationId, reason, false);
+    }
+
+    private boolean stop(String migrationId, String reason, boolean publish) {
         boolean any = false;
         for (InFlight f : inFlight.values()) {
             if (f.migrationId.equals(migrationId)) {
                 any = true;
-                f.abandon(reason);
+                f.abandon(reason, publish);
             }
         }
         return any;
@@ -319,6 +340,11 @@ public final class StageRunner implements AutoCloseable {
         return status.find(input.migrationId()).map(v -> step.alreadyHandled(input, v, stage)).orElse(false);
     }
 
+    /** Whether someone cancelled the migration (the view lags the topics by a poll: a safe point or two later). */
+    private boolean cancelled(String id) {
+        return status.find(id).map(v -> v.state() == MigrationState.CANCELLED).orElse(false);
+    }
+
     /**
      * The first live claim on this work by another instance that this one must wait for: any, before this instance
      * claimed it; once it has, only those made before its own (later claimants wait for this one in turn).
@@ -371,9 +397,17 @@ public final class StageRunner implements AutoCloseable {
         };
         List<MigrationEvent> outcome;
         try (Budget.Binding ignored = budget.bind()) {
-            outcome = step.perform(input, progress);
+            outcome = step.perform(input, new StageContext(progress, id, stage, clock, () -> cancelled(id),
+                    StageContext.PROGRESS_INTERVAL));
         } catch (StageFailure failure) {
             timer.cancel(false);
+            if (failure.outcome() == Outcome.CANCELLED) {
+                LOG.info("{}: {} stopped: {}", stage.label(), id, failure.getMessage());
+                if (f.decide()) {
+                    f.finish(Result.STOPPED_CANCELLED);
+                }
+                return;
+            }
             if (!f.decided()) {
                 LOG.info("{}: {} ended {}: {}", stage.label(), id, failure.outcome(), failure.getMessage());
             }
@@ -551,7 +585,7 @@ public final class StageRunner implements AutoCloseable {
             return abandonedBecause != null;
         }
 
-        void abandon(String reason) {
+        void abandon(String reason, boolean publish) {
             abandonedBecause = reason;
             Budget b = budget;
             workers.execute(() -> {
@@ -562,7 +596,14 @@ public final class StageRunner implements AutoCloseable {
                 if (b != null) {
                     b.expire(reason);
                 }
-                publishFailure(this, Outcome.FAILED, doing == null ? reason : reason + " (while " + doing + ")");
+                if (publish) {
+                    publishFailure(this, Outcome.FAILED, doing == null ? reason : reason + " (while " + doing + ")");
+                } else {
+                    // Worded like a step's own stop at a safe point: "<stage>: <id> stopped: the migration was cancelled…".
+                    LOG.info("{}: {} stopped: the migration was {}{}", stage.label(), migrationId, reason,
+                            doing == null ? "" : "; aborted while " + doing);
+                    finish(Result.STOPPED_CANCELLED);
+                }
             });
         }
 

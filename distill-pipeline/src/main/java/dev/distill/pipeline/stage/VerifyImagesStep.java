@@ -48,16 +48,19 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         if (input.reportLocation() == null) {
             throw StageFailure.failed("the build names no build report, so there is nothing to verify against");
         }
+        StageContext context = StageContext.of(progress, input.migrationId(), Stage.VERIFY, clock);
         Budget.current().step("reading the build report " + input.reportLocation());
         BuildReport build = readBuild(input.reportLocation());
         Analysis analysis = Analysis.read(reports, build.analysisLocation(), null, maxReportBytes);
+        context.checkpoint("verifying round " + input.round());
         ImageVerifier.Verdict verdict;
         Budget.current().step("verifying round " + input.round());
-        try {
-            verdict = verifier.verify(build, analysis.plan(), analysis.platform(), input.round());
+        try (StageProgressReporter reporter = context.progress(input.round())) {
+            verdict = verifier.verify(build, analysis.plan(), analysis.platform(), input.round(), reporter);
         } catch (IOException | RuntimeException e) {
             throw StageFailure.failed("the verification could not be carried out: " + e.getMessage(), e);
         }
+        context.checkpoint("storing the verification report of round " + input.round());
         ObjectNode report = roundsSoFar(input);
         ObjectNode round = ((ArrayNode) report.get("rounds")).addObject();
         round.put("round", input.round());
@@ -76,8 +79,10 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
             throw StageFailure.failed("the verification finished (" + verdict.kind() + ") but its report could not be stored: "
                     + e.getMessage(), e);
         }
-        progress.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.VERIFY, stored.location(),
+        context.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.VERIFY, stored.location(),
                 stored.digest(), verdict.kind().name()));
+        context.checkpoint(verdict.kind() == ImageVerifier.Kind.REPAIR ? "asking for repair round " + (input.round() + 1)
+                : "publishing the verdict");
         if (verdict.kind() == ImageVerifier.Kind.REPAIR) {
             return List.of(new RepairRequested(input.migrationId(), clock.instant(), input.round() + 1,
                     input.reportLocation(), verdict.repairs(), stored.location()));

@@ -3,6 +3,7 @@ package dev.distill.pipeline.status;
 import dev.distill.events.ImageAnalyzed;
 import dev.distill.events.ImageBuilt;
 import dev.distill.events.ImageResolved;
+import dev.distill.events.MigrationCancelled;
 import dev.distill.events.MigrationEvent;
 import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
@@ -11,6 +12,7 @@ import dev.distill.events.RepairRequested;
 import dev.distill.events.ReportStored;
 import dev.distill.events.Stage;
 import dev.distill.events.StageFailed;
+import dev.distill.events.StageProgress;
 import dev.distill.events.StageStarted;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,6 +47,9 @@ public final class MigrationProjection {
         int buildRound = v.buildRound();
         int repairRound = v.repairRound();
         MigrationView.Result outcome = v.outcome();
+        Map<Stage, StageProgress> progress = new EnumMap<>(Stage.class);
+        progress.putAll(v.progress());
+        MigrationView.Cancellation cancellation = v.cancellation();
         List<Claim> claims = v.claims();
         Instant at = event.occurredAt();
 
@@ -52,7 +57,7 @@ public final class MigrationProjection {
         if (event instanceof MigrationRequested r) {
             if (source == null) {
                 source = new MigrationView.Source(r.image(), r.registry(), r.repository(), r.tag(), r.digest(),
-                        r.options(), r.trigger());
+                        r.options(), r.trigger(), r.attemptOf(), r.attempt(), r.requestedBy());
                 requestedAt = r.occurredAt();
             }
         } else if (event instanceof StageStarted s) {
@@ -71,6 +76,13 @@ public final class MigrationProjection {
             if (resolved == null) {
                 resolved = new MigrationView.Resolved(r.digest(), r.manifestDigest(), r.manifestMediaType(),
                         r.platform(), r.config(), r.layers());
+            }
+        } else if (event instanceof StageProgress p) {
+            progress.merge(p.stage(), p, MigrationProjection::later);
+        } else if (event instanceof MigrationCancelled c) {
+            // The earliest cancellation is the one that counts, whatever order they are read in.
+            if (cancellation == null || c.occurredAt().isBefore(cancellation.at())) {
+                cancellation = new MigrationView.Cancellation(c.by(), c.occurredAt(), c.reason());
             }
         } else if (event instanceof ReportStored r) {
             reports.putIfAbsent(r.stage(), new MigrationView.Report(r.location(), r.digest(), r.classification()));
@@ -109,12 +121,31 @@ public final class MigrationProjection {
         }
         Instant updatedAt = v.updatedAt() == null || at.isAfter(v.updatedAt()) ? at : v.updatedAt();
         MigrationView next = new MigrationView(v.id(), null, source, stages, resolved, reports, results, verdict,
-                reasons, requestedAt, updatedAt, buildRound, repairRound, outcome, claims);
+                reasons, requestedAt, updatedAt, buildRound, repairRound, outcome, progress, cancellation, claims);
         return withState(next, deriveState(next));
     }
 
-    /** The state follows from the facts: a final outcome if any stage ended unsuccessfully, else progress. */
+    /** The newer of two progress reports; equal times are ordered by event id, so reading order never matters. */
+    private static StageProgress later(StageProgress a, StageProgress b) {
+        int byTime = a.occurredAt().compareTo(b.occurredAt());
+        if (byTime != 0) {
+            return byTime > 0 ? a : b;
+        }
+        return a.eventId().compareTo(b.eventId()) >= 0 ? a : b;
+    }
+
+    /**
+     * The state follows from the facts: a final outcome if any stage ended unsuccessfully, else progress. A
+     * cancellation ends the migration CANCELLED unless it had already ended otherwise before the cancellation
+     * happened (then that ending stands: the work was done).
+     */
     static MigrationState deriveState(MigrationView v) {
+        if (v.cancellation() != null) {
+            Instant ended = endedAt(v);
+            if (ended == null || v.cancellation().at().isBefore(ended)) {
+                return MigrationState.CANCELLED;
+            }
+        }
         if (v.verdict() != null) {
             return MigrationState.valueOf(v.verdict().name());
         }
@@ -145,14 +176,28 @@ public final class MigrationProjection {
         return MigrationState.REQUESTED;
     }
 
+    /** When the migration first ended by a verdict or a failed stage; null while it has not. */
+    private static Instant endedAt(MigrationView v) {
+        Instant first = null;
+        for (Stage s : Stage.values()) {
+            StageRecord r = v.stage(s);
+            boolean ending = r.outcome() == Outcome.FAILED || r.outcome() == Outcome.BLOCKED
+                    || (s == Stage.VERIFY && v.verdict() != null && r.ended());
+            if (ending && (first == null || r.endedAt().isBefore(first))) {
+                first = r.endedAt();
+            }
+        }
+        return first;
+    }
+
     private static MigrationView empty(String id, Instant at) {
         return new MigrationView(id, MigrationState.REQUESTED, null, Map.of(), null, Map.of(), List.of(), null, List.of(),
-                null, at, 0, 0, null, List.of());
+                null, at, 0, 0, null, Map.of(), null, List.of());
     }
 
     private static MigrationView withState(MigrationView v, MigrationState state) {
         return new MigrationView(v.id(), state, v.source(), v.stages(), v.resolved(), v.reports(), v.results(),
                 v.verdict(), v.reasons(), v.requestedAt(), v.updatedAt(), v.buildRound(), v.repairRound(), v.outcome(),
-                v.claims());
+                v.progress(), v.cancellation(), v.claims());
     }
 }

@@ -48,6 +48,7 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
     private final Properties consumerProperties;
     private final List<String> topics;
     private final Map<String, MigrationView> views = new ConcurrentHashMap<>();
+    private final MigrationTimeline timeline = new MigrationTimeline();
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> barrierRequests = new ConcurrentLinkedQueue<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
@@ -96,6 +97,11 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                 .sorted(Comparator.comparing(MigrationStatusStore::sortTime).reversed().thenComparing(MigrationView::id))
                 .limit(Math.max(0, limit))
                 .toList();
+    }
+
+    /** What happened to each migration, for people watching live; its listeners hear each update as it is applied. */
+    public MigrationTimeline timeline() {
+        return timeline;
     }
 
     /** How many migrations match, without sorting them (for metrics scraped often). */
@@ -218,8 +224,9 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
         String ceType = typeHeader == null ? null : new String(typeHeader.value(), StandardCharsets.UTF_8);
         try {
             MigrationEvent event = EventCodec.decode(ceType, r.value());
-            views.compute(event.migrationId(), (id, current) -> MigrationProjection.apply(current, event));
+            MigrationView after = views.compute(event.migrationId(), (id, current) -> MigrationProjection.apply(current, event));
             applied.incrementAndGet();
+            timeline.record(MigrationUpdate.of(event, after));
         } catch (EventCodec.UnreadableEventException e) {
             // One bad record must not stop the view: count it and go on.
             unreadable.incrementAndGet();

@@ -5,6 +5,7 @@ import dev.distill.events.ImageResolved;
 import dev.distill.events.MigrationOptions;
 import dev.distill.events.Outcome;
 import dev.distill.events.Stage;
+import dev.distill.events.StageProgress;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -23,6 +24,9 @@ import java.util.Map;
  * @param buildRound the round of the latest build seen: 0 for the first, n after the n-th repair
  * @param repairRound the latest repair round the verifier asked for (0: none)
  * @param outcome the verifier's result: sizes, surface removed and evidence; null until verified
+ * @param progress the latest progress report of each stage
+ * @param cancellation who cancelled the migration and when; null unless someone did (the state says whether it
+ *     ended CANCELLED or had ended otherwise before)
  * @param claims the instances' claims on this migration's inputs, in the order they were made (the last
  *     {@value #MAX_CLAIMS} at most)
  */
@@ -41,6 +45,8 @@ public record MigrationView(
         int buildRound,
         int repairRound,
         Result outcome,
+        Map<Stage, StageProgress> progress,
+        Cancellation cancellation,
         List<Claim> claims) {
 
     /** Claims kept per migration: enough for every takeover a migration plausibly sees. */
@@ -51,7 +57,16 @@ public record MigrationView(
         reports = reports == null ? Map.of() : Map.copyOf(reports);
         results = results == null ? List.of() : List.copyOf(results);
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        progress = progress == null ? Map.of() : Map.copyOf(progress);
         claims = claims == null ? List.of() : List.copyOf(claims);
+    }
+
+    /** A view without progress reports, cancellation or claims. */
+    public MigrationView(String id, MigrationState state, Source source, Map<Stage, StageRecord> stages, Resolved resolved,
+            Map<Stage, Report> reports, List<ImageBuilt.BuiltImage> results, Outcome verdict, List<String> reasons,
+            Instant requestedAt, Instant updatedAt, int buildRound, int repairRound, Result outcome) {
+        this(id, state, source, stages, resolved, reports, results, verdict, reasons, requestedAt, updatedAt, buildRound,
+                repairRound, outcome, Map.of(), null, List.of());
     }
 
     /** The claims on one input of one stage, oldest first. */
@@ -72,9 +87,29 @@ public record MigrationView(
         return all;
     }
 
-    /** The source image as requested. */
+    /**
+     * The source image as requested.
+     *
+     * @param attemptOf for a re-run, the first migration of the same image; null for a first attempt
+     * @param attempt 1 for a first attempt, n for the n-th run
+     * @param requestedBy the API token's name that asked, or null
+     */
     public record Source(String image, String registry, String repository, String tag, String digest,
-            MigrationOptions options, String trigger) {
+            MigrationOptions options, String trigger, String attemptOf, int attempt, String requestedBy) {
+
+        public Source(String image, String registry, String repository, String tag, String digest,
+                MigrationOptions options, String trigger) {
+            this(image, registry, repository, tag, digest, options, trigger, null, 1, null);
+        }
+
+        /** The first migration of this image: this one, or the one it re-runs. */
+        public String firstAttempt(String ownId) {
+            return attemptOf != null ? attemptOf : ownId;
+        }
+    }
+
+    /** Someone stopped the migration: who (the API token's name), when, and why if they said. */
+    public record Cancellation(String by, Instant at, String reason) {
     }
 
     /**

@@ -3,15 +3,18 @@ package dev.distill.pipeline.stage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.distill.engine.progress.Progress;
 import dev.distill.engine.budget.Activity;
 import dev.distill.engine.budget.Budget;
 import dev.distill.events.ImageAnalyzed;
+import dev.distill.events.MigrationCancelled;
 import dev.distill.events.MigrationEvent;
 import dev.distill.events.MigrationOptions;
 import dev.distill.events.MigrationRequested;
 import dev.distill.events.Outcome;
 import dev.distill.events.Stage;
 import dev.distill.events.StageFailed;
+import dev.distill.events.StageProgress;
 import dev.distill.events.StageStarted;
 import dev.distill.pipeline.EventPublisher;
 import dev.distill.pipeline.status.MigrationState;
@@ -96,6 +99,58 @@ class StageRunnerTest {
         StageRunner.Result result = analyzer.run(r, (in, progress) ->
                 List.of(new ImageAnalyzed(in.migrationId(), clock.instant(), "/report", null, List.of())));
         assertThat(result).isEqualTo(StageRunner.Result.HANDED_ON);
+    }
+
+    @Test
+    void aStepStopsAtItsNextSafePointOnceTheMigrationIsCancelledAndNothingMoreIsPublished() {
+        MigrationRequested r = request("m-cancel");
+        List<String> reached = new java.util.ArrayList<>();
+        StageRunner.Result result = analyzer.run(r, (in, progress) -> {
+            StageContext context = StageContext.of(progress, in.migrationId(), Stage.ANALYZE, clock);
+            context.checkpoint("reading the layers");
+            reached.add("layers read");
+            // Someone cancels while the step works.
+            pipeline.publish(new MigrationCancelled(in.migrationId(), clock.instant(), "operator", null));
+            context.checkpoint("storing the report");
+            reached.add("report stored");
+            return List.of(new ImageAnalyzed(in.migrationId(), clock.instant(), "/report", null, List.of()));
+        });
+        assertThat(result).isEqualTo(StageRunner.Result.STOPPED_CANCELLED);
+        assertThat(reached).containsExactly("layers read");
+        assertThat(pipeline.published()).extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("MigrationRequested", "StageStarted", "MigrationCancelled");
+        assertThat(pipeline.find("m-cancel").orElseThrow().state()).isEqualTo(MigrationState.CANCELLED);
+        // Redelivered later, the input is not taken up again.
+        assertThat(analyzer.run(r, (in, progress) -> List.of())).isEqualTo(StageRunner.Result.SKIPPED_DUPLICATE);
+    }
+
+    @Test
+    void progressIsThrottledButAStepsLastReportIsNeverLost() {
+        MigrationRequested r = request("m-progress");
+        StageContext context = new StageContext(pipeline, r.migrationId(), Stage.ANALYZE, clock, () -> false,
+                Duration.ofHours(1));
+        try (StageProgressReporter reporter = context.progress(0)) {
+            for (int i = 1; i <= 100; i++) {
+                reporter.progress(Progress.of("read-layers", Progress.count("bytes", i, 100)));
+            }
+            reporter.progress(Progress.of("analyse"));
+        }
+        List<StageProgress> sent = pipeline.published().stream().filter(e -> e instanceof StageProgress)
+                .map(e -> (StageProgress) e).toList();
+        assertThat(sent).extracting(StageProgress::step).containsExactly("read-layers", "read-layers", "analyse");
+        assertThat(sent.get(0).counters()).containsExactly(new StageProgress.Counter("bytes", 1, 100));
+        assertThat(sent.get(1).counters()).containsExactly(new StageProgress.Counter("bytes", 100, 100));
+        assertThat(pipeline.find("m-progress").orElseThrow().progress()).containsKey(Stage.ANALYZE);
+    }
+
+    @Test
+    void aProgressReportThatCannotBePublishedNeverStopsTheWork() {
+        StageContext context = new StageContext(e -> {
+            throw new IllegalStateException("Kafka is down");
+        }, "m-x", Stage.BUILD, clock, () -> false, Duration.ZERO);
+        try (StageProgressReporter reporter = context.progress(1)) {
+            reporter.progress(Progress.of("assemble", Progress.count("files", 1, 2)));
+        }
     }
 
     // --- budgets, concurrency and claims ---------------------------------------------------------------------------
@@ -324,6 +379,26 @@ class StageRunnerTest {
         assertThat(failures("m-cancel")).singleElement().satisfies(f -> assertThat(f.reason())
                 .startsWith("cancelled by alice (while GET http://127.0.0.1:5000/v2/slow/app/blobs/sha256:ab"));
         assertThat(transfer.reason).isEqualTo("cancelled by alice");
+        r.close();
+    }
+
+    @Test
+    void cancellingAMigrationAbortsWhatItsStepIsBlockedInAndPublishesNothing() throws Exception {
+        StageRunner r = runner("a-1", Duration.ofMinutes(10), other -> false);
+        MigrationRequested in = request("m-cancel-blocked");
+        BlockedTransfer transfer = new BlockedTransfer();
+        CompletableFuture<StageRunner.Result> result = r.submit(in, (input, progress) -> {
+            transfer.blockUntilAborted();
+            return List.of(analyzed(input.migrationId()));
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> !r.running().isEmpty() && r.running().get(0).state().equals("RUNNING"));
+        pipeline.publish(new MigrationCancelled("m-cancel-blocked", Instant.now(), "alice", null));
+        assertThat(r.cancel("m-cancel-blocked", "cancelled by alice")).isTrue();
+        assertThat(result.get(5, TimeUnit.SECONDS)).isEqualTo(StageRunner.Result.STOPPED_CANCELLED);
+        assertThat(transfer.reason).isEqualTo("cancelled by alice");
+        assertThat(failures("m-cancel-blocked")).isEmpty();
+        assertThat(pipeline.published()).filteredOn(e -> e instanceof ImageAnalyzed).isEmpty();
+        assertThat(pipeline.find("m-cancel-blocked").orElseThrow().state()).isEqualTo(MigrationState.CANCELLED);
         r.close();
     }
 
