@@ -17,6 +17,8 @@ import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.packages.InstalledPackage;
+import dev.distill.engine.packages.PackageInventory;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
@@ -39,7 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
  * tags them all, so a failure anywhere before leaves no result tag behind. Base layers are mounted from the
- * base's repository, never uploaded again; the program's layer is the only new blob.
+ * base's repository, never uploaded again; the program's layer and the layer of its package records are the only
+ * new layer blobs. Each image gets its SBOMs (CycloneDX and SPDX) attached as OCI referrers before it is tagged.
  *
  * <p>Faithful on purpose: Jib would follow symlinks, turn hard links into copies and cannot set setuid bits or
  * take a layer built elsewhere, so the layer is written by {@link dev.distill.engine.layer.LayerWriter} and pushed
@@ -79,23 +82,41 @@ public final class ImageAssembler {
      * @param repairs per program, paths the program failed to open at run time that the source has: carried in
      *     addition to the plan's files (with every symlink on the way), for a repair round
      * @param repairRound the round these repairs belong to, for the files' reasons (0 without repairs)
+     * @param packages the source's package inventory from the analysis: which package owns which file, for the
+     *     result's package records and SBOM; {@link PackageInventory#NONE} when unknown
      */
     public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
-            Map<String, List<String>> repairs, int repairRound) {
+            Map<String, List<String>> repairs, int repairRound, PackageInventory packages) {
 
         public Source {
             repairs = repairs == null ? Map.of() : Map.copyOf(repairs);
+            packages = packages == null ? PackageInventory.NONE : packages;
+        }
+
+        public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
+                Map<String, List<String>> repairs, int repairRound) {
+            this(image, blobs, sourceTag, plan, surface, repairs, repairRound, PackageInventory.NONE);
         }
 
         public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
             this(image, blobs, sourceTag, plan, surface, Map.of(), 0);
         }
+
+        /** The same source with its package inventory. */
+        public Source withPackages(PackageInventory inventory) {
+            return new Source(image, blobs, sourceTag, plan, surface, repairs, repairRound, inventory);
+        }
     }
 
-    /** One program's image, pushed but not yet tagged. */
+    /**
+     * One program's image, pushed but not yet tagged.
+     *
+     * @param contents the source's packages it carries (with where their records are), its files of no package and
+     *     its SBOMs
+     */
     public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
             String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes) {
+            List<FileChange> changes, ResultContents contents) {
 
         /** {@code registry/repository:tag}: where the image is once published. */
         public ImageReference taggedReference() {
@@ -110,7 +131,7 @@ public final class ImageAssembler {
         }
     }
 
-    /** All images of one migration, and what the source had that none of them carries. */
+    /** All images of one migration, and what the source had that none of them carries (tools, packages, files). */
     public record Assembly(List<ProgramImage> images, LeftBehind leftBehind, long sourceCompressedSize,
             long sourceUncompressedSize) {
     }
@@ -135,16 +156,27 @@ public final class ImageAssembler {
         Path spool = Files.createDirectory(dir.resolve("spool"));
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
+        Map<String, List<InstalledPackage>> owners = source.packages().owners();
+        // The copyright files of the packages the plan carries files of go with them: read them in the same pass.
+        for (String path : List.copyOf(carried)) {
+            owners.getOrDefault(path, List.of()).stream().map(InstalledPackage::copyright).filter(c -> c != null)
+                    .forEach(wanted::add);
+        }
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
+            Set<String> carriedByAll = new TreeSet<>();
             for (ProgramPlan planned : plan.programs()) {
                 ProgramPlan program = withRepairs(planned, source, content);
-                images.add(build(program, plan.programs().size() == 1, source, content, repository, dir));
+                content.ensure(PackageRecords.copyrights(source.packages(), owners,
+                        program.files().stream().map(CarriedFile::path).toList(), content.view()));
+                images.add(build(program, plan.programs().size() == 1, source, owners, content, repository, dir, carriedByAll));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
                 sourceUncompressed += content.view().uncompressedSize(i);
             }
-            return new Assembly(images, LeftBehind.of(source.surface(), carried), source.image().compressedLayerSize(),
+            long sourceFiles = content.view().entries().filter(e -> !e.isDirectory()).count();
+            return new Assembly(images, LeftBehind.of(source.surface(), carried,
+                    PackageSurface.of(source.packages(), carriedByAll, sourceFiles)), source.image().compressedLayerSize(),
                     sourceUncompressed);
         } finally {
             WorkDirectories.removeTree(dir);
@@ -186,13 +218,16 @@ public final class ImageAssembler {
         for (ProgramImage image : assembly.images()) {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.tag(), pushed, image.base(), image.baseDigest(), image.user(),
-                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes()));
+                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes(),
+                    image.contents()));
         }
         return tagged;
     }
 
-    private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
-            ImageReference repository, Path dir) throws AssemblyException, IOException, RegistryException {
+    /** @param carriedByAll collects every source path any image carries, for the package surface */
+    private ProgramImage build(ProgramPlan program, boolean only, Source source, Map<String, List<InstalledPackage>> owners,
+            SourceContent content, ImageReference repository, Path dir, Set<String> carriedByAll)
+            throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
         ImageReference baseReference = bases.reference(program.base().base(), user.uid() == NONROOT_UID, repository.registry());
         PulledBase base = pull(baseReference, source.image().platform());
@@ -208,7 +243,19 @@ public final class ImageAssembler {
         }
         layers.add(layer.layer().upload());
         uncompressed += layer.layer().uncompressedSize();
+        PackageRecords.Result records = PackageRecords.write(source.packages(), owners, program.files(), base.packages(),
+                base.view(), content, dir.resolve(TagScheme.tagSafe(program.name()) + "-records.tar.gz"));
+        carriedByAll.addAll(records.carried());
         ObjectNode config = config(program, user, base, source);
+        if (records.layer() != null) {
+            layers.add(records.layer().upload());
+            uncompressed += records.layer().uncompressedSize();
+            ObjectNode step = config.withArrayProperty("history").addObject();
+            step.put("created", CREATED);
+            step.put("created_by", "distill " + version + ": the package records of what " + program.name()
+                    + " carries (" + records.contents().packageDatabase() + ")");
+            step.put("comment", records.contents().packages().size() + " packages of the source");
+        }
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -218,8 +265,11 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
+        ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, tag, baseReference, base.image(),
+                base.packages(), source, records, content);
         return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes());
+                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes(),
+                records.contents().withSbom(sbom));
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
@@ -275,8 +325,12 @@ public final class ImageAssembler {
         }
     }
 
-    /** A base as pulled: its manifest, config JSON, diffIDs and merged view (for passwd, group and directories). */
-    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, LayeredFileSystem view) {
+    /**
+     * A base as pulled: its manifest, config JSON, diffIDs, merged view (for passwd, group and directories) and the
+     * packages it records.
+     */
+    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, LayeredFileSystem view,
+            BasePackages packages) {
     }
 
     private PulledBase pull(ImageReference reference, Platform platform) throws AssemblyException {
@@ -307,7 +361,7 @@ public final class ImageAssembler {
             }
             LayeredFileSystem view = LayeredFileSystem.build(image.layers(), BlobSource.registry(client, image.pinnedReference()),
                     limits);
-            PulledBase base = new PulledBase(image, config, diffIds, view);
+            PulledBase base = new PulledBase(image, config, diffIds, view, BasePackages.read(view));
             baseCache.put(image.manifestDigest(), base);
             return base;
         } catch (IOException | RegistryException | IllegalArgumentException | ClassCastException e) {
