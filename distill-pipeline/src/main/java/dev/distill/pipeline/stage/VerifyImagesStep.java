@@ -64,6 +64,10 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         round.set("repairs", JSON.valueToTree(verdict.repairs()));
         round.set("verification", JSON.valueToTree(verdict.report()));
         report.put("outcome", verdict.kind().name());
+        // What the source had that the result has not: tools and privileged files, and packages and files counted.
+        ObjectNode surface = report.putObject("surfaceRemoved");
+        surface.set("items", JSON.valueToTree(input.leftBehind().items()));
+        surface.set("packages", JSON.valueToTree(input.leftBehind().packageSurface()));
         ReportStore.Stored stored;
         try {
             stored = reports.put(ReportKind.VERIFICATION, ImageReference.parse(build.source()), input.migrationId(),
@@ -81,7 +85,7 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         List<String> removed = input.leftBehind().items().stream().map(ImageBuilt.Item::path).toList();
         return List.of(new MigrationVerified(input.migrationId(), clock.instant(), Outcome.valueOf(verdict.kind().name()),
                 verdict.reasons(), verdict.sourceSize(), verdict.resultSize(), removed, verdict.evidence(),
-                input.round(), stored.location(), stored.digest()));
+                input.round(), stored.location(), stored.digest(), input.leftBehind().packageSurface()));
     }
 
     /** A build of a round that a later repair round has overtaken is not verified. */
