@@ -69,7 +69,7 @@ public final class ImageAnalyzer {
         List<FileEntry> regular = image.entries().filter(FileEntry::isRegular).toList();
         // The one pass over the layers: every file's header, every ELF parsed, configuration and package databases kept.
         image.readAll(regular, files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor())));
-        return analyze(image, files, objects, packages.inventory(image), regular, config, subject, start);
+        return analyze(image, files, objects, packages.inventory(image), regular, config, subject, start, List.of());
     }
 
     /**
@@ -117,11 +117,22 @@ public final class ImageAnalyzer {
         if (!unread.isEmpty()) {
             fs.readAll(unread, visitor);
         }
-        return analyze(fs, files, objects, packages.inventory(fs), regular, config, subject, start);
+        return analyze(fs, files, objects, packages.inventory(fs), regular, config, subject, start, unreadable(fs));
+    }
+
+    /**
+     * Entries the view left out because they cannot be named: a fact, not a problem, unless a program needs one
+     * (it is then missing like any other file, and the plan says so).
+     */
+    private static List<Finding> unreadable(LayeredFileSystem fs) {
+        return fs.unreadableEntries().stream().map(u -> new Finding(Finding.Kind.INFO, "layers", "", u.layerDigest(), 0,
+                "layer " + u.layerIndex() + " entry '" + u.name() + "' left out of the image's view: " + u.reason()
+                        + "; a program that needs it cannot be migrated", Map.of("entry", u.name()))).toList();
     }
 
     private AnalysisReport analyze(ImageFileSystem image, ConfigCache files, ElfObjects objects, PackageInventory packages,
-            List<FileEntry> regular, ImageConfig config, AnalysisReport.Subject subject, long start) {
+            List<FileEntry> regular, ImageConfig config, AnalysisReport.Subject subject, long start,
+            List<Finding> layerFindings) {
         Catalog.Report detections = catalog.run(files, config);
         ElfDependencyResolver resolver = new ElfDependencyResolver(objects, environment(config), true);
         List<BinaryReport> binaries = new ArrayList<>();
@@ -140,8 +151,10 @@ public final class ImageAnalyzer {
         long bytes = regular.stream().mapToLong(FileEntry::size).sum();
         AnalysisReport.Stats stats = new AnalysisReport.Stats(entries, regular.size(), binaries.size(), bytes,
                 files.filesKept(), files.bytesKept(), (System.nanoTime() - start) / 1_000_000);
+        List<Finding> findings = new ArrayList<>(layerFindings);
+        findings.addAll(detections.findings());
         return new AnalysisReport(AnalysisReport.SCHEMA_VERSION, subject, plan.classification(), plan, binaries,
-                detections.findings(), results, packages, stats);
+                findings, results, packages, stats);
     }
 
     private MigrationPlan plan(ConfigCache fs, ImageConfig config, Catalog.Report detections,

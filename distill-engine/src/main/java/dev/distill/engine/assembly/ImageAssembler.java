@@ -243,7 +243,7 @@ public final class ImageAssembler {
         }
         layers.add(layer.layer().upload());
         uncompressed += layer.layer().uncompressedSize();
-        PackageRecords.Result records = PackageRecords.write(source.packages(), owners, program.files(), base.packages(),
+        PackageRecords.Result records = PackageRecords.write(source.packages(), owners, layer.fromSource(), base.packages(),
                 base.view(), content, dir.resolve(TagScheme.tagSafe(program.name()) + "-records.tar.gz"));
         carriedByAll.addAll(records.carried());
         ObjectNode config = config(program, user, base, source);

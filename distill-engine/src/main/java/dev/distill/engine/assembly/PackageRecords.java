@@ -12,7 +12,6 @@ import dev.distill.engine.packages.DpkgRecords;
 import dev.distill.engine.packages.InstalledPackage;
 import dev.distill.engine.packages.PackageInventory;
 import dev.distill.engine.packages.PackageManager;
-import dev.distill.engine.plan.CarriedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -75,14 +74,14 @@ final class PackageRecords {
     }
 
     /**
-     * @param files the program's carried files (after repairs)
+     * @param files the source's entries the program's layer holds
      * @param base the base's view, for the directories it has
      */
-    static Result write(PackageInventory inventory, Map<String, List<InstalledPackage>> owners, List<CarriedFile> files,
+    static Result write(PackageInventory inventory, Map<String, List<InstalledPackage>> owners, List<FileEntry> files,
             BasePackages basePackages, ImageFileSystem base, SourceContent source, Path target) throws IOException {
-        Map<String, CarriedFile> byPath = new HashMap<>();
+        Map<String, FileEntry> byPath = new HashMap<>();
         Set<String> paths = new LinkedHashSet<>();
-        for (CarriedFile f : files) {
+        for (FileEntry f : files) {
             byPath.put(f.path(), f);
             if (f.type() != FileType.DIRECTORY) {
                 paths.add(f.path());
@@ -153,7 +152,7 @@ final class PackageRecords {
     }
 
     private static WrittenLayer writeLayer(TreeMap<String, byte[]> records, Set<String> copyrights,
-            Map<String, CarriedFile> program, ImageFileSystem base, SourceContent source, Path target) throws IOException {
+            Map<String, FileEntry> program, ImageFileSystem base, SourceContent source, Path target) throws IOException {
         // Each path goes where the image will have it: through a symlink the program carries (a usr-merged /lib)
         // or the base has, never as a directory over a link.
         TreeMap<String, Object> entries = new TreeMap<>();
@@ -193,7 +192,7 @@ final class PackageRecords {
     }
 
     /** The path with each directory that is a symlink (in the program's files, else the base) followed. */
-    static String place(String path, Map<String, CarriedFile> program, ImageFileSystem base) {
+    static String place(String path, Map<String, FileEntry> program, ImageFileSystem base) {
         String current = path;
         for (int hops = 0; hops < 16; hops++) {
             String rewritten = null;

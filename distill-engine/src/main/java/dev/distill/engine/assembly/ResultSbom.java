@@ -74,34 +74,33 @@ final class ResultSbom {
     private static List<ImageContents.LooseFile> looseFiles(ProgramPlan program, PackageRecords.Result records,
             SourceContent content) throws IOException {
         List<ImageContents.LooseFile> out = new ArrayList<>();
-        java.util.Set<String> unpackaged = new java.util.HashSet<>(records.contents().unpackaged());
-        for (CarriedFile f : program.files()) {
-            if (!unpackaged.contains(f.path())) {
-                continue;
-            }
-            FileEntry e = content.view().entry(f.path()).orElse(null);
+        Map<String, String> reasons = new java.util.HashMap<>();
+        program.files().forEach(f -> reasons.put(f.path(), f.reason()));
+        for (String path : records.contents().unpackaged()) {
+            FileEntry e = content.view().entry(path).orElse(null);
             if (e == null) {
                 continue;
             }
+            String reason = reasons.getOrDefault(path, "the base has a file there that the source's symlink hides");
             if (e.type() == FileType.SYMLINK) {
-                out.add(new ImageContents.LooseFile(f.path(), 0, e.linkTarget(), null, null, f.reason()));
+                out.add(new ImageContents.LooseFile(path, 0, e.linkTarget(), null, null, reason));
                 continue;
             }
-            long size = content.size(f.path());
+            long size = content.size(path);
             if (size < 0) {
                 continue; // a device or FIFO the layer left out
             }
             MessageDigest sha256 = digest("SHA-256");
             MessageDigest sha1 = digest("SHA-1");
-            try (InputStream in = content.open(f.path())) {
+            try (InputStream in = content.open(path)) {
                 byte[] buffer = new byte[64 << 10];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     sha256.update(buffer, 0, n);
                     sha1.update(buffer, 0, n);
                 }
             }
-            out.add(new ImageContents.LooseFile(f.path(), size, null, HexFormat.of().formatHex(sha256.digest()),
-                    HexFormat.of().formatHex(sha1.digest()), f.reason()));
+            out.add(new ImageContents.LooseFile(path, size, null, HexFormat.of().formatHex(sha256.digest()),
+                    HexFormat.of().formatHex(sha1.digest()), reason));
         }
         return out;
     }

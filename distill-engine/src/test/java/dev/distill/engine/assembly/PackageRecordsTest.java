@@ -14,7 +14,6 @@ import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.packages.InstalledPackage;
 import dev.distill.engine.packages.PackageDatabaseReader;
 import dev.distill.engine.packages.PackageInventory;
-import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.testing.TarWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +66,8 @@ class PackageRecordsTest {
         PackageDatabaseReader reader = new PackageDatabaseReader();
         view.readAll(view.entries().filter(FileEntry::isRegular).toList(), reader.visitor());
         PackageInventory inventory = reader.inventory(view);
-        List<CarriedFile> carried = List.of(CarriedFile.of(view.entry("/usr/lib/libc.so.6").orElseThrow(), "loader"),
-                CarriedFile.of(view.entry("/usr/lib/libfoo.so.1").orElseThrow(), "needed"));
+        List<FileEntry> carried = List.of(view.entry("/usr/lib/libc.so.6").orElseThrow(),
+                view.entry("/usr/lib/libfoo.so.1").orElseThrow());
         Map<String, List<InstalledPackage>> owners = inventory.owners();
         MemoryFileSystem base = MemoryFileSystem.builder().directory("/usr", 0755).directory("/usr/lib", 0755)
                 .directory("/var", 0755).directory("/var/lib", 0755).directory("/var/lib/dpkg", 0755)
@@ -102,8 +101,8 @@ class PackageRecordsTest {
 
     @Test
     void recordsGoThroughADirectoryTheProgramCarriesAsALink() {
-        Map<String, CarriedFile> program = Map.of("/lib", new CarriedFile("/lib", FileType.SYMLINK, 0777, 0, 0, 7, "usr/lib",
-                "sha256:x", "usr-merged"));
+        Map<String, FileEntry> program = Map.of("/lib", new FileEntry("/lib", FileType.SYMLINK, 0777, 0, 0, 7, "usr/lib",
+                "sha256:x", 0));
         MemoryFileSystem base = MemoryFileSystem.builder().directory("/lib", 0755).symlink("/var", "/data").build();
 
         assertThat(PackageRecords.place("/lib/apk/db/installed", program, base)).isEqualTo("/usr/lib/apk/db/installed");
