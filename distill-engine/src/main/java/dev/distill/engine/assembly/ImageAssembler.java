@@ -241,20 +241,25 @@ public final class ImageAssembler {
                     base.view().uncompressedSize(i)));
             uncompressed += base.view().uncompressedSize(i);
         }
-        layers.add(layer.layer().upload());
-        uncompressed += layer.layer().uncompressedSize();
+        // The package records go below the program's layer, which stays the top layer: exactly the plan's files.
         PackageRecords.Result records = PackageRecords.write(source.packages(), owners, layer.fromSource(), base.packages(),
                 base.view(), content, dir.resolve(TagScheme.tagSafe(program.name()) + "-records.tar.gz"));
         carriedByAll.addAll(records.carried());
-        ObjectNode config = config(program, user, base, source);
         if (records.layer() != null) {
             layers.add(records.layer().upload());
             uncompressed += records.layer().uncompressedSize();
-            ObjectNode step = config.withArrayProperty("history").addObject();
+        }
+        layers.add(layer.layer().upload());
+        uncompressed += layer.layer().uncompressedSize();
+        ObjectNode config = config(program, user, base, source);
+        if (records.layer() != null) {
+            ArrayNode history = config.withArrayProperty("history");
+            ObjectNode step = JSON.createObjectNode();
             step.put("created", CREATED);
             step.put("created_by", "distill " + version + ": the package records of what " + program.name()
                     + " carries (" + records.contents().packageDatabase() + ")");
             step.put("comment", records.contents().packages().size() + " packages of the source");
+            history.insert(history.size() - 1, step); // before the program's own step, as the layers are
         }
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
@@ -265,7 +270,7 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
-        ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, tag, baseReference, base.image(),
+        ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, baseReference, base.image(),
                 base.packages(), source, records, content);
         return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
                 user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes(),

@@ -36,7 +36,7 @@ import java.util.TreeSet;
  * to the base's record; at another version, the source's record goes beside it as {@code <package>~source} (a name
  * no Debian package can have), since the image then has files of both.
  *
- * <p>A layer of its own, written after the program's: the program's layer stays exactly the plan's files.
+ * <p>A layer of its own, below the program's: the program's layer, on top, stays exactly the plan's files.
  */
 final class PackageRecords {
 

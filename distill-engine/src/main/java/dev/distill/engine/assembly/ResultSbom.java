@@ -35,18 +35,20 @@ final class ResultSbom {
     }
 
     static ResultContents.Sbom attach(RegistryClient client, String version, ProgramPlan program, ImageUpload.Pushed pushed,
-            String tag, ImageReference baseReference, ResolvedImage base, BasePackages basePackages,
+            ImageReference baseReference, ResolvedImage base, BasePackages basePackages,
             ImageAssembler.Source source, PackageRecords.Result records, SourceContent content)
             throws IOException, RegistryException {
         ImageReference repository = pushed.reference();
         String architecture = source.image().platform() == null ? null : source.image().platform().architecture();
+        // Images by repository and digest, without tags: a tag moves, and the same image (the same plan built from the
+        // same source pushed under two tags) must get the same SBOM, not a second referrer.
         ImageContents contents = new ImageContents(
-                new ImageContents.Image(repository.registry() + "/" + repository.repository(), tag, pushed.manifestDigest(),
+                new ImageContents.Image(repository.registry() + "/" + repository.repository(), null, pushed.manifestDigest(),
                         architecture),
-                new ImageContents.Image(baseReference.registry() + "/" + baseReference.repository(), baseReference.tag(),
+                new ImageContents.Image(baseReference.registry() + "/" + baseReference.repository(), null,
                         base.manifestDigest(), architecture),
                 new ImageContents.Image(source.image().reference().registry() + "/" + source.image().reference().repository(),
-                        source.sourceTag(), source.image().pushedDigest(), architecture),
+                        null, source.image().pushedDigest(), architecture),
                 program.name(), distro(source.surface()), basePackages.distro(), records.packages(),
                 basePackages.packages(), looseFiles(program, records, content), version);
         Descriptor subject = new Descriptor(MediaTypes.OCI_MANIFEST, pushed.manifestDigest(), pushed.manifest().length,
