@@ -241,7 +241,9 @@ public final class ImageAssembler {
                     base.view().uncompressedSize(i)));
             uncompressed += base.view().uncompressedSize(i);
         }
-        // The package records go below the program's layer, which stays the top layer: exactly the plan's files.
+        // The package records go right below the program's layer, which stays the top layer: exactly the plan's files.
+        // They are this image's own (which packages it carries), so a layer several images share goes below them,
+        // right above the base.
         PackageRecords.Result records = PackageRecords.write(source.packages(), owners, layer.fromSource(), base.packages(),
                 base.view(), content, dir.resolve(TagScheme.tagSafe(program.name()) + "-records.tar.gz"));
         carriedByAll.addAll(records.carried());

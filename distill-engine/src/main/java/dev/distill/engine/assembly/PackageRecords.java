@@ -36,7 +36,9 @@ import java.util.TreeSet;
  * to the base's record; at another version, the source's record goes beside it as {@code <package>~source} (a name
  * no Debian package can have), since the image then has files of both.
  *
- * <p>A layer of its own, below the program's: the program's layer, on top, stays exactly the plan's files.
+ * <p>A layer of its own, right below the program's: the program's layer, on top, stays exactly the plan's files. The
+ * records describe this image alone, so a layer that several images of a migration share sits below this one, right
+ * above the base, and keeps one digest in all of them.
  */
 final class PackageRecords {
 

@@ -8,14 +8,23 @@ import dev.distill.engine.packages.CarriedPackage;
 import dev.distill.engine.packages.InstalledPackage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
  * Writes an image's contents as an SPDX 2.3 JSON document: the result, base and source images and every package
  * as SPDX packages (purls as external references; {@code filesAnalyzed: false}), the carried regular files of no
  * package as SPDX files (SHA-1, which SPDX requires, and SHA-256), and the relationships: the document DESCRIBES the
- * result, which is a DESCENDANT_OF the source and CONTAINS the base, the carried packages and the files; the base
- * CONTAINS its packages.
+ * result, which is a DESCENDANT_OF the source and CONTAINS the base, the carried packages and the files of no package;
+ * the base CONTAINS its packages.
+ *
+ * <p>A package with {@code filesAnalyzed: false} may not contain files (SPDX 2.3, 7.8), and the image has far more
+ * files than these: the files of no package go into a package of their own ({@code SPDXRef-Unpackaged}, files
+ * analysed, with its verification code), which the image CONTAINS.
  *
  * <p>Declared licences are not SPDX expressions in Debian's spelling ({@code GPL-2+}), so {@code licenseDeclared}
  * stays {@code NOASSERTION} and the declared names go into {@code licenseComments}. {@code created} is the epoch,
@@ -26,6 +35,7 @@ public final class SpdxSbom {
     public static final String MEDIA_TYPE = "application/spdx+json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String NOASSERTION = "NOASSERTION";
+    private static final String UNPACKAGED = "SPDXRef-Unpackaged";
 
     private SpdxSbom() {
     }
@@ -67,11 +77,13 @@ public final class SpdxSbom {
                     : "Carried in full: " + c.carried().size() + " files."));
             relate(relationships, "SPDXRef-Image", "CONTAINS", id);
         }
+        List<ImageContents.LooseFile> loose = contents.unpackaged().stream().filter(f -> f.sha1() != null).toList();
+        if (!loose.isEmpty()) { // SPDX files need a SHA-1: symlinks are in the CycloneDX SBOM only
+            packages.add(unpackaged(contents, loose));
+            relate(relationships, "SPDXRef-Image", "CONTAINS", UNPACKAGED);
+        }
         n = 0;
-        for (ImageContents.LooseFile f : contents.unpackaged()) {
-            if (f.sha1() == null) {
-                continue; // SPDX files need a SHA-1: symlinks are in the CycloneDX SBOM only
-            }
+        for (ImageContents.LooseFile f : loose) {
             String id = "SPDXRef-File-" + (++n);
             ObjectNode file = files.addObject();
             file.put("fileName", "." + f.path());
@@ -86,7 +98,7 @@ public final class SpdxSbom {
             if (f.reason() != null && !f.reason().isBlank()) {
                 file.put("comment", "From no package of the source; carried because: " + f.reason());
             }
-            relate(relationships, "SPDXRef-Image", "CONTAINS", id);
+            relate(relationships, UNPACKAGED, "CONTAINS", id);
         }
         if (files.isEmpty()) {
             doc.remove("files");
@@ -113,6 +125,33 @@ public final class SpdxSbom {
         purl(p, Purls.of(image));
         p.put("comment", comment);
         return p;
+    }
+
+    /** The package of the carried files of no package: exactly those files, so its files are analysed. */
+    private static ObjectNode unpackaged(ImageContents contents, List<ImageContents.LooseFile> files) {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("name", contents.result().repository() + " files of no package");
+        p.put("SPDXID", UNPACKAGED);
+        p.put("downloadLocation", NOASSERTION);
+        p.put("filesAnalyzed", true);
+        p.putObject("packageVerificationCode").put("packageVerificationCodeValue", verificationCode(files));
+        p.put("primaryPackagePurpose", "OTHER");
+        p.put("licenseConcluded", NOASSERTION);
+        p.put("licenseDeclared", NOASSERTION);
+        p.put("copyrightText", NOASSERTION);
+        p.put("comment", "Files the result carries from the source that no package of the source installed (the"
+                + " application, configuration written after installation).");
+        return p;
+    }
+
+    /** SPDX's package verification code: the SHA-1 of the files' SHA-1s (lower-case hex), sorted and concatenated. */
+    private static String verificationCode(List<ImageContents.LooseFile> files) {
+        String joined = String.join("", files.stream().map(f -> f.sha1().toLowerCase(Locale.ROOT)).sorted().toList());
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(joined.getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
     }
 
     private static ObjectNode library(String id, InstalledPackage pkg, ImageContents.Distro distro, String comment) {

@@ -21,6 +21,7 @@ import dev.distill.engine.registry.Referrers;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.sbom.CycloneDxSbom;
 import dev.distill.engine.sbom.SpdxSbom;
+import dev.distill.engine.sbom.SpdxVerifier;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -186,6 +187,10 @@ class PackageRecordsIT {
             sbom = in.readAllBytes();
         }
         assertThat(new JsonParser().validate(sbom, CycloneDxSbom.VERSION)).isEmpty();
+        String spdxLocation = image.contents().sbom().spdx();
+        try (InputStream in = client.openBlob(repo, Digest.parse(spdxLocation.substring(spdxLocation.indexOf('@') + 1)))) {
+            assertThat(SpdxVerifier.problems(in.readAllBytes())).as("SPDX 2.3 verification of " + image.program()).isEmpty();
+        }
         JsonNode bom = JSON.readTree(sbom);
         assertThat(bom.at("/metadata/component/version").asText()).isEqualTo(result.manifestDigest().toString());
         assertThat(bom.at("/metadata/component/pedigree/ancestors/0/version").asText())

@@ -12,6 +12,8 @@ import dev.distill.engine.packages.InstalledPackage;
 import dev.distill.engine.packages.PackageDatabaseReader;
 import dev.distill.engine.packages.PackageInventory;
 import dev.distill.engine.packages.PackageManager;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +21,7 @@ import java.util.stream.StreamSupport;
 import org.cyclonedx.exception.ParseException;
 import org.cyclonedx.parsers.JsonParser;
 import org.junit.jupiter.api.Test;
+import org.spdx.library.model.v2.SpdxDocument;
 
 /** The SBOMs of one small result image, checked against the CycloneDX 1.6 schema and by what they say. */
 class SbomTest {
@@ -105,14 +108,17 @@ class SbomTest {
         List<String> ids = new ArrayList<>();
         doc.path("packages").forEach(p -> {
             ids.add(p.path("SPDXID").asText());
-            for (String required : List.of("name", "SPDXID", "downloadLocation", "versionInfo")) {
+            for (String required : List.of("name", "SPDXID", "downloadLocation")) {
                 assertThat(p.has(required)).as(p.path("SPDXID") + " " + required).isTrue();
             }
+            // Images and packages have a version; the files of no package do not.
+            assertThat(p.has("versionInfo")).as(p.path("SPDXID") + " versionInfo")
+                    .isEqualTo(!p.path("SPDXID").asText().equals("SPDXRef-Unpackaged"));
             assertThat(p.path("SPDXID").asText()).matches("SPDXRef-[A-Za-z0-9.-]+");
         });
         doc.path("files").forEach(f -> ids.add(f.path("SPDXID").asText()));
         assertThat(ids).containsExactly("SPDXRef-Image", "SPDXRef-Source", "SPDXRef-Base", "SPDXRef-BasePackage-1",
-                "SPDXRef-Package-1", "SPDXRef-File-1");
+                "SPDXRef-Package-1", "SPDXRef-Unpackaged", "SPDXRef-File-1");
         ids.add("SPDXRef-DOCUMENT");
         doc.path("relationships").forEach(r -> {
             assertThat(ids).contains(r.path("spdxElementId").asText(), r.path("relatedSpdxElement").asText());
@@ -121,12 +127,35 @@ class SbomTest {
                 .map(r -> r.path("spdxElementId").asText() + " " + r.path("relationshipType").asText() + " "
                         + r.path("relatedSpdxElement").asText()).toList())
                 .contains("SPDXRef-DOCUMENT DESCRIBES SPDXRef-Image", "SPDXRef-Image DESCENDANT_OF SPDXRef-Source",
-                        "SPDXRef-Base CONTAINS SPDXRef-BasePackage-1", "SPDXRef-Image CONTAINS SPDXRef-Package-1");
+                        "SPDXRef-Base CONTAINS SPDXRef-BasePackage-1", "SPDXRef-Image CONTAINS SPDXRef-Package-1",
+                        "SPDXRef-Image CONTAINS SPDXRef-Unpackaged", "SPDXRef-Unpackaged CONTAINS SPDXRef-File-1");
         JsonNode zlib = doc.path("packages").get(4);
         assertThat(zlib.path("comment").asText()).contains("Partly carried: 1 of 2 files");
         assertThat(zlib.at("/externalRefs/0/referenceLocator").asText()).startsWith("pkg:deb/debian/libz1@");
         assertThat(doc.at("/files/0/checksums/0/algorithm").asText()).isEqualTo("SHA1");
         assertThat(doc.at("/files/0/fileName").asText()).isEqualTo("./etc/app.conf");
+    }
+
+    /** Read back by the SPDX project's own library, which verifies it as SPDX 2.3 (and does find a broken one). */
+    @Test
+    void theSpdxLibraryReadsTheDocumentAndFindsNothingWrong() throws Exception {
+        byte[] written = SpdxSbom.write(contents());
+        SpdxDocument doc = SpdxVerifier.read(written);
+        assertThat(doc.verify(doc.getSpecVersion())).as("SPDX 2.3 verification").isEmpty();
+        assertThat(doc.getDocumentDescribes()).singleElement()
+                .satisfies(e -> assertThat(e.getName()).hasValue("127.0.0.1:5000/shop/php"));
+
+        ObjectNode broken = (ObjectNode) JSON.readTree(written);
+        ((ObjectNode) broken.at("/files/0/checksums/0")).put("checksumValue", "not-a-sha1");
+        ((ArrayNode) broken.path("relationships")).addObject().put("spdxElementId", "SPDXRef-Image")
+                .put("relationshipType", "CONTAINS").put("relatedSpdxElement", "SPDXRef-Nowhere");
+        List<String> problems;
+        try {
+            problems = SpdxVerifier.problems(JSON.writeValueAsBytes(broken));
+        } catch (Exception e) {
+            problems = List.of(String.valueOf(e.getMessage()));
+        }
+        assertThat(problems).as("the library does check").isNotEmpty();
     }
 
     private static List<String> properties(JsonNode component) {
