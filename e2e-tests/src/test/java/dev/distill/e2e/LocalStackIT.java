@@ -136,6 +136,13 @@ class LocalStackIT {
         assertThat(json(sbom).at("/metadata/component/version").asText()).isEqualTo(result.manifestDigest().toString());
         assertThat(json(sbom).path("components").findValuesAsText("purl")).anyMatch(p -> p.startsWith("pkg:apk/alpine/musl@"))
                 .anyMatch(p -> p.startsWith("pkg:deb/debian/base-files@"));
+        assertThat(new org.cyclonedx.parsers.JsonParser().validate(sbom.body().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                org.cyclonedx.Version.VERSION_16)).as("CycloneDX 1.6 schema").isEmpty();
+        // Found as a scanner finds it on docker-registry 2.8, which has no referrers API: the sha256-<hex> tag's index.
+        JsonNode referrers = JSON.readTree(USER.manifestIfExists(ImageReference.parse(LocalStack.REGISTRY + "/e2e/app:sha256-"
+                + result.manifestDigest().hex())).orElseThrow());
+        assertThat(referrers.path("manifests").findValuesAsText("artifactType"))
+                .containsExactlyInAnyOrder("application/vnd.cyclonedx+json", "application/spdx+json");
         HttpResponse<String> kubernetes = LocalStack.get("/api/migrations/" + id + "/wiring/kubernetes");
         assertThat(kubernetes.statusCode()).isEqualTo(200);
         assertThat(kubernetes.body()).contains("kind: Deployment").contains("@" + result.manifestDigest());

@@ -81,8 +81,8 @@ class SbomApiTest {
                     CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.write(contents), Map.of());
             Referrers.Attached spdx = referrers.attach(at, result.manifestDescriptor(), SpdxSbom.MEDIA_TYPE,
                     SpdxSbom.MEDIA_TYPE, SpdxSbom.write(contents), Map.of());
-            images.add(new BuildReport.Image(program, at.toString(), result.manifestDigest().toString(), "b", "sha256:" + "b".repeat(64),
-                    "65532:65532", "nonroot", 1, 10, 20, List.of(), ResultContents.NONE.withSbom(new ResultContents.Sbom(
+            images.add(new BuildReport.Image(program, "PROGRAM", at.toString(), result.manifestDigest().toString(), "b",
+                    "sha256:" + "b".repeat(64), "65532:65532", "nonroot", 1, 10, 20, List.of(), List.of(), ResultContents.NONE.withSbom(new ResultContents.Sbom(
                             cyclonedx.location(), cyclonedx.manifestDigest().toString(), spdx.location(),
                             spdx.manifestDigest().toString(), "tag schema"))));
         }

@@ -27,22 +27,35 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
     /**
      * One result image.
      *
+     * @param role {@code PROGRAM}, or {@code INIT} for an image that runs an entrypoint step before the programs
+     * @param baked what the entrypoint's build-time steps made, changed or deleted in it, each with its step
      * @param contents the source's packages it carries (in full or in part) and their records, its files of no
      *     package, and where its SBOMs are
      */
-    public record Image(String program, String reference, String digest, String base, String baseDigest, String user,
-            String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes,
-            ResultContents contents) {
+    public record Image(String program, String role, String reference, String digest, String base, String baseDigest,
+            String user, String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes,
+            List<BakedEntry> baked, ResultContents contents) {
 
         public Image {
+            role = role == null ? ImageAssembler.Role.PROGRAM.name() : role;
             changes = List.copyOf(changes);
+            baked = baked == null ? List.of() : List.copyOf(baked);
             contents = contents == null ? ResultContents.NONE : contents;
         }
 
+        /** An image without package records. */
+        public Image(String program, String role, String reference, String digest, String base, String baseDigest,
+                String user, String userReason, int files, long compressedSize, long uncompressedSize,
+                List<FileChange> changes, List<BakedEntry> baked) {
+            this(program, role, reference, digest, base, baseDigest, user, userReason, files, compressedSize,
+                    uncompressedSize, changes, baked, ResultContents.NONE);
+        }
+
+        /** A program's image without baked files or package records. */
         public Image(String program, String reference, String digest, String base, String baseDigest, String user,
                 String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes) {
-            this(program, reference, digest, base, baseDigest, user, userReason, files, compressedSize, uncompressedSize,
-                    changes, ResultContents.NONE);
+            this(program, ImageAssembler.Role.PROGRAM.name(), reference, digest, base, baseDigest, user, userReason, files,
+                    compressedSize, uncompressedSize, changes, List.of(), ResultContents.NONE);
         }
     }
 
@@ -59,9 +72,10 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
     /** The report of an assembly, naming each image by the tag {@link ImageAssembler#publish} gives it. */
     public static BuildReport of(String source, String sourceDigest, String analysisLocation, ImageAssembler.Assembly assembly,
             Wiring wiring) {
-        List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.taggedReference().toString(),
-                i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(), i.user(), i.userReason(),
-                i.files(), i.compressedSize(), i.uncompressedSize(), i.changes(), i.contents())).toList();
+        List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.role().name(),
+                i.taggedReference().toString(), i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(),
+                i.user(), i.userReason(), i.files(), i.compressedSize(), i.uncompressedSize(), i.changes(), i.baked(),
+                i.contents())).toList();
         return new BuildReport(SCHEMA_VERSION, source, sourceDigest, analysisLocation, images, assembly.leftBehind(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), wiring);
     }

@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  *
  * <p>A path counts as <em>written</em> when the program made it: a successful open for writing ({@code O_WRONLY},
  * {@code O_RDWR}, {@code O_CREAT}, {@code creat}), the target of a successful {@code rename}, or a directory it made
- * ({@code mkdir}); a path it then renamed away is not (a temporary file). What a worker does, as files.
+ * ({@code mkdir}); a path it then renamed away or deleted ({@code unlink}, {@code rmdir}) is not (a temporary file,
+ * SQLite's rollback journal). What a worker does, as files.
  *
  * @param exits how each traced process ended, by pid: its exit code, or 128 + the number of the signal that killed it
  */
@@ -53,11 +54,11 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
     /** The system calls to trace: every way a program opens, executes, tests or follows a path. */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
             "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir", "rename",
-            "renameat", "renameat2", "mkdir", "mkdirat");
+            "renameat", "renameat2", "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir");
 
     // Calls whose first argument is a directory fd, the path being the second.
     private static final Set<String> AT_CALLS = Set.of("openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
-            "execveat", "readlinkat", "renameat", "renameat2", "mkdirat");
+            "execveat", "readlinkat", "renameat", "renameat2", "mkdirat", "unlinkat");
     private static final Set<String> HWCAP_DIRECTORIES = Set.of("glibc-hwcaps", "tls", "haswell", "x86_64", "avx512_1",
             "i686", "i586", "sse2", "xeon_phi", "aarch64", "atomics", "asimd");
     // Calls that give the program a file's content (or run it), as opposed to testing or following a path.
@@ -65,6 +66,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
     private static final Set<String> LOADER_FILES = Set.of("/etc/ld.so.preload", "/etc/ld.so.nohwcap");
     private static final Set<String> RENAME_CALLS = Set.of("rename", "renameat", "renameat2");
     private static final Set<String> MKDIR_CALLS = Set.of("mkdir", "mkdirat");
+    private static final Set<String> REMOVE_CALLS = Set.of("unlink", "unlinkat", "rmdir");
     private static final Pattern WRITE_FLAGS = Pattern.compile("\\b(O_WRONLY|O_RDWR|O_CREAT)\\b");
     private static final Pattern EXITED = Pattern.compile("^(\\d+)\\s+\\+\\+\\+ (?:exited with (\\d+)|killed by SIG([A-Z0-9]+)).*");
     /** Signal numbers on x86-64 and arm64 Linux, for a process killed by one. */
@@ -159,6 +161,9 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             if (succeeded && (name.equals("creat") || OPEN_CALLS.contains(name) && WRITE_FLAGS.matcher(c.group(3)).find()
                     || MKDIR_CALLS.contains(name))) {
                 writes.add(new Write(path, true));
+            }
+            if (succeeded && REMOVE_CALLS.contains(name)) {
+                writes.add(new Write(path, false));
             }
             if (succeeded && RENAME_CALLS.contains(name)) {
                 String target = secondPath(name, c.group(3));
