@@ -37,6 +37,9 @@ class EventCodecTest {
                         List.of("/bin/bash"), new MigrationVerified.Evidence(List.of(new MigrationVerified.Probe("GET :8080/",
                         true, "200", "200")), "started", new MigrationVerified.StructureTests(12, 0, 1), List.of("elf: passed")),
                         0, "r/distill/reports@sha256:" + "5".repeat(64), "sha256:" + "5".repeat(64)),
+                new MigrationVerified("m-1", AT, Outcome.SUCCEEDED, List.of(), 60_000_000, 9_000_000, List.of("/bin/sh"),
+                        MigrationVerified.Evidence.NONE, 0, null, null, new PackageSurface("DPKG", 127, 100, 9000, 8000,
+                        List.of(new PackageSurface.Remaining("libc6", "2.36-9", true, 20, 40, 3_000_000, 12_000_000)))),
                 new StageFailed("m-1", AT, Stage.BUILD, Outcome.BLOCKED, "needs a shell"),
                 new StageProgress("m-1", AT, Stage.ANALYZE, 0, "read-layers", List.of(
                         new StageProgress.Counter("layers", 2, 5), new StageProgress.Counter("bytes", 1_000, 34_000_000))),
@@ -49,6 +52,17 @@ class EventCodecTest {
             assertThat(back).isEqualTo(event);
             assertThat(json).contains("\"occurredAt\":\"2026-11-27T10:15:30.123Z\"");
         }
+    }
+
+    @Test
+    void aVerdictFromBeforePackageCountsReadsAsUnknown() {
+        String json = "{\"migrationId\":\"m-9\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"verdict\":\"SUCCEEDED\","
+                + "\"sourceSize\":10,\"resultSize\":5,\"repairRounds\":0,\"surfaceRemoved\":[\"/bin/sh\"]}";
+        MigrationVerified old = EventCodec.decode(json, MigrationVerified.class);
+        assertThat(old.packageSurface()).isEqualTo(PackageSurface.UNKNOWN);
+        String built = "{\"migrationId\":\"m-9\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"round\":0,"
+                + "\"sourceCompressedSize\":1,\"sourceUncompressedSize\":2,\"leftBehind\":{\"items\":[],\"packages\":[\"bash\"],\"packageDatabase\":\"dpkg\"}}";
+        assertThat(EventCodec.decode(built, ImageBuilt.class).leftBehind().packageSurface()).isEqualTo(PackageSurface.UNKNOWN);
     }
 
     @Test

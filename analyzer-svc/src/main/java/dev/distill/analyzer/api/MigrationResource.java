@@ -340,6 +340,82 @@ public class MigrationResource {
     }
 
     private static final MediaType YAML = MediaType.valueOf("application/yaml");
+    private static final Map<String, String> SBOM_FORMATS = Map.of("cyclonedx", "application/vnd.cyclonedx+json",
+            "spdx", "application/spdx+json");
+
+    /**
+     * The SBOM of one result image, as attached to it in the registry (an OCI referrer of the image): CycloneDX 1.6
+     * JSON, or SPDX 2.3 JSON with {@code format=spdx}. A migration with one result image needs no {@code program};
+     * one with several (one per supervisord program) is asked which with {@code ?program=<name>}, and a request
+     * without it answers 400 listing them.
+     */
+    @Operation(summary = "A result image's SBOM as attached to it in the registry: CycloneDX 1.6 or SPDX 2.3 JSON")
+    @APIResponse(responseCode = "200", description = "The SBOM; Content-Location names the image",
+            content = {@Content(mediaType = "application/vnd.cyclonedx+json", schema = @Schema(type = SchemaType.OBJECT)),
+                    @Content(mediaType = "application/spdx+json", schema = @Schema(type = SchemaType.OBJECT))})
+    @APIResponse(responseCode = "400", description = "An unknown format, or several result images and no program named")
+    @APIResponse(responseCode = "404", description = "No such migration or program, or no build (yet)")
+    @APIResponse(responseCode = "502", description = "The SBOM or the build report cannot be read from the registry")
+    @GET
+    @Path("/{id}/sbom")
+    @Produces({"application/vnd.cyclonedx+json", "application/spdx+json", MediaType.APPLICATION_JSON})
+    public Response sbom(@PathParam("id") String id, @QueryParam("program") String program,
+            @QueryParam("format") String format) {
+        String chosenFormat = format == null || format.isBlank() ? "cyclonedx" : format.trim().toLowerCase(Locale.ROOT);
+        if (!SBOM_FORMATS.containsKey(chosenFormat)) {
+            return ApiError.response(Response.Status.BAD_REQUEST, "invalid-format",
+                    "format must be cyclonedx (the default) or spdx, got '" + format + "'");
+        }
+        Optional<MigrationView> view = find(id);
+        if (view.isEmpty()) {
+            return ApiError.response(Response.Status.NOT_FOUND, "unknown-migration", "no migration with id '" + id + "'");
+        }
+        MigrationView.Report report = view.get().reports().get(Stage.BUILD);
+        if (report == null) {
+            return ApiError.response(Response.Status.NOT_FOUND, "no-sbom", "migration " + id + " is " + view.get().state()
+                    + " and has no result image yet, so no SBOM");
+        }
+        JsonNode images;
+        try {
+            images = JSON.readTree(reports.get(report.location(), reportSettings.maxBytes())).path("images");
+        } catch (RegistryException | IOException | RuntimeException e) {
+            return ApiError.response(Response.Status.BAD_GATEWAY, "report-unavailable",
+                    "the build report at " + report.location() + " cannot be read: " + e.getMessage());
+        }
+        List<String> programs = new java.util.ArrayList<>();
+        images.forEach(i -> programs.add(i.path("program").asText()));
+        JsonNode image = null;
+        if (program == null || program.isBlank()) {
+            if (images.size() != 1) {
+                return ApiError.response(Response.Status.BAD_REQUEST, "choose-program", "migration " + id + " has "
+                        + images.size() + " result images (" + String.join(", ", programs) + "): ask for one with ?program=<name>");
+            }
+            image = images.get(0);
+        } else {
+            for (JsonNode i : images) {
+                if (i.path("program").asText().equals(program)) {
+                    image = i;
+                }
+            }
+            if (image == null) {
+                return ApiError.response(Response.Status.NOT_FOUND, "unknown-program", "migration " + id
+                        + " has no result image for program '" + program + "'; it has " + String.join(", ", programs));
+            }
+        }
+        String location = image.at("/contents/sbom/" + chosenFormat).asText("");
+        if (location.isEmpty()) {
+            return ApiError.response(Response.Status.NOT_FOUND, "no-sbom", "the result image " + image.path("reference").asText()
+                    + " has no " + chosenFormat + " SBOM (built before Distill attached them?)");
+        }
+        try {
+            return Response.ok(reports.get(location, reportSettings.maxBytes()), SBOM_FORMATS.get(chosenFormat))
+                    .header("Content-Location", image.path("reference").asText() + "@" + image.path("digest").asText())
+                    .build();
+        } catch (RegistryException | IOException | RuntimeException e) {
+            return ApiError.response(Response.Status.BAD_GATEWAY, "sbom-unavailable",
+                    "the SBOM at " + location + " cannot be read: " + e.getMessage());
+        }
+    }
 
     /** One rendering of the build report's wiring; null when the report has none; a report that is not JSON is an error. */
     private static byte[] wiring(byte[] buildReport, String which) {

@@ -20,6 +20,8 @@ import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.WrittenLayer;
+import dev.distill.engine.packages.InstalledPackage;
+import dev.distill.engine.packages.PackageInventory;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
@@ -50,7 +52,8 @@ import java.util.concurrent.Future;
 /**
  * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
  * tags them all, so a failure anywhere before leaves no result tag behind. Base layers are mounted from the
- * base's repository, never uploaded again; the program's layer is the only new blob.
+ * base's repository, never uploaded again; the program's layer and the layer of its package records are the only
+ * new layer blobs. Each image gets its SBOMs (CycloneDX and SPDX) attached as OCI referrers before it is tagged.
  *
  * <p>Faithful on purpose: Jib would follow symlinks, turn hard links into copies and cannot set setuid bits or
  * take a layer built elsewhere, so the layer is written by {@link dev.distill.engine.layer.LayerWriter} and pushed
@@ -99,16 +102,29 @@ public final class ImageAssembler {
      * @param repairs per program, paths the program failed to open at run time that the source has: carried in
      *     addition to the plan's files (with every symlink on the way), for a repair round
      * @param repairRound the round these repairs belong to, for the files' reasons (0 without repairs)
+     * @param packages the source's package inventory from the analysis: which package owns which file, for the
+     *     result's package records and SBOM; {@link PackageInventory#NONE} when unknown
      */
     public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
-            Map<String, List<String>> repairs, int repairRound) {
+            Map<String, List<String>> repairs, int repairRound, PackageInventory packages) {
 
         public Source {
             repairs = repairs == null ? Map.of() : Map.copyOf(repairs);
+            packages = packages == null ? PackageInventory.NONE : packages;
+        }
+
+        public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
+                Map<String, List<String>> repairs, int repairRound) {
+            this(image, blobs, sourceTag, plan, surface, repairs, repairRound, PackageInventory.NONE);
         }
 
         public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
             this(image, blobs, sourceTag, plan, surface, Map.of(), 0);
+        }
+
+        /** The same source with its package inventory. */
+        public Source withPackages(PackageInventory inventory) {
+            return new Source(image, blobs, sourceTag, plan, surface, repairs, repairRound, inventory);
         }
     }
 
@@ -120,14 +136,17 @@ public final class ImageAssembler {
      *
      * @param baked the files the entrypoint's build-time steps made, changed or deleted in this image
      * @param layers its bytes by layer kind: the base's, the layers it shares with other images of the migration, its own
+     * @param contents the source's packages it carries (with where their records are), its files of no package and
+     *     its SBOMs
      */
     public record ProgramImage(String program, Role role, String tag, ImageUpload.Pushed pushed, String base,
             Digest baseDigest, String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers) {
+            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers, ResultContents contents) {
 
         public ProgramImage {
             changes = List.copyOf(changes);
             baked = baked == null ? List.of() : List.copyOf(baked);
+            contents = contents == null ? ResultContents.NONE : contents;
         }
 
         /** {@code registry/repository:tag}: where the image is once published. */
@@ -158,7 +177,7 @@ public final class ImageAssembler {
         }
     }
 
-    /** All images of one migration, and what the source had that none of them carries. */
+    /** All images of one migration, and what the source had that none of them carries (tools, packages, files). */
     public record Assembly(List<ProgramImage> images, LeftBehind leftBehind, long sourceCompressedSize,
             long sourceUncompressedSize) {
     }
@@ -198,6 +217,12 @@ public final class ImageAssembler {
         Path spool = Files.createDirectory(dir.resolve("spool"));
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
+        Map<String, List<InstalledPackage>> owners = source.packages().owners();
+        // The copyright files of the packages the plan carries files of go with them: read them in the same pass.
+        for (String path : List.copyOf(carried)) {
+            owners.getOrDefault(path, List.of()).stream().map(InstalledPackage::copyright).filter(c -> c != null)
+                    .forEach(wanted::add);
+        }
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool);
                 Bake bake = bake(plan, source, content)) {
             // Every image of the migration, the programs' and the init steps', takes part in the shared layers.
@@ -210,9 +235,12 @@ public final class ImageAssembler {
             long files = carried.size() + source.repairs().values().stream().mapToLong(List::size).sum();
             long filesDone = 0;
             progress.progress(Progress.of("assemble", Progress.count("programs", 0, count), Progress.count("files", 0, files)));
+            Set<String> carriedByAll = new TreeSet<>();
             for (ProgramPlan p : concat(plan.programs(), inits)) {
                 roles.add(programs.size() < plan.programs().size() ? Role.PROGRAM : Role.INIT);
                 ProgramPlan program = withRepairs(p, source, content);
+                content.ensure(PackageRecords.copyrights(source.packages(), owners,
+                        program.files().stream().map(CarriedFile::path).toList(), content.view()));
                 ImageReference baseReference = bases.reference(program.base().base(), program.runAs().uid() == NONROOT_UID,
                         repository.registry());
                 PulledBase base = pull(baseReference, source.image().platform());
@@ -233,8 +261,8 @@ public final class ImageAssembler {
                     sharedBy.add(g.programs().stream().map(j -> programs.get(j).name()).toList());
                 }
                 boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
-                images.add(build(programs.get(i), roles.get(i), only, source, bake, content, baseReferences.get(i),
-                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir));
+                images.add(build(programs.get(i), roles.get(i), only, source, owners, bake, content, baseReferences.get(i),
+                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, carriedByAll));
                 filesDone = Math.min(files, filesDone + programs.get(i).files().size());
                 progress.progress(Progress.of("assemble", Progress.count("programs", images.size(), count),
                         Progress.count("files", filesDone, files)));
@@ -243,7 +271,9 @@ public final class ImageAssembler {
             for (int i = 0; i < source.image().layers().size(); i++) {
                 sourceUncompressed += content.view().uncompressedSize(i);
             }
-            return new Assembly(images, LeftBehind.of(source.surface(), carried), source.image().compressedLayerSize(),
+            long sourceFiles = content.view().entries().filter(e -> !e.isDirectory()).count();
+            return new Assembly(images, LeftBehind.of(source.surface(), carried,
+                    PackageSurface.of(source.packages(), carriedByAll, sourceFiles)), source.image().compressedLayerSize(),
                     sourceUncompressed);
         } finally {
             WorkDirectories.removeTree(dir);
@@ -304,7 +334,7 @@ public final class ImageAssembler {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
                     image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
-                    image.changes(), image.baked(), image.layers()));
+                    image.changes(), image.baked(), image.layers(), image.contents()));
         }
         return tagged;
     }
@@ -386,9 +416,11 @@ public final class ImageAssembler {
         }
     }
 
-    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source, Bake bake, SourceContent content,
-            ImageReference baseReference, PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy,
-            WrittenLayer own, ProgramLayer.Planned planned, ImageReference repository, Path dir)
+    /** @param carriedByAll collects every source path any image carries, for the package surface */
+    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source,
+            Map<String, List<InstalledPackage>> owners, Bake bake, SourceContent content, ImageReference baseReference,
+            PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy, WrittenLayer own,
+            ProgramLayer.Planned planned, ImageReference repository, Path dir, Set<String> carriedByAll)
             throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
         List<ImageUpload.Layer> layers = new ArrayList<>();
@@ -409,9 +441,22 @@ public final class ImageAssembler {
             sharedCompressed += layer.size();
             sharedUncompressed += layer.uncompressedSize();
         }
+        // The package records go right below the program's own layer: they are this image's own (which packages it
+        // carries, the shared files included), so the layers several images share sit below them, right above the base.
+        PackageRecords.Result records = PackageRecords.write(source.packages(), owners, planned.fromSource(content.view()),
+                base.packages(), base.content().view(), content,
+                dir.resolve(TagScheme.tagSafe(program.name()) + "-records.tar.gz"));
+        carriedByAll.addAll(records.carried());
+        long ownCompressed = 0;
+        long ownUncompressed = 0;
+        if (records.layer() != null) {
+            layers.add(records.layer().upload());
+            ownCompressed += records.layer().size();
+            ownUncompressed += records.layer().uncompressedSize();
+        }
         layers.add(own.upload());
-        long ownCompressed = own.size();
-        long ownUncompressed = own.uncompressedSize();
+        ownCompressed += own.size();
+        ownUncompressed += own.uncompressedSize();
         // The entrypoint's baked steps go on top: what they changed wins over the carried files.
         List<FileChange> changes = new ArrayList<>(planned.changes());
         Optional<BakeLayer.Result> baked = BakeLayer.write(bake, program, content.view(),
@@ -423,7 +468,18 @@ public final class ImageAssembler {
             changes.addAll(baked.get().changes());
         }
         long uncompressed = baseUncompressed + sharedUncompressed + ownUncompressed;
-        ObjectNode config = config(program, user, base, source, sharedBy, baked.map(b -> b.entries().size()).orElse(0));
+        int bakedFiles = baked.map(b -> b.entries().size()).orElse(0);
+        ObjectNode config = config(program, user, base, source, sharedBy, bakedFiles);
+        if (records.layer() != null) {
+            ArrayNode history = config.withArrayProperty("history");
+            ObjectNode step = JSON.createObjectNode();
+            step.put("created", CREATED);
+            step.put("created_by", "distill " + version + ": the package records of what " + program.name()
+                    + " carries (" + records.contents().packageDatabase() + ")");
+            step.put("comment", records.contents().packages().size() + " packages of the source");
+            // Before the program's own step (and the baked steps' after it), as the layers are.
+            history.insert(history.size() - (bakedFiles > 0 ? 2 : 1), step);
+        }
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -433,11 +489,14 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
+        ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, baseReference, base.image(),
+                base.packages(), source, records, content);
         return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
                 user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, changes,
                 baked.map(BakeLayer.Result::entries).orElse(List.of()),
                 new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
-                        ownUncompressed, sharedBy));
+                        ownUncompressed, sharedBy),
+                records.contents().withSbom(sbom));
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
@@ -509,10 +568,11 @@ public final class ImageAssembler {
     }
 
     /**
-     * A base as pulled: its manifest, config JSON, diffIDs and merged view with its files' hashes (for passwd, group,
-     * directories and the files it already has).
+     * A base as pulled: its manifest, config JSON, diffIDs, merged view with its files' hashes (for passwd, group,
+     * directories and the files it already has) and the packages it records.
      */
-    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, BaseContent content) {
+    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, BaseContent content,
+            BasePackages packages) {
     }
 
     private PulledBase pull(ImageReference reference, Platform platform) throws AssemblyException {
@@ -542,7 +602,7 @@ public final class ImageAssembler {
                         + image.layers().size() + " layers");
             }
             BaseContent content = BaseContent.read(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
-            PulledBase base = new PulledBase(image, config, diffIds, content);
+            PulledBase base = new PulledBase(image, config, diffIds, content, BasePackages.read(content.view()));
             baseCache.put(image.manifestDigest(), base);
             return base;
         } catch (IOException | RegistryException | IllegalArgumentException | ClassCastException e) {

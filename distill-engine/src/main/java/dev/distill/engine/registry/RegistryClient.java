@@ -256,6 +256,20 @@ public final class RegistryClient {
      * @return the digest of {@code body}, which the reference now points at
      */
     public Digest pushManifest(ImageReference reference, String mediaType, byte[] body) throws RegistryException {
+        return putManifest(reference, mediaType, body).digest();
+    }
+
+    /**
+     * What a manifest push answered.
+     *
+     * @param subject the {@code OCI-Subject} header: the registry took the manifest's {@code subject} into its
+     *     referrers API (OCI distribution 1.1); empty when it did not say so
+     */
+    public record PushedManifest(Digest digest, Optional<Digest> subject) {
+    }
+
+    /** {@link #pushManifest}, telling also whether the registry indexed the manifest's subject for the referrers API. */
+    public PushedManifest putManifest(ImageReference reference, String mediaType, byte[] body) throws RegistryException {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(body, "body");
         if (mediaType == null || mediaType.isBlank()) {
@@ -280,7 +294,48 @@ public final class RegistryClient {
             throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "registry " + reference.registry()
                     + " stored " + what + " under digest " + stored.get() + ", but its content has digest " + digest);
         }
-        return digest;
+        Optional<String> subject = response.headers().firstValue("OCI-Subject");
+        return new PushedManifest(digest, subject.isPresent() ? Optional.of(announcedDigest(subject.get(), what,
+                reference.registry())) : Optional.empty());
+    }
+
+    /**
+     * A manifest or index as stored, verified against the reference's digest when it pins one; empty when the
+     * registry has no such tag or digest (404).
+     */
+    public Optional<byte[]> manifestIfExists(ImageReference reference) throws RegistryException {
+        Objects.requireNonNull(reference, "reference");
+        try {
+            return Optional.of(fetchManifest(reference, reference.manifestReference(), reference.digest(),
+                    "manifest " + reference).body());
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The referrers API (OCI distribution 1.1): the index of the manifests whose {@code subject} is {@code subject}.
+     * Empty when the registry does not have the API (it answers 404; one that has it answers 200, also with no
+     * referrers), so the caller falls back to the {@code <alg>-<hex>} tag schema.
+     */
+    public Optional<byte[]> referrers(ImageReference repository, Digest subject) throws RegistryException {
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(subject, "subject");
+        String what = "referrers of " + repository.repositoryLocation() + "@" + subject;
+        URI uri = transport.uri(repository.registry(), "/v2/" + repository.repository() + "/referrers/" + subject);
+        HttpResponse<InputStream> response = transport.send(request("GET", repository, uri,
+                Map.of("Accept", MediaTypes.OCI_INDEX), null, null, List.of(RegistryTransport.pullScope(repository))));
+        if (response.statusCode() == 404) {
+            RegistryTransport.discard(response);
+            return Optional.empty();
+        }
+        if (response.statusCode() != 200) {
+            throw unexpected(response, repository.registry(), what);
+        }
+        return Optional.of(readBounded(response, maxManifestBytes, "referrers index", what, repository.registry()));
     }
 
     @Override

@@ -209,7 +209,7 @@ class ImageAssemblerIT {
         ProgramPlan lossy = p.withFiles(without);
         ImageAssembler.Source base = rig.source(source, new MigrationPlan(List.of(lossy), List.of(), List.of()), "repair");
         ImageAssembler.Source repair = new ImageAssembler.Source(base.image(), base.blobs(), "repair", base.plan(),
-                base.surface(), Map.of(p.name(), List.of("/usr/local/lib/libgreet.so.1")), 1);
+                base.surface(), Map.of(p.name(), List.of("/usr/local/lib/libgreet.so.1")), 1, base.packages());
 
         ImageAssembler.ProgramImage image = assembler().publish(assembler().assemble(repair)).get(0);
 

@@ -6,6 +6,7 @@ import dev.distill.engine.assembly.AssemblyException;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.LeftBehind;
+import dev.distill.engine.assembly.PackageSurface;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.ResolvedImage;
@@ -153,7 +154,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         layers.report();
         try {
             return assembler.assemble(new ImageAssembler.Source(source, layers, tag, analysis.plan(),
-                    analysis.surface(), repairs, round), progress);
+                    analysis.surface(), repairs, round, analysis.packages()), progress);
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {
@@ -172,8 +173,12 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
     }
 
     private static ImageBuilt.LeftBehind toEvent(LeftBehind left) {
+        PackageSurface s = left.packageSurface();
         return new ImageBuilt.LeftBehind(left.items().stream()
                 .map(i -> new ImageBuilt.Item(i.kind(), i.name(), i.path(), i.layer())).toList(), left.packages(),
-                left.packageDatabase());
+                left.packageDatabase(), new dev.distill.events.PackageSurface(s.manager(), s.sourcePackages(),
+                        s.packagesRemoved(), s.sourceFiles(), s.filesRemoved(), s.remaining().stream()
+                                .map(r -> new dev.distill.events.PackageSurface.Remaining(r.name(), r.version(), r.partial(),
+                                        r.filesCarried(), r.filesTotal(), r.bytesCarried(), r.bytesTotal())).toList()));
     }
 }

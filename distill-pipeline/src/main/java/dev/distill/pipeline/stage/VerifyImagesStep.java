@@ -70,6 +70,10 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         round.set("repairs", JSON.valueToTree(verdict.repairs()));
         round.set("verification", JSON.valueToTree(verdict.report()));
         report.put("outcome", verdict.kind().name());
+        // What the source had that the result has not: tools and privileged files, and packages and files counted.
+        ObjectNode surface = report.putObject("surfaceRemoved");
+        surface.set("items", JSON.valueToTree(input.leftBehind().items()));
+        surface.set("packages", JSON.valueToTree(input.leftBehind().packageSurface()));
         ReportStore.Stored stored;
         Budget.current().step("storing the verification report");
         try {
@@ -90,7 +94,7 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         List<String> removed = input.leftBehind().items().stream().map(ImageBuilt.Item::path).toList();
         return List.of(new MigrationVerified(input.migrationId(), clock.instant(), Outcome.valueOf(verdict.kind().name()),
                 verdict.reasons(), verdict.sourceSize(), verdict.resultSize(), removed, verdict.evidence(),
-                input.round(), stored.location(), stored.digest()));
+                input.round(), stored.location(), stored.digest(), input.leftBehind().packageSurface()));
     }
 
     /** Each round's build is verified on its own. */

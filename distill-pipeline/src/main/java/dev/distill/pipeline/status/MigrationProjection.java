@@ -106,7 +106,7 @@ public final class MigrationProjection {
                 verdict = m.verdict();
                 reasons = m.reasons();
                 outcome = new MigrationView.Result(m.sourceSize(), m.resultSize(), m.surfaceRemoved(), m.evidence(),
-                        m.repairRounds());
+                        m.repairRounds(), m.packageSurface());
                 if (m.reportLocation() != null) {
                     // The verdict's report covers every repair round; it replaces a report of an earlier round.
                     reports.put(Stage.VERIFY, new MigrationView.Report(m.reportLocation(), m.reportDigest(), m.verdict().name()));

@@ -116,9 +116,11 @@ public record MigrationView(
      * What the verification established, as the results topic published it.
      *
      * @param sourceSize the source's layers, uncompressed; {@code resultSize} the result's (shared layers once)
+     * @param packageSurface the surface removed in packages and files, and the packages that remain
      */
     public record Result(long sourceSize, long resultSize, List<String> surfaceRemoved,
-            dev.distill.events.MigrationVerified.Evidence evidence, int repairRounds) {
+            dev.distill.events.MigrationVerified.Evidence evidence, int repairRounds,
+            dev.distill.events.PackageSurface packageSurface) {
     }
 
     /** Where a stage's full report is, and its summary verdict. */
