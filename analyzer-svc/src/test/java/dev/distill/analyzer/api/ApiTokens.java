@@ -5,21 +5,21 @@ import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.HeaderConfig;
 
 /** The test profile's API tokens (their hashes are in application.properties) and a default for RestAssured. */
-final class ApiTokens {
+public final class ApiTokens {
 
-    static final String READER = "test-reader-token";
-    static final String OPERATOR = "test-operator-token";
-    static final String WRITER = "test-writer-token";
+    public static final String READER = "test-reader-token";
+    public static final String OPERATOR = "test-operator-token";
+    public static final String WRITER = "test-writer-token";
 
     private ApiTokens() {
     }
 
-    static String bearer(String token) {
+    public static String bearer(String token) {
         return "Bearer " + token;
     }
 
     /** Every request of the calling test class goes with the operator's token (read and write) unless it says otherwise. */
-    static void useOperator() {
+    public static void useOperator() {
         // A request that names its own Authorization (the webhook's secret, another token) replaces this one.
         RestAssured.config = RestAssured.config().headerConfig(HeaderConfig.headerConfig()
                 .overwriteHeadersWithName("Authorization", "Content-Type", "Accept"));
@@ -27,7 +27,7 @@ final class ApiTokens {
     }
 
     /** Requests go without a token unless they add one. */
-    static void useNone() {
+    public static void useNone() {
         RestAssured.requestSpecification = null;
     }
 }

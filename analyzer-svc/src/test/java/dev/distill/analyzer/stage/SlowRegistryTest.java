@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.distill.analyzer.api.ApiTokens;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.testing.LocalRegistry;
@@ -66,12 +67,12 @@ class SlowRegistryTest {
     }
 
     private static String migrate(String repositoryAndTag) {
-        return given().contentType(ContentType.JSON).body("{\"image\":\"" + front.host() + "/" + repositoryAndTag + "\"}")
+        return given().header("Authorization", ApiTokens.bearer(ApiTokens.OPERATOR)).contentType(ContentType.JSON).body("{\"image\":\"" + front.host() + "/" + repositoryAndTag + "\"}")
                 .post("/api/migrations").then().statusCode(202).extract().jsonPath().getString("id");
     }
 
     private static JsonPath status(String id) {
-        return given().get("/api/migrations/" + id).then().statusCode(200).extract().jsonPath();
+        return given().header("Authorization", ApiTokens.bearer(ApiTokens.READER)).get("/api/migrations/" + id).then().statusCode(200).extract().jsonPath();
     }
 
     /** Migrates five small images and returns how long until all five were analysed. */
