@@ -208,10 +208,31 @@ function renderRemoved() {
   $('removed').replaceChildren(...list.map(i => h('li', { 'data-kind': i.kind || '' },
     i.kind ? h('span', { class: 'kind' }, i.kind.replace(/_/g, ' ')) : null, i.kind ? ' ' : null,
     h('span', { class: 'mono', 'data-field': 'removed' }, i.path))));
-  const packages = build && build.leftBehind ? build.leftBehind.packages : [];
-  $('packages').textContent = packages.length
-    ? packages.length + ' package(s): ' + packages.join(', ')
-    : 'No package database, or no package left behind.';
+  renderPackages();
+}
+
+/** The surface removed in packages: the verdict's packageSurface (the build's before the verdict). */
+function renderPackages() {
+  const s = (doc.result && doc.result.packageSurface) || (build && build.leftBehind && build.leftBehind.packageSurface);
+  const table = $('packages-remaining');
+  if (!s || s.manager === 'NONE') {
+    const names = build && build.leftBehind ? build.leftBehind.packages : [];
+    $('packages').textContent = names.length
+      ? names.length + ' package(s): ' + names.join(', ')
+      : 'No package database, or no package left behind.';
+    table.hidden = true;
+    return;
+  }
+  $('packages').textContent = s.packagesRemoved + ' of the source\'s ' + s.sourcePackages + ' ' + s.manager.toLowerCase()
+    + ' packages and ' + s.filesRemoved + ' of its ' + s.sourceFiles + ' files are gone; '
+    + s.remaining.length + ' package(s) remain, in full or in part.';
+  table.hidden = s.remaining.length === 0;
+  table.tBodies[0].replaceChildren(...s.remaining.map(p => h('tr', { 'data-package': p.name },
+    h('td', { 'data-label': 'Package', class: 'mono' }, p.name, ' ', h('span', { class: 'muted' }, p.version)),
+    h('td', { 'data-label': 'Carried', 'data-field': 'carried' }, p.partial ? 'in part' : 'in full'),
+    h('td', { 'data-label': 'Files', class: 'num' }, p.filesCarried + ' of ' + p.filesTotal),
+    h('td', { 'data-label': 'Size', class: 'num', 'data-bytes': p.bytesCarried },
+      bytes(p.bytesCarried) + ' of ' + bytes(p.bytesTotal)))));
 }
 
 function renderEvidence() {

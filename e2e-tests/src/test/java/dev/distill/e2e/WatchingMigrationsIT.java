@@ -153,6 +153,11 @@ class WatchingMigrationsIT {
             assertThat(chromium.eval("[...document.querySelectorAll('#removed li')].map(li => li.innerText).join('\\n')")
                     .asText()).containsPattern("(?i)shell\\s+/bin/busybox");
             assertThat(chromium.text("#probes")).contains("passed");
+            // The surface removed in packages (the fixture has apk's database), as the verdict counts it.
+            JsonNode surface = result.path("packageSurface");
+            assertThat(surface.path("manager").asText()).as("the source's package database").isNotIn("", "NONE");
+            assertThat(chromium.text("#packages")).contains(surface.get("packagesRemoved").asInt() + " of the source's "
+                    + surface.get("sourcePackages").asInt());
             // The plan's carried files, searchable.
             int files = chromium.eval("document.querySelectorAll('#files tbody tr').length").asInt();
             chromium.eval("const s = document.getElementById('file-search'); s.value = 'ld-musl';"
