@@ -51,8 +51,10 @@ class IntakeDecisionTest {
                 filter, guard);
 
         assertThat(decision.accepted()).isEmpty();
-        assertThat(decision.ignored()).extracting(Ignored::reason).allMatch(reason -> reason.contains(
-                "names a signature, attestation or referrers index, not an image"));
+        assertThat(decision.ignored()).extracting(Ignored::reason).containsExactly(
+                "tag 'sha256-" + hex + ".sig' names a signature, attestation or referrers index, not an image",
+                "tag 'demo/app:sha256-" + hex + "' is an OCI referrers index (the tag schema for SBOMs and signatures"
+                        + " attached to an image), not an image");
     }
 
     @Test
