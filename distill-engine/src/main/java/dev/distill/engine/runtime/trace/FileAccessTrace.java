@@ -1,31 +1,23 @@
 package dev.distill.engine.runtime.trace;
 
-import dev.distill.engine.fs.Paths;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The files a traced program looked for and did not find, and those it opened, read from {@code strace -f -y}
- * output (one line per system call, prefixed with the pid; {@code -y} shows the directory a relative path starts
- * from, as in {@code openat(AT_FDCWD</etc>, "x.conf", ...)}).
+ * What a traced container did with files, read from {@code strace -f -y} output (one line per system call,
+ * prefixed with the pid; {@code -y} shows the directory a relative path starts from, as in
+ * {@code openat(AT_FDCWD</etc>, "x.conf", ...)}, and the directory a {@code getdents} lists). Calls before the first
+ * successful {@code execve} are runc's own init preparing the container and are left out.
  *
  * <p>A path counts as <em>missing</em> when a file system call on it failed with {@code ENOENT}, except:
  * <ul>
- *   <li>calls before the first successful {@code execve}: that is runc's own init preparing the container;</li>
  *   <li>glibc's hardware-capability probes: a path through {@code glibc-hwcaps}, {@code tls} or a legacy platform
  *       directory ({@code haswell}, {@code x86_64}, {@code avx512_1}, ...); which of them exist depends on the CPU
  *       and the loader falls back on its own;</li>
@@ -37,237 +29,46 @@ import java.util.regex.Pattern;
  * absolute from the directory {@code -y} printed; one without it is listed as unresolved.
  *
  * <p>A path counts as <em>opened</em> when an {@code open}, {@code openat}, {@code openat2}, {@code creat},
- * {@code execve} or {@code execveat} on it succeeded after the first successful {@code execve}, except opens with
- * {@code O_DIRECTORY}: the files whose content the program used, as it named them (a symlink is not followed here;
- * the caller resolves paths in the image, where it also tells regular files from {@code /dev} and {@code /proc}).
+ * {@code execve} or {@code execveat} on it succeeded, except opens with {@code O_DIRECTORY}: the files whose content
+ * the program used, as it named them (a symlink is not followed here; the caller resolves paths in the image, where
+ * it also tells regular files from {@code /dev} and {@code /proc}).
+ *
+ * <p>The {@link #executions()} say which process ran which program and every path each used successfully (read,
+ * written, executed, listed or looked up): the evidence a repair is built from. {@code fork}, {@code vfork} and
+ * {@code clone} link a process to the one that made it; a thread's calls count for its process. What is kept is
+ * bounded ({@link StraceParser#MAX_EXECUTIONS} executions, {@link StraceParser#MAX_PATHS} paths); what did not fit
+ * is counted in {@link #dropped()}.
  */
 public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, Set<String> opened,
-        int calls, int unparsed) {
+        List<Execution> executions, int calls, int unparsed, int dropped) {
 
-    /** The system calls to trace: every way a program opens, executes, tests or follows a path. */
+    /**
+     * The system calls to trace: every way a program opens, executes, tests, follows or lists a path, and the calls
+     * that make processes (to tell which program a process runs).
+     */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
-            "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir");
-
-    // Calls whose first argument is a directory fd, the path being the second.
-    private static final Set<String> AT_CALLS = Set.of("openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
-            "execveat", "readlinkat");
-    private static final Set<String> HWCAP_DIRECTORIES = Set.of("glibc-hwcaps", "tls", "haswell", "x86_64", "avx512_1",
-            "i686", "i586", "sse2", "xeon_phi", "aarch64", "atomics", "asimd");
-    // Calls that give the program a file's content (or run it), as opposed to testing or following a path.
-    private static final Set<String> OPEN_CALLS = Set.of("open", "openat", "openat2", "creat", "execve", "execveat");
-    private static final Set<String> LOADER_FILES = Set.of("/etc/ld.so.preload", "/etc/ld.so.nohwcap");
-    private static final Pattern CALL = Pattern.compile("^(\\d+)\\s+(\\w+)\\((.*)\\)\\s+=\\s+(-?\\d+|\\?)(.*)$");
-    private static final Pattern RESUMED = Pattern.compile("^(\\d+)\\s+<\\.\\.\\. (\\w+) resumed>(.*)$");
-    private static final Pattern UNFINISHED = Pattern.compile("^(\\d+)\\s+(.*) <unfinished \\.\\.\\.>$");
-    private static final Pattern DIRFD = Pattern.compile("^[^<,]*<([^>]*)>");
+            "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir",
+            "getdents", "getdents64", "clone", "clone3", "fork", "vfork");
 
     public FileAccessTrace {
         missing = Collections.unmodifiableSortedSet(new TreeSet<>(missing));
         ignored = Collections.unmodifiableSortedMap(new TreeMap<>(ignored));
         unresolved = Collections.unmodifiableSortedSet(new TreeSet<>(unresolved));
         opened = Collections.unmodifiableSortedSet(new TreeSet<>(opened));
-        if (calls < 0 || unparsed < 0) {
-            throw new IllegalArgumentException("call and line counts must not be negative, got " + calls + ", " + unparsed);
+        executions = List.copyOf(executions);
+        if (calls < 0 || unparsed < 0 || dropped < 0) {
+            throw new IllegalArgumentException("call, line and drop counts must not be negative, got " + calls + ", "
+                    + unparsed + ", " + dropped);
         }
     }
 
     /** Parses strace output (read line by line; the whole trace is never held in memory). */
     public static FileAccessTrace parse(Reader strace) throws IOException {
-        Parser parser = new Parser();
+        StraceParser parser = new StraceParser();
         BufferedReader lines = new BufferedReader(strace);
         for (String line; (line = lines.readLine()) != null; ) {
             parser.line(line);
         }
         return parser.finish();
-    }
-
-    private record Call(String name, String path, boolean failedEnoent, boolean succeeded, boolean opened) {
-    }
-
-    private static final class Parser {
-        private final Map<String, String> unfinished = new HashMap<>();
-        private final List<Call> calls = new ArrayList<>();
-        private final Set<String> unresolved = new HashSet<>();
-        private boolean executed;
-        private int unparsed;
-
-        void line(String line) {
-            Matcher u = UNFINISHED.matcher(line);
-            if (u.matches()) {
-                unfinished.put(u.group(1), u.group(2));
-                return;
-            }
-            Matcher r = RESUMED.matcher(line);
-            String full = line;
-            if (r.matches()) {
-                String start = unfinished.remove(r.group(1));
-                if (start == null) {
-                    unparsed++;
-                    return;
-                }
-                full = r.group(1) + " " + start + r.group(3);
-            }
-            Matcher c = CALL.matcher(full);
-            if (!c.matches()) {
-                if (!line.contains("+++") && !line.contains("---")) {  // exits and signals are not calls
-                    unparsed++;
-                }
-                return;
-            }
-            String name = c.group(2);
-            boolean succeeded = !c.group(4).startsWith("-") && !c.group(4).equals("?");
-            if (!executed) {
-                executed = (name.equals("execve") || name.equals("execveat")) && succeeded;
-                if (!executed) {
-                    return;
-                }
-            }
-            String path = path(name, c.group(3));
-            if (path == null) {
-                return;
-            }
-            boolean opened = succeeded && OPEN_CALLS.contains(name) && !c.group(3).contains("O_DIRECTORY");
-            calls.add(new Call(name, path, c.group(5).trim().startsWith("ENOENT"), succeeded, opened));
-        }
-
-        private String path(String name, String args) {
-            int quote = args.indexOf('"');
-            if (quote < 0) {
-                return null;
-            }
-            String path = unquote(args, quote);
-            if (path == null) {
-                unparsed++;
-                return null;
-            }
-            if (path.startsWith("/")) {
-                return normalize(path);
-            }
-            if (AT_CALLS.contains(name)) {
-                Matcher dir = DIRFD.matcher(args);
-                if (dir.find() && dir.group(1).startsWith("/")) {
-                    return normalize(dir.group(1) + "/" + path);
-                }
-            }
-            unresolved.add(path);
-            return null;
-        }
-
-        FileAccessTrace finish() {
-            Map<String, Set<String>> foundByName = new HashMap<>();
-            for (Call call : calls) {
-                if (call.succeeded()) {
-                    foundByName.computeIfAbsent(name(call.path()), n -> new TreeSet<>()).add(call.path());
-                }
-            }
-            Set<String> missing = new TreeSet<>();
-            Map<String, String> ignored = new TreeMap<>();
-            Set<String> opened = new TreeSet<>();
-            for (Call call : calls) {
-                if (call.opened()) {
-                    opened.add(call.path());
-                }
-                if (!call.failedEnoent()) {
-                    continue;
-                }
-                String reason = ignoreReason(call.path(), foundByName);
-                if (reason != null) {
-                    ignored.put(call.path(), reason);
-                } else {
-                    missing.add(call.path());
-                }
-            }
-            return new FileAccessTrace(missing, ignored, unresolved, opened, calls.size(), unparsed);
-        }
-
-        private static String ignoreReason(String path, Map<String, Set<String>> foundByName) {
-            if (LOADER_FILES.contains(path)) {
-                return "checked by glibc's loader in every program";
-            }
-            String[] parts = path.substring(1).split("/");
-            for (int i = 0; i < parts.length - 1; i++) {
-                if (HWCAP_DIRECTORIES.contains(parts[i])) {
-                    return "loader hardware-capability probe (" + parts[i] + ")";
-                }
-            }
-            Set<String> found = foundByName.getOrDefault(name(path), Set.of());
-            for (String other : found) {
-                if (!other.equals(path)) {
-                    return "search miss: found as " + other;
-                }
-            }
-            return null;
-        }
-    }
-
-    private static String name(String path) {
-        return path.substring(path.lastIndexOf('/') + 1);
-    }
-
-    private static String normalize(String path) {
-        return Paths.normalize(path);
-    }
-
-    /** The C string strace printed from {@code open}, with its escapes undone; null when it does not end. */
-    static String unquote(String text, int open) {
-        StringBuilder out = new StringBuilder();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (int i = open + 1; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (ch == '"') {
-                flush(bytes, out);
-                return out.toString();
-            }
-            if (ch != '\\' || i + 1 >= text.length()) {
-                flush(bytes, out);
-                out.append(ch);
-                continue;
-            }
-            char next = text.charAt(++i);
-            switch (next) {
-                case 'x':
-                    if (i + 2 >= text.length()) {
-                        return null;
-                    }
-                    bytes.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
-                    i += 2;
-                    break;
-                case 'n':
-                    bytes.write('\n');
-                    break;
-                case 't':
-                    bytes.write('\t');
-                    break;
-                case 'r':
-                    bytes.write('\r');
-                    break;
-                case 'v':
-                    bytes.write(0x0b);
-                    break;
-                case 'f':
-                    bytes.write('\f');
-                    break;
-                default:
-                    if (next >= '0' && next <= '7') {
-                        int end = i;
-                        while (end < text.length() && end < i + 3 && text.charAt(end) >= '0' && text.charAt(end) <= '7') {
-                            end++;
-                        }
-                        bytes.write(Integer.parseInt(text.substring(i, end), 8));
-                        i = end - 1;
-                    } else {
-                        flush(bytes, out);
-                        out.append(next);  // \" and \\
-                    }
-            }
-        }
-        return null;
-    }
-
-    private static void flush(ByteArrayOutputStream bytes, StringBuilder out) {
-        if (bytes.size() > 0) {
-            out.append(bytes.toString(StandardCharsets.UTF_8));
-            bytes.reset();
-        }
     }
 }

@@ -40,13 +40,17 @@ public final class StraceSession implements AutoCloseable {
     }
 
     /**
-     * Starts {@code strace -f -qq -y -p pid} and returns once the kernel shows it as the process's tracer.
+     * Starts {@code strace -f -qq -y --pidns-translation -s 256 -p pid} and returns once the kernel shows it as the
+     * process's tracer ({@code --pidns-translation}: a fork in a container returns the child's pid in the container's
+     * namespace, strace's lines name it by the host's; {@code -s 256}: an {@code execve}'s arguments tell apart programs
+     * that share an executable; paths are printed whole anyway).
      *
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
     public static StraceSession attach(int pid, Path output) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
-        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
+        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "--pidns-translation", "-s", "256",
+                "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
