@@ -21,12 +21,30 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
         images = List.copyOf(images);
     }
 
-    /** One result image. */
+    /**
+     * One result image.
+     *
+     * @param repaired the files repair rounds carried beyond the plan, with their bytes (included in the sizes)
+     */
     public record Image(String program, String reference, String digest, String base, String baseDigest, String user,
-            String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes) {
+            String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes,
+            List<RepairedFile> repaired) {
 
         public Image {
             changes = List.copyOf(changes);
+            repaired = repaired == null ? List.of() : List.copyOf(repaired);
+        }
+
+        /** An image no repair round touched. */
+        public Image(String program, String reference, String digest, String base, String baseDigest, String user,
+                String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes) {
+            this(program, reference, digest, base, baseDigest, user, userReason, files, compressedSize, uncompressedSize,
+                    changes, List.of());
+        }
+
+        /** The bytes repair rounds added to this image. */
+        public long repairedBytes() {
+            return repaired.stream().mapToLong(RepairedFile::bytes).sum();
         }
     }
 
@@ -45,7 +63,7 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
             Wiring wiring) {
         List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.taggedReference().toString(),
                 i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(), i.user(), i.userReason(),
-                i.files(), i.compressedSize(), i.uncompressedSize(), i.changes())).toList();
+                i.files(), i.compressedSize(), i.uncompressedSize(), i.changes(), i.repaired())).toList();
         return new BuildReport(SCHEMA_VERSION, source, sourceDigest, analysisLocation, images, assembly.leftBehind(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), wiring);
     }

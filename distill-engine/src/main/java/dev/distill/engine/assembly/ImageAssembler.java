@@ -73,26 +73,52 @@ public final class ImageAssembler {
      *
      * @param sourceTag the tag the source was pushed with, or null
      * @param surface the analysis' attack-surface inventory, for the left-behind list; may be null
-     * @param repairs per program, paths the program failed to open at run time that the source has: carried in
-     *     addition to the plan's files (with every symlink on the way), for a repair round
-     * @param repairRound the round these repairs belong to, for the files' reasons (0 without repairs)
+     * @param repairs files the verifier asked for in repair rounds (this one and every earlier one): carried in
+     *     addition to the plan's files, with every symlink on the way
      */
     public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
-            Map<String, List<String>> repairs, int repairRound) {
+            List<Repair> repairs) {
 
         public Source {
-            repairs = repairs == null ? Map.of() : Map.copyOf(repairs);
+            repairs = repairs == null ? List.of() : List.copyOf(repairs);
         }
 
         public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
-            this(image, blobs, sourceTag, plan, surface, Map.of(), 0);
+            this(image, blobs, sourceTag, plan, surface, List.of());
         }
     }
 
-    /** One program's image, pushed but not yet tagged. */
+    /**
+     * A path the verifier asked a program's image to carry: one the program used in the source's run (or failed to
+     * open in the result's) that the source has and the result lacked.
+     *
+     * @param round the repair round that asked for it (1 for the first)
+     * @param reason why, as the verifier saw it
+     */
+    public record Repair(String program, String path, int round, String reason) {
+
+        public Repair {
+            if (program == null || path == null || !path.startsWith("/") || round < 1) {
+                throw new IllegalArgumentException("a repair names a program, an absolute path and a round >= 1, got "
+                        + program + " " + path + " " + round);
+            }
+            reason = reason == null || reason.isBlank() ? "the verifier asked for it" : reason;
+        }
+    }
+
+    /**
+     * One program's image, pushed but not yet tagged.
+     *
+     * @param repaired what repair rounds carried beyond the plan, with bytes
+     */
     public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
             String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes) {
+            List<FileChange> changes, List<RepairedFile> repaired) {
+
+        public ProgramImage {
+            changes = List.copyOf(changes);
+            repaired = List.copyOf(repaired);
+        }
 
         /** {@code registry/repository:tag}: where the image is once published. */
         public ImageReference taggedReference() {
@@ -134,8 +160,9 @@ public final class ImageAssembler {
         List<ProgramImage> images = new ArrayList<>();
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
             for (ProgramPlan planned : plan.programs()) {
-                ProgramPlan program = withRepairs(planned, source, content);
-                images.add(build(program, plan.programs().size() == 1, source, content, repository, dir));
+                List<RepairedFile> repaired = new ArrayList<>();
+                ProgramPlan program = withRepairs(planned, source, content, repaired);
+                images.add(build(program, plan.programs().size() == 1, source, content, repository, dir, repaired));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
@@ -160,23 +187,25 @@ public final class ImageAssembler {
     }
 
     /**
-     * The plan plus the files a repair round asks for: each path with every symlink on the way to what it names,
-     * as the source has them. A path the source does not have is not carried (the verifier only asks for what the
-     * source has, but the source is read again here).
+     * The plan plus the files repair rounds asked for: each path with every symlink on the way to what it names, as
+     * the source has them, each listed in {@code repaired} with its bytes. A path the source does not have is not
+     * carried (the verifier only asks for what the source has, but the source is read again here).
      */
-    private static ProgramPlan withRepairs(ProgramPlan p, Source source, SourceContent content) throws IOException {
-        List<String> paths = source.repairs().getOrDefault(p.name(), List.of());
-        if (paths.isEmpty()) {
+    private static ProgramPlan withRepairs(ProgramPlan p, Source source, SourceContent content, List<RepairedFile> repaired)
+            throws IOException {
+        List<Repair> repairs = source.repairs().stream().filter(r -> r.program().equals(p.name())).toList();
+        if (repairs.isEmpty()) {
             return p;
         }
         Map<String, CarriedFile> files = new LinkedHashMap<>();
         p.files().forEach(f -> files.put(f.path(), f));
-        String reason = "repair round " + source.repairRound() + ": the program failed to open it at run time";
         List<FileEntry> toRead = new ArrayList<>();
-        for (String path : paths) {
-            for (FileEntry e : SymlinkChain.of(content.view(), path)) {
+        for (Repair repair : repairs) {
+            for (FileEntry e : SymlinkChain.of(content.view(), repair.path())) {
                 if (!files.containsKey(e.path())) {
-                    files.put(e.path(), CarriedFile.of(e, reason));
+                    files.put(e.path(), CarriedFile.of(e, "repair round " + repair.round() + ": " + repair.reason()));
+                    repaired.add(new RepairedFile(e.path(), e.type(), e.type() == FileType.REGULAR ? e.size() : 0,
+                            repair.round(), repair.path(), repair.reason()));
                     if (e.type() == FileType.REGULAR || e.type() == FileType.HARDLINK) {
                         toRead.add(e);
                     }
@@ -195,13 +224,14 @@ public final class ImageAssembler {
         for (ProgramImage image : assembly.images()) {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.tag(), pushed, image.base(), image.baseDigest(), image.user(),
-                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes()));
+                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes(),
+                    image.repaired()));
         }
         return tagged;
     }
 
     private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
-            ImageReference repository, Path dir) throws AssemblyException, IOException, RegistryException {
+            ImageReference repository, Path dir, List<RepairedFile> repaired) throws AssemblyException, IOException, RegistryException {
         RuntimeUser user = RuntimeUser.of(program);
         ImageReference baseReference = bases.reference(program.base().base(), user.nonroot(), repository.registry());
         PulledBase base = pull(baseReference, source.image().platform());
@@ -228,7 +258,7 @@ public final class ImageAssembler {
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
         return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.configUser(), user.why(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes());
+                user.configUser(), user.why(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes(), repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */

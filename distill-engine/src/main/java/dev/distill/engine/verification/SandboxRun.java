@@ -35,8 +35,16 @@ final class SandboxRun {
     record Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks) {
     }
 
-    /** A run plus, per HTTP port, the whole body of the first and of a second GET (null when there was none). */
-    record Outcome(Verification.Run run, Map<Integer, String> firstBodies, Map<Integer, String> secondBodies) {
+    /**
+     * A run plus, per HTTP port, the whole body of the first and of a second GET (null when there was none), and per
+     * program the trace of its container (none when strace could not attach).
+     */
+    record Outcome(Verification.Run run, Map<Integer, String> firstBodies, Map<Integer, String> secondBodies,
+            Map<String, FileAccessTrace> traces) {
+
+        static Outcome notRun(String error) {
+            return new Outcome(Verification.Run.notRun(error), Map.of(), Map.of(), Map.of());
+        }
     }
 
     private SandboxRun() {
@@ -49,6 +57,7 @@ final class SandboxRun {
         Map<Integer, String> secondBodies = new LinkedHashMap<>();
         Map<String, List<String>> missing = new LinkedHashMap<>();
         Map<String, List<String>> opened = new LinkedHashMap<>();
+        Map<String, FileAccessTrace> parsed = new LinkedHashMap<>();
         String log = "";
         boolean timedOut = false;
         long unpack = 0;
@@ -109,6 +118,7 @@ final class SandboxRun {
                 try {
                     FileAccessTrace found = trace.getValue().finish();
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
+                    parsed.put(program, found);
                     missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
                     opened.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.opened());
                 } catch (IOException e) {
@@ -122,11 +132,11 @@ final class SandboxRun {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, timedOut, new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))),
-                    firstBodies, secondBodies);
+                    firstBodies, secondBodies, parsed);
         }
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, timedOut,
                 new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))), firstBodies,
-                secondBodies);
+                secondBodies, parsed);
     }
 
     private static Verification.Probe probe(String kind, int port, ProbeResult r) {

@@ -33,25 +33,25 @@ class VerdictRulesTest {
     void everythingPassingAndAnsweringLikeTheSourceSucceeds() {
         List<String> reasons = new ArrayList<>();
         Verification.Verdict v = judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
-                List.of(httpMatch(true)), Map.of(), reasons);
+                List.of(httpMatch(true)), List.of(), reasons);
         assertThat(v).isEqualTo(Verification.Verdict.SUCCEEDED);
     }
 
     @Test
     void withoutAPortOrASourceOrWithPlanWarningsItNeedsReviewAndSaysWhy() {
         List<String> reasons = new ArrayList<>();
-        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(), List.of(), Map.of(),
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(), List.of(), List.of(),
                 reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().contains("no TCP port");
 
         reasons.clear();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), "the source image could not be run: x",
-                List.of(8080), List.of(), Map.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+                List.of(8080), List.of(), List.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().contains("could not be run");
 
         reasons.clear();
         assertThat(judge(request(0, List.of(new PlanNote("/etc/x", null, "odd config"))), List.of(CLEAN.passing()),
-                passingRun(), null, List.of(8080), List.of(httpMatch(true)), Map.of(), reasons))
+                passingRun(), null, List.of(8080), List.of(httpMatch(true)), List.of(), reasons))
                 .isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().contains("odd config");
     }
@@ -60,22 +60,57 @@ class VerdictRulesTest {
     void aFailedCheckOrProbeOrADifferentAnswerFailsAndMissingSourceFilesAskForRepairWhileRoundsLast() {
         List<String> reasons = new ArrayList<>();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.failingStatic()), passingRun(), null, List.of(8080),
-                List.of(httpMatch(true)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+                List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.contains("static check elf-dependencies failed"));
 
         reasons.clear();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
-                List.of(httpMatch(false)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+                List.of(httpMatch(false)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.contains("answers differently"));
 
-        Map<String, List<String>> candidates = Map.of("app", List.of("/usr/lib/libx.so.1"));
+        List<Verification.Candidate> candidates = List.of(candidate("/usr/lib/libx.so.1", Verification.Need.NEEDED, 0));
         reasons.clear();
         assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 candidates, reasons)).isEqualTo(Verification.Verdict.REPAIR);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 2 of 2: ") && r.contains("1 file, 4096 bytes (app: /usr/lib/libx.so.1)"));
         reasons.clear();
         assertThat(judge(request(2, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 candidates, reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.startsWith("repair rounds exhausted (2)"));
+    }
+
+    @Test
+    void onlyNeededFilesNoRoundAskedForMakeARepairAndARoundThatAddsNothingNewEndsTheLoop() {
+        List<String> reasons = new ArrayList<>();
+        // the loader's cache and a volume's content are candidates, but nothing to carry
+        List<Verification.Candidate> harmless = List.of(candidate("/etc/ld.so.cache", Verification.Need.HARMLESS, 0),
+                candidate("/var/lib/app/db", Verification.Need.PROVIDED_AT_RUN_TIME, 0));
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                harmless, reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("nothing to repair: the result lacks nothing its source used; 2 more"
+                + " the result does without"));
+
+        // round 1 carried what round 0 asked for, the result still fails and the source used nothing else
+        reasons.clear();
+        assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 1 added nothing new: the result lacks nothing else"));
+
+        // what round 1 asked for is still missing (the builder could not carry it): no round 2 for it
+        reasons.clear();
+        assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                List.of(candidate("/opt/x", Verification.Need.NEEDED, 1)), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 1 added nothing new: still missing although asked"
+                + " for before: 1 file"));
+        assertThat(MigrationVerifier.toRepair(List.of(candidate("/opt/x", Verification.Need.NEEDED, 1),
+                candidate("/opt/y", Verification.Need.NEEDED, 0), candidate("/etc/localtime", Verification.Need.HARMLESS, 0))))
+                .isEqualTo(Map.of("app", List.of("/opt/y")));
+
+        // a result that passes is never repaired, whatever the candidates
+        reasons.clear();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
+                List.of(httpMatch(true)), List.of(candidate("/opt/y", Verification.Need.NEEDED, 0)), reasons))
+                .isEqualTo(Verification.Verdict.SUCCEEDED);
     }
 
     @Test
@@ -101,11 +136,15 @@ class VerdictRulesTest {
     void theReportIsPlainJson() throws Exception {
         Verification v = new Verification("r/app:1", "sha256:" + "a".repeat(64), 0, Verification.Verdict.FAILED,
                 List.of("why"), List.of(CLEAN.failingStatic()), failingRun(), Verification.Run.notRun("no source"),
-                List.of(httpMatch(true)), Map.of("app", List.of("/x")), 1, 2, Verification.Timings.NONE);
+                List.of(httpMatch(true)), Map.of("app", List.of("/x")), List.of(candidate("/x", Verification.Need.NEEDED, 0)),
+                List.of(new Verification.SourceProcess(7, "/app", List.of("/app"), false, List.of("app"), 1)), 1, 2,
+                Verification.Timings.NONE);
         String json = new ObjectMapper().writeValueAsString(v);
         assertThat(new ObjectMapper().readTree(json).at("/images/0/staticChecks/checks/0/name").asText())
                 .isEqualTo("elf-dependencies");
         assertThat(new ObjectMapper().readTree(json).at("/result/probes/0/evidence").asText()).isEqualTo("refused");
+        assertThat(new ObjectMapper().readTree(json).at("/candidates/0/entries/0/bytes").asLong()).isEqualTo(4096);
+        assertThat(new ObjectMapper().readTree(json).at("/candidates/0/need").asText()).isEqualTo("NEEDED");
     }
 
     @Test
@@ -125,8 +164,14 @@ class VerdictRulesTest {
 
     private static Verification.Verdict judge(MigrationVerifier.Request request, List<Verification.ImageCheck> checks,
             Verification.Run result, String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
-            Map<String, List<String>> candidates, List<String> reasons) {
-        return MigrationVerifier.judge(OPTIONS, request, checks, result, sourceError, ports, comparisons, candidates, reasons);
+            List<Verification.Candidate> candidates, List<String> reasons) {
+        return MigrationVerifier.judge(OPTIONS, request, checks, result, sourceError, ports, comparisons,
+                new RepairCandidates.Found(candidates, List.of(), List.of()), reasons);
+    }
+
+    private static Verification.Candidate candidate(String path, Verification.Need need, int askedInRound) {
+        return new Verification.Candidate("app", path, need, "test", List.of(new Verification.Entry(path, "REGULAR", 4096)),
+                4096, List.of("pid 7 /app [/app]: read"), false, askedInRound);
     }
 
     private static MigrationVerifier.Request request(int round, List<PlanNote> warnings) {
@@ -156,7 +201,7 @@ class VerdictRulesTest {
     }
 
     private static SandboxRun.Outcome outcome(Verification.Probe http, String first, String second) {
-        return new SandboxRun.Outcome(run(http), Map.of(http.port(), first), Map.of(http.port(), second));
+        return new SandboxRun.Outcome(run(http), Map.of(http.port(), first), Map.of(http.port(), second), Map.of());
     }
 
     private static Verification.Comparison httpMatch(boolean matches) {
