@@ -24,7 +24,6 @@ import dev.distill.pipeline.stage.AnalyzeImageStep.LayerBlobs;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The build stage: fetch the analysis report, build one distroless image per program of its plan (pushed
@@ -62,19 +61,19 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
 
     @Override
     public List<MigrationEvent> perform(ImageAnalyzed input, EventPublisher progress) throws StageFailure {
-        return List.of(build(input.migrationId(), input.reportLocation(), input.reportDigest(), Map.of(), 0, null, progress));
+        return List.of(build(input.migrationId(), input.reportLocation(), input.reportDigest(), List.of(), 0, null, progress));
     }
 
     /**
      * Builds, stores the report, tags: the first build (round 0, no repairs) or a repair round.
      *
-     * @param repairs per program, paths to carry in addition to the plan's
+     * @param repairs what every repair round so far asked for, carried in addition to the plan's files
      */
-    ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, Map<String, List<String>> repairs,
+    ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, List<ImageAssembler.Repair> repairs,
             int round, String previousVerification, EventPublisher progress) throws StageFailure {
         Analysis analysis = readAnalysis(analysisLocation, analysisDigest);
         ResolvedImage source = resolve(analysis);
-        ImageAssembler.Assembly assembly = assemble(analysis, source, repairs, round);
+        ImageAssembler.Assembly assembly = assemble(analysis, source, repairs);
         BuildReport.Wiring wired;
         try {
             wired = wiring.wire(analysis.plan(), assembly.images());
@@ -125,12 +124,12 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         }
     }
 
-    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, Map<String, List<String>> repairs,
-            int round) throws StageFailure {
+    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, List<ImageAssembler.Repair> repairs)
+            throws StageFailure {
         String tag = ImageReference.parse(analysis.reference()).tag();
         try {
             return assembler.assemble(new ImageAssembler.Source(source, blobs.of(source), tag, analysis.plan(),
-                    analysis.surface(), repairs, round));
+                    analysis.surface(), repairs));
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {
