@@ -73,6 +73,7 @@ final class SandboxRun {
             }
             Map<String, StraceSession> traces = new LinkedHashMap<>();
             List<String> traceErrors = new ArrayList<>();
+            List<String> crashes = new ArrayList<>();
             for (ContainerRun c : pod.containers()) {
                 try {
                     traces.put(c.name(), StraceSession.attach(c.pid(), c.bundle().resolve("strace.out")));
@@ -116,6 +117,8 @@ final class SandboxRun {
             }
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
+                    trace.getValue().killedOnFault().ifPresent(f -> crashes.add(trace.getKey() + " crashed (" + f
+                            + "); as its container's init under the tracer it could not end by itself, so it was killed"));
                     FileAccessTrace found = trace.getValue().finish();
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
                     parsed.put(program, found);
@@ -124,6 +127,9 @@ final class SandboxRun {
                 } catch (IOException e) {
                     traceErrors.add(trace.getKey() + ": " + e.getMessage());
                 }
+            }
+            for (String crash : crashes) {
+                log = log + "\n[distill] " + crash;
             }
             if (!traceErrors.isEmpty()) {
                 log = log + "\n[distill] trace unavailable: " + String.join("; ", traceErrors);

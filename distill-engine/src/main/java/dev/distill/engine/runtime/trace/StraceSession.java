@@ -3,10 +3,14 @@ package dev.distill.engine.runtime.trace;
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} to a file.
  * Attach it to a container's init process after {@code runc create} and before {@code runc start}: the init process
- * then waits for the start signal, so the trace sees the program from its {@code execve} on.
+ * then waits for the start signal, so the trace sees the program from its {@code execve} on. A traced init that
+ * crashes cannot die of its fault (see {@link FaultLoop}); the session kills it, as the crash would have untraced.
  *
  * <pre>{@code
  * ContainerRun run = sandbox.create(...);
@@ -31,12 +36,21 @@ public final class StraceSession implements AutoCloseable {
     private static final Pattern TRACER = Pattern.compile("(?m)^TracerPid:\\s*(\\d+)");
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(5);
 
+    private static final long WATCH_INTERVAL_MILLIS = 100;
+
     private final Process strace;
     private final Path output;
+    private final int pid;
+    private final Thread watcher;
+    private volatile boolean closed;
+    private volatile String fault;
 
-    private StraceSession(Process strace, Path output) {
+    private StraceSession(Process strace, Path output, int pid) {
         this.strace = strace;
         this.output = output;
+        this.pid = pid;
+        this.watcher = new Thread(this::watch, "strace-watch " + pid);
+        this.watcher.setDaemon(true);
     }
 
     /**
@@ -60,7 +74,9 @@ public final class StraceSession implements AutoCloseable {
         try {
             while (true) {
                 if (tracerOf(pid) == strace.pid()) {
-                    return new StraceSession(strace, output);
+                    StraceSession session = new StraceSession(strace, output, pid);
+                    session.watcher.start();
+                    return session;
                 }
                 if (!strace.isAlive() || System.nanoTime() > deadline) {
                     strace.destroyForcibly();
@@ -73,6 +89,15 @@ public final class StraceSession implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted attaching strace to " + pid, e);
         }
+    }
+
+    /**
+     * Why the traced process was killed, if it was: it crashed as its container's init, which the kernel does not let
+     * die of its own fault while traced ({@link FaultLoop}); the session ended it with SIGKILL, as it would have ended
+     * untraced, rather than let it spin until the time limit.
+     */
+    public Optional<String> killedOnFault() {
+        return Optional.ofNullable(fault);
     }
 
     /** The raw trace file. */
@@ -94,6 +119,7 @@ public final class StraceSession implements AutoCloseable {
     /** Detaches strace if it still runs: SIGTERM makes it detach and flush; SIGKILL if it does not end. */
     @Override
     public void close() {
+        closed = true;
         try {
             if (!strace.waitFor(500, TimeUnit.MILLISECONDS)) {
                 strace.destroy();
@@ -104,6 +130,45 @@ public final class StraceSession implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             strace.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Follows the output as strace writes it, and kills the traced init once it is stuck on a fault. */
+    private void watch() {
+        FaultLoop loop = new FaultLoop(pid);
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        StringBuilder line = new StringBuilder();
+        long position = 0;
+        try {
+            while (!closed && strace.isAlive()) {
+                if (Files.exists(output)) {
+                    try (FileChannel in = FileChannel.open(output, StandardOpenOption.READ)) {
+                        in.position(position);
+                        for (int n; (n = in.read(buffer.clear())) > 0; ) {
+                            position += n;
+                            for (int i = 0; i < n; i++) {
+                                char c = (char) (buffer.get(i) & 0xff);
+                                if (c != '\n') {
+                                    line.append(c);
+                                    continue;
+                                }
+                                String found = loop.line(line.toString());
+                                line.setLength(0);
+                                if (found != null && !closed) {
+                                    fault = found;
+                                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }
+                Thread.sleep(WATCH_INTERVAL_MILLIS);
+            }
+        } catch (IOException e) {
+            // the trace stays whole on disk; only the watch over a crash loop is lost
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

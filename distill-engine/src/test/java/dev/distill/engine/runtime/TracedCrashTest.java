@@ -1,0 +1,52 @@
+package dev.distill.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.distill.engine.runtime.trace.StraceSession;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A program that crashes as its container's init while traced: the kernel keeps a traced init from dying of its own
+ * fault, so it would re-fault until the time limit; the trace session ends it as the crash would have.
+ */
+class TracedCrashTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void aTracedInitThatSegfaultsIsEndedAtOnceAndTheSessionSaysWhy() throws Exception {
+        assumeTrue(Busybox.runnable(), "needs root, runc, nsenter, curl, strace and /bin/busybox");
+        Path source = temp.resolve("crash.c");
+        Files.writeString(source, "int main(void) { volatile int *p = 0; return *p; }\n");
+        Path binary = temp.resolve("crash");
+        Process gcc = new ProcessBuilder("gcc", "-static", "-O1", "-o", binary.toString(), source.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assumeTrue(gcc.waitFor(60, TimeUnit.SECONDS) && gcc.exitValue() == 0, "gcc -static (libc6-dev) failed: " + out);
+
+        try (Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"),
+                Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(60)))) {
+            ContainerRun run = sandbox.create("crash", Busybox.image().file("/crash", Files.readAllBytes(binary), 0755).build(),
+                    Busybox.config("/crash"));
+            try (StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"))) {
+                long start = System.nanoTime();
+                run.start();
+
+                assertThat(run.awaitExit(Duration.ofSeconds(15))).as("the crashed init was ended").isTrue();
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+                assertThat(run.timedOut()).isFalse();
+                assertThat(strace.killedOnFault()).hasValueSatisfying(f -> assertThat(f).startsWith("SIGSEGV {"));
+                assertThat(strace.finish().executions()).singleElement()
+                        .satisfies(e -> assertThat(e.executable()).isEqualTo("/crash"));
+            }
+        }
+    }
+}
