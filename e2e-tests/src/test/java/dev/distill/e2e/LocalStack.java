@@ -1,5 +1,7 @@
 package dev.distill.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,9 +10,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /** Drives the scripts under deploy/local, the same ones a newcomer runs, and talks HTTP to the stack. */
 final class LocalStack {
@@ -20,6 +25,8 @@ final class LocalStack {
     static final String KAFKA = "127.0.0.1:9092";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
 
     private LocalStack() {
     }
@@ -70,6 +77,32 @@ final class LocalStack {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted running " + name, e);
         }
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
+        }
+    }
+
+    /** The migrations of a repository ({@code e2e/app}), newest first. */
+    static List<JsonNode> migrationsOf(String repository) {
+        List<JsonNode> out = new ArrayList<>();
+        json(get("/api/migrations?limit=500&repository=" + repository)).get("migrations").forEach(out::add);
+        return out;
+    }
+
+    /** Waits until the migration is in a final state and returns its status document. */
+    static JsonNode awaitFinal(String id, Duration atMost) {
+        JsonNode[] last = new JsonNode[1];
+        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(300)).until(() -> {
+            HttpResponse<String> r = get("/api/migrations/" + id);
+            last[0] = r.statusCode() == 200 ? json(r) : null;
+            return last[0] != null && FINAL.contains(last[0].get("state").asText());
+        });
+        return last[0];
     }
 
     static HttpResponse<String> get(String path) {

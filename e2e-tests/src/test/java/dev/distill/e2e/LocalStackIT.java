@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
@@ -45,18 +44,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedStack.class)
 class LocalStackIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
 
     /** Pushes as a user's tool would; Distill's own user agent would (rightly) be ignored by the webhook. */
     private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
 
     private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
-        }
+        return LocalStack.json(response);
     }
 
     /** A small migratable image: Debian's static busybox serving a page; {@code marker} makes its digest unique. */
@@ -73,23 +67,11 @@ class LocalStackIT {
     }
 
     private static List<JsonNode> migrationsOf(String repository) {
-        return toList(json(LocalStack.get("/api/migrations?limit=500&repository=" + repository)).get("migrations"));
-    }
-
-    private static List<JsonNode> toList(JsonNode array) {
-        List<JsonNode> out = new ArrayList<>();
-        array.forEach(out::add);
-        return out;
+        return LocalStack.migrationsOf(repository);
     }
 
     private static JsonNode awaitFinal(String id) {
-        JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            HttpResponse<String> r = LocalStack.get("/api/migrations/" + id);
-            last[0] = r.statusCode() == 200 ? json(r) : null;
-            return last[0] != null && FINAL.contains(last[0].get("state").asText());
-        });
-        return last[0];
+        return LocalStack.awaitFinal(id, Duration.ofSeconds(180));
     }
 
     @Test

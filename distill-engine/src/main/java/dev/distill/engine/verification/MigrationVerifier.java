@@ -451,7 +451,7 @@ public final class MigrationVerifier {
         List<String> parts = new ArrayList<>();
         byProgram.forEach((program, paths) -> parts.add(program + ": " + String.join(", ", paths.subList(0,
                 Math.min(10, paths.size()))) + (paths.size() > 10 ? " and " + (paths.size() - 10) + " more" : "")));
-        return candidates.size() + (candidates.size() == 1 ? " file" : " files") + ", " + bytes + " bytes ("
+        return candidates.size() + (candidates.size() == 1 ? " path" : " paths") + ", " + bytes + " bytes ("
                 + String.join("; ", parts) + ")";
     }
 

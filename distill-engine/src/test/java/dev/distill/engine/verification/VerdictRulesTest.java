@@ -72,7 +72,7 @@ class VerdictRulesTest {
         reasons.clear();
         assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 candidates, reasons)).isEqualTo(Verification.Verdict.REPAIR);
-        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 2 of 2: ") && r.contains("1 file, 4096 bytes (app: /usr/lib/libx.so.1)"));
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 2 of 2: ") && r.contains("1 path, 4096 bytes (app: /usr/lib/libx.so.1)"));
         reasons.clear();
         assertThat(judge(request(2, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 candidates, reasons)).isEqualTo(Verification.Verdict.FAILED);
@@ -101,7 +101,7 @@ class VerdictRulesTest {
         assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 List.of(candidate("/opt/x", Verification.Need.NEEDED, 1)), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.startsWith("repair round 1 added nothing new: still missing although asked"
-                + " for before: 1 file"));
+                + " for before: 1 path"));
         assertThat(MigrationVerifier.toRepair(List.of(candidate("/opt/x", Verification.Need.NEEDED, 1),
                 candidate("/opt/y", Verification.Need.NEEDED, 0), candidate("/etc/localtime", Verification.Need.HARMLESS, 0))))
                 .isEqualTo(Map.of("app", List.of("/opt/y")));
