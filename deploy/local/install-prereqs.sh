@@ -5,7 +5,8 @@
 #   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
 #   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
-#   util-linux (flock, nsenter), and apt package lists (debian-php resolves its packages from them),
+#   util-linux (flock, nsenter), npm (fixtures/debian-node installs its app's dependencies with it),
+#   and apt package lists (debian-php resolves its packages from them),
 #   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
 # Checks first; runs `apt-get update` once, and only if something is missing (or no package
 # lists were ever fetched).
@@ -62,6 +63,8 @@ need_cmd musl-gcc musl-tools
 # static-hello links musl's libc.a; musl-plugin copies musl's libc.so as the Alpine loader.
 pkg_installed musl-dev || missing+=(musl-dev)
 need_cmd file file
+# fixtures/debian-node: `npm ci` installs the express app's dependencies from its package-lock.json.
+need_cmd npm npm
 # fixtures/debian-php resolves and downloads its packages with apt: it needs package lists.
 have_apt_lists() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
 
