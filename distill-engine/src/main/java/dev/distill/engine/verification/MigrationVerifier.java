@@ -403,15 +403,14 @@ public final class MigrationVerifier {
             if (image == null) {
                 continue;
             }
-            List<String> command = c.command();
-            if (command.isEmpty()) {
-                command = request.plan().programs().stream().filter(p -> p.name().equals(c.program())).findFirst()
-                        .map(ProgramPlan::command).orElse(List.of());
-            }
+            ProgramPlan plan = request.plan().programs().stream().filter(p -> p.name().equals(c.program())).findFirst()
+                    .orElse(null);
+            List<String> command = !c.command().isEmpty() || plan == null ? c.command() : plan.command();
+            List<String> env = !c.env().isEmpty() || plan == null ? c.env() : plan.env();
             Map<String, String> mounts = new LinkedHashMap<>();
             c.mounts().forEach(m -> mounts.put(Paths.normalize(m.path()), m.volume()));
-            out.add(new RepairCandidates.Program(c.program(), command, image.fs(), mounts,
-                    new TreeSet<>(result.missing().getOrDefault(c.program(), List.of()))));
+            out.add(new RepairCandidates.Program(c.program(), command, RepairCandidates.Program.searchPath(env), image.fs(),
+                    mounts, new TreeSet<>(result.missing().getOrDefault(c.program(), List.of()))));
         }
         return out;
     }

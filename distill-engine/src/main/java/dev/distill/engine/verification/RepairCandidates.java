@@ -37,25 +37,34 @@ final class RepairCandidates {
     /** Evidence lines kept per candidate, and source processes listed in the report. */
     static final int EVIDENCE = 3;
     static final int PROCESSES = 200;
-    private static final List<String> DEFAULT_PATH = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
+    static final List<String> DEFAULT_PATH = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
             "/sbin", "/bin");
 
     /**
      * One result program.
      *
      * @param command its exec-form command, as the result runs it
+     * @param searchPath the directories a command word without a slash is looked up in (its {@code PATH})
      * @param mounts where the wiring mounts a volume into its container, to the volume's name
      * @param resultMissing what it failed to open (ENOENT) in the result's run
      */
-    record Program(String name, List<String> command, ImageFileSystem image, Map<String, String> mounts,
-            Set<String> resultMissing) {
+    record Program(String name, List<String> command, List<String> searchPath, ImageFileSystem image,
+            Map<String, String> mounts, Set<String> resultMissing) {
 
         Program {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(image, "image");
             command = List.copyOf(command);
+            searchPath = searchPath == null || searchPath.isEmpty() ? DEFAULT_PATH : List.copyOf(searchPath);
             mounts = Map.copyOf(mounts);
             resultMissing = Set.copyOf(resultMissing);
+        }
+
+        /** The directories of a {@code PATH=...} entry among {@code env}, or the usual ones. */
+        static List<String> searchPath(List<String> env) {
+            return env.stream().filter(e -> e.startsWith("PATH=")).reduce((a, b) -> b)
+                    .map(e -> List.of(e.substring(5).split(":"))).orElse(DEFAULT_PATH).stream()
+                    .filter(d -> d.startsWith("/")).toList();
         }
     }
 
@@ -180,7 +189,7 @@ final class RepairCandidates {
     private Map<Integer, Set<String>> attribute(List<Execution> executions, List<Program> programs) {
         Map<String, Set<String>> executables = new LinkedHashMap<>();
         for (Program p : programs) {
-            executables.put(p.name(), executables(p.command()));
+            executables.put(p.name(), executables(p));
         }
         Map<Integer, Set<String>> tags = new HashMap<>();
         for (Execution e : executions) {
@@ -191,12 +200,14 @@ final class RepairCandidates {
     }
 
     /** The regular files a command may be seen executing as: its program and any script path among its arguments. */
-    private Set<String> executables(List<String> command) {
+    private Set<String> executables(Program p) {
+        List<String> command = p.command();
         Set<String> out = new TreeSet<>();
         for (int i = 0; i < command.size(); i++) {
             String word = command.get(i);
             List<String> tries = word.startsWith("/") ? List.of(word)
-                    : i == 0 && !word.contains("/") ? DEFAULT_PATH.stream().map(d -> d + "/" + word).toList() : List.of();
+                    : i == 0 && !word.contains("/") ? p.searchPath().stream().map(d -> d + "/" + word).toList()
+                    : List.of();
             for (String t : tries) {
                 Optional<FileEntry> file = resolve(t);
                 if (file.isPresent() && file.get().isRegular()) {

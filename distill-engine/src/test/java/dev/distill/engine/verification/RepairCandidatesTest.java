@@ -39,7 +39,7 @@ class RepairCandidatesTest {
         MemoryFileSystem result = MemoryFileSystem.builder().file("/usr/local/bin/stitcher", ELF, 0755).build();
         // The result ran and stopped at the first file; the source's run shows all of them.
         RepairCandidates.Program stitcher = new RepairCandidates.Program("stitcher", List.of("/usr/local/bin/stitcher"),
-                result, Map.of(), Set.of("/usr/share/stitcher/header.txt"));
+                List.of(), result, Map.of(), Set.of("/usr/share/stitcher/header.txt"));
 
         RepairCandidates.Found found = new RepairCandidates(source, KnownFiles.defaults())
                 .find(trace("stitcher.strace"), List.of(stitcher), Map.of());
@@ -96,9 +96,10 @@ class RepairCandidatesTest {
                 .file("/usr/share/zoneinfo/Etc/UTC", "TZif").build();
         MemoryFileSystem phpImage = MemoryFileSystem.builder().file("/usr/sbin/php-fpm8.2", ELF, 0755).build();
         List<RepairCandidates.Program> programs = List.of(
-                new RepairCandidates.Program("nginx", List.of("/usr/sbin/nginx", "-g", "daemon off;"), nginxImage, Map.of(),
-                        Set.of()),
-                new RepairCandidates.Program("php-fpm", List.of("/usr/sbin/php-fpm8.2", "-F"), phpImage, Map.of(), Set.of()));
+                new RepairCandidates.Program("nginx", List.of("/usr/sbin/nginx", "-g", "daemon off;"), List.of(),
+                        nginxImage, Map.of(), Set.of()),
+                new RepairCandidates.Program("php-fpm", List.of("/usr/sbin/php-fpm8.2", "-F"), List.of(), phpImage, Map.of(),
+                        Set.of()));
 
         RepairCandidates.Found found = new RepairCandidates(source, KnownFiles.defaults())
                 .find(trace("debian-php.strace.gz"), programs, Map.of());
@@ -161,9 +162,9 @@ class RepairCandidatesTest {
         MemoryFileSystem image = MemoryFileSystem.builder().file("/usr/bin/php8.2", ELF, 0755)
                 .symlink("/usr/bin/php", "php8.2").file("/app/artisan", "<?php\n").build();
         List<RepairCandidates.Program> programs = List.of(
-                new RepairCandidates.Program("queue", List.of("/usr/bin/php", "/app/artisan", "queue:work"), image,
+                new RepairCandidates.Program("queue", List.of("/usr/bin/php", "/app/artisan", "queue:work"), List.of(), image,
                         Map.of("/app/cache", "cache"), Set.of()),
-                new RepairCandidates.Program("schedule", List.of("/usr/bin/php", "/app/artisan", "schedule:work"), image,
+                new RepairCandidates.Program("schedule", List.of("/usr/bin/php", "/app/artisan", "schedule:work"), List.of(), image,
                         Map.of(), Set.of("/app/schedule.php", "/app/missing-everywhere.php")));
 
         RepairCandidates.Found found = new RepairCandidates(source, KnownFiles.defaults()).find(
@@ -199,7 +200,7 @@ class RepairCandidatesTest {
         MemoryFileSystem source = MemoryFileSystem.builder().file("/bin/other", ELF, 0755)
                 .file("/usr/local/bin/app", ELF, 0755).file("/etc/app.conf", "x").build();
         MemoryFileSystem image = MemoryFileSystem.builder().file("/usr/local/bin/app", ELF, 0755).build();
-        RepairCandidates.Program app = new RepairCandidates.Program("app", List.of("app"), image, Map.of(),
+        RepairCandidates.Program app = new RepairCandidates.Program("app", List.of("app"), List.of(), image, Map.of(),
                 Set.of("/etc/app.conf", "/etc/ld.so.cache"));
 
         RepairCandidates.Found found = new RepairCandidates(source, KnownFiles.defaults())
@@ -215,6 +216,10 @@ class RepairCandidatesTest {
                         + " for it");
         assertThat(new RepairCandidates(source, KnownFiles.defaults()).find(null, List.of(app), Map.of()).notes())
                 .singleElement().asString().startsWith("the source's run was not traced");
+        // a command word without a slash is looked up in the program's PATH
+        assertThat(RepairCandidates.Program.searchPath(List.of("HOME=/", "PATH=/opt/app/bin:relative:/usr/bin")))
+                .containsExactly("/opt/app/bin", "/usr/bin");
+        assertThat(RepairCandidates.Program.searchPath(List.of())).isEqualTo(RepairCandidates.DEFAULT_PATH);
     }
 
     @Test
