@@ -7,6 +7,8 @@
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
 #   util-linux (flock, nsenter), npm (fixtures/debian-node installs its app's dependencies with it),
 #   and apt package lists (debian-php resolves its packages from them),
+#   for fixtures/conformance (the layer corpus) and the apt-built fixtures: libarchive-tools (bsdtar),
+#   python3, attr and acl (setfattr, setfacl, getfattr), libcap2-bin (setcap), buildah, debootstrap,
 #   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
 # Checks first; runs `apt-get update` once, and only if something is missing (or no package
 # lists were ever fetched).
@@ -65,6 +67,16 @@ pkg_installed musl-dev || missing+=(musl-dev)
 need_cmd file file
 # fixtures/debian-node: `npm ci` installs the express app's dependencies from its package-lock.json.
 need_cmd npm npm
+# fixtures/conformance writes layers with every common tool and a source tree with xattrs, ACLs and
+# capabilities; RootfsUnpacker applies extended attributes with setfattr; debian-apt-php and php-official
+# are made with debootstrap and apt in a chroot.
+need_cmd bsdtar libarchive-tools
+[ -x /usr/bin/python3 ] || missing+=(python3)
+need_cmd setfattr attr
+need_cmd setfacl acl
+need_cmd setcap libcap2-bin
+need_cmd buildah buildah
+need_cmd debootstrap debootstrap
 # fixtures/debian-php resolves and downloads its packages with apt: it needs package lists.
 have_apt_lists() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
 
@@ -134,7 +146,8 @@ apt-get -o DPkg::Lock::Timeout=300 update -q
 apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 
 # Check again.
-for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter; do
+for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter \
+         bsdtar setfattr setfacl setcap buildah debootstrap; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done
 for p in libc6-dev musl-dev; do

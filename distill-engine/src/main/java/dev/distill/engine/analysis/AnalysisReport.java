@@ -23,7 +23,8 @@ public record AnalysisReport(
         Map<String, Object> detections,
         Stats stats) {
 
-    public static final int SCHEMA_VERSION = 1;
+    /** 2: each program plan says who it runs as ({@code runAs}), its kind, role and probes; the plan has build steps. */
+    public static final int SCHEMA_VERSION = 2;
     public static final String MEDIA_TYPE = "application/vnd.distill.analysis.v1+json";
 
     public AnalysisReport {

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * An image filesystem that answers reads of configuration-like files from memory. Detectors read dozens of
@@ -26,7 +27,7 @@ final class ConfigCache extends ForwardingFileSystem {
     static final int MAX_FILE_BYTES = 256 * 1024;
 
     private static final List<String> PLACES = List.of("/etc/", "/usr/local/etc/", "/usr/local/bin/",
-            "/usr/local/sbin/", "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/opt/", "/usr/share/nginx/");
+            "/usr/local/sbin/", "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/opt/");
     private static final List<String> SUFFIXES = List.of(".conf", ".ini", ".sh", ".cnf", ".types", ".path");
     /** Package databases: read whole by the surface detector, and larger than ordinary configuration. */
     private static final List<String> DATABASES = List.of("/var/lib/dpkg/status", "/lib/apk/db/installed",
@@ -37,6 +38,7 @@ final class ConfigCache extends ForwardingFileSystem {
 
     private final ImageFileSystem image;
     private final long budget;
+    private final Predicate<String> alsoKeep;
     private final Map<String, byte[]> kept = new ConcurrentHashMap<>();
     private final Map<String, byte[]> heads = new ConcurrentHashMap<>();
     private long used;
@@ -47,8 +49,14 @@ final class ConfigCache extends ForwardingFileSystem {
     }
 
     ConfigCache(ImageFileSystem image, long budgetBytes) {
+        this(image, budgetBytes, path -> false);
+    }
+
+    /** @param alsoKeep files worth keeping besides configuration: what the program kinds read (source files they scan) */
+    ConfigCache(ImageFileSystem image, long budgetBytes, Predicate<String> alsoKeep) {
         this.image = image;
         this.budget = budgetBytes;
+        this.alsoKeep = alsoKeep;
     }
 
     /**
@@ -58,7 +66,8 @@ final class ConfigCache extends ForwardingFileSystem {
     ContentVisitor keeper(ContentVisitor next) {
         return (file, in) -> {
             forget(file.path()); // a pass that reads every layer sees a replaced file before its replacement
-            if (worthKeeping(file) && used + file.size() <= budget) {
+            if ((worthKeeping(file) || file.isRegular() && file.size() <= MAX_FILE_BYTES && alsoKeep.test(file.path()))
+                    && used + file.size() <= budget) {
                 byte[] bytes = in.readNBytes(isDatabase(file) ? MAX_DATABASE_BYTES : MAX_FILE_BYTES);
                 kept.put(file.path(), bytes);
                 used += bytes.length;

@@ -4,15 +4,13 @@ import dev.distill.engine.detect.Detection;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.accounts.AccountsResult;
 import dev.distill.engine.detect.catalog.Catalog;
-import dev.distill.engine.detect.nginx.NginxResult;
-import dev.distill.engine.detect.php.PhpResult;
-import dev.distill.engine.detect.shell.EntrypointResult;
-import dev.distill.engine.detect.supervisord.SupervisordResult;
+import dev.distill.engine.detect.programs.ProgramsResult;
 import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
-import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.layer.BlobSource;
@@ -48,20 +46,27 @@ public final class ImageAnalyzer {
     }
 
     private final Options options;
+    private final Catalog catalog;
 
     public ImageAnalyzer(Options options) {
+        this(options, Catalog.standard());
+    }
+
+    /** @param catalog the detectors and program kinds to run */
+    public ImageAnalyzer(Options options, Catalog catalog) {
         this.options = options;
+        this.catalog = catalog;
     }
 
     public AnalysisReport analyze(ImageFileSystem image, ImageConfig config, AnalysisReport.Subject subject)
             throws IOException {
         long start = System.nanoTime();
-        ConfigCache files = new ConfigCache(image, options.configCacheBytes());
+        ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
         List<FileEntry> regular = image.entries().filter(FileEntry::isRegular).toList();
         // The one pass over the layers: every file's header, every ELF parsed, configuration kept.
         image.readAll(regular, files.keeper(objects.visitor(options.maxElfBytes(), (file, in) -> { })));
-        return analyze(image, files, objects, regular, config, subject, start);
+        return analyze(image, files, objects, regular, config, subject, start, List.of());
     }
 
     /**
@@ -78,7 +83,7 @@ public final class ImageAnalyzer {
             AnalysisReport.Subject subject, Consumer<LayeredFileSystem> built) throws IOException {
         long start = System.nanoTime();
         DeferredFileSystem image = new DeferredFileSystem();
-        ConfigCache files = new ConfigCache(image, options.configCacheBytes());
+        ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
         ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), (file, in) -> { }));
         Map<String, FileEntry> seen = new HashMap<>();
@@ -106,12 +111,22 @@ public final class ImageAnalyzer {
         if (!unread.isEmpty()) {
             fs.readAll(unread, visitor);
         }
-        return analyze(fs, files, objects, regular, config, subject, start);
+        return analyze(fs, files, objects, regular, config, subject, start, unreadable(fs));
+    }
+
+    /**
+     * Entries the view left out because they cannot be named: a fact, not a problem, unless a program needs one
+     * (it is then missing like any other file, and the plan says so).
+     */
+    private static List<Finding> unreadable(LayeredFileSystem fs) {
+        return fs.unreadableEntries().stream().map(u -> new Finding(Finding.Kind.INFO, "layers", "", u.layerDigest(), 0,
+                "layer " + u.layerIndex() + " entry '" + u.name() + "' left out of the image's view: " + u.reason()
+                        + "; a program that needs it cannot be migrated", Map.of("entry", u.name()))).toList();
     }
 
     private AnalysisReport analyze(ImageFileSystem image, ConfigCache files, ElfObjects objects, List<FileEntry> regular,
-            ImageConfig config, AnalysisReport.Subject subject, long start) {
-        Catalog.Report detections = Catalog.standard().run(files, config);
+            ImageConfig config, AnalysisReport.Subject subject, long start, List<Finding> layerFindings) {
+        Catalog.Report detections = catalog.run(files, config);
         ElfDependencyResolver resolver = new ElfDependencyResolver(objects, environment(config), true);
         List<BinaryReport> binaries = new ArrayList<>();
         for (String path : objects.parsedPaths()) {
@@ -129,8 +144,10 @@ public final class ImageAnalyzer {
         long bytes = regular.stream().mapToLong(FileEntry::size).sum();
         AnalysisReport.Stats stats = new AnalysisReport.Stats(entries, regular.size(), binaries.size(), bytes,
                 files.filesKept(), files.bytesKept(), (System.nanoTime() - start) / 1_000_000);
+        List<Finding> findings = new ArrayList<>(layerFindings);
+        findings.addAll(detections.findings());
         return new AnalysisReport(AnalysisReport.SCHEMA_VERSION, subject, plan.classification(), plan, binaries,
-                detections.findings(), results, stats);
+                findings, results, stats);
     }
 
     private MigrationPlan plan(ConfigCache fs, ImageConfig config, Catalog.Report detections,
@@ -153,63 +170,21 @@ public final class ImageAnalyzer {
                 default -> { }
             }
         }
-        EntrypointResult entrypoint = detections.result(EntrypointResult.class).orElse(null);
-        SupervisordResult supervisord = detections.result(SupervisordResult.class).orElse(SupervisordResult.NONE);
+        ProgramsResult programs = detections.result(ProgramsResult.class).orElse(ProgramsResult.NONE);
+        Passwd passwd;
+        try {
+            passwd = Identity.accounts(fs);
+        } catch (IOException | RuntimeException e) {
+            passwd = Passwd.parse("", "", new ArrayList<>());
+        }
         ProgramPlanner planner = new ProgramPlanner(fs, resolver,
-                detections.result(PhpResult.class).orElse(new PhpResult(List.of(), List.of())),
-                detections.result(NginxResult.class).orElse(NginxResult.NONE),
                 detections.result(AccountsResult.class).orElse(new AccountsResult(List.of(), List.of(), List.of())),
-                fs.etcTexts(), objects::looksLikeElf);
-
-        List<ProgramPlanner.Program> programs = programs(config, entrypoint, supervisord, blockers);
-        List<String> names = programs.stream().map(ProgramPlanner.Program::name).toList();
-        List<ProgramPlan> plans = programs.stream().map(p -> planner.plan(p, names)).toList();
+                passwd, programs.programs(), config.exposedPorts(), fs.etcTexts(), objects::looksLikeElf);
+        List<ProgramPlan> plans = programs.programs().stream().map(planner::plan).toList();
+        if (plans.isEmpty() && blockers.isEmpty()) {
+            blockers.add(PlanNote.of("no program of the image could be found to migrate (see the findings)"));
+        }
         return new MigrationPlan(plans, blockers, warnings);
-    }
-
-    /**
-     * The programs the image runs: each supervisord program (supervisord itself is replaced by one image per
-     * program), or the entrypoint's final program when it can be run in exec form.
-     */
-    private List<ProgramPlanner.Program> programs(ImageConfig config, EntrypointResult entrypoint,
-            SupervisordResult supervisord, List<PlanNote> blockers) {
-        List<ProgramPlanner.Program> out = new ArrayList<>();
-        if (supervisord.found() && !supervisord.programs().isEmpty()) {
-            for (SupervisordResult.Program p : supervisord.programs()) {
-                List<String> command = new ArrayList<>(p.command());
-                if (!p.executable().isEmpty() && !command.isEmpty()) {
-                    command.set(0, p.executable());
-                }
-                List<String> env = new ArrayList<>(config.env());
-                p.environment().forEach((k, v) -> env.add(k + "=" + v));
-                String name = p.name().replaceAll("[^A-Za-z0-9_.-]", "-");
-                out.add(new ProgramPlanner.Program(name, command, p.executable(),
-                        p.user().isEmpty() ? config.user() : p.user(),
-                        p.directory().isEmpty() ? config.workingDir() : p.directory(), env, config.exposedPorts(),
-                        stopSignalFor(p.executable(), config)));
-            }
-            return out;
-        }
-        if (entrypoint == null) {
-            blockers.add(PlanNote.of("the entrypoint could not be analysed"));
-            return out;
-        }
-        switch (entrypoint.verdict()) {
-            case EXEC, RESOLVED -> out.add(new ProgramPlanner.Program(programName(entrypoint), entrypoint.command(),
-                    entrypoint.program(), config.user(), config.workingDir(), config.env(), config.exposedPorts(),
-                    config.stopSignal()));
-            case INTERPRETED -> blockers.add(new PlanNote(entrypoint.program(), null, "the program is a script for "
-                    + interpreterOf(entrypoint) + "; carrying an interpreter is not supported yet"));
-            case NEEDS_SHELL -> {
-                // The shell detector's blockers (with lines) are already among the findings.
-            }
-            case NOT_FOUND -> blockers.add(PlanNote.of("the entrypoint program " + entrypoint.declared()
-                    + " does not exist in the image"));
-            case NO_COMMAND -> blockers.add(PlanNote.of("the image declares neither ENTRYPOINT nor CMD"));
-            default -> blockers.add(new PlanNote(entrypoint.program(), null,
-                    "the program is neither an ELF file nor a script with an interpreter"));
-        }
-        return out;
     }
 
     /** Places every distroless base provides: CA bundle, time zones, NSS configuration, accounts, a 1777 /tmp. */
@@ -225,21 +200,6 @@ public final class ImageAnalyzer {
         return BASE_PLACES.contains(f.path())
                 || (f.detector().equals("accounts") && "/tmp".equals(f.data().get("place")))
                 || (f.detector().equals("accounts") && BASE_UIDS.contains(f.data().getOrDefault("user", "")));
-    }
-
-    private static String programName(EntrypointResult e) {
-        String n = e.programName();
-        return n.isEmpty() ? "app" : n.replaceAll("[^A-Za-z0-9_.-]", "-");
-    }
-
-    private static String interpreterOf(EntrypointResult e) {
-        return e.hops().isEmpty() ? "an interpreter" : String.valueOf(e.hops().get(e.hops().size() - 1).interpreter());
-    }
-
-    /** nginx and php-fpm stop gracefully on SIGQUIT; other programs keep the image's stop signal. */
-    private static String stopSignalFor(String executable, ImageConfig config) {
-        String n = executable == null ? "" : Paths.name(executable);
-        return n.startsWith("nginx") || n.startsWith("php-fpm") ? "SIGQUIT" : config.stopSignal();
     }
 
     private static BinaryReport binary(ElfResolution r, ImageFileSystem image) {

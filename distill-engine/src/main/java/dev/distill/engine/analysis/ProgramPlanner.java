@@ -1,11 +1,14 @@
 package dev.distill.engine.analysis;
 
+import dev.distill.engine.detect.Launch;
+import dev.distill.engine.detect.ProgramProfile;
 import dev.distill.engine.detect.accounts.AccountsResult;
-import dev.distill.engine.detect.nginx.NginxResult;
-import dev.distill.engine.detect.php.PhpResult;
+import dev.distill.engine.detect.programs.ProgramsResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.loader.ElfDependencyResolver;
 import dev.distill.engine.loader.ElfResolution;
 import dev.distill.engine.plan.Account;
@@ -14,105 +17,192 @@ import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.Libc;
 import dev.distill.engine.plan.PlanNote;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.ProgramRole;
 import dev.distill.engine.plan.WritablePlace;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Turns one program (its command line and what the detectors know) into a {@link ProgramPlan}: the files to
- * carry with the reason for each, its base, accounts and writable places, and what blocks or needs review.
+ * Turns one program (how the image launches it and its profile) into a {@link ProgramPlan}: the files to carry with
+ * the reason for each, its base, who it runs as, its accounts and writable places, its ports, and what blocks or
+ * needs review. It knows no program: everything particular to one comes from the profile its kinds made.
  */
 final class ProgramPlanner {
 
-    /** A program as the image runs it: from the entrypoint, or one supervisord program. */
-    record Program(String name, List<String> command, String executable, String user, String workingDir,
-            List<String> env, List<String> exposedPorts, String stopSignal) {
-    }
+    /** Distroless's {@code nonroot} account, in every base. */
+    static final Identity NONROOT = new Identity(65532, 65532, List.of(), "nonroot", "/home/nonroot");
+    /** More places than this in one application tree are not a few data directories but the whole application. */
+    static final int MAX_OWNED_PLACES = 32;
 
     private final ImageFileSystem fs;
     private final ElfDependencyResolver resolver;
-    private final PhpResult php;
-    private final NginxResult nginx;
     private final AccountsResult accounts;
+    private final Passwd passwd;
     private final Map<String, String> configTexts;
-    private final java.util.function.Predicate<FileEntry> isElf;
+    private final Predicate<FileEntry> isElf;
+    private final List<ProgramsResult.Program> all;
+    private final List<String> imagePorts;
+    private final Map<String, List<PlaceDraft>> owned = new LinkedHashMap<>();
+    private final Map<String, List<PlanNote>> ownedWarnings = new LinkedHashMap<>();
 
     /**
+     * @param programs every program of the image (ports and shared places are decided among them)
      * @param configTexts configuration files under {@code /etc} by path, to find shared objects they name
      * @param isElf whether a file is an ELF file
+     * @param imagePorts the image's EXPOSE
      */
-    ProgramPlanner(ImageFileSystem fs, ElfDependencyResolver resolver, PhpResult php, NginxResult nginx,
-            AccountsResult accounts, Map<String, String> configTexts, java.util.function.Predicate<FileEntry> isElf) {
+    ProgramPlanner(ImageFileSystem fs, ElfDependencyResolver resolver, AccountsResult accounts, Passwd passwd,
+            List<ProgramsResult.Program> programs, List<String> imagePorts, Map<String, String> configTexts,
+            Predicate<FileEntry> isElf) {
         this.fs = fs;
+        this.resolver = resolver;
+        this.accounts = accounts;
+        this.passwd = passwd;
+        this.all = List.copyOf(programs);
+        this.imagePorts = List.copyOf(imagePorts);
         this.configTexts = configTexts;
         this.isElf = isElf;
-        this.resolver = resolver;
-        this.php = php;
-        this.nginx = nginx;
-        this.accounts = accounts;
     }
 
-    ProgramPlan plan(Program program, List<String> allProgramNames) {
+    ProgramPlan plan(ProgramsResult.Program program) {
+        Launch launch = program.launch();
+        ProgramProfile profile = program.profile();
         Map<String, CarriedFile> files = new LinkedHashMap<>();
         List<PlanNote> blockers = new ArrayList<>();
         List<PlanNote> warnings = new ArrayList<>();
         Set<String> sonames = new TreeSet<>();
         Libc libc = Libc.NONE;
 
-        if (program.executable() == null || program.executable().isEmpty()) {
-            blockers.add(new PlanNote(program.command().isEmpty() ? null : program.command().get(0), null,
-                    "the program '" + program.name() + "' does not exist in the image"));
+        if (launch.executable().isEmpty()) {
+            blockers.add(new PlanNote(launch.argv().get(0), null, launch.script().isEmpty()
+                    ? "the program '" + program.name() + "' (" + launch.argv().get(0) + ") does not exist in the image"
+                    : "the program '" + program.name() + "' is the script " + launch.script() + ", and the interpreter its"
+                    + " #! line names is not in the image"));
         } else {
-            ElfResolution main = resolver.resolve(program.executable());
+            ElfResolution main = resolver.resolve(launch.executable());
             libc = libcOf(main);
-            carryClosure(main, "the program " + program.executable() + " and what its loader loads", files, blockers,
-                    sonames);
+            carryClosure(main, "the program " + launch.executable() + " and what its loader loads", files, blockers, sonames);
             if (main.loader() == ElfResolution.LoaderKind.NOT_ELF) {
-                blockers.add(new PlanNote(program.executable(), layerOf(program.executable()),
-                        "the program is not an ELF file (" + String.join("; ", main.notes()) + "); Distill carries ELF programs"));
+                blockers.add(new PlanNote(launch.executable(), layerOf(launch.executable()), isScript(launch.executable())
+                        ? "the program is a shell script: it needs a shell, which a distroless image does not have"
+                        : "the program is not an ELF file (" + String.join("; ", main.notes()) + "); Distill carries ELF programs"));
             }
-            String base = Paths.name(program.executable());
-            if (base.startsWith("php")) {
-                planPhp(files, blockers, sonames);
+            if (!launch.script().isEmpty()) {
+                carryPath(launch.script(), "the script " + launch.executable() + " runs (its #! line names it)", files);
             }
-            if (base.startsWith("nginx") && nginx.found()) {
-                planNginx(files, blockers, sonames);
+            for (ProgramProfile.Carry c : profile.carry()) {
+                String why = profile.kind() + ": " + c.reason();
+                switch (c.how()) {
+                    case FILE -> carryPath(c.path(), why, files);
+                    case TREE -> carryTree(c.path(), why, c.excluding(), files);
+                    case OBJECT -> carryObject(c.path(), why, files, blockers, sonames);
+                    default -> throw new IllegalStateException("unknown carry " + c.how());
+                }
             }
-            planNamedObjects(base, allProgramNames.size() == 1, files, blockers, sonames);
-            planWorkingDirectory(program, files);
-            planCommandLinePaths(program, files);
+            planNamedObjects(Paths.name(launch.executable()), all.size() == 1, files, blockers, sonames);
+            planWorkingDirectory(launch, profile, files);
+            planCommandLinePaths(launch, files);
         }
 
-        BaseChoice baseChoice = BaseChoice.choose(libc, sonames);
-        List<WritablePlace> writable = writablePlaces(program, allProgramNames);
-        List<Account> accountsNeeded = accountsFor();
-        return new ProgramPlan(program.name(), program.command(), program.user(), program.workingDir(), program.env(),
-                exposedPorts(program, allProgramNames.size() > 1), program.stopSignal(), baseChoice, List.copyOf(files.values()), accountsNeeded,
-                writable, blockers, warnings);
+        Identity source = sourceIdentity(launch);
+        List<Identity> switchesTo = switchTargets(profile);
+        RunAs runAs = runAs(source, switchesTo, launch);
+        List<WritablePlace> writable = writablePlaces(program, runAs.identity(), warnings);
+        List<Account> programAccounts = accountsFor(launch, profile, runAs.identity());
+        return new ProgramPlan(program.name(), launch.argv(), launch.user(), launch.workingDir(), launch.env(),
+                exposedPorts(program), program.stopSignal(), BaseChoice.choose(libc, sonames), List.copyOf(files.values()),
+                programAccounts, writable, blockers, warnings, profile.kind(), ProgramRole.SERVICE, runAs.identity(),
+                runAs.why(), profile.probes());
+    }
+
+    /** Who the result runs a program as, and why. */
+    record RunAs(Identity identity, String why) {
+    }
+
+    /**
+     * Distroless results do not run as root. A program the source runs as a non-root account keeps that account (its
+     * files are owned by it). A program the source starts as root whose own configuration switches to exactly one
+     * account (php-fpm's pool user, nginx's {@code user}) runs as that account from the start: that is the user it
+     * does its work as, its sockets and files are owned by it, and it no longer needs root to switch. Anything else
+     * runs as distroless's {@code nonroot} (65532).
+     */
+    static RunAs runAs(Identity source, List<Identity> switchesTo, Launch launch) {
+        if (!source.isRoot()) {
+            return new RunAs(source, "runs as " + describe(source) + ", the non-root user the source runs it as");
+        }
+        Set<Integer> uids = new TreeSet<>();
+        switchesTo.stream().filter(i -> !i.isRoot()).forEach(i -> uids.add(i.uid()));
+        if (uids.size() == 1) {
+            Identity to = switchesTo.stream().filter(i -> !i.isRoot()).findFirst().orElseThrow();
+            return new RunAs(to, "the source starts it as root and its configuration switches to " + describe(to)
+                    + "; it runs as that user from the start");
+        }
+        return new RunAs(NONROOT, "the source runs it as " + (launch.user().isEmpty() ? "root" : launch.user())
+                + "; distroless results run as nonroot (65532)");
+    }
+
+    private static String describe(Identity i) {
+        return (i.name().isEmpty() ? "uid " + i.uid() : i.name()) + " (" + i.spec() + ")";
+    }
+
+    /** The identity the source runs the program as; root when it cannot be resolved (the accounts detector blocks). */
+    private Identity sourceIdentity(Launch launch) {
+        try {
+            return Identity.resolve(launch.user(), passwd);
+        } catch (IllegalArgumentException e) {
+            return Identity.ROOT;
+        }
+    }
+
+    /** The accounts the profile says the program switches to, resolved (with their group when it names one). */
+    private List<Identity> switchTargets(ProgramProfile profile) {
+        List<Identity> out = new ArrayList<>();
+        for (ProgramProfile.AccountUse a : profile.accounts()) {
+            if (a.role() != ProgramProfile.AccountUse.Role.SWITCHES_TO || a.user().isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(Identity.resolve(a.group().isEmpty() ? a.user() : a.user() + ":" + a.group(), passwd));
+            } catch (IllegalArgumentException e) {
+                // A user or group the image lacks: the accounts detector's blocker says so.
+            }
+        }
+        return out;
     }
 
     /**
      * The image's EXPOSE belongs to the image, not to each program: in an image of several programs a port goes to
-     * the program whose configuration listens on it (nginx's {@code listen}, a php-fpm pool's TCP {@code listen}),
-     * and a port no known configuration claims stays with the programs Distill cannot see into.
+     * the program whose profile listens on it, and a port no profile claims stays with the programs whose listens
+     * no kind knows.
      */
-    private List<String> exposedPorts(Program program, boolean severalPrograms) {
-        if (!severalPrograms) {
-            return program.exposedPorts();
+    private List<String> exposedPorts(ProgramsResult.Program program) {
+        if (all.size() <= 1) {
+            return imagePorts;
         }
-        Set<Integer> nginxPorts = new TreeSet<>();
-        nginx.listens().forEach(l -> { if (l.port() > 0) { nginxPorts.add(l.port()); } });
-        Set<Integer> phpPorts = new TreeSet<>();
-        php.fpm().forEach(f -> f.pools().forEach(pool -> { if (pool.listenPort() > 0) { phpPorts.add(pool.listenPort()); } }));
-        String base = program.executable() == null ? "" : Paths.name(program.executable());
-        Set<Integer> claimed = new TreeSet<>(nginxPorts);
-        claimed.addAll(phpPorts);
+        Set<Integer> claimed = new TreeSet<>();
+        all.forEach(p -> p.profile().listens().forEach(l -> {
+            if (l.port() > 0) {
+                claimed.add(l.port());
+            }
+        }));
+        Set<Integer> own = new TreeSet<>();
+        program.profile().listens().forEach(l -> {
+            if (l.port() > 0) {
+                own.add(l.port());
+            }
+        });
         List<String> ports = new ArrayList<>();
-        for (String exposed : program.exposedPorts()) {
+        for (String exposed : imagePorts) {
             int port;
             try {
                 port = Integer.parseInt(exposed.split("/")[0]);
@@ -120,42 +210,14 @@ final class ProgramPlanner {
                 ports.add(exposed);
                 continue;
             }
-            boolean own = base.startsWith("nginx") ? nginxPorts.contains(port)
-                    : base.startsWith("php") ? phpPorts.contains(port) : !claimed.contains(port);
-            if (own) {
+            if (own.contains(port) || (!program.profile().listensKnown() && !claimed.contains(port))) {
                 ports.add(exposed);
             }
         }
         return ports;
     }
 
-    private void planPhp(Map<String, CarriedFile> files, List<PlanNote> blockers, Set<String> sonames) {
-        for (PhpResult.Installation i : php.installations()) {
-            carryPath(i.phpIni(), "php.ini", files);
-            i.iniFiles().forEach(f -> carryPath(f, "PHP configuration (scan directory)", files));
-            for (PhpResult.Extension e : i.extensions()) {
-                if (!e.module().isEmpty()) {
-                    ElfResolution r = resolver.resolve(e.module());
-                    carryClosure(r, "PHP extension " + e.value() + " (dlopened, " + e.file() + ":" + e.line() + ")",
-                            files, blockers, sonames);
-                }
-            }
-        }
-        for (PhpResult.FpmConfig f : php.fpm()) {
-            f.files().forEach(p -> carryPath(p, "php-fpm configuration", files));
-            for (PhpResult.Pool pool : f.pools()) {
-                if (pool.chdir() != null && !pool.chdir().isEmpty()) {
-                    carryTree(pool.chdir(), "php-fpm pool " + pool.name() + " chdir", files);
-                }
-            }
-        }
-        // The PHP scripts live where nginx's root points; php-fpm reads them through SCRIPT_FILENAME.
-        nginx.roots().forEach(r -> carryTree(r.path(), "application files (nginx root " + r.file() + ":" + r.line()
-                + ", executed by php-fpm)", files));
-    }
-
-    private static final java.util.regex.Pattern SHARED_OBJECT =
-            java.util.regex.Pattern.compile("(/[A-Za-z0-9._+@-]+)+\\.so(\\.[0-9]+)*");
+    private static final Pattern SHARED_OBJECT = Pattern.compile("(/[A-Za-z0-9._+@-]+)+\\.so(\\.[0-9]+)*");
 
     /**
      * Shared objects a program dlopens by a path written in its configuration (a plugin named in
@@ -169,9 +231,12 @@ final class ProgramPlanner {
             if (!onlyProgram && (stem.isEmpty() || !Paths.name(config.getKey()).contains(stem))) {
                 continue;
             }
+            if (config.getValue().indexOf('\0') >= 0) {
+                continue;  // binary (the loader's own /etc/ld.so.cache names every library): not a configuration
+            }
             String[] lines = config.getValue().split("\n", -1);
             for (int i = 0; i < lines.length; i++) {
-                java.util.regex.Matcher m = SHARED_OBJECT.matcher(lines[i]);
+                Matcher m = SHARED_OBJECT.matcher(lines[i]);
                 while (m.find()) {
                     String named = m.group();
                     if (files.containsKey(named)) {
@@ -192,26 +257,24 @@ final class ProgramPlanner {
         }
     }
 
-    /** Directories that hold the system, never an application's own files. */
-    private static final Set<String> SYSTEM_DIRECTORIES = Set.of("/", "/bin", "/sbin", "/lib", "/lib64", "/usr",
-            "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/local", "/usr/local/bin", "/etc", "/var", "/root", "/tmp", "/home");
-
-    /** The program's working directory is its application directory (WORKDIR or the supervisord directory). */
-    private void planWorkingDirectory(Program program, Map<String, CarriedFile> files) {
-        if (program.workingDir() == null || program.workingDir().isEmpty()) {
-            return;
-        }
-        String dir = Paths.normalize(program.workingDir());
-        if (!SYSTEM_DIRECTORIES.contains(dir)) {
-            carryTree(dir, "the program's working directory (application files)", files);
+    /**
+     * The program's working directory is its application directory (WORKDIR or the supervisord directory), unless its
+     * profile carries that directory itself (then with what the kind knows to leave out of it).
+     */
+    private void planWorkingDirectory(Launch launch, ProgramProfile profile, Map<String, CarriedFile> files) {
+        String dir = launch.workingDir();
+        boolean profileCarriesIt = profile.carry().stream()
+                .anyMatch(c -> c.application() && Paths.normalize(c.path()).equals(dir));
+        if (!Launch.isSystemDirectory(dir) && !profileCarriesIt) {
+            carryTree(dir, "the program's working directory (application files)", List.of(), files);
         }
     }
 
     /** Paths on the command line ({@code -h /srv/www}, {@code -c /etc/app.conf}) are the program's to read. */
-    private void planCommandLinePaths(Program program, Map<String, CarriedFile> files) {
-        for (String arg : program.command().subList(Math.min(1, program.command().size()), program.command().size())) {
+    private void planCommandLinePaths(Launch launch, Map<String, CarriedFile> files) {
+        for (String arg : launch.arguments()) {
             String path = arg.contains("=") && arg.startsWith("-") ? arg.substring(arg.indexOf('=') + 1) : arg;
-            if (!path.startsWith("/") || SYSTEM_DIRECTORIES.contains(Paths.normalize(path))) {
+            if (!path.startsWith("/") || Launch.isSystemDirectory(path)) {
                 continue;
             }
             FileEntry target = resolveQuietly(path).orElse(null);
@@ -220,73 +283,133 @@ final class ProgramPlanner {
             }
             String why = "named on the command line (" + arg + ")";
             if (target.isDirectory()) {
-                carryTree(path, why, files);
+                carryTree(path, why, List.of(), files);
             } else {
                 carryPath(path, why, files);
             }
         }
     }
 
-    private void planNginx(Map<String, CarriedFile> files, List<PlanNote> blockers, Set<String> sonames) {
-        nginx.configFiles().forEach(p -> carryPath(p, "nginx configuration", files));
-        nginx.files().forEach(r -> carryPath(r.path(), "file named by nginx " + r.directive() + " (" + r.file() + ":"
-                + r.line() + ")", files));
-        for (NginxResult.Ref m : nginx.modules()) {
-            ElfResolution r = resolver.resolve(m.path());
-            carryClosure(r, "nginx module (load_module, " + m.file() + ":" + m.line() + ")", files, blockers, sonames);
+    /**
+     * The directories this program writes, owned as the result needs them. Its profile's places (a pid, socket or log
+     * file needs its directory) with the owner that lets the writer write, a place the source had owned by root
+     * belonging to the identity the program now runs as; and the directories of its application that the image gives
+     * to its user (a Laravel {@code storage/} tree chowned to www-data), each its own place so that the tree keeps its
+     * shape. A place another program of the image also writes, or whose unix socket another program connects to, is
+     * shared with it: the wiring mounts one volume.
+     */
+    private List<WritablePlace> writablePlaces(ProgramsResult.Program program, Identity runAs, List<PlanNote> warnings) {
+        Map<String, PlaceDraft> out = new LinkedHashMap<>();
+        for (AccountsResult.WritablePlace w : accounts.writable()) {
+            if (!w.program().equals(program.name())) {
+                continue;
+            }
+            String dir = w.createsEntry() ? Paths.parent(Paths.normalize(w.path())) : Paths.normalize(w.path());
+            int[] owner = ownerOf(w.writer(), w);
+            out.putIfAbsent(dir, new PlaceDraft(dir, owner[0], owner[1], w.exists() ? w.mode() : 0755, w.purpose()));
         }
-        nginx.roots().forEach(r -> carryTree(r.path(), "document root (" + r.file() + ":" + r.line() + ")", files));
+        ownedApplicationDirectories(program).forEach(d -> out.putIfAbsent(d.path, d));
+        warnings.addAll(ownedWarnings.getOrDefault(program.name(), List.of()));
+        // The other side of a socket: a program that connects to another's unix socket needs the directory it is in.
+        for (ProgramProfile.Connect c : program.profile().connects()) {
+            String dir = Paths.parent(Paths.normalize(c.socket()));
+            out.putIfAbsent(dir, new PlaceDraft(dir, 0, 0, 0755, "socket " + c.socket() + " (" + c.directive() + ", "
+                    + c.file() + ":" + c.line() + ")"));
+        }
+        List<WritablePlace> places = new ArrayList<>();
+        for (PlaceDraft d : out.values()) {
+            places.add(new WritablePlace(d.path, d.uid == 0 ? runAs.uid() : d.uid, d.gid == 0 ? runAs.gid() : d.gid, d.mode,
+                    d.why, sharers(program, d.path)));
+        }
+        return places;
+    }
+
+    /** A place before the result's ownership is applied. */
+    private record PlaceDraft(String path, int uid, int gid, int mode, String why) {
+    }
+
+    /** The other programs that use this directory too: they write it, listen on a socket in it or connect to one there. */
+    private List<String> sharers(ProgramsResult.Program program, String dir) {
+        Set<String> out = new LinkedHashSet<>();
+        boolean socketHere = usesSocketIn(program.profile(), dir);
+        for (ProgramsResult.Program other : all) {
+            if (other.name().equals(program.name())) {
+                continue;
+            }
+            boolean writesHere = accounts.writable().stream().anyMatch(w -> w.program().equals(other.name())
+                    && (w.createsEntry() ? Paths.parent(Paths.normalize(w.path())) : Paths.normalize(w.path())).equals(dir));
+            boolean ownsHere = ownedApplicationDirectories(other).stream().anyMatch(d -> d.path.equals(dir));
+            if (writesHere || ownsHere || (socketHere && usesSocketIn(other.profile(), dir))) {
+                out.add(other.name());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean usesSocketIn(ProgramProfile profile, String dir) {
+        return profile.listens().stream().anyMatch(l -> !l.socket().isEmpty() && Paths.parent(Paths.normalize(l.socket())).equals(dir))
+                || profile.connects().stream().anyMatch(c -> Paths.parent(Paths.normalize(c.socket())).equals(dir));
     }
 
     /**
-     * The directories this program writes to, with the owner that lets it write. A pid, socket or log file
-     * needs its directory; supervisord's own places go away with supervisord. A socket directory that another
-     * program connects to (nginx's {@code fastcgi_pass unix:}) is shared with it: the wiring mounts one volume.
+     * Directories inside the program's application trees that the image gives to the program's non-root user or to
+     * the account it switches to: what the image's author made writable for it. An application tree owned by that
+     * user as a whole says nothing about which parts it writes, and is left alone.
      */
-    private List<WritablePlace> writablePlaces(Program program, List<String> allProgramNames) {
-        Map<String, WritablePlace> out = new LinkedHashMap<>();
-        String exe = program.executable() == null ? "" : Paths.name(program.executable());
-        for (AccountsResult.WritablePlace w : accounts.writable()) {
-            String purpose = w.purpose().toLowerCase(java.util.Locale.ROOT);
-            if (purpose.startsWith("supervisord") || !concerns(purpose, exe)) {
-                continue;
-            }
-            boolean fileInDirectory = purpose.contains("pid") || purpose.contains("socket") || purpose.contains("log");
-            String dir = fileInDirectory ? Paths.parent(Paths.normalize(w.path())) : Paths.normalize(w.path());
-            int[] owner = ownerOf(w.writer(), w);
-            List<String> shared = new ArrayList<>();
-            if (purpose.contains("socket")) {
-                for (NginxResult.Ref s : nginx.upstreamSockets()) {
-                    if (Paths.parent(Paths.normalize(s.path())).equals(dir)) {
-                        allProgramNames.stream().filter(n -> !n.equals(program.name()) && !shared.contains(n))
-                                .forEach(shared::add);
-                    }
-                }
-            }
-            out.merge(dir, new WritablePlace(dir, owner[0], owner[1], w.exists() ? w.mode() : 0755, w.purpose(), shared),
-                    (a, b) -> a.sharedWith().isEmpty() ? b : a);
-        }
-        // The other side of a shared socket directory: nginx connects to php-fpm's socket.
-        if (exe.startsWith("nginx")) {
-            for (NginxResult.Ref s : nginx.upstreamSockets()) {
-                String dir = Paths.parent(Paths.normalize(s.path()));
-                List<String> others = allProgramNames.stream().filter(n -> !n.equals(program.name())).toList();
-                out.putIfAbsent(dir, new WritablePlace(dir, 0, 0, 0755, "socket " + s.path() + " (" + s.directive()
-                        + ", " + s.file() + ":" + s.line() + ")", others));
-            }
-        }
-        return List.copyOf(out.values());
+    private List<PlaceDraft> ownedApplicationDirectories(ProgramsResult.Program program) {
+        return owned.computeIfAbsent(program.name(), n -> findOwnedApplicationDirectories(program));
     }
 
-    /** Whether a writable place of this purpose ("php-fpm pid", "nginx client_body_temp_path") is this program's. */
-    private static boolean concerns(String purpose, String exe) {
-        if (purpose.startsWith("php")) {
-            return exe.startsWith("php");
+    private List<PlaceDraft> findOwnedApplicationDirectories(ProgramsResult.Program program) {
+        Identity source = sourceIdentity(program.launch());
+        List<Identity> switchesTo = switchTargets(program.profile());
+        Set<Integer> owners = new TreeSet<>();
+        if (!source.isRoot()) {
+            owners.add(source.uid());
         }
-        if (purpose.startsWith("nginx")) {
-            return exe.startsWith("nginx");
+        switchesTo.stream().filter(i -> !i.isRoot()).forEach(i -> owners.add(i.uid()));
+        if (owners.isEmpty()) {
+            return List.of();
         }
-        return true;
+        Set<String> roots = new LinkedHashSet<>();
+        if (!Launch.isSystemDirectory(program.launch().workingDir())) {
+            roots.add(program.launch().workingDir());
+        }
+        program.profile().carry().stream().filter(ProgramProfile.Carry::application)
+                .forEach(c -> roots.add(Paths.normalize(c.path())));
+        List<PlaceDraft> out = new ArrayList<>();
+        for (String root : roots) {
+            FileEntry top = resolveQuietly(root).orElse(null);
+            if (top == null || !top.isDirectory() || owners.contains(top.uid())) {
+                continue;
+            }
+            String prefix = top.path() + "/";
+            List<FileEntry> found = new ArrayList<>();
+            Map<String, Integer> filesIn = new java.util.HashMap<>();
+            fs.entries().filter(e -> e.path().startsWith(prefix)).forEach(e -> {
+                if (e.isDirectory() && owners.contains(e.uid())) {
+                    found.add(e);
+                } else if (e.isRegular()) {
+                    filesIn.merge(Paths.parent(e.path()), 1, Integer::sum);
+                }
+            });
+            found.sort(java.util.Comparator.comparing(FileEntry::path));
+            List<FileEntry> dirs = found;
+            if (dirs.size() > MAX_OWNED_PLACES) {
+                ownedWarnings.computeIfAbsent(program.name(), k -> new ArrayList<>()).add(new PlanNote(root,
+                        top.layerDigest(), dirs.size() + " directories under " + root + " belong to the program's user;"
+                        + " only the first " + MAX_OWNED_PLACES + " become writable places"));
+                dirs = dirs.subList(0, MAX_OWNED_PLACES);
+            }
+            for (FileEntry d : dirs) {
+                int content = filesIn.getOrDefault(d.path(), 0);
+                String path = root.equals(top.path()) ? d.path() : root + d.path().substring(top.path().length());
+                out.add(new PlaceDraft(path, d.uid(), d.gid(), d.mode() & 07777, "the image gives " + path + " to uid "
+                        + d.uid() + ", who runs the program" + (content == 0 ? ""
+                        : " (a volume starts empty: the image's " + content + " files there are not on it)")));
+            }
+        }
+        return out;
     }
 
     private int[] ownerOf(String writer, AccountsResult.WritablePlace w) {
@@ -301,17 +424,43 @@ final class ProgramPlanner {
         return new int[] {w.uid(), w.gid()};
     }
 
-    private List<Account> accountsFor() {
+    /**
+     * The accounts the program names, with the source's ids, to merge into the base's {@code /etc/passwd}: the user it
+     * runs as, the users its profile switches to or looks up, and the identity the result runs it as.
+     */
+    private List<Account> accountsFor(Launch launch, ProgramProfile profile, Identity runAs) {
+        Set<String> names = new LinkedHashSet<>();
+        if (!launch.user().isEmpty()) {
+            names.add(launch.user().split(":", 2)[0]);
+        }
+        profile.accounts().stream().filter(a -> !a.user().isEmpty()).forEach(a -> names.add(a.user()));
+        if (!runAs.name().isEmpty() && runAs.uid() != NONROOT.uid()) {
+            names.add(runAs.name());
+        }
         List<Account> out = new ArrayList<>();
-        Set<String> seen = new TreeSet<>();
-        for (AccountsResult.UserRef u : accounts.users()) {
-            if (u.found() && seen.add(u.requested())) {
-                String group = accounts.groups().stream().filter(g -> g.found() && g.gid() == u.gid())
-                        .map(AccountsResult.GroupRef::requested).findFirst().orElse(String.valueOf(u.gid()));
-                out.add(new Account(u.requested(), u.uid(), group, u.gid(), u.home()));
+        Set<Integer> seen = new TreeSet<>();
+        for (String n : names) {
+            Optional<Passwd.User> u = passwd.user(n);
+            if (u.isPresent() && seen.add(u.get().uid())) {
+                Passwd.User x = u.get();
+                String group = passwd.group(String.valueOf(x.gid())).map(Passwd.Group::name).orElse(String.valueOf(x.gid()));
+                out.add(new Account(x.name(), x.uid(), group, x.gid(), x.home()));
             }
         }
         return out;
+    }
+
+    private void carryObject(String path, String why, Map<String, CarriedFile> files, List<PlanNote> blockers,
+            Set<String> sonames) {
+        FileEntry target = resolveQuietly(path).orElse(null);
+        if (target == null) {
+            return;  // the kind's own notes say what is missing
+        }
+        if (target.isRegular() && isElf.test(target)) {
+            carryClosure(resolver.resolve(path), why, files, blockers, sonames);
+        } else {
+            carryPath(path, why, files);
+        }
     }
 
     private void carryClosure(ElfResolution r, String why, Map<String, CarriedFile> files, List<PlanNote> blockers,
@@ -342,26 +491,48 @@ final class ProgramPlanner {
         }
     }
 
-    /** Carries a directory and everything below it (application files, document roots). */
-    private void carryTree(String dir, String why, Map<String, CarriedFile> files) {
+    /** Carries a directory and everything below it except the excluded subtrees (application files, document roots). */
+    private void carryTree(String dir, String why, List<String> excluding, Map<String, CarriedFile> files) {
         FileEntry root = resolveQuietly(dir).orElse(null);
         if (root == null || !root.isDirectory()) {
             return;
+        }
+        if (!Paths.normalize(dir).equals(root.path())) {
+            carryPath(dir, why, files);  // the links on the way
         }
         carryPath(root.path(), why, files);
         String prefix = root.path().equals("/") ? "/" : root.path() + "/";
         if (prefix.equals("/")) {
             return;
         }
-        fs.entries().filter(e -> e.path().startsWith(prefix)).forEach(e -> carryPath(e.path(), why, files));
+        List<String> skipped = excluding.stream().map(x -> {
+            String n = Paths.normalize(x);
+            return n.startsWith(Paths.normalize(dir) + "/") ? root.path() + n.substring(Paths.normalize(dir).length()) : n;
+        }).toList();
+        fs.entries().filter(e -> e.path().startsWith(prefix))
+                .filter(e -> skipped.stream().noneMatch(x -> e.path().equals(x) || e.path().startsWith(x + "/")))
+                .forEach(e -> carryPath(e.path(), why, files));
     }
 
     /** Resolves inside the image; a symlink loop is simply not there. */
-    private java.util.Optional<FileEntry> resolveQuietly(String path) {
+    private Optional<FileEntry> resolveQuietly(String path) {
         try {
             return fs.resolve(path);
         } catch (ImageFileSystem.SymlinkLoopException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
+        }
+    }
+
+    private boolean isScript(String path) {
+        FileEntry e = resolveQuietly(path).orElse(null);
+        if (e == null || !e.isRegular()) {
+            return false;
+        }
+        try {
+            byte[] head = fs.read(e, 2);
+            return new String(head, StandardCharsets.ISO_8859_1).equals("#!");
+        } catch (java.io.IOException | RuntimeException ex) {
+            return false;
         }
     }
 

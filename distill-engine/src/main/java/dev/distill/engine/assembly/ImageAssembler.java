@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
@@ -47,6 +48,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ImageAssembler {
 
     static final String CREATED = "1970-01-01T00:00:00Z";
+    /** Distroless's {@code nonroot}: a program that runs as it goes on the base's {@code nonroot} variant. */
+    static final int NONROOT_UID = 65532;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_CONFIG_BYTES = 4 << 20;
 
@@ -176,17 +179,6 @@ public final class ImageAssembler {
     }
 
     /**
-     * The plan of a program as its image runs it: the user it was built to run as ({@code uid:gid}) and its
-     * writable places owned accordingly. What the wiring and the verifier must use instead of the source's user.
-     */
-    public static ProgramPlan asBuilt(ProgramPlan p) {
-        RuntimeUser user = RuntimeUser.of(p);
-        return new ProgramPlan(p.name(), p.command(), user.configUser(), p.workingDir(), p.env(), p.exposedPorts(),
-                p.stopSignal(), p.base(), p.files(), p.accounts(), p.writablePlaces().stream().map(user::owning).toList(),
-                p.blockers(), p.warnings());
-    }
-
-    /**
      * The plan plus the files repair rounds asked for: each path with every symlink on the way to what it names, as
      * the source has them, each listed in {@code repaired} with its bytes. A path the source does not have is not
      * carried (the verifier only asks for what the source has, but the source is read again here).
@@ -213,8 +205,7 @@ public final class ImageAssembler {
             }
         }
         content.ensure(toRead);
-        return new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(), p.stopSignal(),
-                p.base(), List.copyOf(files.values()), p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
+        return p.withFiles(List.copyOf(files.values()));
     }
 
     /** Tags every image of the assembly; the last step, after everything is pushed. */
@@ -231,11 +222,12 @@ public final class ImageAssembler {
     }
 
     private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
-            ImageReference repository, Path dir, List<RepairedFile> repaired) throws AssemblyException, IOException, RegistryException {
-        RuntimeUser user = RuntimeUser.of(program);
-        ImageReference baseReference = bases.reference(program.base().base(), user.nonroot(), repository.registry());
+            ImageReference repository, Path dir, List<RepairedFile> repaired)
+            throws AssemblyException, IOException, RegistryException {
+        Identity user = program.runAs();
+        ImageReference baseReference = bases.reference(program.base().base(), user.uid() == NONROOT_UID, repository.registry());
         PulledBase base = pull(baseReference, source.image().platform());
-        ProgramLayer.Result layer = ProgramLayer.write(program, user, content, base.view(),
+        ProgramLayer.Result layer = ProgramLayer.write(program, content, base.view(),
                 dir.resolve(TagScheme.tagSafe(program.name()) + ".tar.gz"));
         List<ImageUpload.Layer> layers = new ArrayList<>();
         List<Descriptor> baseLayers = base.image().layers();
@@ -258,16 +250,17 @@ public final class ImageAssembler {
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
         return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.configUser(), user.why(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes(), repaired);
+                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes(),
+                repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
-    private ObjectNode config(ProgramPlan program, RuntimeUser user, PulledBase base, Source source) {
+    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source) {
         ObjectNode config = base.config().deepCopy();
         config.put("created", CREATED);
         config.remove("rootfs");
         ObjectNode c = config.withObjectProperty("config");
-        c.put("User", user.configUser());
+        c.put("User", user.spec());
         Map<String, String> env = new LinkedHashMap<>();
         for (JsonNode e : c.path("Env")) {
             putEnv(env, e.asText());

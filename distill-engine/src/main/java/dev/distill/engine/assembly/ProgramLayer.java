@@ -1,9 +1,10 @@
 package dev.distill.engine.assembly;
 
-import dev.distill.engine.detect.accounts.Passwd;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.Xattrs;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.layer.LayerWriter;
 import dev.distill.engine.layer.WrittenLayer;
 import dev.distill.engine.plan.Account;
@@ -25,7 +26,8 @@ import java.util.TreeMap;
  * owner, link target, bytes), the source directories they live in that the base lacks, the writable places, and
  * the base's passwd and group with the program's accounts merged in. Entries are written in path order, so the
  * same plan, source and base always give the same layer. Setuid and setgid bits are dropped, device files and
- * FIFOs are left out; each is reported.
+ * FIFOs are left out, extended attributes follow {@link XattrPolicy} (capabilities dropped unless the plan says why);
+ * each is reported.
  */
 final class ProgramLayer {
 
@@ -34,13 +36,16 @@ final class ProgramLayer {
     }
 
     /** One entry to write; content comes from the source for regular files. */
-    private record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes) {
+    private record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes, Xattrs xattrs) {
+        Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes) {
+            this(path, type, mode, uid, gid, linkTarget, bytes, Xattrs.NONE);
+        }
     }
 
     private ProgramLayer() {
     }
 
-    static Result write(ProgramPlan plan, RuntimeUser user, SourceContent source, ImageFileSystem base, Path target)
+    static Result write(ProgramPlan plan, SourceContent source, ImageFileSystem base, Path target)
             throws IOException, AssemblyException {
         ImageFileSystem view = source.view();
         TreeMap<String, Entry> entries = new TreeMap<>();
@@ -53,8 +58,9 @@ final class ProgramLayer {
                 throw new AssemblyException("the plan carries " + f.path() + " as a " + f.type() + ", but the source has a "
                         + actual.type() + " there: the plan is not for this image");
             }
-            add(entries, changes, actual);
+            add(entries, changes, actual, f.capabilityReason());
         }
+        carryWhatASymlinkHides(entries, changes, view, base, source);
         // The directories the carried files live in: the base's own where it has them, the source's otherwise.
         for (String path : List.copyOf(entries.keySet())) {
             for (String dir = parent(path); !dir.equals("/"); dir = parent(dir)) {
@@ -65,11 +71,11 @@ final class ProgramLayer {
                 if (d.isEmpty()) {
                     throw new AssemblyException("the source has no directory " + dir + " above the carried " + path);
                 }
-                add(entries, changes, d.get());
+                add(entries, changes, d.get(), null);
             }
         }
-        for (WritablePlace place : plan.writablePlaces()) {
-            WritablePlace w = user.owning(place);
+        // The plan's places are already owned as the program runs in the result (its run-as identity).
+        for (WritablePlace w : plan.writablePlaces()) {
             int uid = w.uid();
             int gid = w.gid();
             Optional<FileEntry> inBase = base.entry(w.path());
@@ -83,7 +89,7 @@ final class ProgramLayer {
                 }
             }
         }
-        mergeAccounts(plan, user, base, entries);
+        mergeAccounts(plan, base, entries);
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Entry entry = e.getValue();
             if (entry.type() == FileType.SYMLINK && isDirectory(base, e.getKey()) && !isDirectory(view, e.getKey())) {
@@ -95,7 +101,72 @@ final class ProgramLayer {
                 .filter(e -> e.type() != FileType.DIRECTORY).count(), changes);
     }
 
-    private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f) {
+    /**
+     * A carried source symlink that replaces a base directory (a usr-merged source's {@code /lib -> usr/lib} over a
+     * Debian 12 base's {@code /lib}) hides everything the base has there, including what the base's own
+     * configuration makes glibc load that no analysis of the program sees: the NSS modules its
+     * {@code nsswitch.conf} names ({@code compat}), gconv modules. So for every file the base has under such a
+     * directory, the source's file at the same path (through the symlink) is carried: the source's, since its libc
+     * is the one carried. Base files the source has no counterpart for are reported.
+     */
+    private static void carryWhatASymlinkHides(TreeMap<String, Entry> entries, List<FileChange> changes, ImageFileSystem view,
+            ImageFileSystem base, SourceContent source) throws IOException {
+        List<FileEntry> toRead = new ArrayList<>();
+        for (Entry link : List.copyOf(entries.values())) {
+            if (link.type() != FileType.SYMLINK || !isDirectory(base, link.path()) || isDirectory(view, link.path())) {
+                continue;
+            }
+            String prefix = link.path() + "/";
+            List<String> carried = new ArrayList<>();
+            List<String> lost = new ArrayList<>();
+            for (FileEntry hidden : base.entries().filter(b -> b.path().startsWith(prefix) && !b.isDirectory()).toList()) {
+                Optional<FileEntry> parent = view.resolve(parent(hidden.path()));
+                Optional<FileEntry> same = parent.filter(FileEntry::isDirectory)
+                        .flatMap(d -> view.entry(d.path() + hidden.path().substring(hidden.path().lastIndexOf('/'))));
+                if (same.isEmpty() || same.get().type() == FileType.HARDLINK
+                        || same.get().type() != FileType.SYMLINK && same.get().type() != FileType.REGULAR) {
+                    lost.add(hidden.path());
+                    continue;
+                }
+                FileEntry f = same.get();
+                if (f.isSymlink()) {
+                    // The link's target is what gets loaded: carry it too, when it is a file of the source.
+                    Optional<FileEntry> target = view.resolve(f.path()).filter(FileEntry::isRegular);
+                    if (target.isEmpty()) {
+                        lost.add(hidden.path());
+                        continue;
+                    }
+                    if (!entries.containsKey(target.get().path())) {
+                        add(entries, changes, target.get(), null);
+                        toRead.add(target.get());
+                    }
+                }
+                if (!entries.containsKey(f.path())) {
+                    add(entries, changes, f, null);
+                    carried.add(f.path());
+                    if (f.isRegular()) {
+                        toRead.add(f);
+                    }
+                }
+            }
+            if (!carried.isEmpty()) {
+                changes.add(new FileChange(link.path(), carried.size() + " files the base has under " + link.path()
+                        + ", which the source's symlink hides, carried from the source (where glibc and the base's own "
+                        + "configuration look for them: NSS and gconv modules): " + summary(carried)));
+            }
+            if (!lost.isEmpty()) {
+                changes.add(new FileChange(link.path(), lost.size() + " files the base has under " + link.path()
+                        + " are hidden by the source's symlink and the source has none of them: " + summary(lost)));
+            }
+        }
+        source.ensure(toRead);
+    }
+
+    private static String summary(List<String> paths) {
+        return paths.size() <= 8 ? String.join(", ", paths) : String.join(", ", paths.subList(0, 8)) + " and " + (paths.size() - 8) + " more";
+    }
+
+    private static void add(TreeMap<String, Entry> entries, List<FileChange> changes, FileEntry f, String capabilityReason) {
         switch (f.type()) {
             case CHAR_DEVICE:
             case BLOCK_DEVICE:
@@ -112,24 +183,31 @@ final class ProgramLayer {
                     + Integer.toOctalString(mode & 01777) + ")"));
             mode &= 01777;
         }
-        entries.put(f.path(), new Entry(f.path(), f.type(), mode, f.uid(), f.gid(), f.linkTarget(), null));
+        // A hard link has its target's attributes (one inode): whichever name of the group is written as the file
+        // carries them. A symlink's own attributes are left out: a runtime cannot set user.* ones on it anyway.
+        Xattrs xattrs = Xattrs.NONE;
+        if (f.type() == FileType.SYMLINK && !f.xattrs().isEmpty()) {
+            changes.add(new FileChange(f.path(), "extended attributes of the symlink itself left out: " + f.xattrs()));
+        } else if (f.type() != FileType.SYMLINK) {
+            XattrPolicy.Decision decision = XattrPolicy.decide(f, capabilityReason);
+            changes.addAll(decision.changes());
+            xattrs = decision.kept();
+        }
+        entries.put(f.path(), new Entry(f.path(), f.type(), mode, f.uid(), f.gid(), f.linkTarget(), null, xattrs));
     }
 
     /**
      * The base's {@code /etc/passwd} and {@code /etc/group} plus the accounts the program names, with the source's
      * ids. The base's own lines win: an account whose name or id the base already uses is not added again.
      */
-    private static void mergeAccounts(ProgramPlan plan, RuntimeUser user, ImageFileSystem base,
-            TreeMap<String, Entry> entries) throws IOException, AssemblyException {
+    private static void mergeAccounts(ProgramPlan plan, ImageFileSystem base, TreeMap<String, Entry> entries)
+            throws IOException, AssemblyException {
         String passwdText = text(base, "/etc/passwd");
         String groupText = text(base, "/etc/group");
         Passwd known = Passwd.parse(passwdText, groupText, new ArrayList<>());
         StringBuilder passwd = new StringBuilder(passwdText.isEmpty() || passwdText.endsWith("\n") ? passwdText : passwdText + "\n");
         StringBuilder group = new StringBuilder(groupText.isEmpty() || groupText.endsWith("\n") ? groupText : groupText + "\n");
-        List<Account> accounts = new ArrayList<>(plan.accounts());
-        if (user.account() != null) {
-            accounts.add(user.account());
-        }
+        List<Account> accounts = plan.accounts();
         boolean changed = false;
         for (Account a : accounts) {
             if (known.user(a.user()).isEmpty() && known.user(String.valueOf(a.uid())).isEmpty()) {
@@ -179,7 +257,7 @@ final class ProgramLayer {
             for (Entry e : entries.values()) {
                 switch (e.type()) {
                     case DIRECTORY:
-                        w.directory(e.path(), e.mode(), e.uid(), e.gid());
+                        w.directory(e.path(), e.mode(), e.uid(), e.gid(), e.xattrs());
                         break;
                     case SYMLINK:
                         w.symlink(e.path(), e.linkTarget(), e.uid(), e.gid());
@@ -191,6 +269,7 @@ final class ProgramLayer {
                         if (!first.equals(e.path())) {
                             w.hardlink(e.path(), first, e.uid(), e.gid());
                         } else if (e.bytes() != null) {
+                            // only the accounts the builder writes itself: no attributes
                             w.file(e.path(), e.mode(), e.uid(), e.gid(), e.bytes());
                         } else {
                             writeContent(w, e, source);
@@ -210,7 +289,7 @@ final class ProgramLayer {
             throw new AssemblyException("the bytes of " + e.path() + " were not found in the source's layers");
         }
         try (InputStream in = source.open(e.path())) {
-            w.file(e.path(), e.mode(), e.uid(), e.gid(), size, in);
+            w.file(e.path(), e.mode(), e.uid(), e.gid(), size, in, e.xattrs());
         }
     }
 

@@ -4,11 +4,15 @@ import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.Glob;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.image.ImageConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,11 +35,49 @@ public final class DetectionContext {
 
     private final ImageFileSystem fs;
     private final ImageConfig config;
+    private final List<ProgramKind> kinds;
     private final Map<String, Detection<?>> results = new HashMap<>();
+    private Passwd accounts;
 
+    /** A context that knows no program kind: programs are planned from their loader closure alone. */
     public DetectionContext(ImageFileSystem fs, ImageConfig config) {
+        this(fs, config, List.of());
+    }
+
+    /** @param kinds the program kinds, most specific first (the catalog's list) */
+    public DetectionContext(ImageFileSystem fs, ImageConfig config, List<ProgramKind> kinds) {
         this.fs = Objects.requireNonNull(fs, "fs");
         this.config = config == null ? ImageConfig.EMPTY : config;
+        this.kinds = List.copyOf(kinds);
+    }
+
+    /** The program kinds this context knows, most specific first. */
+    public List<ProgramKind> kinds() {
+        return kinds;
+    }
+
+    /** The image's {@code /etc/passwd} and {@code /etc/group}, read once; missing or unreadable files count as empty. */
+    public synchronized Passwd accounts() {
+        if (accounts == null) {
+            try {
+                accounts = Identity.accounts(fs);
+            } catch (IOException | RuntimeException e) {
+                accounts = Passwd.parse("", "", new ArrayList<>());
+            }
+        }
+        return accounts;
+    }
+
+    /**
+     * Whether a user spec ({@code ""}, a name, a uid, {@code user:group}) is root in this image; false for a name the
+     * image does not define (it cannot be started at all, which the accounts detector reports).
+     */
+    public boolean isRoot(String user) {
+        try {
+            return Identity.resolve(user, accounts()).isRoot();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     public ImageFileSystem fs() {
@@ -102,6 +144,36 @@ public final class DetectionContext {
             findings.error(Paths.normalize(path), e);
             return Optional.empty();
         }
+    }
+
+    /**
+     * The text of many regular files at once (links followed), read in one pass over the image's layers instead of
+     * one per file; missing, non-regular and unreadable files are simply absent from the answer.
+     *
+     * @param limit the most bytes read of each file
+     */
+    public Map<String, String> readTexts(Collection<String> paths, int limit) {
+        Map<String, FileEntry> byData = new LinkedHashMap<>();
+        Map<String, List<String>> asked = new HashMap<>();
+        for (String p : paths) {
+            Optional<FileEntry> e = resolve(p);
+            if (e.isPresent() && e.get().isRegular()) {
+                byData.putIfAbsent(e.get().path(), e.get());
+                asked.computeIfAbsent(e.get().path(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        Map<String, String> out = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+        try {
+            fs.readAll(byData.values(), (file, in) -> {
+                String text = new String(in.readNBytes(limit), StandardCharsets.UTF_8);
+                for (String p : asked.getOrDefault(file.path(), List.of())) {
+                    out.put(p, text);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // What was read before the failure is kept; the rest is unknown to the caller, as for a missing file.
+        }
+        return out;
     }
 
     /** The first bytes of a regular file, empty when unreadable. */

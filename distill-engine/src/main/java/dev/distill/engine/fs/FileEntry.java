@@ -9,6 +9,8 @@ package dev.distill.engine.fs;
  *     path of the file it links to; null otherwise
  * @param layerDigest the digest of the layer blob this entry comes from
  * @param layerIndex position of that layer in the manifest, 0 for the bottom layer
+ * @param xattrs extended attributes (ACLs, capabilities, SELinux labels, user attributes) as the layer recorded
+ *     them; a hard link has its target's (it is the same inode)
  */
 public record FileEntry(
         String path,
@@ -19,9 +21,19 @@ public record FileEntry(
         long size,
         String linkTarget,
         String layerDigest,
-        int layerIndex) {
+        int layerIndex,
+        Xattrs xattrs) {
+
+    /** An entry without extended attributes. */
+    public FileEntry(String path, FileType type, int mode, int uid, int gid, long size, String linkTarget, String layerDigest,
+            int layerIndex) {
+        this(path, type, mode, uid, gid, size, linkTarget, layerDigest, layerIndex, Xattrs.NONE);
+    }
 
     public FileEntry {
+        if (xattrs == null) {
+            xattrs = Xattrs.NONE;
+        }
         if (path == null || !path.startsWith("/")) {
             throw new IllegalArgumentException("a file entry needs an absolute path, got '" + path + "'");
         }
@@ -31,6 +43,11 @@ public record FileEntry(
         if ((type == FileType.SYMLINK || type == FileType.HARDLINK) && (linkTarget == null || linkTarget.isEmpty())) {
             throw new IllegalArgumentException(type + " " + path + " has no link target");
         }
+    }
+
+    /** This entry with other extended attributes. */
+    public FileEntry withXattrs(Xattrs newXattrs) {
+        return new FileEntry(path, type, mode, uid, gid, size, linkTarget, layerDigest, layerIndex, newXattrs);
     }
 
     public boolean isRegular() {

@@ -74,6 +74,17 @@ public final class MemoryFileSystem extends IndexedFileSystem {
             return this;
         }
 
+        /** Gives the entry already at {@code path} these extended attributes. */
+        public Builder xattrs(String path, Xattrs xattrs) {
+            String p = Paths.normalize(path);
+            FileEntry e = entries.get(p);
+            if (e == null) {
+                throw new IllegalArgumentException("no entry at " + p + " to give extended attributes");
+            }
+            entries.put(p, e.withXattrs(xattrs));
+            return this;
+        }
+
         public Builder special(String path, FileType type, int mode) {
             put(path, type, mode, 0, null);
             return this;

@@ -14,6 +14,7 @@ final class ByteBudget extends FilterInputStream {
     private final LayerException.Kind kind;
     private final String exceeded;
     private long count;
+    private long charged;
 
     /**
      * @param exceeded what going over the limit means, for the message
@@ -29,6 +30,24 @@ final class ByteBudget extends FilterInputStream {
         return count;
     }
 
+    /**
+     * Counts bytes that were not read but will be produced from this stream: the holes of a sparse file, which
+     * reading its content fills with zeros. A small layer must not expand without end that way either.
+     */
+    void charge(long n) throws LayerProblem {
+        if (n > 0) {
+            charged = n > limit - count - charged ? limit + 1 : charged + n;
+            if (count + charged > limit) {
+                throw new LayerProblem(kind, null, exceeded);
+            }
+        }
+    }
+
+    /** What {@link #charge} counted. */
+    long charged() {
+        return charged;
+    }
+
     @Override
     public int read() throws IOException {
         int b = in.read();
@@ -41,7 +60,7 @@ final class ByteBudget extends FilterInputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         // Never ask for more than one byte past the limit: enough to notice going over it.
-        long allowed = Math.max(1, limit - count + 1);
+        long allowed = Math.max(1, limit - count - charged + 1);
         int n = in.read(b, off, (int) Math.min(len, allowed));
         if (n > 0) {
             add(n);
@@ -56,7 +75,7 @@ final class ByteBudget extends FilterInputStream {
 
     private void add(int n) throws LayerProblem {
         count += n;
-        if (count > limit) {
+        if (count + charged > limit) {
             throw new LayerProblem(kind, null, exceeded);
         }
     }

@@ -38,8 +38,13 @@ final class LayerMerger {
     private record Node(FileEntry entry, long content) {
     }
 
+    /** Extended attributes over all entries: they are held in memory with the metadata. */
+    static final long MAX_XATTR_BYTES = 64L * 1024 * 1024;
+
     private final LayerLimits limits;
     private final TreeMap<String, Node> tree = new TreeMap<>();
+    private final List<UnreadableEntry> unreadable = new ArrayList<>();
+    private long xattrBytes;
     /** Hard link target (always a non-link) → the paths linking to it. */
     private final Map<String, TreeSet<String>> linksTo = new HashMap<>();
     private int entries;
@@ -72,6 +77,16 @@ final class LayerMerger {
         if (++entries > limits.maxEntries()) {
             throw new LayerProblem(LIMIT_EXCEEDED, e.name(), "the layers have more than " + limits.maxEntries() + " entries (the limit)");
         }
+        if (e.unreadable() != null) {
+            // Whatever lies under it has the same unreadable component, so it is left out too.
+            unreadable.add(new UnreadableEntry(layerIndex, layerDigest, e.name(), e.unreadable()));
+            return null;
+        }
+        xattrBytes += e.xattrs().byteSize();
+        if (xattrBytes > MAX_XATTR_BYTES) {
+            throw new LayerProblem(LIMIT_EXCEEDED, e.name(), "the layers' extended attributes take more than " + MAX_XATTR_BYTES
+                    + " bytes (the limit)");
+        }
         String path = normalize(e.name(), e.name(), "its name");
         if (path.equals("/")) {
             if (e.type() != FileType.DIRECTORY) {
@@ -97,14 +112,14 @@ final class LayerMerger {
                     throw new LayerProblem(UNSAFE, e.name(), "symlink target contains a NUL byte");
                 }
                 checkLength(target, e.name(), "symlink target");
-                put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), 0, target), NO_CONTENT));
+                put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), 0, target).withXattrs(e.xattrs()), NO_CONTENT));
             }
             case REGULAR -> {
-                FileEntry file = entry(path, e.type(), e.mode(), e.uid(), e.gid(), e.size(), null);
+                FileEntry file = entry(path, e.type(), e.mode(), e.uid(), e.gid(), e.size(), null).withXattrs(e.xattrs());
                 put(path, new Node(file, content(layerIndex, e.ordinal())));
                 return file;
             }
-            default -> put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), 0, null), NO_CONTENT));
+            default -> put(path, new Node(entry(path, e.type(), e.mode(), e.uid(), e.gid(), 0, null).withXattrs(e.xattrs()), NO_CONTENT));
         }
         return null;
     }
@@ -113,6 +128,11 @@ final class LayerMerger {
         NavigableMap<String, FileEntry> entriesByPath = new TreeMap<>();
         tree.forEach((path, node) -> entriesByPath.put(path, node.entry()));
         return new FileIndex(entriesByPath);
+    }
+
+    /** The entries left out because they cannot be named, in the order they were read. */
+    List<UnreadableEntry> unreadable() {
+        return List.copyOf(unreadable);
     }
 
     /** Where each regular file's (and hard link's) bytes are, by path. */
@@ -170,10 +190,12 @@ final class LayerMerger {
         FileEntry t = node.entry();
         if (t.isSymlink()) {
             // A hard link to a symlink is that symlink under a second name.
-            put(path, new Node(entry(path, FileType.SYMLINK, t.mode(), t.uid(), t.gid(), 0, t.linkTarget()), NO_CONTENT));
+            put(path, new Node(entry(path, FileType.SYMLINK, t.mode(), t.uid(), t.gid(), 0, t.linkTarget()).withXattrs(t.xattrs()),
+                    NO_CONTENT));
             return;
         }
-        put(path, new Node(entry(path, FileType.HARDLINK, t.mode(), t.uid(), t.gid(), t.size(), primary), node.content()));
+        put(path, new Node(entry(path, FileType.HARDLINK, t.mode(), t.uid(), t.gid(), t.size(), primary).withXattrs(t.xattrs()),
+                node.content()));
         linksTo.computeIfAbsent(primary, p -> new TreeSet<>()).add(path);
     }
 
@@ -237,11 +259,11 @@ final class LayerMerger {
         String heir = links.pollFirst();
         FileEntry heirLink = tree.get(heir).entry();
         tree.put(heir, new Node(new FileEntry(heir, old.type(), old.mode(), old.uid(), old.gid(), old.size(), null,
-                heirLink.layerDigest(), heirLink.layerIndex()), gone.content()));
+                heirLink.layerDigest(), heirLink.layerIndex(), old.xattrs()), gone.content()));
         for (String link : links) {
             FileEntry l = tree.get(link).entry();
             tree.put(link, new Node(new FileEntry(link, FileType.HARDLINK, l.mode(), l.uid(), l.gid(), l.size(), heir,
-                    l.layerDigest(), l.layerIndex()), gone.content()));
+                    l.layerDigest(), l.layerIndex(), l.xattrs()), gone.content()));
         }
         if (!links.isEmpty()) {
             linksTo.put(heir, links);

@@ -1,6 +1,8 @@
 package dev.distill.engine.layer;
 
+import dev.distill.engine.fs.Xattrs;
 import dev.distill.engine.image.Digest;
+import java.io.ByteArrayOutputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.FilterOutputStream;
@@ -24,7 +26,9 @@ import java.util.zip.GZIPOutputStream;
  * blob digest are computed while writing, so the layer is never read back.
  *
  * <p>Names and link targets that do not fit a ustar header, and sizes or ids too large for it, go into a PAX
- * extended header, which every OCI runtime's tar reader understands. The caller decides the entry order (sorted, so
+ * extended header, which every OCI runtime's tar reader understands; so do extended attributes, as
+ * {@code SCHILY.xattr.NAME} records with the value's bytes as they are (what Go's archive/tar, and so containerd,
+ * applies), and the ACL and SELinux text records of GNU tar and libarchive, in name order. The caller decides the entry order (sorted, so
  * parents come first) and that a hard link's target was written before it.
  */
 public final class LayerWriter implements Closeable {
@@ -54,11 +58,16 @@ public final class LayerWriter implements Closeable {
 
     /** @param mode the twelve permission bits, setuid, setgid and sticky included */
     public void directory(String path, int mode, int uid, int gid) throws IOException {
-        entry(name(path) + "/", '5', mode, uid, gid, 0, null);
+        directory(path, mode, uid, gid, Xattrs.NONE);
+    }
+
+    /** A directory with extended attributes (a default ACL, say). */
+    public void directory(String path, int mode, int uid, int gid, Xattrs xattrs) throws IOException {
+        entry(name(path) + "/", '5', mode, uid, gid, 0, null, xattrs);
     }
 
     public void file(String path, int mode, int uid, int gid, byte[] content) throws IOException {
-        entry(name(path), '0', mode, uid, gid, content.length, null);
+        entry(name(path), '0', mode, uid, gid, content.length, null, Xattrs.NONE);
         tar.write(content);
         pad(content.length);
     }
@@ -70,7 +79,12 @@ public final class LayerWriter implements Closeable {
      *     never becomes a silently short file in the layer
      */
     public void file(String path, int mode, int uid, int gid, long size, InputStream content) throws IOException {
-        entry(name(path), '0', mode, uid, gid, size, null);
+        file(path, mode, uid, gid, size, content, Xattrs.NONE);
+    }
+
+    /** As {@link #file(String, int, int, int, long, InputStream)}, with extended attributes. */
+    public void file(String path, int mode, int uid, int gid, long size, InputStream content, Xattrs xattrs) throws IOException {
+        entry(name(path), '0', mode, uid, gid, size, null, xattrs);
         byte[] buffer = new byte[COPY_BUFFER];
         long left = size;
         while (left > 0) {
@@ -89,7 +103,7 @@ public final class LayerWriter implements Closeable {
 
     public void symlink(String path, String linkTarget, int uid, int gid) throws IOException {
         requireTarget(path, linkTarget);
-        entry(name(path), '2', 0777, uid, gid, 0, linkTarget);
+        entry(name(path), '2', 0777, uid, gid, 0, linkTarget, Xattrs.NONE);
     }
 
     /**
@@ -102,7 +116,7 @@ public final class LayerWriter implements Closeable {
         if (!written.contains(targetName)) {
             throw new IOException("hard link " + path + " points at " + linkTarget + ", which this layer does not hold (yet)");
         }
-        entry(name(path), '1', 0, uid, gid, 0, targetName);
+        entry(name(path), '1', 0, uid, gid, 0, targetName, Xattrs.NONE);
     }
 
     /** Ends the archive and the compressed stream; the writer can take no more entries. */
@@ -132,7 +146,8 @@ public final class LayerWriter implements Closeable {
         }
     }
 
-    private void entry(String name, char type, int mode, int uid, int gid, long size, String linkName) throws IOException {
+    private void entry(String name, char type, int mode, int uid, int gid, long size, String linkName, Xattrs xattrs)
+            throws IOException {
         if (finished) {
             throw new IllegalStateException("layer " + target + " is finished; cannot add " + name);
         }
@@ -146,22 +161,24 @@ public final class LayerWriter implements Closeable {
         if (!written.add(key)) {
             throw new IllegalArgumentException(name + " is already in this layer");
         }
-        Map<String, String> pax = new LinkedHashMap<>();
+        Map<String, byte[]> pax = new LinkedHashMap<>();
         if (!fits(name, 100)) {
-            pax.put("path", name);
+            pax.put("path", utf8(name));
         }
         if (linkName != null && !fits(linkName, 100)) {
-            pax.put("linkpath", linkName);
+            pax.put("linkpath", utf8(linkName));
         }
         if (size > USTAR_MAX_SIZE) {
-            pax.put("size", Long.toString(size));
+            pax.put("size", utf8(Long.toString(size)));
         }
         if (uid > USTAR_MAX_ID) {
-            pax.put("uid", Integer.toString(uid));
+            pax.put("uid", utf8(Integer.toString(uid)));
         }
         if (gid > USTAR_MAX_ID) {
-            pax.put("gid", Integer.toString(gid));
+            pax.put("gid", utf8(Integer.toString(gid)));
         }
+        xattrs.values().forEach((attribute, value) -> pax.put("SCHILY.xattr." + attribute, value));
+        xattrs.texts().forEach((record, text) -> pax.put(record, utf8(text)));
         if (!pax.isEmpty()) {
             byte[] records = paxRecords(pax);
             tar.write(header(paxName(key), 'x', 0644, 0, 0, records.length, null));
@@ -205,18 +222,24 @@ public final class LayerWriter implements Closeable {
         return h;
     }
 
-    /** PAX records: "LEN key=value\n", where LEN counts the whole record including its own digits. */
-    private static byte[] paxRecords(Map<String, String> records) {
-        StringBuilder all = new StringBuilder();
+    /** PAX records: "LEN key=value\n", where LEN counts the whole record including its own digits; values are bytes. */
+    private static byte[] paxRecords(Map<String, byte[]> records) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         records.forEach((key, value) -> {
-            int body = key.getBytes(StandardCharsets.UTF_8).length + value.getBytes(StandardCharsets.UTF_8).length + 3;
+            int body = utf8(key).length + value.length + 3;
             int length = body + Integer.toString(body).length();
             if (Integer.toString(length).length() != Integer.toString(body).length()) {
                 length++;
             }
-            all.append(length).append(' ').append(key).append('=').append(value).append('\n');
+            all.writeBytes(utf8(length + " " + key + "="));
+            all.writeBytes(value);
+            all.write('\n');
         });
-        return all.toString().getBytes(StandardCharsets.UTF_8);
+        return all.toByteArray();
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static String paxName(String name) {

@@ -47,10 +47,12 @@ public final class LayeredFileSystem extends IndexedFileSystem {
     private final LayerLimits limits;
     private final Map<String, Long> contents;
     private final long[] uncompressedSizes;
+    private final List<UnreadableEntry> unreadable;
 
     private LayeredFileSystem(List<Descriptor> layers, BlobSource source, LayerLimits limits, FileIndex index,
-            Map<String, Long> contents, long[] uncompressedSizes) {
+            Map<String, Long> contents, long[] uncompressedSizes, List<UnreadableEntry> unreadable) {
         super(index);
+        this.unreadable = unreadable;
         this.layers = layers;
         this.source = source;
         this.limits = limits;
@@ -107,14 +109,13 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         }
         LayerMerger merger = new LayerMerger(limits);
         long[] sizes = new long[copy.size()];
-        long budget = limits.maxTotalUncompressedBytes();
+        long[] budget = {limits.maxTotalUncompressedBytes()};
         for (int i = 0; i < copy.size(); i++) {
             Descriptor layer = copy.get(i);
             merger.startLayer(i, layer.digest().toString());
             sizes[i] = indexLayer(i, layer, source, merger, budget, limits, visitor);
-            budget -= sizes[i];
         }
-        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes);
+        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes, merger.unreadable());
     }
 
     /** The view of a resolved image, its layers streamed from the registry it was resolved in. */
@@ -125,6 +126,11 @@ public final class LayeredFileSystem extends IndexedFileSystem {
     /** The size of layer {@code index}'s tar as read, uncompressed. */
     public long uncompressedSize(int index) {
         return uncompressedSizes[index];
+    }
+
+    /** The entries left out of the view because their name or link target is not UTF-8, bottom layer first. */
+    public List<UnreadableEntry> unreadableEntries() {
+        return unreadable;
     }
 
     /** The layers this view was built from, bottom first. */
@@ -277,17 +283,20 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         }
     }
 
-    private static long indexLayer(int layerIndex, Descriptor layer, BlobSource source, LayerMerger merger, long budget,
+    /** @param budget the bytes all layers from this one up may still decompress to (and sparse holes expand to); lowered here */
+    private static long indexLayer(int layerIndex, Descriptor layer, BlobSource source, LayerMerger merger, long[] budget,
             LayerLimits limits, ContentVisitor visitor) throws IOException {
         TarReader reader = null;
         try (InputStream raw = source.open(layer)) {
             long size;
             try (InputStream decoded = LayerDecoder.decode(layer.mediaType(), unclosable(raw))) {
-                ByteBudget counted = new ByteBudget(decoded, budget, LIMIT_EXCEEDED, "the layers decompress to more than "
+                ByteBudget counted = new ByteBudget(decoded, budget[0], LIMIT_EXCEEDED, "the layers decompress to more than "
                         + limits.maxTotalUncompressedBytes() + " bytes (the limit)");
                 reader = new TarReader(counted, limits.maxPathLength());
                 TarEntry entry;
                 while ((entry = reader.next()) != null) {
+                    // A sparse file's holes read as zeros: a small layer must not expand without end that way either.
+                    counted.charge(reader.holeBytes());
                     FileEntry file = merger.apply(entry);
                     if (visitor != null && file != null) {
                         visit(visitor, file, reader.body());
@@ -296,6 +305,7 @@ public final class LayeredFileSystem extends IndexedFileSystem {
                 // Read to the very end: that checks the gzip trailer, and below, the blob's digest.
                 reader.drain();
                 size = counted.count();
+                budget[0] -= size + counted.charged();
             } catch (LayerProblem e) {
                 throw blame(e, raw);
             }

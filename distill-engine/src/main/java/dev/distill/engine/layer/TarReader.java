@@ -5,6 +5,7 @@ import static dev.distill.engine.layer.LayerException.Kind.MALFORMED;
 import static dev.distill.engine.layer.LayerException.Kind.UNSUPPORTED;
 
 import dev.distill.engine.fs.FileType;
+import dev.distill.engine.fs.Xattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -12,19 +13,21 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Reads a tar stream entry by entry without buffering bodies: ustar, GNU long names and links ({@code L},
- * {@code K}), PAX extended headers ({@code x}; {@code g} is read and ignored), numbers in octal or GNU base-256.
+ * {@code K}), PAX extended headers ({@code x}; {@code g} is read and ignored), numbers in octal or GNU base-256,
+ * extended attributes ({@code SCHILY.xattr.*} byte-exact, libarchive's {@code LIBARCHIVE.xattr.*}, the ACL and
+ * SELinux text records of GNU tar and libarchive), and GNU sparse files in all their forms (old GNU {@code S}
+ * headers with extension blocks, PAX 0.0, 0.1 and 1.0), whose bodies read with their holes as zeros.
  * Bodies are skipped by reading through them, never with {@code skip}, which on a file can go past the end
  * without noticing and so hide a truncated archive.
  *
  * <p>Strict where leniency would let a layer mean something else than it says: a bad header checksum, a stream
- * that ends inside a header or an entry's data, sparse files and unknown entry types are errors. A stream that
- * ends cleanly between entries without the end-of-archive block is accepted, as Go's archive/tar (and so every
- * container runtime) accepts it.
+ * that ends inside a header or an entry's data, a sparse map that does not match its data and unknown entry
+ * types are errors. A name or link target that is not UTF-8 is not an error of the archive: the entry comes back
+ * marked {@link TarEntry#unreadable() unreadable}, its bytes escaped. A stream that ends cleanly between entries
+ * without the end-of-archive block is accepted, as Go's archive/tar (and so every container runtime) accepts it.
  */
 final class TarReader {
 
@@ -42,12 +45,20 @@ final class TarReader {
     private static final int LINK_NAME = 157;
     private static final int MAGIC = 257;
     private static final int PREFIX = 345;
+    /** Old GNU headers: four sparse entries, the extension flag and the real size. */
+    private static final int GNU_SPARSE = 386;
+    private static final int GNU_IS_EXTENDED = 482;
+    private static final int GNU_REAL_SIZE = 483;
+    /** A sparse map cannot have more entries than this: Go's archive/tar does not bound them, but no real file needs more. */
+    static final int MAX_SPARSE_ENTRIES = 1 << 20;
 
     private final InputStream in;
     private final int maxNameBytes;
     private final byte[] header = new byte[BLOCK];
     private final byte[] scratch = new byte[64 * 1024];
     private final Body body = new Body();
+    private SparseBody sparse;
+    private long holes;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private int ordinal = -1;
@@ -66,6 +77,11 @@ final class TarReader {
         this.maxNameBytes = (int) Math.min(maxPathLength * 4L + 1024, MAX_EXTENDED_HEADER_BYTES);
     }
 
+    /** The bytes of zeros the holes of the entry last returned add to its content: 0 unless it is sparse. */
+    long holeBytes() {
+        return holes;
+    }
+
     /** The name of the entry last returned, for messages; null before the first. */
     String currentName() {
         return current;
@@ -81,12 +97,14 @@ final class TarReader {
             return null;
         }
         skipBody();
+        sparse = null;
+        holes = 0;
         if (ended) {
             return null;
         }
-        String longName = null;
-        String longLink = null;
-        Map<String, String> pax = null;
+        byte[] longName = null;
+        byte[] longLink = null;
+        Pax pax = null;
         while (true) {
             if (!readHeader()) {
                 if (!started) {
@@ -117,12 +135,12 @@ final class TarReader {
             char type = (char) (header[TYPE] & 0xff);
             long size = number(SIZE, 12, "size");
             switch (type) {
-                case 'L' -> longName = string(readExtended(size, maxNameBytes, "GNU long name"));
-                case 'K' -> longLink = string(readExtended(size, maxNameBytes, "GNU long link name"));
-                case 'x' -> pax = parsePax(readExtended(size, MAX_EXTENDED_HEADER_BYTES, "PAX header"), pax);
+                case 'L' -> longName = untilNul(readExtended(size, maxNameBytes, "GNU long name"));
+                case 'K' -> longLink = untilNul(readExtended(size, maxNameBytes, "GNU long link name"));
+                case 'x' -> pax = Pax.parse(readExtended(size, MAX_EXTENDED_HEADER_BYTES, "PAX header"), pax, after());
                 // Docker and containerd read tar with Go's archive/tar, which does not apply global headers to
                 // later entries; applying them would make our view differ from what a container sees.
-                case 'g' -> parsePax(readExtended(size, MAX_EXTENDED_HEADER_BYTES, "PAX global header"), null);
+                case 'g' -> Pax.parse(readExtended(size, MAX_EXTENDED_HEADER_BYTES, "PAX global header"), null, after());
                 default -> {
                     return entry(type, size, longName, longLink, pax);
                 }
@@ -130,9 +148,12 @@ final class TarReader {
         }
     }
 
-    /** The data of the entry last returned; reading past its end gives EOF. Not to be closed. */
+    /**
+     * The content of the entry last returned (a sparse file's with its holes as zeros); reading past its end gives
+     * EOF. Not to be closed.
+     */
     InputStream body() {
-        return body;
+        return sparse != null ? sparse : body;
     }
 
     /** After the end-of-archive block: reads the rest of the stream (record padding, compression trailers). */
@@ -142,50 +163,145 @@ final class TarReader {
         }
     }
 
-    private TarEntry entry(char type, long headerSize, String longName, String longLink, Map<String, String> pax)
-            throws IOException {
-        String name = longName != null ? longName : ustarName();
-        String link = longLink != null ? longLink : string(header, LINK_NAME, 100);
+    private TarEntry entry(char type, long headerSize, byte[] longName, byte[] longLink, Pax pax) throws IOException {
+        byte[] nameBytes = longName != null ? longName : ustarName();
+        byte[] linkBytes = longLink != null ? longLink : field(LINK_NAME, 100);
         long size = headerSize;
         int uid = (int) id(UID, "uid");
         int gid = (int) id(GID, "gid");
+        int mode = (int) (number(MODE, 8, "mode") & 07777);
+        Xattrs xattrs = Xattrs.NONE;
         if (pax != null) {
-            name = pax.getOrDefault("path", name);
-            link = pax.getOrDefault("linkpath", link);
-            size = paxNumber(pax, "size", size, Long.MAX_VALUE, name);
-            uid = (int) paxNumber(pax, "uid", uid, Integer.MAX_VALUE, name);
-            gid = (int) paxNumber(pax, "gid", gid, Integer.MAX_VALUE, name);
-            if (pax.keySet().stream().anyMatch(k -> k.startsWith("GNU.sparse."))) {
-                throw new LayerProblem(UNSUPPORTED, name, "GNU sparse files are not supported");
-            }
+            // hdrcharset=BINARY only says that these may not be UTF-8; they are read as bytes either way.
+            nameBytes = pax.bytes("path", nameBytes);
+            nameBytes = pax.bytes("GNU.sparse.name", nameBytes);
+            linkBytes = pax.bytes("linkpath", linkBytes);
+            size = pax.number("size", size, Long.MAX_VALUE, printable(nameBytes));
+            uid = (int) pax.number("uid", uid, Integer.MAX_VALUE, printable(nameBytes));
+            gid = (int) pax.number("gid", gid, Integer.MAX_VALUE, printable(nameBytes));
+            xattrs = pax.xattrs(printable(nameBytes));
+        }
+        String name = utf8(nameBytes);
+        String link = utf8(linkBytes);
+        String unreadable = name == null ? "its name is not valid UTF-8"
+                : link == null && (type == '1' || type == '2') ? "its link target is not valid UTF-8" : null;
+        if (name == null) {
+            name = printable(nameBytes);
+        }
+        if (link == null) {
+            link = printable(linkBytes);
         }
         current = name;
         FileType fileType = switch (type) {
-            case '0', '\0', '7' -> FileType.REGULAR;
+            case '0', '\0', '7', 'S' -> FileType.REGULAR;
             case '1' -> FileType.HARDLINK;
             case '2' -> FileType.SYMLINK;
             case '3' -> FileType.CHAR_DEVICE;
             case '4' -> FileType.BLOCK_DEVICE;
-            case '5' -> FileType.DIRECTORY;
+            // GNU tar's dumpdir (incremental archives): a directory whose data lists its names
+            case '5', 'D' -> FileType.DIRECTORY;
             case '6' -> FileType.FIFO;
-            case 'S' -> throw new LayerProblem(UNSUPPORTED, name, "GNU sparse files are not supported");
             default -> throw new LayerProblem(UNSUPPORTED, name, "unsupported tar entry type '" + LayerException.printable(String.valueOf(type)) + "'");
         };
-        // Like Go's archive/tar (and so Docker): only regular files have data blocks, whatever the size field says.
-        long dataSize = fileType == FileType.REGULAR ? size : 0;
+        SparseMap map = type == 'S' ? oldGnuSparseMap(name) : null;
+        // Like Go's archive/tar (and so Docker): links, devices, FIFOs and directories have no data blocks,
+        // whatever the size field says; GNU's dumpdir does.
+        long dataSize = fileType == FileType.REGULAR || type == 'D' ? size : 0;
         remaining = dataSize;
         padding = padding(dataSize);
-        int mode = (int) (number(MODE, 8, "mode") & 07777);
-        return new TarEntry(++ordinal, name, fileType, mode, uid, gid, dataSize, link);
+        if (map == null && pax != null && fileType == FileType.REGULAR) {
+            map = pax.sparseMap(this, name);
+        }
+        long contentSize = type == 'D' ? 0 : dataSize;
+        if (map != null) {
+            map.check(remaining, name);
+            sparse = new SparseBody(map);
+            holes = map.realSize() - remaining;
+            contentSize = map.realSize();
+        }
+        return new TarEntry(++ordinal, name, fileType, mode, uid, gid, contentSize, link, xattrs, unreadable);
     }
 
-    private String ustarName() throws LayerProblem {
-        String name = string(header, NAME, 100);
+    /** The sparse map of an old GNU {@code S} header, with its extension blocks, which come before the data. */
+    private SparseMap oldGnuSparseMap(String name) throws IOException {
+        long realSize = number(GNU_REAL_SIZE, 12, "real size");
+        SparseMap map = new SparseMap(realSize);
+        readGnuSparseEntries(header, GNU_SPARSE, 4, map, name);
+        boolean extended = header[GNU_IS_EXTENDED] != 0;
+        byte[] block = new byte[BLOCK];
+        while (extended) {
+            if (in.readNBytes(block, 0, BLOCK) < BLOCK) {
+                throw new LayerProblem(MALFORMED, name, "the tar stream ends inside a GNU sparse extension header (truncated)");
+            }
+            readGnuSparseEntries(block, 0, 21, map, name);
+            extended = block[504] != 0;
+        }
+        return map;
+    }
+
+    private void readGnuSparseEntries(byte[] block, int offset, int count, SparseMap map, String name) throws LayerProblem {
+        for (int i = 0; i < count; i++) {
+            int at = offset + i * 24;
+            if (block[at] == 0 && block[at + 12] == 0) {
+                return; // the unused rest of the list
+            }
+            map.add(number(block, at, 12, "sparse offset"), number(block, at + 12, 12, "sparse length"), name);
+        }
+    }
+
+    /** PAX 1.0 keeps the map at the start of the data: decimal lines (count, then offset and length pairs), padded to a block. */
+    SparseMap readSparseMapFromData(long realSize, String name) throws IOException {
+        SparseMap map = new SparseMap(realSize);
+        long[] consumed = {0};
+        long count = decimalLine(consumed, name);
+        if (count > MAX_SPARSE_ENTRIES) {
+            throw new LayerProblem(LIMIT_EXCEEDED, name, "a sparse map of " + count + " entries is over the limit of " + MAX_SPARSE_ENTRIES);
+        }
+        for (long i = 0; i < count; i++) {
+            long offset = decimalLine(consumed, name);
+            map.add(offset, decimalLine(consumed, name), name);
+        }
+        int rest = padding(consumed[0]);
+        for (int i = 0; i < rest; i++) {
+            if (body.read() < 0) {
+                throw new LayerProblem(MALFORMED, name, "the tar stream ends inside a sparse map (truncated)");
+            }
+        }
+        return map;
+    }
+
+    private long decimalLine(long[] consumed, String name) throws IOException {
+        long value = 0;
+        int digits = 0;
+        while (true) {
+            int b = body.read();
+            if (b < 0) {
+                throw new LayerProblem(MALFORMED, name, "the sparse map ends early");
+            }
+            consumed[0]++;
+            if (b == '\n' && digits > 0) {
+                return value;
+            }
+            if (b < '0' || b > '9' || digits >= 18) {
+                throw new LayerProblem(MALFORMED, name, "the sparse map at the start of the data is not decimal numbers, one a line");
+            }
+            value = value * 10 + (b - '0');
+            digits++;
+        }
+    }
+
+    private byte[] ustarName() {
+        byte[] name = field(NAME, 100);
         // Only POSIX ustar ("ustar\0") has a prefix field; old GNU tar ("ustar  \0") keeps other data there.
         boolean posix = header[MAGIC] == 'u' && header[MAGIC + 1] == 's' && header[MAGIC + 2] == 't' && header[MAGIC + 3] == 'a'
                 && header[MAGIC + 4] == 'r' && header[MAGIC + 5] == 0;
         if (posix && header[PREFIX] != 0) {
-            return string(header, PREFIX, 155) + "/" + name;
+            byte[] prefix = field(PREFIX, 155);
+            byte[] joined = new byte[prefix.length + 1 + name.length];
+            System.arraycopy(prefix, 0, joined, 0, prefix.length);
+            joined[prefix.length] = '/';
+            System.arraycopy(name, 0, joined, prefix.length + 1, name.length);
+            return joined;
         }
         return name;
     }
@@ -242,52 +358,6 @@ final class TarReader {
         padding = 0;
     }
 
-    private Map<String, String> parsePax(byte[] data, Map<String, String> into) throws LayerProblem {
-        Map<String, String> records = into != null ? into : new HashMap<>();
-        int pos = 0;
-        while (pos < data.length) {
-            // Each record is "<length> <key>=<value>\n", the length counting the whole record in bytes.
-            int space = pos;
-            long length = 0;
-            while (space < data.length && data[space] >= '0' && data[space] <= '9' && length <= data.length) {
-                length = length * 10 + (data[space] - '0');
-                space++;
-            }
-            if (space == pos || space >= data.length || data[space] != ' ' || length <= space - pos || pos + length > data.length
-                    || data[(int) (pos + length - 1)] != '\n') {
-                throw new LayerProblem(MALFORMED, null, "malformed PAX header record at byte " + pos + after());
-            }
-            int end = (int) (pos + length - 1);
-            int equals = space + 1;
-            while (equals < end && data[equals] != '=') {
-                equals++;
-            }
-            if (equals >= end || equals == space + 1) {
-                throw new LayerProblem(MALFORMED, null, "malformed PAX header record at byte " + pos + after() + ": no key=value");
-            }
-            String key = new String(data, space + 1, equals - space - 1, StandardCharsets.UTF_8);
-            records.put(key, utf8(data, equals + 1, end - equals - 1));
-            pos = end + 1;
-        }
-        return records;
-    }
-
-    private static long paxNumber(Map<String, String> pax, String key, long fallback, long max, String name) throws LayerProblem {
-        String value = pax.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(value);
-            if (n >= 0 && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new LayerProblem(MALFORMED, name, "PAX " + key + " '" + LayerException.printable(value) + "' is not a number from 0 to " + max);
-    }
-
     private long id(int offset, String what) throws LayerProblem {
         long n = number(offset, 8, what);
         if (n > Integer.MAX_VALUE) {
@@ -296,8 +366,12 @@ final class TarReader {
         return n;
     }
 
-    /** An octal field, or GNU base-256 when the first byte has its high bit set. */
     private long number(int offset, int length, String what) throws LayerProblem {
+        return number(header, offset, length, what);
+    }
+
+    /** An octal field, or GNU base-256 when the first byte has its high bit set. */
+    private long number(byte[] header, int offset, int length, String what) throws LayerProblem {
         if ((header[offset] & 0x80) != 0) {
             if ((header[offset] & 0x40) != 0) {
                 throw new LayerProblem(MALFORMED, null, "tar header" + after() + " has a negative " + what);
@@ -366,29 +440,97 @@ final class TarReader {
         return true;
     }
 
-    private String string(byte[] data) throws LayerProblem {
-        return string(data, 0, data.length);
-    }
-
-    /** A NUL-terminated field. */
-    private String string(byte[] data, int offset, int length) throws LayerProblem {
+    /** A NUL-terminated field of the header, as bytes. */
+    private byte[] field(int offset, int length) {
         int end = offset;
-        while (end < offset + length && data[end] != 0) {
+        while (end < offset + length && header[end] != 0) {
             end++;
         }
-        return utf8(data, offset, end - offset);
+        return java.util.Arrays.copyOfRange(header, offset, end);
+    }
+
+    private static byte[] untilNul(byte[] data) {
+        int end = 0;
+        while (end < data.length && data[end] != 0) {
+            end++;
+        }
+        return end == data.length ? data : java.util.Arrays.copyOf(data, end);
     }
 
     /**
      * Names are decoded strictly: a lenient decoder would turn different invalid byte sequences into the same
      * replacement character, and so two different files into one path.
+     *
+     * @return null when the bytes are not UTF-8
      */
-    private String utf8(byte[] data, int offset, int length) throws LayerProblem {
+    private String utf8(byte[] data) {
         try {
-            return utf8.decode(ByteBuffer.wrap(data, offset, length)).toString();
+            return utf8.decode(ByteBuffer.wrap(data)).toString();
         } catch (CharacterCodingException e) {
-            throw new LayerProblem(UNSUPPORTED, new String(data, offset, length, StandardCharsets.UTF_8),
-                    "a name or link target that is not valid UTF-8", e);
+            return null;
+        }
+    }
+
+    /** Bytes for messages: printable ASCII as it is, everything else as {@code \xNN}; never ambiguous. */
+    static String printable(byte[] data) {
+        StringBuilder out = new StringBuilder(data.length);
+        for (byte b : data) {
+            int c = b & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '\\') {
+                out.append((char) c);
+            } else {
+                out.append(String.format("\\x%02x", c));
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The content of a sparse file: its data segments from the archive, zeros between them and after the last up to
+     * the real size.
+     */
+    private final class SparseBody extends InputStream {
+
+        private final SparseMap map;
+        private long position;
+        private int segment;
+
+        SparseBody(SparseMap map) {
+            this.map = map;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (position >= map.realSize()) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            while (segment < map.size() && map.offset(segment) + map.length(segment) <= position) {
+                segment++;
+            }
+            if (segment < map.size() && position >= map.offset(segment)) {
+                long inSegment = map.offset(segment) + map.length(segment) - position;
+                int n = body.read(b, off, (int) Math.min(len, inSegment));
+                if (n < 0) {
+                    throw new LayerProblem(MALFORMED, current, "the tar stream ends inside this sparse file's data (truncated)");
+                }
+                position += n;
+                return n;
+            }
+            long holeEnd = segment < map.size() ? map.offset(segment) : map.realSize();
+            int n = (int) Math.min(len, holeEnd - position);
+            java.util.Arrays.fill(b, off, off + n, (byte) 0);
+            position += n;
+            return n;
         }
     }
 

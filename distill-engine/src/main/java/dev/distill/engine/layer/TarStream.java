@@ -40,7 +40,13 @@ public final class TarStream {
      */
     public TarEntry next() throws IOException {
         try {
-            return reader.next();
+            TarEntry entry = reader.next();
+            if (entry != null && entry.unreadable() != null) {
+                // A package's files are installed by name: one that cannot be named cannot be left out quietly.
+                throw new LayerProblem(LayerException.Kind.UNSUPPORTED, entry.name(), "a name or link target that is not valid UTF-8 ("
+                        + entry.unreadable() + ")");
+            }
+            return entry;
         } catch (LayerProblem p) {
             // A header problem is not the previous entry's fault; the message already says where it is.
             throw new TarFormatException(p, null);

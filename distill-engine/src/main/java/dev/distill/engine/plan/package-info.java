@@ -1,5 +1,7 @@
 /**
- * The migration plan: per program, the exec-form command, the account and places it needs, the distroless
- * base it can ride on and the exact files to carry, with blockers and warnings a person can act on.
+ * The migration plan: per program, the exec-form command, who it runs as (one resolved
+ * {@link dev.distill.engine.identity.Identity}), the accounts and places it needs, the distroless base it can ride on
+ * and the exact files to carry, its role (service or init) and probes; build steps; blockers and warnings a person
+ * can act on. The contract between the analysis and the stages after it.
  */
 package dev.distill.engine.plan;

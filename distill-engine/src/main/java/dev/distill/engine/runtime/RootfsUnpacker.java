@@ -2,6 +2,11 @@ package dev.distill.engine.runtime;
 
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.fs.Xattrs;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -28,6 +33,12 @@ import java.util.stream.Collectors;
  * steer a write outside the rootfs. Because nothing else writes into a fresh rootfs, checking before creating is
  * not racy. Device files and FIFOs are skipped and reported (a container gets its devices from runc), as is any
  * entry that cannot be placed; only a failure to read the image's layers is thrown.
+ *
+ * <p>Extended attributes are applied last (a chown clears file capabilities, an ACL sets the group mode bits) with
+ * {@code setfattr --restore} (Debian's {@code attr}), never through a symlink: ACLs, {@code user.*} attributes and
+ * file capabilities, as containerd applies them (capabilities give nothing under {@code noNewPrivileges}, which
+ * every run sets). SELinux labels (the host's policy labels the rootfs), {@code trusted.*} and other attributes are
+ * not applied and are reported, as is every attribute {@code setfattr} refused.
  */
 public final class RootfsUnpacker {
 
@@ -36,6 +47,7 @@ public final class RootfsUnpacker {
     private final Path rootfs;
     private final Set<Path> directories = new HashSet<>();
     private final List<UnpackReport.Skipped> skipped = new ArrayList<>();
+    private final List<FileEntry> withXattrs = new ArrayList<>();
     private long directoryCount;
     private long fileCount;
     private long symlinkCount;
@@ -88,6 +100,7 @@ public final class RootfsUnpacker {
                 case DIRECTORY:
                     if (directory(entry)) {
                         madeDirectories.add(entry);
+                        noteXattrs(entry);
                     }
                     break;
                 case SYMLINK:
@@ -117,6 +130,7 @@ public final class RootfsUnpacker {
             }
             if (ownAndMode(file, target)) {
                 fileCount++;
+                noteXattrs(file);
             }
         });
         // A hard link may sort before the file it names, so links come after every file is written.
@@ -131,6 +145,104 @@ public final class RootfsUnpacker {
         if (rootEntry != null) {
             ownAndMode(rootEntry, rootfs);
         }
+        applyXattrs();
+    }
+
+    private void noteXattrs(FileEntry entry) {
+        if (!entry.xattrs().values().isEmpty()) {
+            withXattrs.add(entry);
+        }
+    }
+
+    /** Whether a runtime would set this attribute on a container's file; null if so, else why not. */
+    static String notApplied(String name) {
+        if (name.startsWith("user.") || name.equals(Xattrs.ACL_ACCESS) || name.equals(Xattrs.ACL_DEFAULT) || name.equals(Xattrs.CAPABILITY)) {
+            return null;
+        }
+        if (name.equals(Xattrs.SELINUX)) {
+            return "the host's SELinux policy labels the rootfs";
+        }
+        return "only ACLs, user.* attributes and file capabilities are applied";
+    }
+
+    private void applyXattrs() throws IOException {
+        StringBuilder dump = new StringBuilder();
+        Map<String, FileEntry> byRelative = new HashMap<>();
+        for (FileEntry entry : withXattrs) {
+            StringBuilder lines = new StringBuilder();
+            for (Map.Entry<String, byte[]> x : entry.xattrs().values().entrySet()) {
+                String why = notApplied(x.getKey());
+                if (why != null) {
+                    skip(entry, "extended attribute " + x.getKey() + " not applied: " + why);
+                } else {
+                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(x.getValue())).append('\n');
+                }
+            }
+            if (lines.length() > 0) {
+                String relative = entry.path().substring(1);
+                byRelative.put(relative, entry);
+                dump.append("# file: ").append(escapeForDump(relative)).append('\n').append(lines).append('\n');
+            }
+        }
+        if (byRelative.isEmpty()) {
+            return;
+        }
+        if (!onPath("setfattr")) {
+            byRelative.values().forEach(e -> skip(e, "extended attributes not applied: setfattr (Debian package attr) is not installed"));
+            return;
+        }
+        Path file = Files.createTempFile("xattrs", ".dump");
+        try {
+            Files.writeString(file, dump, StandardCharsets.UTF_8);
+            Process p = new ProcessBuilder("setfattr", "-h", "--restore=" + file).directory(rootfs.toFile())
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int rc = p.waitFor();
+            if (rc != 0) {
+                // "setfattr: PATH: problem", one line per refusal
+                for (String line : output.split("\n")) {
+                    String rest = line.startsWith("setfattr: ") ? line.substring("setfattr: ".length()) : line;
+                    int colon = rest.lastIndexOf(": ");
+                    FileEntry e = colon > 0 ? byRelative.get(rest.substring(0, colon)) : null;
+                    if (e != null) {
+                        skip(e, "extended attributes not applied: " + rest.substring(colon + 2));
+                    } else if (!line.isBlank()) {
+                        skipped.add(new UnpackReport.Skipped("/", "setfattr: " + line));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while applying extended attributes", e);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** getfattr's spelling of a path: control characters and backslashes as octal escapes, other bytes as they are. */
+    private static String escapeForDump(String path) {
+        StringBuilder out = new StringBuilder();
+        for (char c : path.toCharArray()) {
+            if (c < 0x20 || c == 0x7f || c == '\\') {
+                out.append(String.format("\\%03o", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean onPath(String command) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean directory(FileEntry entry) {

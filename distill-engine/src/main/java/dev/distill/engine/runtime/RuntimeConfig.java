@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.List;
  * @param readOnlyRoot whether the root is read-only with tmpfs on {@code /tmp} and {@code /run}
  * @param stopSignal the signal that asks the process to stop, {@code SIGTERM} unless the image says otherwise
  */
-public record RuntimeConfig(List<String> args, List<String> env, String cwd, ProcessUser user, String hostname,
+public record RuntimeConfig(List<String> args, List<String> env, String cwd, Identity user, String hostname,
         ResourceLimits limits, NetworkMode network, List<BindMount> mounts, boolean readOnlyRoot, String stopSignal) {
 
     /** Docker's default capability set (moby's {@code oci/caps/defaults.go}). */
@@ -70,7 +71,7 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
      * The configuration a container engine derives from an image: argv from entrypoint and cmd, env, working
      * directory and stop signal from the image; default limits; a new loopback-only network namespace.
      */
-    public static RuntimeConfig of(ImageConfig image, ProcessUser user) {
+    public static RuntimeConfig of(ImageConfig image, Identity user) {
         List<String> args = new ArrayList<>(image.entrypoint());
         args.addAll(image.cmd());
         List<String> env = new ArrayList<>(image.env());
@@ -95,7 +96,7 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
         return new RuntimeConfig(args, env, cwd, user, hostname, limits, network, mounts, false, stopSignal);
     }
 
-    public RuntimeConfig withUser(ProcessUser newUser) {
+    public RuntimeConfig withUser(Identity newUser) {
         return new RuntimeConfig(args, env, cwd, newUser, hostname, limits, network, mounts, readOnlyRoot, stopSignal);
     }
 
@@ -131,8 +132,8 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Pro
         ObjectNode u = process.putObject("user");
         u.put("uid", user.uid());
         u.put("gid", user.gid());
-        if (!user.additionalGids().isEmpty()) {
-            user.additionalGids().forEach(u.putArray("additionalGids")::add);
+        if (!user.groups().isEmpty()) {
+            user.groups().forEach(u.putArray("additionalGids")::add);
         }
         args.forEach(process.putArray("args")::add);
         env.forEach(process.putArray("env")::add);

@@ -5,6 +5,8 @@ import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.PathWalk;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.ProgramPlan;
@@ -45,9 +47,9 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
         }
     }
 
-    /** The suite for an image that runs as the plan's own user. */
+    /** The suite for the image built from the plan, which runs as the plan's run-as identity. */
     public static DefaultSuite from(ProgramPlan plan) {
-        return from(plan, plan.user());
+        return from(plan, plan.runAs().spec());
     }
 
     /**
@@ -116,24 +118,43 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
         };
     }
 
-    /** Which execute bit the user needs on the file: owner, group or other; any for root or when unknown. */
+    /**
+     * Which execute bit the user needs on the file: owner, group or other; any for root or when unknown. The user is
+     * the result's {@code uid:gid} (the plan's run-as identity, which it is built with) or, when the caller names
+     * another user, that one resolved against the plan's accounts.
+     */
     static String executableBy(ProgramPlan plan, String user, CarriedFile file) {
         if (file == null || user.isEmpty()) {
             return "any";
         }
-        String[] parts = user.split(":", 2);
-        Optional<Account> account = plan.accounts().stream()
-                .filter(a -> a.user().equals(parts[0]) || String.valueOf(a.uid()).equals(parts[0])).findFirst();
-        Integer uid = parts[0].matches("\\d+") ? Integer.valueOf(parts[0]) : account.map(Account::uid).orElse(null);
-        if (uid == null || uid == 0) {
+        Identity who;
+        if (user.equals(plan.runAs().spec())) {
+            who = plan.runAs();
+        } else {
+            try {
+                who = Identity.resolve(user, accountsOf(plan));
+            } catch (IllegalArgumentException e) {
+                return "any";
+            }
+        }
+        if (who.isRoot()) {
             return "any";
         }
-        if (uid == file.uid()) {
+        if (who.uid() == file.uid()) {
             return "owner";
         }
-        Integer gid = parts.length > 1 && parts[1].matches("\\d+") ? Integer.valueOf(parts[1])
-                : account.map(Account::gid).orElse(null);
-        return gid != null && gid == file.gid() ? "group" : "other";
+        return who.gids().contains(file.gid()) ? "group" : "other";
+    }
+
+    /** The plan's accounts as the result's {@code /etc/passwd} and {@code /etc/group} list them. */
+    private static Passwd accountsOf(ProgramPlan plan) {
+        List<Passwd.User> users = new ArrayList<>();
+        List<Passwd.Group> groups = new ArrayList<>();
+        for (Account a : plan.accounts()) {
+            users.add(new Passwd.User(a.user(), a.uid(), a.gid(), a.home(), ""));
+            groups.add(new Passwd.Group(a.group(), a.gid(), List.of()));
+        }
+        return new Passwd(users, groups);
     }
 
     /** Follows the carried links from {@code path} to the carried file holding its data. */

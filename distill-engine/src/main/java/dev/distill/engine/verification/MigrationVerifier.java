@@ -3,6 +3,7 @@ package dev.distill.engine.verification;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.RepairedFile;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
@@ -12,11 +13,11 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PlanNote;
+import dev.distill.engine.plan.Probe;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.engine.runtime.PodSpec;
-import dev.distill.engine.runtime.ProcessUser;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.probe.HttpCheck;
@@ -204,12 +205,15 @@ public final class MigrationVerifier {
             List<Integer> ports = tcpPorts(pod);
             SandboxRun.Outcome sourceRun = null;
             if (source != null) {
-                sourceRun = runSource(work.resolve("source"), source, ports, sourcePull);
+                sourceRun = runSource(work.resolve("source"), source, ports, workerPlaces(request.plan()), sourcePull);
                 if (!sourceRun.run().ran()) {
                     sourceError = "the source image could not be run: " + sourceRun.run().error();
                 }
             }
-            SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, resultPull);
+            Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
+                    : expectedWrites(request.plan(), sourceRun.run());
+            SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, expectedWrites,
+                    resultPull);
 
             List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
                     : compare(sourceRun, resultRun);
@@ -256,7 +260,7 @@ public final class MigrationVerifier {
         CommandRunner commands = null;
         try {
             // Command tests run as the image runs: its configuration and the user it was built with.
-            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), ProcessUser.resolve(image.user(), pulled.fs()))
+            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), Identity.resolve(image.user(), pulled.fs()))
                     .withLimits(options.limits());
             commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT);
         } catch (IOException | RuntimeException e) {
@@ -277,12 +281,12 @@ public final class MigrationVerifier {
                 new StructureTestReport(results), leftOut);
     }
 
-    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, long pullMillis) {
+    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis) {
         PodSpec spec;
         try {
             // The source runs as it always ran: its own user, a writable root (it writes where it likes).
             RuntimeConfig config = RuntimeConfig.of(source.image().imageConfig(),
-                    ProcessUser.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
+                    Identity.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
                     .withLimits(options.limits());
             spec = new PodSpec(List.of(), List.of(new PodSpec.Member(SOURCE, source.fs(), config, List.of())));
         } catch (IOException | RuntimeException e) {
@@ -290,11 +294,12 @@ public final class MigrationVerifier {
         }
         int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
         List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
-        return SandboxRun.run(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http), options, pullMillis);
+        return SandboxRun.run(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle),
+                options, pullMillis);
     }
 
     private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<Integer> ports,
-            SandboxRun.Outcome source, long pullMillis) {
+            SandboxRun.Outcome source, Map<String, List<String>> expectedWrites, long pullMillis) {
         PodSpec spec;
         Map<String, String> programs = new LinkedHashMap<>();
         try {
@@ -311,8 +316,7 @@ public final class MigrationVerifier {
                     throw new IllegalArgumentException("the wiring runs program " + c.program()
                             + " but the build has no image for it");
                 }
-                RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(),
-                        new ProcessUser(c.user().uid(), c.user().gid(), List.of())).withLimits(options.limits());
+                RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(), c.user()).withLimits(options.limits());
                 if (!c.command().isEmpty()) {
                     config = config.withArgs(c.command());
                 }
@@ -340,7 +344,43 @@ public final class MigrationVerifier {
                         options.expectedStatus() == 0 ? answered.status() : options.expectedStatus()));
             }
         }
-        return SandboxRun.run(dir, new SandboxRun.Plan(spec, programs, ports, http), options, pullMillis);
+        return SandboxRun.run(dir, new SandboxRun.Plan(spec, programs, ports, http, expectedWrites, List.of()), options,
+                pullMillis);
+    }
+
+    /** Places that live in memory and die with their container: what a program writes there is no lasting effect. */
+    private static final List<String> MEMORY_PLACES = List.of("/tmp", "/run", "/var/run", "/dev/shm");
+
+    /**
+     * What each program that listens on nothing (its plan's probe is {@link Probe.Kind#RUNS}) must make in the result:
+     * the files the source made in that program's writable places, outside the places that live in memory. In the
+     * source every program wrote into one filesystem, so a file counts for each program that names its place.
+     */
+    static Map<String, List<String>> expectedWrites(MigrationPlan plan, Verification.Run source) {
+        List<String> written = source.written().values().stream().flatMap(List::stream).distinct().sorted().toList();
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (ProgramPlan p : plan.programs()) {
+            List<String> places = workerPlaces(p);
+            List<String> mine = written.stream()
+                    .filter(f -> places.stream().anyMatch(w -> f.startsWith(w.endsWith("/") ? w : w + "/"))).toList();
+            if (!mine.isEmpty()) {
+                out.put(p.name(), mine);
+            }
+        }
+        return out;
+    }
+
+    /** The lasting places (not in memory) where a program that listens on nothing (probe RUNS) does its work. */
+    static List<String> workerPlaces(ProgramPlan p) {
+        if (p.probes().stream().noneMatch(x -> x.kind() == Probe.Kind.RUNS)) {
+            return List.of();
+        }
+        return p.writablePlaces().stream().map(w -> w.path())
+                .filter(w -> MEMORY_PLACES.stream().noneMatch(m -> w.equals(m) || w.startsWith(m + "/"))).toList();
+    }
+
+    static List<String> workerPlaces(MigrationPlan plan) {
+        return plan.programs().stream().flatMap(p -> workerPlaces(p).stream()).distinct().sorted().toList();
     }
 
     /** Every TCP port a container of the pod declares, once, in order. */
@@ -476,6 +516,18 @@ public final class MigrationVerifier {
         if (result.timedOut()) {
             failures.add("the result was killed at the time limit of " + options.timeLimit().toSeconds() + " s");
         }
+        // Each program on its own: one that ends with an error fails, and so does a server that ends at all; a program
+        // that listens on nothing may finish its work and exit cleanly.
+        result.ended().forEach((program, status) -> {
+            boolean worker = request.plan().programs().stream().filter(p -> p.name().equals(program))
+                    .anyMatch(p -> p.probes().stream().anyMatch(x -> x.kind() == Probe.Kind.RUNS));
+            if (status != 0) {
+                failures.add("program " + program + " ended before the run was over, with status " + status);
+            } else if (!worker) {
+                failures.add("program " + program + " ended (status 0) before the run was over, and it is not a program"
+                        + " that finishes its work: it must keep running");
+            }
+        });
         for (Verification.Comparison c : comparisons) {
             if (!c.matches() && c.resultPassed()) {
                 failures.add("the result answers differently from the source on " + c.kind() + " " + c.port() + ": " + c.note());
@@ -510,11 +562,12 @@ public final class MigrationVerifier {
             reasons.addAll(found.notes());
             return Verification.Verdict.FAILED;
         }
+        boolean effectsCompared = result.probes().stream().anyMatch(p -> p.kind().equals("writes") && p.passed());
         if (sourceError != null) {
             reasons.add("equivalence not established: " + sourceError);
-        } else if (ports.isEmpty()) {
+        } else if (ports.isEmpty() && !effectsCompared) {
             reasons.add("equivalence not established: the result declares no TCP port to compare with the source");
-        } else if (comparisons.stream().noneMatch(c -> c.kind().equals("http"))) {
+        } else if (!ports.isEmpty() && comparisons.stream().noneMatch(c -> c.kind().equals("http"))) {
             reasons.add("equivalence not established: no port of the source answers HTTP; only connections were compared");
         }
         for (PlanNote w : Stream.concat(request.plan().warnings().stream(),
@@ -524,7 +577,8 @@ public final class MigrationVerifier {
         if (!reasons.isEmpty()) {
             return Verification.Verdict.NEEDS_REVIEW;
         }
-        reasons.add("static checks, structure tests and probes pass, and every probe answers like the source");
+        reasons.add("static checks, structure tests and probes pass, and every probe answers like the source"
+                + (effectsCompared ? "; the programs that listen on nothing make the files their source makes" : ""));
         return Verification.Verdict.SUCCEEDED;
     }
 

@@ -1,5 +1,6 @@
 package dev.distill.engine.verification;
 
+import dev.distill.engine.runtime.BindMount;
 import dev.distill.engine.runtime.ContainerRun;
 import dev.distill.engine.runtime.Pod;
 import dev.distill.engine.runtime.PodSpec;
@@ -10,12 +11,15 @@ import dev.distill.engine.runtime.probe.Prober;
 import dev.distill.engine.runtime.trace.FileAccessTrace;
 import dev.distill.engine.runtime.trace.StraceSession;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -31,9 +35,22 @@ final class SandboxRun {
     /**
      * @param programs container name to program name, for the per-program misses
      * @param httpChecks the GETs to send; a null expected status is not possible, the caller decides it
+     * @param expectedWrites per program, the files it must make during the run (what its source made): each program
+     *     with some gets a {@code writes} probe, which waits for them up to the probe deadline
+     * @param settle places where programs that listen on nothing do their work: before the run ends, it waits (up to
+     *     the probe deadline) until nothing new appears there for {@link #SETTLED}, so that slow starters (a worker
+     *     behind supervisord under strace) have done what they do
      */
-    record Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks) {
+    record Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks,
+            Map<String, List<String>> expectedWrites, List<String> settle) {
+
+        Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks) {
+            this(spec, programs, tcpPorts, httpChecks, Map.of(), List.of());
+        }
     }
+
+    /** How long nothing new must appear in the places of the workers before their work counts as done. */
+    static final Duration SETTLED = Duration.ofSeconds(2);
 
     /**
      * A run plus, per HTTP port, the whole body of the first and of a second GET (null when there was none), and per
@@ -58,6 +75,8 @@ final class SandboxRun {
         Map<String, List<String>> missing = new LinkedHashMap<>();
         Map<String, List<String>> opened = new LinkedHashMap<>();
         Map<String, FileAccessTrace> parsed = new LinkedHashMap<>();
+        Map<String, List<String>> written = new LinkedHashMap<>();
+        Map<String, Integer> ended = new LinkedHashMap<>();
         String log = "";
         boolean timedOut = false;
         long unpack = 0;
@@ -102,10 +121,24 @@ final class SandboxRun {
                     secondBodies.put(check.port(), second.answer() == null ? null : second.answer().body());
                 }
             }
+            plan.expectedWrites().forEach((program, paths) -> {
+                if (!paths.isEmpty()) {
+                    probes.add(writes(pod, plan.programs(), program, paths, options.probeDeadline()));
+                }
+            });
             probes.add(probe("stays-up", 0, prober.staysUp(options.staysUp())));
+            if (!plan.settle().isEmpty()) {
+                settle(pod, plan.settle(), options.probeDeadline());
+            }
             probing = millisSince(t);
 
             log = logExcerpt(pod, options.logLines());
+            Map<String, Integer> endedPids = new LinkedHashMap<>();
+            for (ContainerRun c : pod.containers()) {
+                if (!c.isRunning()) {
+                    endedPids.put(c.name(), c.pid());
+                }
+            }
             for (ContainerRun c : pod.containers()) {
                 timedOut |= c.timedOut();
                 try {
@@ -117,13 +150,20 @@ final class SandboxRun {
             }
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
-                    trace.getValue().killedOnFault().ifPresent(f -> crashes.add(trace.getKey() + " crashed (" + f
-                            + "); as its container's init under the tracer it could not end by itself, so it was killed"));
+                    Optional<StraceSession.Fault> fault = trace.getValue().killedOnFault();
+                    fault.ifPresent(f -> crashes.add(trace.getKey() + " crashed (" + f + "); as its container's init"
+                            + " under the tracer it could not end by itself, so it was killed"));
                     FileAccessTrace found = trace.getValue().finish();
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
                     parsed.put(program, found);
                     missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
                     opened.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.opened());
+                    written.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.written());
+                    Integer pid = endedPids.get(trace.getKey());
+                    if (pid != null) {
+                        // Killed on its fault: the status it would have ended with untraced, not the SIGKILL.
+                        ended.put(program, fault.isPresent() ? fault.get().exitStatus() : found.exits().getOrDefault(pid, -1));
+                    }
                 } catch (IOException e) {
                     traceErrors.add(trace.getKey() + ": " + e.getMessage());
                 }
@@ -137,12 +177,134 @@ final class SandboxRun {
         } catch (IOException | RuntimeException e) {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
-                    opened, timedOut, new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))),
-                    firstBodies, secondBodies, parsed);
+                    opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
+                    pullMillis + millisSince(begin))), firstBodies, secondBodies, parsed);
         }
-        return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, timedOut,
+        return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
                 new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))), firstBodies,
                 secondBodies, parsed);
+    }
+
+    /**
+     * Waits, up to the deadline, until the program's containers have made every file its source made: seen from the
+     * host, in the volume (or writable root) each path lies in. A path the program cannot have written (under no
+     * volume of a read-only root) never appears.
+     */
+    private static Verification.Probe writes(Pod pod, Map<String, String> programs, String program, List<String> paths,
+            Duration deadline) {
+        String description = program + " makes the " + paths.size() + " files its source makes";
+        long begin = System.nanoTime();
+        int attempts = 0;
+        List<String> absent = paths;
+        while (true) {
+            attempts++;
+            List<ContainerRun> runs = pod.containers().stream().filter(c -> program.equals(programs.get(c.name()))).toList();
+            absent = paths.stream().filter(p -> runs.stream().noneMatch(c -> madeIn(c, p))).toList();
+            boolean alive = runs.stream().anyMatch(ContainerRun::isRunning);
+            if (absent.isEmpty() || !alive || System.nanoTime() - begin > deadline.toNanos()) {
+                break;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean passed = absent.isEmpty();
+        String evidence = passed ? "made all of " + paths : "did not make " + absent + " of " + paths;
+        return new Verification.Probe("writes", 0, description, passed, evidence, attempts, millisSince(begin), 0, null,
+                passed ? "" : logExcerpt(pod, 20));
+    }
+
+    /**
+     * Waits until the entries below the places stay the same for {@link #SETTLED} (each container's view: its volumes,
+     * its writable root), or the deadline passes, or every container has ended.
+     */
+    private static void settle(Pod pod, List<String> places, Duration deadline) {
+        long begin = System.nanoTime();
+        Set<String> last = null;
+        long sameSince = System.nanoTime();
+        while (System.nanoTime() - begin < deadline.toNanos() && pod.containers().stream().anyMatch(ContainerRun::isRunning)) {
+            Set<String> now = new TreeSet<>();
+            for (ContainerRun c : pod.containers()) {
+                for (String place : places) {
+                    hostPath(c, place).ifPresent(dir -> now.addAll(listing(dir, place)));
+                }
+            }
+            if (!now.equals(last)) {
+                last = now;
+                sameSince = System.nanoTime();
+            } else if (System.nanoTime() - sameSince >= SETTLED.toNanos()) {
+                return;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Every entry below a host directory, as container paths, without following links. */
+    private static Set<String> listing(Path dir, String place) {
+        Set<String> out = new TreeSet<>();
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.limit(10_000).forEach(p -> out.add(place + "/" + dir.relativize(p)));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // Changing while listed: the next look decides.
+        }
+        return out;
+    }
+
+    /**
+     * Whether a container made a path: it is there, seen from the host, in the volume mounted over it (or in a writable
+     * root). Nothing on the way may be a symlink: the container made those, and the host must not follow them.
+     */
+    static boolean madeIn(ContainerRun c, String path) {
+        return hostPath(c, path).map(p -> Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).orElse(false);
+    }
+
+    /**
+     * Where a container's path is on the host: in the volume mounted over it, or in its writable root; empty when it
+     * is on a read-only root or a link on the way would lead elsewhere (the container made the links; the host must not
+     * follow them).
+     */
+    static java.util.Optional<Path> hostPath(ContainerRun c, String path) {
+        BindMount best = null;
+        for (BindMount m : c.config().mounts()) {
+            String d = m.destination();
+            if ((path.equals(d) || path.startsWith(d.endsWith("/") ? d : d + "/"))
+                    && (best == null || d.length() > best.destination().length())) {
+                best = m;
+            }
+        }
+        Path root;
+        String rest;
+        if (best != null) {
+            root = best.source();
+            rest = path.substring(best.destination().length());
+        } else if (!c.config().readOnlyRoot()) {
+            root = c.bundle().resolve("rootfs");
+            rest = path;
+        } else {
+            return java.util.Optional.empty();
+        }
+        Path at = root;
+        for (String part : rest.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            if (part.equals("..") || Files.isSymbolicLink(at)) {
+                return java.util.Optional.empty();
+            }
+            at = at.resolve(part);
+        }
+        return java.util.Optional.of(at);
     }
 
     private static Verification.Probe probe(String kind, int port, ProbeResult r) {

@@ -121,25 +121,39 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param missing per program, the absolute paths its processes failed to open (ENOENT) during the run
      * @param opened per program, the paths its processes opened or executed during the run, as they named them: what
      *     it really used while probed (the benchmark sizes the smallest possible image from it)
+     * @param written per program, the files and directories its processes made during the run (what a worker does)
+     * @param ended per program that ended by itself before the run was over, its exit status (128 + the signal's number
+     *     when a signal killed it; -1 when the trace did not say); a program still running at the end is not listed
      * @param timedOut whether a container was killed at the time limit
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
-            Map<String, List<String>> opened, boolean timedOut, Timings timings) {
+            Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
+            boolean timedOut, Timings timings) {
 
         public Run {
             probes = List.copyOf(probes);
-            Map<String, List<String>> copy = new LinkedHashMap<>();
-            missing.forEach((program, files) -> copy.put(program, List.copyOf(files)));
-            missing = java.util.Collections.unmodifiableMap(copy);
-            Map<String, List<String>> openedCopy = new LinkedHashMap<>();
-            opened.forEach((program, files) -> openedCopy.put(program, List.copyOf(files)));
-            opened = java.util.Collections.unmodifiableMap(openedCopy);
+            missing = copyOf(missing);
+            opened = copyOf(opened);
+            written = copyOf(written == null ? Map.of() : written);
+            ended = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ended == null ? Map.of() : ended));
+        }
+
+        /** A run without a trace of what was written or how programs ended. */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                Map<String, List<String>> opened, boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, opened, Map.of(), Map.of(), timedOut, timings);
         }
 
         /** A run without a trace of what was opened. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 boolean timedOut, Timings timings) {
             this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
+        }
+
+        private static Map<String, List<String>> copyOf(Map<String, List<String>> map) {
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            map.forEach((program, files) -> copy.put(program, List.copyOf(files)));
+            return java.util.Collections.unmodifiableMap(copy);
         }
 
         static Run notRun(String error) {
@@ -154,7 +168,8 @@ public record Verification(String source, String sourceDigest, int round, Verdic
     /**
      * One probe's outcome.
      *
-     * @param kind {@code stays-up}, {@code tcp} or {@code http}
+     * @param kind {@code stays-up}, {@code tcp}, {@code http} or {@code writes} (a program that listens on nothing makes
+     *     the files its source makes)
      * @param port the port, or 0 for {@code stays-up}
      * @param status the HTTP status of the last answer, 0 when none
      * @param body the start of the last HTTP body (at most 2 KiB), or null

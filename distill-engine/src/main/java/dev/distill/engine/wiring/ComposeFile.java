@@ -70,7 +70,10 @@ public final class ComposeFile {
         // Setting entrypoint clears the image's cmd, so both are always written together.
         out.put("entrypoint", List.of(escape(c.executable())));
         out.put("command", c.arguments().stream().map(ComposeFile::escape).toList());
-        out.put("user", c.user().toString());
+        out.put("user", c.user().spec());
+        if (!c.user().groups().isEmpty()) {
+            out.put("group_add", c.user().groups().stream().map(String::valueOf).toList());
+        }
         if (c.workingDir() != null) {
             out.put("working_dir", escape(c.workingDir()));
         }

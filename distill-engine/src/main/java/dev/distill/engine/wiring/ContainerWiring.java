@@ -1,5 +1,6 @@
 package dev.distill.engine.wiring;
 
+import dev.distill.engine.identity.Identity;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -10,6 +11,7 @@ import java.util.Set;
  * @param name the container's DNS-1123 name, derived from the program's
  * @param program the program's name as the plan gives it, which the builder's image map is keyed by
  * @param command the exec-form command line, program first
+ * @param user who the program runs as: the plan's run-as identity, supplementary groups included
  * @param workingDir null to keep the image's
  * @param env {@code NAME=value} entries, in the plan's order
  * @param ports the ports this container declares; each port of the pod is declared by one container only
@@ -21,7 +23,7 @@ public record ContainerWiring(
         String program,
         ContainerImage image,
         List<String> command,
-        RunAs user,
+        Identity user,
         String workingDir,
         List<String> env,
         List<ContainerPort> ports,

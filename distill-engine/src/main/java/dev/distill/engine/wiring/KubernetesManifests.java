@@ -77,6 +77,12 @@ public final class KubernetesManifests {
             }
             podSecurity.put("sysctls", sysctls);
         }
+        // Supplementary groups are pod-wide in Kubernetes: the union of what the programs run with.
+        java.util.TreeSet<Integer> groups = new java.util.TreeSet<>();
+        wiring.containers().forEach(c -> groups.addAll(c.user().groups()));
+        if (!groups.isEmpty()) {
+            podSecurity.put("supplementalGroups", List.copyOf(groups));
+        }
         podSpec.put("securityContext", podSecurity);
         List<Object> containers = new ArrayList<>();
         for (ContainerWiring c : wiring.containers()) {
@@ -142,7 +148,7 @@ public final class KubernetesManifests {
         Map<String, Object> security = new LinkedHashMap<>();
         security.put("runAsUser", c.user().uid());
         security.put("runAsGroup", c.user().gid());
-        if (c.user().nonRoot()) {
+        if (!c.user().isRoot()) {
             security.put("runAsNonRoot", true);
         }
         security.put("readOnlyRootFilesystem", true);

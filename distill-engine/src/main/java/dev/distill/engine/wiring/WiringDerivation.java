@@ -1,7 +1,7 @@
 package dev.distill.engine.wiring;
 
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageReference;
-import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.plan.WritablePlace;
@@ -116,11 +116,11 @@ final class WiringDerivation {
             // Parents before children: runtimes mount in the order given, and a child mounted first would be hidden.
             mounts.sort(Comparator.comparing(VolumeMount::path));
 
-            RunAs user = resolveUser(p);
+            Identity user = p.runAs();
             Set<ContainerPort> exposed = ports(p, container);
             List<ContainerPort> declared = declare(container, exposed, portOwner);
             boolean lowPort = exposed.stream().anyMatch(ContainerPort::privileged);
-            lowPortsForNonRoot |= lowPort && user.nonRoot();
+            lowPortsForNonRoot |= lowPort && !user.isRoot();
             containers.add(new ContainerWiring(container, p.name(), image(p), p.command(), user,
                     blankToNull(p.workingDir()), p.env(), declared, stopSignal(p), mounts,
                     capabilities(p, user, lowPort)));
@@ -251,43 +251,6 @@ final class WiringDerivation {
     }
 
     /**
-     * The user as numbers. A name is looked up in the plan's accounts (the ids the source image gives it); a
-     * user without a group takes the account's primary group, or gid 0 for a bare uid with no account, as
-     * container runtimes do.
-     */
-    private RunAs resolveUser(ProgramPlan p) {
-        String user = p.user() == null ? "" : p.user().trim();
-        if (user.isEmpty()) {
-            return RunAs.ROOT;
-        }
-        int colon = user.indexOf(':');
-        String u = colon < 0 ? user : user.substring(0, colon);
-        String g = colon < 0 ? null : user.substring(colon + 1);
-        Account account = null;
-        int uid;
-        if (u.matches("[0-9]+")) {
-            uid = Integer.parseInt(u);
-            account = p.accounts().stream().filter(a -> a.uid() == Integer.parseInt(u)).findFirst().orElse(null);
-        } else {
-            account = p.accounts().stream().filter(a -> a.user().equals(u)).findFirst().orElseThrow(() ->
-                    new IllegalArgumentException("program " + p.name() + " runs as user '" + u
-                            + "', which none of the plan's accounts names"));
-            uid = account.uid();
-        }
-        int gid;
-        if (g == null || g.isEmpty()) {
-            gid = account == null ? 0 : account.gid();
-        } else if (g.matches("[0-9]+")) {
-            gid = Integer.parseInt(g);
-        } else {
-            gid = p.accounts().stream().filter(a -> g.equals(a.group())).map(Account::gid).findFirst().orElseThrow(() ->
-                    new IllegalArgumentException("program " + p.name() + " runs as group '" + g
-                            + "', which none of the plan's accounts names"));
-        }
-        return new RunAs(uid, gid);
-    }
-
-    /**
      * Every container drops all capabilities; a root program gets back only what its plan shows it uses: the
      * accounts name an unprivileged user, so it starts as root and hands its work to that user (CHOWN for its
      * sockets and temp directories, SETUID/SETGID to switch, KILL to signal the workers that then run under
@@ -295,8 +258,8 @@ final class WiringDerivation {
      * Kubernetes would add a capability to the bounding set only, never to what the process holds, so low
      * ports are opened with the network namespace's unprivileged-port sysctl instead.
      */
-    private static List<String> capabilities(ProgramPlan p, RunAs user, boolean lowPort) {
-        if (user.nonRoot()) {
+    private static List<String> capabilities(ProgramPlan p, Identity user, boolean lowPort) {
+        if (!user.isRoot()) {
             return List.of();
         }
         Set<String> caps = new TreeSet<>();

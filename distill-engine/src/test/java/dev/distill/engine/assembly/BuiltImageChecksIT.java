@@ -56,10 +56,8 @@ class BuiltImageChecksIT {
         AssemblyRig.Analysed analysed = rig.analyse(reference);
         ProgramPlan plan = analysed.plan().programs().get(0);
         // The deliberately broken build: the plan loses the library the program needs.
-        ProgramPlan broken = new ProgramPlan(plan.name(), plan.command(), plan.user(), plan.workingDir(), plan.env(),
-                plan.exposedPorts(), plan.stopSignal(), plan.base(),
-                plan.files().stream().filter(f -> !f.path().equals("/usr/local/lib/libgreet.so.1")).toList(),
-                plan.accounts(), plan.writablePlaces(), plan.blockers(), plan.warnings());
+        ProgramPlan broken = plan.withFiles(
+                plan.files().stream().filter(f -> !f.path().equals("/usr/local/lib/libgreet.so.1")).toList());
         ImageAssembler assembler = rig.assembler();
         ImageAssembler.ProgramImage image = assembler.publish(assembler.assemble(rig.source(analysed,
                 new MigrationPlan(List.of(broken), List.of(), List.of()), "broken"))).get(0);

@@ -123,8 +123,7 @@ class ImageAssemblerIT {
         List<CarriedFile> files = new ArrayList<>(p.files());
         files.add(new CarriedFile("/usr/lib/libvanished.so.1", FileType.REGULAR, 0644, 0, 0, 10, null, "sha256:x",
                 "test: not in the source"));
-        ProgramPlan broken = new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(),
-                p.stopSignal(), p.base(), files, p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
+        ProgramPlan broken = p.withFiles(files);
         ImageAssembler.Source withMissing = rig.source(source, new MigrationPlan(List.of(broken), List.of(), List.of()),
                 "missing");
 
@@ -183,8 +182,7 @@ class ImageAssemblerIT {
         ProgramPlan p = source.plan().programs().get(0);
         // The first build lost the library and its soname link; the verifier saw the program fail to open the link.
         List<CarriedFile> without = p.files().stream().filter(f -> !f.path().startsWith("/usr/local/lib/libgreet")).toList();
-        ProgramPlan lossy = new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(),
-                p.stopSignal(), p.base(), without, p.accounts(), p.writablePlaces(), p.blockers(), p.warnings());
+        ProgramPlan lossy = p.withFiles(without);
         ImageAssembler.Source base = rig.source(source, new MigrationPlan(List.of(lossy), List.of(), List.of()), "repair");
         ImageAssembler.Source repair = new ImageAssembler.Source(base.image(), base.blobs(), "repair", base.plan(),
                 base.surface(), List.of(new ImageAssembler.Repair(p.name(), "/usr/local/lib/libgreet.so.1", 1,

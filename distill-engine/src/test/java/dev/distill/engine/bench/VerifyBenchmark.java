@@ -172,8 +172,6 @@ public final class VerifyBenchmark {
         ImageAssembler.Assembly assembly = assembler.assemble(new ImageAssembler.Source(source,
                 BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), report.plan(),
                 (SurfaceResult) report.detections().get("surface"), repairs));
-        MigrationPlan asBuilt = new MigrationPlan(report.plan().programs().stream().map(ImageAssembler::asBuilt).toList(),
-                report.plan().blockers(), report.plan().warnings());
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         for (ImageAssembler.ProgramImage image : assembly.images()) {
             ImageReference r = image.taggedReference();
@@ -181,7 +179,7 @@ public final class VerifyBenchmark {
                     image.pushed().manifestDigest()));
         }
         BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "bench",
-                assembly, new BuildReport.Wiring(PodWiring.fromPlan("app", asBuilt, pushed), "", ""));
+                assembly, new BuildReport.Wiring(PodWiring.fromPlan("app", report.plan(), pushed), "", ""));
         assembler.publish(assembly);
         return build;
     }

@@ -1,6 +1,7 @@
 package dev.distill.engine.runtime;
 
 import dev.distill.engine.fs.MemoryFileSystem;
+import dev.distill.engine.identity.Identity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ final class Busybox {
     }
 
     static RuntimeConfig config(String... args) {
-        return new RuntimeConfig(List.of(args), List.of("PATH=/bin"), "/", ProcessUser.ROOT, "distill", ResourceLimits.DEFAULTS,
+        return new RuntimeConfig(List.of(args), List.of("PATH=/bin"), "/", Identity.ROOT, "distill", ResourceLimits.DEFAULTS,
                 NetworkMode.LOOPBACK_ONLY, List.of(), true, "SIGTERM");
     }
 

@@ -3,6 +3,7 @@ package dev.distill.engine.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.runtime.probe.HttpCheck;
@@ -39,7 +40,7 @@ class FixtureImageRunTest {
         LayeredFileSystem files = LayeredFileSystem.build(image.layers(), image.blobs());
 
         try (Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(30)))) {
-            RuntimeConfig config = RuntimeConfig.of(image.config(), ProcessUser.resolve(image.config().user(), files));
+            RuntimeConfig config = RuntimeConfig.of(image.config(), Identity.resolve(image.config().user(), files));
             ContainerRun run = sandbox.create("greeter", files, config);
             try (StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"))) {
                 run.start();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.MemoryFileSystem;
+import dev.distill.engine.fs.Xattrs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -57,6 +58,45 @@ class RootfsUnpackerTest {
         assertThat(report.hardLinks()).isEqualTo(1);
         assertThat(report.symlinks()).isEqualTo(2);
         assertThat(report.bytes()).isEqualTo("box\n".length() + "#!setuid\n".length() + "<?php echo 1;\n".length() + 1);
+    }
+
+    @Test
+    void appliesAclsUserAttributesAndCapabilitiesAfterOwnersButNotSelinuxLabels() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "owners and capabilities can only be set as root");
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v setfattr").start().waitFor() == 0, "setfattr (attr) is missing");
+        byte[] acl = java.util.HexFormat.of().parseHex("0200000001000700ffffffff04000500ffffffff080005000400000010000500ffffffff20000500ffffffff");
+        byte[] netRaw = java.util.HexFormat.of().parseHex("0100000200200000000000000000000000000000");
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .directory("/var/log/journal", 02755)
+                .xattrs("/var/log/journal", Xattrs.of(java.util.Map.of(Xattrs.ACL_ACCESS, acl, Xattrs.ACL_DEFAULT, acl)))
+                .owner(0, 101)
+                .file("/usr/bin/ping", "ELF".getBytes(), 0755)
+                .xattrs("/usr/bin/ping", Xattrs.of(java.util.Map.of(Xattrs.CAPABILITY, netRaw, "user.note", new byte[] {0, 1, '\n'},
+                        Xattrs.SELINUX, "system_u:object_r:ping_exec_t:s0\0".getBytes())))
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("rootfs"));
+        Path root = report.rootfs();
+
+        assertThat(xattr(root.resolve("var/log/journal"), Xattrs.ACL_DEFAULT)).isEqualTo(acl);
+        assertThat(xattr(root.resolve("var/log/journal"), Xattrs.ACL_ACCESS)).isEqualTo(acl);
+        assertThat((int) Files.getAttribute(root.resolve("var/log/journal"), "unix:mode") & 07777).isEqualTo(02755);
+        // Set after the chown, which would have cleared it.
+        assertThat(xattr(root.resolve("usr/bin/ping"), Xattrs.CAPABILITY)).isEqualTo(netRaw);
+        assertThat(Files.getAttribute(root.resolve("usr/bin/ping"), "unix:gid")).isEqualTo(101);
+        assertThat(xattr(root.resolve("usr/bin/ping"), "user.note")).isEqualTo(new byte[] {0, 1, '\n'});
+        assertThat(xattr(root.resolve("usr/bin/ping"), Xattrs.SELINUX)).isNull();
+        assertThat(report.skipped()).singleElement().satisfies(s -> {
+            assertThat(s.path()).isEqualTo("/usr/bin/ping");
+            assertThat(s.reason()).contains("security.selinux not applied");
+        });
+    }
+
+    /** The attribute's value as getfattr reads it, or null when it has none. */
+    private static byte[] xattr(Path file, String name) throws Exception {
+        Process p = new ProcessBuilder("getfattr", "-h", "--absolute-names", "--only-values", "-n", name, file.toString()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        return p.waitFor() == 0 ? out : null;
     }
 
     @Test

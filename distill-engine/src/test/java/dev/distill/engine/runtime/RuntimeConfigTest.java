@@ -1,11 +1,11 @@
 package dev.distill.engine.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.fs.MemoryFileSystem;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +24,7 @@ class RuntimeConfigTest {
     void rootGetsDockersCapabilitiesAndTheImagesCommandInALockedDownContainer() throws Exception {
         ImageConfig image = new ImageConfig(List.of("/usr/sbin/php-fpm"), List.of("-F"), "", List.of("APP=1"), List.of(),
                 "/var/www", "SIGQUIT", Map.of(), List.of());
-        JsonNode config = JSON.readTree(RuntimeConfig.of(image, ProcessUser.resolve(image.user(), ACCOUNTS))
+        JsonNode config = JSON.readTree(RuntimeConfig.of(image, Identity.resolve(image.user(), ACCOUNTS))
                 .toJson("distill-x", new HostCgroups(true, true, true, true)));
 
         assertThat(config.at("/process/args").toString()).isEqualTo("[\"/usr/sbin/php-fpm\",\"-F\"]");
@@ -42,7 +42,7 @@ class RuntimeConfigTest {
         assertThat(config.at("/linux/resources/pids/limit").asInt()).isEqualTo(256);
         assertThat(config.at("/annotations/org.opencontainers.image.stopSignal").asText()).isEqualTo("SIGQUIT");
 
-        JsonNode source = JSON.readTree(RuntimeConfig.of(image, ProcessUser.ROOT).withWritableRoot()
+        JsonNode source = JSON.readTree(RuntimeConfig.of(image, Identity.ROOT).withWritableRoot()
                 .toJson("distill-x", HostCgroups.NONE));
         assertThat(source.at("/root/readonly").asBoolean()).isFalse();
         assertThat(source.at("/mounts").findValuesAsText("destination")).doesNotContain("/tmp", "/run").contains("/proc");
@@ -51,7 +51,7 @@ class RuntimeConfigTest {
     @Test
     void aNonRootUserIsResolvedByNameAndGetsNoCapabilitiesAndPodMembersJoinANamespace() throws Exception {
         ImageConfig image = new ImageConfig(List.of(), List.of("nginx"), "www-data", List.of(), List.of(), "", "", Map.of(), List.of());
-        RuntimeConfig runtime = RuntimeConfig.of(image, ProcessUser.resolve(image.user(), ACCOUNTS))
+        RuntimeConfig runtime = RuntimeConfig.of(image, Identity.resolve(image.user(), ACCOUNTS))
                 .withNetwork(NetworkMode.join(Path.of("/proc/42/ns/net")))
                 .withMount(new BindMount(Path.of("/work/volumes/sock"), "/run/php", false));
         JsonNode config = JSON.readTree(runtime.toJson("c", HostCgroups.NONE));
@@ -63,15 +63,5 @@ class RuntimeConfigTest {
         assertThat(config.at("/linux/namespaces/4/path").asText()).isEqualTo("/proc/42/ns/net");
         assertThat(config.at("/linux/resources/memory").isMissingNode()).as("no memory controller, no limit").isTrue();
         assertThat(config.at("/mounts").toString()).contains("\"destination\":\"/run/php\"", "\"source\":\"/work/volumes/sock\"");
-    }
-
-    @Test
-    void usersAreResolvedAsDockerDoes() throws Exception {
-        assertThat(ProcessUser.resolve("", ACCOUNTS)).isEqualTo(ProcessUser.ROOT);
-        assertThat(ProcessUser.resolve("65532:65532", ACCOUNTS)).isEqualTo(new ProcessUser(65532, 65532, List.of()));
-        assertThat(ProcessUser.resolve("1234", ACCOUNTS)).isEqualTo(new ProcessUser(1234, 0, List.of()));
-        assertThat(ProcessUser.resolve("www-data:shared", ACCOUNTS)).isEqualTo(new ProcessUser(33, 500, List.of()));
-        assertThatThrownBy(() -> ProcessUser.resolve("nginx", ACCOUNTS)).hasMessageContaining("'nginx' is not in the image's /etc/passwd");
-        assertThatThrownBy(() -> ProcessUser.resolve("www-data:staff", ACCOUNTS)).hasMessageContaining("'staff'");
     }
 }

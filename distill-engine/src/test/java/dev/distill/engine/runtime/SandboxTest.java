@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.probe.ProbeResult;
 import dev.distill.engine.runtime.probe.Prober;
@@ -52,7 +53,7 @@ class SandboxTest {
     @Test
     void aServerAnswersItsHttpProbeAsItsNonRootUser() throws Exception {
         ContainerRun run = sandbox.create("web", Busybox.image().file("/www/index.html", "hello from busybox\n").build(),
-                Busybox.config("/bin/httpd", "-f", "-p", "8080", "-h", "/www").withUser(new ProcessUser(1000, 1000, List.of(2000))));
+                Busybox.config("/bin/httpd", "-f", "-p", "8080", "-h", "/www").withUser(new Identity(1000, 1000, List.of(2000), "", "")));
         run.start();
 
         ProbeResult http = Prober.of(run).http(HttpCheck.ok(8080, "/index.html"), Duration.ofSeconds(10));
@@ -181,7 +182,7 @@ class SandboxTest {
         PodSpec spec = new PodSpec(List.of(new PodSpec.Volume("shared", 1000, 1000, 0750)), List.of(
                 new PodSpec.Member("server", Busybox.image().build(), Busybox.shell(
                         "mkdir /shared/www && echo from-the-server > /shared/www/index.html && exec httpd -f -p 8081 -h /shared/www")
-                        .withUser(new ProcessUser(1000, 1000, List.of())),
+                        .withUser(new Identity(1000, 1000, List.of(), "", "")),
                         List.of(new PodSpec.Mount("shared", "/shared", false))),
                 new PodSpec.Member("client", Busybox.image().build(), Busybox.shell(
                         "for i in $(seq 100); do wget -q -O - http://127.0.0.1:8081/ 2>/dev/null && cat /shared/www/index.html && exit 0;"

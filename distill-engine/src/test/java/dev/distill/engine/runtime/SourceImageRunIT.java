@@ -3,6 +3,7 @@ package dev.distill.engine.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.runtime.probe.HttpCheck;
@@ -34,7 +35,7 @@ class SourceImageRunIT {
 
         try (Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(60)))) {
             // The fat source image writes into its root (nginx's /var/lib/nginx) and needs its own /run/php.
-            RuntimeConfig config = RuntimeConfig.of(image.config(), ProcessUser.resolve(image.config().user(), files))
+            RuntimeConfig config = RuntimeConfig.of(image.config(), Identity.resolve(image.config().user(), files))
                     .withWritableRoot();
             ContainerRun run = sandbox.create("php", files, config);
             StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"));

@@ -43,7 +43,11 @@ class TracedCrashTest {
                 assertThat(run.awaitExit(Duration.ofSeconds(15))).as("the crashed init was ended").isTrue();
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
                 assertThat(run.timedOut()).isFalse();
-                assertThat(strace.killedOnFault()).hasValueSatisfying(f -> assertThat(f).startsWith("SIGSEGV {"));
+                assertThat(strace.killedOnFault()).hasValueSatisfying(f -> {
+                    assertThat(f.signal()).isEqualTo("SIGSEGV");
+                    assertThat(f.info()).startsWith("{si_signo=SIGSEGV");
+                    assertThat(f.exitStatus()).isEqualTo(139);
+                });
                 assertThat(strace.finish().executions()).singleElement()
                         .satisfies(e -> assertThat(e.executable()).isEqualTo("/crash"));
             }

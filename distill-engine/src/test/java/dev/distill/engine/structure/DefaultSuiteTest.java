@@ -10,11 +10,13 @@ import dev.distill.engine.fs.MemoryFileSystem;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.BaseChoice;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.ProgramRole;
 import dev.distill.engine.testing.FixtureImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +42,8 @@ class DefaultSuiteTest {
     static ProgramPlan plan(List<CarriedFile> files) {
         return new ProgramPlan("server", List.of("/usr/local/bin/server", "--port", "8080"), "app", "/srv/www",
                 List.of("PATH=/usr/bin"), List.of("8080/tcp"), "", new BaseChoice(BaseImage.BASE, "test"), files,
-                List.of(new Account("app", 1000, "app", 1000, "/srv")), List.of(), List.of(), List.of());
+                List.of(new Account("app", 1000, "app", 1000, "/srv")), List.of(), List.of(), List.of(), "test",
+                ProgramRole.SERVICE, new Identity(1000, 1000, List.of(), "app", "/srv"), "test", List.of());
     }
 
     static List<CarriedFile> files() {
@@ -63,7 +66,7 @@ class DefaultSuiteTest {
         assertThat(entry.path()).isEqualTo("/usr/local/lib/server/server");
         // uid 1000 is not the owner (0) but is in the file's group (1000).
         assertThat(entry.isExecutableBy()).isEqualTo("group");
-        assertThat(entry.name()).isEqualTo("entrypoint /usr/local/bin/server is executable by app");
+        assertThat(entry.name()).isEqualTo("entrypoint /usr/local/bin/server is executable by 1000:1000");
     }
 
     @Test
@@ -94,7 +97,7 @@ class DefaultSuiteTest {
         // As the builder writes it: the program as ENTRYPOINT, its arguments as CMD.
         assertThat(m.entrypoint()).containsExactly("/usr/local/bin/server");
         assertThat(m.cmd()).containsExactly("--port", "8080");
-        assertThat(m.user()).isEqualTo("app");
+        assertThat(m.user()).as("the plan's run-as identity, which the builder writes").isEqualTo("1000:1000");
         assertThat(m.workdir()).isEqualTo("/srv/www");
         assertThat(m.exposedPorts()).containsExactly("8080/tcp");
     }
@@ -106,7 +109,8 @@ class DefaultSuiteTest {
                 List.of("8080/tcp"), "", new BaseChoice(BaseImage.STATIC, "test"),
                 List.of(file("/bin/httpd", FileType.SYMLINK, 0777, 0, 0, "busybox", "closure"),
                         file("/bin/busybox", FileType.REGULAR, 0755, 0, 0, null, "closure")),
-                List.of(new Account("app", 1000, "app", 1000, "/")), List.of(), List.of(), List.of());
+                List.of(new Account("app", 1000, "app", 1000, "/")), List.of(), List.of(), List.of(), "test",
+                ProgramRole.SERVICE, new Identity(1000, 1000, List.of(), "app", "/"), "test", List.of());
         List<FileExistenceTest> tests = DefaultSuite.from(plan).suite().fileExistenceTests();
         assertThat(tests).filteredOn(t -> !t.shouldExist()).extracting(FileExistenceTest::path)
                 .containsExactly("/bin/sh", "/bin/bash", "/usr/bin/apt", "/usr/bin/apt-get", "/usr/bin/dpkg", "/sbin/apk");
@@ -142,7 +146,7 @@ class DefaultSuiteTest {
                 .owner(0, 1000).file("/usr/local/lib/server/server", bytes("elf"), 0750)
                 .owner(0, 0).file("/lib/x86_64-linux-gnu/libc.so.6", bytes("libc"), 0755)
                 .owner(1000, 1000).directory("/srv/www", 0755).file("/srv/www/index.php", "<?php");
-        ImageConfig config = new ImageConfig(plan.command().subList(0, 1), plan.command().subList(1, 3), "app",
+        ImageConfig config = new ImageConfig(plan.command().subList(0, 1), plan.command().subList(1, 3), "1000:1000",
                 plan.env(), plan.exposedPorts(),
                 plan.workingDir(), null, null, null);
         StructureTestSuite suite = DefaultSuite.from(plan).suite();
@@ -161,8 +165,12 @@ class DefaultSuiteTest {
                 LayeredFileSystem.build(image.layers(), image.blobs()), image.config(),
                 new AnalysisReport.Subject("fixtures/musl-plugin", image.manifestDigest().toString(), "linux/amd64"));
         StructureTestSuite suite = DefaultSuite.from(report.plan().programs().get(0)).suite();
+        // Both as the builder configures the result: its User is the plan's run-as identity (65532:65532).
+        ImageConfig c = image.config();
+        ImageConfig config = new ImageConfig(c.entrypoint(), c.cmd(), report.plan().programs().get(0).runAs().spec(),
+                c.env(), c.exposedPorts(), c.workingDir(), c.stopSignal(), c.labels(), c.volumes());
 
-        StructureTestReport source = new StructureTestRunner(new DirectoryFileSystem(built.rootfs()), image.config(), null)
+        StructureTestReport source = new StructureTestRunner(new DirectoryFileSystem(built.rootfs()), config, null)
                 .run(suite);
         assertThat(source.failed()).extracting(StructureTestResult::name).containsExactly("no /bin/sh", "no /bin/busybox");
 
@@ -181,8 +189,7 @@ class DefaultSuiteTest {
                 }
             }
         }
-        StructureTestReport distroless = new StructureTestRunner(new DirectoryFileSystem(root), image.config(), null)
-                .run(suite);
+        StructureTestReport distroless = new StructureTestRunner(new DirectoryFileSystem(root), config, null).run(suite);
         assertThat(distroless.failed()).as("%s", distroless.failed()).isEmpty();
         assertThat(distroless.count(StructureTestResult.Status.PASSED)).isEqualTo(suite.size());
     }

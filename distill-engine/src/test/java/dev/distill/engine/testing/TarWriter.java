@@ -81,6 +81,22 @@ public final class TarWriter {
         entry("PaxHeaders/entry", global ? 'g' : 'x', 0644, 0, 0, data, "");
     }
 
+    /** A PAX extended header for the next entry whose values are raw bytes (binary extended attributes, names that are not UTF-8). */
+    public void paxBytes(Map<String, byte[]> records) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        records.forEach((key, value) -> {
+            int restLength = utf8(" " + key + "=").length + value.length + 1;
+            int length = restLength + 1;
+            while (String.valueOf(length).length() + restLength != length) {
+                length++;
+            }
+            body.writeBytes(utf8(length + " " + key + "="));
+            body.writeBytes(value);
+            body.write('\n');
+        });
+        entry("PaxHeaders/entry", 'x', 0644, 0, 0, body.toByteArray(), "");
+    }
+
     /** A GNU long name ('L') or long link name ('K') for the next entry. */
     public void gnuLong(char type, String value) {
         byte[] text = utf8(value);

@@ -13,6 +13,7 @@ import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
@@ -35,7 +36,6 @@ import dev.distill.engine.wiring.ContainerImage;
 import dev.distill.engine.wiring.ContainerPort;
 import dev.distill.engine.wiring.ContainerWiring;
 import dev.distill.engine.wiring.PodWiring;
-import dev.distill.engine.wiring.RunAs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,6 +201,7 @@ class MigrationVerifierIT {
         // it crashed as its container's init under the tracer: ended at once, not at the time limit
         assertThat(first.result().timedOut()).isFalse();
         assertThat(first.result().logExcerpt()).contains("[distill] node crashed (SIG");
+        assertThat(first.result().ended()).containsEntry("node", 139);  // abort() as pid 1 ends in SIGSEGV
         List<String> asked = first.repairCandidates().values().iterator().next();
         assertThat(asked).contains("/usr/share/nodejs/cjs-module-lexer/lexer.js",
                 "/usr/share/nodejs/cjs-module-lexer/dist/lexer.js", "/usr/share/nodejs/acorn/dist/acorn.js",
@@ -269,15 +270,13 @@ class MigrationVerifierIT {
                 BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), built,
                 (SurfaceResult) report.detections().get("surface"), repairs));
         List<ImageAssembler.ProgramImage> images = assembler.publish(assembly);
-        // As distill-pipeline's PodWiringGenerator: the pod of the images as built, pinned by digest.
-        MigrationPlan asBuilt = new MigrationPlan(built.programs().stream().map(ImageAssembler::asBuilt).toList(),
-                built.blockers(), built.warnings());
+        // As distill-pipeline's PodWiringGenerator: the pod of the images as planned and built, pinned by digest.
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         for (ImageAssembler.ProgramImage image : images) {
             ImageReference r = image.taggedReference();
             pushed.put(image.program(), new ImageReference(r.registry(), r.repository(), r.tag(), image.pushed().manifestDigest()));
         }
-        PodWiring pod = PodWiring.fromPlan("app", asBuilt, pushed);
+        PodWiring pod = PodWiring.fromPlan("app", built, pushed);
         BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "test",
                 assembly, new BuildReport.Wiring(pod, "", ""));
         return new Migration(build, report.plan(), source, report, built);
@@ -313,17 +312,13 @@ class MigrationVerifierIT {
      * them today) and the app's npm dependencies (the analysis carries the whole WORKDIR; a narrower plan would not).
      */
     private static MigrationPlan withoutNodeModules(MigrationPlan plan) {
-        return new MigrationPlan(plan.programs().stream().map(p -> new ProgramPlan(p.name(), p.command(), p.user(),
-                p.workingDir(), p.env(), p.exposedPorts(), p.stopSignal(), p.base(), p.files().stream()
-                        .filter(f -> !f.path().startsWith("/usr/share/nodejs/") && !f.path().startsWith("/app/node_modules/"))
-                        .toList(), p.accounts(), p.writablePlaces(), p.blockers(), p.warnings())).toList(),
-                plan.blockers(), plan.warnings());
+        return new MigrationPlan(plan.programs().stream().map(p -> p.withFiles(p.files().stream()
+                .filter(f -> !f.path().startsWith("/usr/share/nodejs/") && !f.path().startsWith("/app/node_modules/"))
+                .toList())).toList(), plan.blockers(), plan.warnings());
     }
 
     private static ProgramPlan withoutFile(ProgramPlan p, String path) {
-        return new ProgramPlan(p.name(), p.command(), p.user(), p.workingDir(), p.env(), p.exposedPorts(), p.stopSignal(),
-                p.base(), p.files().stream().filter(f -> !f.path().equals(path)).toList(), p.accounts(), p.writablePlaces(),
-                p.blockers(), p.warnings());
+        return p.withFiles(p.files().stream().filter(f -> !f.path().equals(path)).toList());
     }
 
     /** A busybox httpd as the source and {@code script} under busybox's shell as the "result", both on :8080. */
@@ -348,7 +343,7 @@ class MigrationVerifierIT {
                 config(List.of("/bin/busybox", "sh", "-c", script)), Map.of()), "result");
         ImageReference pinned = new ImageReference(repo.registry(), repo.repository(), null, result.manifestDigest());
         ContainerWiring container = new ContainerWiring("app", "app", ContainerImage.of(pinned),
-                List.of("/bin/busybox", "sh", "-c", script), new RunAs(1000, 1000), "/", List.of(),
+                List.of("/bin/busybox", "sh", "-c", script), Identity.of(1000, 1000), "/", List.of(),
                 List.of(ContainerPort.parse("8080/tcp")), "SIGTERM", List.of(), List.of());
         PodWiring pod = new PodWiring("hostile", List.of(container), List.of(), List.of(), List.of());
         BuildReport.Image image = new BuildReport.Image("app", repo.repositoryLocation() + ":result",

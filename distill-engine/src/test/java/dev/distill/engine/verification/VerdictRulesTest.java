@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PlanNote;
@@ -16,7 +17,6 @@ import dev.distill.engine.wiring.ContainerImage;
 import dev.distill.engine.wiring.ContainerPort;
 import dev.distill.engine.wiring.ContainerWiring;
 import dev.distill.engine.wiring.PodWiring;
-import dev.distill.engine.wiring.RunAs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,7 +176,7 @@ class VerdictRulesTest {
 
     private static MigrationVerifier.Request request(int round, List<PlanNote> warnings) {
         ContainerWiring c = new ContainerWiring("app", "app", new ContainerImage("r/app@sha256:" + "b".repeat(64), null),
-                List.of("/app"), new RunAs(1000, 1000), "/", List.of(), List.of(ContainerPort.parse("8080/tcp")), "SIGTERM",
+                List.of("/app"), Identity.of(1000, 1000), "/", List.of(), List.of(ContainerPort.parse("8080/tcp")), "SIGTERM",
                 List.of(), List.of());
         BuildReport build = new BuildReport(1, "r/app:1", "sha256:" + "a".repeat(64), "x", List.of(), null, 0, 0,
                 new BuildReport.Wiring(new PodWiring("app", List.of(c), List.of(), List.of(), List.of()), "", ""));

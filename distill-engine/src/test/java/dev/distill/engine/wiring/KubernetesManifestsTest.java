@@ -8,9 +8,11 @@ import static dev.distill.engine.wiring.YamlDocs.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.plan.BaseChoice;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.ProgramRole;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -112,7 +114,8 @@ class KubernetesManifestsTest {
         List<String> env = List.of("A=yes", "B=on", "C=33:33", "D=0755", "E=", "F=a: b", "G=#x", "H=$(HOME)/x", "I=1e3",
                 "J=null", "K=~", "L=multi\nline", "M=.inf", "N=-.5", "O=0x1F", "P=2026-11-27");
         ProgramPlan app = new ProgramPlan("app", List.of("/app", "--home=$(HOME)", "true", "0"), "", null, env, List.of(),
-                null, new BaseChoice(BaseImage.STATIC, "test"), List.of(), List.of(), List.of(), List.of(), List.of());
+                null, new BaseChoice(BaseImage.STATIC, "test"), List.of(), List.of(), List.of(), List.of(), List.of(), "test",
+                ProgramRole.SERVICE, Identity.ROOT, "test", List.of());
         JsonNode c = YamlDocs.read(KubernetesManifests.render(wire(TestPlans.of(app)))).get(0)
                 .at("/spec/template/spec/containers/0");
 

@@ -8,7 +8,9 @@ import static dev.distill.engine.wiring.TestPlans.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.MigrationPlan;
@@ -37,7 +39,7 @@ class PodWiringTest {
         assertThat(socketDir.octalMode()).isEqualTo("0755");
         for (ContainerWiring c : w.containers()) {
             assertThat(c.mounts()).contains(new VolumeMount("run-php", "/run/php", false));
-            assertThat(c.user()).isEqualTo(RunAs.ROOT);
+            assertThat(c.user().isRoot()).isTrue();
             assertThat(c.stopSignal()).isEqualTo("SIGQUIT");
             // Root that hands its workers to www-data: what that takes, and nothing else (8080 is not low).
             assertThat(c.addedCapabilities()).containsExactly("CHOWN", "KILL", "SETGID", "SETUID");
@@ -92,7 +94,7 @@ class PodWiringTest {
     void aRootProgramWithoutAnotherAccountGetsNetBindServiceOnlyForALowPort() {
         PodWiring w = wire(TestPlans.of(simple("app", "", List.of("8080/tcp", "53/udp"), List.of())));
 
-        assertThat(w.container("app").user()).isEqualTo(RunAs.ROOT);
+        assertThat(w.container("app").user()).isEqualTo(Identity.of(0, 0));
         assertThat(w.container("app").addedCapabilities()).containsExactly("NET_BIND_SERVICE");
         assertThat(w.container("app").ports()).containsExactly(new ContainerPort(53, Protocol.UDP),
                 new ContainerPort(8080, Protocol.TCP));
@@ -102,22 +104,21 @@ class PodWiringTest {
     }
 
     @Test
-    void usersResolveThroughThePlansAccounts() {
-        Account app = new Account("app", 1000, "staff", 50, "/home/app");
-        assertThat(userOf("www-data", WWW_DATA)).isEqualTo(new RunAs(33, 33));
-        assertThat(userOf("33", WWW_DATA)).isEqualTo(new RunAs(33, 33));
-        assertThat(userOf("app:www-data", app, WWW_DATA)).isEqualTo(new RunAs(1000, 33));
-        assertThat(userOf("app", app)).isEqualTo(new RunAs(1000, 50));
-        assertThat(userOf("4242")).isEqualTo(new RunAs(4242, 0));
-        assertThat(userOf("4242:7")).isEqualTo(new RunAs(4242, 7));
-        assertThatThrownBy(() -> userOf("nobody-here", WWW_DATA))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nobody-here'");
-        assertThatThrownBy(() -> userOf("app:wheel", app))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("group 'wheel'");
-    }
+    void everyContainerRunsAsItsPlansIdentitySupplementaryGroupsIncluded() throws Exception {
+        Identity app = new Identity(1000, 50, List.of(29, 44), "app", "/home/app");
+        ProgramPlan plan = TestPlans.program("app", CMD, "app", List.of(), List.of(new Account("app", 1000, "staff", 50,
+                "/home/app")), List.of(), app);
+        PodWiring w = wire(TestPlans.of(plan));
 
-    private static RunAs userOf(String user, Account... accounts) {
-        return wire(TestPlans.of(simple("app", user, List.of(), List.of(accounts)))).container("app").user();
+        assertThat(w.container("app").user()).isEqualTo(app);
+        assertThat(w.container("app").addedCapabilities()).isEmpty();
+        JsonNode compose = YamlDocs.read(ComposeFile.render(w)).get(0).at("/services/app");
+        assertThat(compose.path("user").asText()).isEqualTo("1000:50");
+        assertThat(compose.path("group_add").toString()).isEqualTo("[\"29\",\"44\"]");
+        JsonNode pod = YamlDocs.read(KubernetesManifests.render(w)).get(0).at("/spec/template/spec");
+        assertThat(pod.at("/securityContext/supplementalGroups").toString()).isEqualTo("[29,44]");
+        assertThat(pod.at("/containers/0/securityContext/runAsUser").asInt()).isEqualTo(1000);
+        assertThat(pod.at("/containers/0/securityContext/runAsGroup").asInt()).isEqualTo(50);
     }
 
     @Test

@@ -1,12 +1,16 @@
 package dev.distill.engine.wiring;
 
+import dev.distill.engine.identity.Identity;
+import dev.distill.engine.identity.Passwd;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.plan.Account;
 import dev.distill.engine.plan.BaseChoice;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.plan.ProgramRole;
 import dev.distill.engine.plan.WritablePlace;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +25,27 @@ final class TestPlans {
     private TestPlans() {
     }
 
+    /** A program that runs as {@code user} resolved against its accounts, as the analysis resolves it. */
     static ProgramPlan program(String name, List<String> command, String user, List<String> ports,
             List<Account> accounts, List<WritablePlace> places) {
+        return program(name, command, user, ports, accounts, places, Identity.resolve(user, passwd(accounts)));
+    }
+
+    static ProgramPlan program(String name, List<String> command, String user, List<String> ports,
+            List<Account> accounts, List<WritablePlace> places, Identity runAs) {
         return new ProgramPlan(name, command, user, "/var/www/html", List.of("PATH=/usr/sbin:/usr/bin"), ports,
-                "SIGQUIT", new BaseChoice(BaseImage.BASE, "test"), List.of(), accounts, places, List.of(), List.of());
+                "SIGQUIT", new BaseChoice(BaseImage.BASE, "test"), List.of(), accounts, places, List.of(), List.of(),
+                "test", ProgramRole.SERVICE, runAs, "test", List.of());
+    }
+
+    private static Passwd passwd(List<Account> accounts) {
+        List<Passwd.User> users = new ArrayList<>();
+        List<Passwd.Group> groups = new ArrayList<>();
+        for (Account a : accounts) {
+            users.add(new Passwd.User(a.user(), a.uid(), a.gid(), a.home(), ""));
+            groups.add(new Passwd.Group(a.group(), a.gid(), List.of()));
+        }
+        return new Passwd(users, groups);
     }
 
     static WritablePlace place(String path, int uid, int gid, int mode, String... sharedWith) {

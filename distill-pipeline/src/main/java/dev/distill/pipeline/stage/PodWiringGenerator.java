@@ -12,15 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The wiring of a build: the pod of the built images (each running as it was built to run, not as the source
- * ran it), rendered as a Kubernetes Deployment and a compose file. The pod is named after the source repository.
+ * The wiring of a build: the pod of the built images (each running as its plan's run-as identity, which it was
+ * built with, not as the source ran it), rendered as a Kubernetes Deployment and a compose file. The pod is named
+ * after the source repository.
  */
 public final class PodWiringGenerator implements BuildImagesStep.WiringGenerator {
 
     @Override
     public BuildReport.Wiring wire(MigrationPlan plan, List<ImageAssembler.ProgramImage> images) {
-        MigrationPlan asBuilt = new MigrationPlan(plan.programs().stream().map(ImageAssembler::asBuilt).toList(),
-                plan.blockers(), plan.warnings());
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         String podName = "distill";
         for (ImageAssembler.ProgramImage image : images) {
@@ -28,7 +27,7 @@ public final class PodWiringGenerator implements BuildImagesStep.WiringGenerator
             pushed.put(image.program(), new ImageReference(r.registry(), r.repository(), r.tag(), image.pushed().manifestDigest()));
             podName = r.repository().substring(r.repository().lastIndexOf('/') + 1);
         }
-        PodWiring pod = PodWiring.fromPlan(podName, asBuilt, pushed);
+        PodWiring pod = PodWiring.fromPlan(podName, plan, pushed);
         return new BuildReport.Wiring(pod, KubernetesManifests.render(pod), ComposeFile.render(pod));
     }
 }

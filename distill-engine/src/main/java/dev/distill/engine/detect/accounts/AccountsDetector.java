@@ -6,14 +6,13 @@ import dev.distill.engine.detect.Detector;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.Findings;
 import dev.distill.engine.detect.TextFile;
-import dev.distill.engine.detect.nginx.NginxDetector;
-import dev.distill.engine.detect.nginx.NginxResult;
-import dev.distill.engine.detect.php.PhpDetector;
-import dev.distill.engine.detect.php.PhpResult;
-import dev.distill.engine.detect.supervisord.SupervisordDetector;
-import dev.distill.engine.detect.supervisord.SupervisordResult;
+import dev.distill.engine.detect.Launch;
+import dev.distill.engine.detect.ProgramProfile;
+import dev.distill.engine.detect.programs.ProgramsDetector;
+import dev.distill.engine.detect.programs.ProgramsResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.identity.Passwd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +21,8 @@ import java.util.Optional;
 
 /**
  * Looks up every user and group the image's programs run as, and the owner and mode of every place they
- * write. Which user writes what follows the programs' rules: a {@code user} directive only takes effect when
- * the process that reads it runs as root (supervisord programs, php-fpm pools, nginx workers).
+ * write, from the programs' profiles. Which user writes what follows the programs' rules: an account a program
+ * switches to (php-fpm's pool user, nginx's {@code user}) only takes effect when the program runs as root.
  */
 public final class AccountsDetector implements Detector<AccountsResult> {
 
@@ -62,120 +61,34 @@ public final class AccountsDetector implements Detector<AccountsResult> {
             run.group(spec.split(":", 2)[1], "image USER", "", 0);
         }
 
-        SupervisordResult sup = ctx.run(new SupervisordDetector()).result();
-        PhpResult php = ctx.run(new PhpDetector()).result();
-        NginxResult nginx = ctx.run(new NginxDetector()).result();
-
-        String supUser = containerUser;
-        String phpMaster = containerUser;
-        String nginxMaster = containerUser;
-        if (sup.found()) {
-            String main = sup.mainConfig().isEmpty() ? sup.configFiles().get(0) : sup.mainConfig();
-            if (!sup.daemon().user().isEmpty()) {
-                run.user(sup.daemon().user(), "supervisord user", main, 0);
-                supUser = run.effective(containerUser, sup.daemon().user(), "supervisord [supervisord] user=", main, 0);
+        ProgramsResult programs = ctx.run(new ProgramsDetector()).result();
+        for (ProgramsResult.Program program : programs.programs()) {
+            Launch launch = program.launch();
+            String master = launch.user().isEmpty() ? ROOT : launch.user().split(":", 2)[0];
+            if (!launch.user().equals(spec)) {
+                run.user(master, "program " + program.name() + " (" + launch.origin() + ")", "", 0);
             }
-            for (SupervisordResult.Program p : sup.programs()) {
-                String user = supUser;
-                if (!p.user().isEmpty()) {
-                    run.user(p.user(), "supervisord program " + p.name(), p.file(), p.line());
-                    user = run.effective(supUser, p.user(), "supervisord program " + p.name() + " user=", p.file(), p.line());
+            String worker = master;
+            boolean switched = false;
+            for (ProgramProfile.AccountUse a : program.profile().accounts()) {
+                if (!a.user().isEmpty()) {
+                    run.user(a.user(), a.purpose(), a.file(), a.line());
                 }
-                if (p.programName().startsWith("php-fpm")) {
-                    phpMaster = user;
-                } else if (p.programName().equals("nginx")) {
-                    nginxMaster = user;
+                if (!a.group().isEmpty()) {
+                    run.group(a.group(), a.purpose() + (a.user().isEmpty() ? "" : " (group)"), a.file(), a.line());
                 }
-                log(run, p.stdoutLogfile(), "supervisord " + p.name() + " stdout log", supUser, p.file(), p.line());
-                log(run, p.stderrLogfile(), "supervisord " + p.name() + " stderr log", supUser, p.file(), p.line());
+                if (a.role() == ProgramProfile.AccountUse.Role.SWITCHES_TO && !a.user().isEmpty() && !switched) {
+                    worker = run.effective(master, a.user(), a.purpose(), a.file(), a.line());
+                    switched = true;
+                }
             }
-            if (!sup.daemon().pidfile().isEmpty()) {
-                run.place(sup.daemon().pidfile(), "supervisord pid", supUser, main, 0, true);
-            }
-            log(run, sup.daemon().logfile(), "supervisord log", supUser, main, 0);
-            if (!sup.unixSocket().isEmpty()) {
-                run.place(sup.unixSocket(), "supervisord socket", supUser, main, 0, true);
+            for (ProgramProfile.Place place : program.profile().places()) {
+                String writer = place.writer() == ProgramProfile.Writer.WORKER ? worker : master;
+                run.place(program.name(), place.path(), place.purpose(), writer, place.file(), place.line(), place.createsEntry());
             }
         }
-
-        String phpWorker = phpMaster;
-        for (PhpResult.FpmConfig fpm : php.fpm()) {
-            if (!fpm.pid().isEmpty()) {
-                run.place(fpm.pid(), "php-fpm pid", phpMaster, fpm.path(), 0, true);
-            }
-            log(run, fpm.errorLog(), "php-fpm error log", phpMaster, fpm.path(), 0);
-            for (PhpResult.Pool pool : fpm.pools()) {
-                String src = "php-fpm pool " + pool.name();
-                String worker = phpMaster;
-                if (!pool.user().isEmpty()) {
-                    run.user(pool.user(), src + " user", pool.file(), pool.line());
-                    worker = run.effective(phpMaster, pool.user(), src + " user", pool.file(), pool.line());
-                }
-                if (!pool.group().isEmpty()) {
-                    run.group(pool.group(), src + " group", pool.file(), pool.line());
-                }
-                if (!pool.listenOwner().isEmpty()) {
-                    run.user(pool.listenOwner(), src + " listen.owner", pool.file(), pool.line());
-                }
-                if (!pool.listenGroup().isEmpty()) {
-                    run.group(pool.listenGroup(), src + " listen.group", pool.file(), pool.line());
-                }
-                if (!pool.listenSocket().isEmpty()) {
-                    run.place(pool.listenSocket(), "php-fpm socket", phpMaster, pool.file(), pool.line(), true);
-                }
-                log(run, pool.accessLog(), src + " access log", phpMaster, pool.file(), pool.line());
-                if (phpWorker.equals(phpMaster)) {
-                    phpWorker = worker;
-                }
-                log(run, pool.slowlog(), src + " slow log", phpMaster, pool.file(), pool.line());
-            }
-        }
-
-        String phpWrites = phpWorker;  // sessions, uploads and temp files are written by the pool's workers
-        for (PhpResult.Installation inst : php.installations()) {
-            String file = inst.phpIni().isEmpty() ? inst.configDir() : inst.phpIni();
-            inst.writablePaths().forEach((key, path) -> run.place(path, "php " + key, phpWrites, file, 0, key.equals("error_log")));
-        }
-
-        if (nginx.found()) {
-            String worker = nginxMaster;
-            if (!nginx.user().isEmpty()) {
-                run.user(nginx.user(), "nginx user", nginx.mainConfig(), 0);
-                if (!nginx.group().isEmpty()) {
-                    run.group(nginx.group(), "nginx user (group)", nginx.mainConfig(), 0);
-                }
-                worker = run.effective(nginxMaster, nginx.user(), "nginx user", nginx.mainConfig(), 0);
-            }
-            if (nginx.pid() != null) {
-                run.place(nginx.pid().path(), "nginx pid", nginxMaster, nginx.pid().file(), nginx.pid().line(), true);
-            }
-            for (NginxResult.Ref l : nginx.errorLogs()) {
-                log(run, l.path(), "nginx error log", nginxMaster, l.file(), l.line());
-            }
-            for (NginxResult.Ref l : nginx.accessLogs()) {
-                log(run, l.path(), "nginx access log", nginxMaster, l.file(), l.line());
-            }
-            for (NginxResult.Ref t : nginx.tempPaths()) {
-                // A temp directory that is not there yet is made by the master at start (and handed to the
-                // workers), so it is the master that needs its parent writable.
-                String writer = run.ctx.isDirectory(t.path()) ? worker : nginxMaster;
-                run.place(t.path(), "nginx " + t.directive(), writer, t.file(), t.line(), false);
-            }
-            for (NginxResult.Listen l : nginx.listens()) {
-                if (!l.socket().isEmpty()) {
-                    run.place(l.socket(), "nginx listen socket", nginxMaster, l.file(), l.line(), true);
-                }
-            }
-        }
-        run.place("/tmp", "temporary files", containerUser, "", 0, false);
+        run.place("", "/tmp", "temporary files", containerUser, "", 0, false);
         return findings.done(new AccountsResult(run.users, run.groups, new ArrayList<>(run.places.values())));
-    }
-
-    private static void log(Run run, String path, String purpose, String writer, String file, int line) {
-        if (path == null || path.isEmpty() || !path.startsWith("/") || path.startsWith("/dev/") || path.startsWith("/proc/")) {
-            return;  // streams, AUTO, NONE, syslog, stderr
-        }
-        run.place(path, purpose, writer, file, line, true);
     }
 
     /** One detection's state. */
@@ -259,8 +172,8 @@ public final class AccountsDetector implements Detector<AccountsResult> {
          * @param createsEntry true when the program creates {@code path} in its directory (pid, socket, log),
          *     false when it writes inside {@code path} itself (temp directories)
          */
-        void place(String path, String purpose, String writer, String file, int line, boolean createsEntry) {
-            String key = path + "\u0000" + writer;
+        void place(String program, String path, String purpose, String writer, String file, int line, boolean createsEntry) {
+            String key = program + "\u0000" + path + "\u0000" + writer;
             if (places.containsKey(key)) {
                 return;
             }
@@ -273,7 +186,7 @@ public final class AccountsDetector implements Detector<AccountsResult> {
             }
             FileEntry entry = e.orElseThrow();
             Boolean writable = writable(entry, writer);
-            AccountsResult.WritablePlace p = new AccountsResult.WritablePlace(path, purpose, writer, checked, exists,
+            AccountsResult.WritablePlace p = new AccountsResult.WritablePlace(program, path, purpose, writer, checked, createsEntry, exists,
                     entry.uid(), entry.gid(), entry.mode(), writable, file, line);
             places.put(key, p);
             String owner = entry.uid() + ":" + entry.gid() + " mode " + String.format("%04o", entry.mode());

@@ -37,16 +37,20 @@ public record AccountsResult(List<UserRef> users, List<GroupRef> groups, List<Wr
     /**
      * A place a program writes.
      *
+     * @param program the name of the program that writes it ({@code ""} for the image as a whole: its {@code /tmp})
      * @param path the file or directory the program writes or creates
      * @param purpose what it is ({@code nginx pid}, {@code php-fpm socket})
      * @param writer the user the program writes it as (as written, {@code root} by default)
      * @param checked the path whose owner and mode were read: {@code path}'s directory, or the nearest
      *     existing ancestor when it does not exist
+     * @param createsEntry true when the program creates {@code path} in its directory (a pid file, a socket, a log),
+     *     false when it writes inside {@code path} (a temp or data directory)
      * @param exists whether {@code path} exists in the image
      * @param mode permission bits of {@code checked}
      * @param writable whether {@code writer} can write {@code checked}; null when the writer is unknown
      */
-    public record WritablePlace(String path, String purpose, String writer, String checked, boolean exists, int uid,
+    public record WritablePlace(String program, String path, String purpose, String writer, String checked,
+                                boolean createsEntry, boolean exists, int uid,
                                 int gid, int mode, Boolean writable, String file, int line) {
     }
 }

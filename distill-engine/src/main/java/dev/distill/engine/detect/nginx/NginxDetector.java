@@ -145,13 +145,13 @@ public final class NginxDetector implements Detector<NginxResult> {
     /** The nginx argv the container runs, directly or as a supervisord program; null when none. */
     static List<String> nginxCommand(DetectionContext ctx) {
         EntrypointResult entry = ctx.run(new ShellDetector()).result();
-        Optional<List<String>> direct = entry.invocation(n -> n.equals("nginx") || n.equals("nginx-debug"));
+        Optional<List<String>> direct = entry.invocation(NginxProgram::isNginx);
         if (direct.isPresent()) {
             return direct.get();
         }
         SupervisordResult sup = ctx.run(new SupervisordDetector()).result();
         for (SupervisordResult.Program p : sup.programs()) {
-            if (p.programName().equals("nginx") || p.programName().equals("nginx-debug")) {
+            if (NginxProgram.isNginx(p.programName())) {
                 return p.command();
             }
         }

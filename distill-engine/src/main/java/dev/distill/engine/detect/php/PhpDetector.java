@@ -36,9 +36,12 @@ public final class PhpDetector implements Detector<PhpResult> {
     static final List<String> WRITABLE_SETTINGS = List.of("session.save_path", "upload_tmp_dir", "sys_temp_dir", "error_log",
             "opcache.file_cache");
 
-    /** Where a layout keeps things; {@code fpmConf} and {@code extensionDir} may be absent. */
+    /**
+     * Where a layout keeps things; {@code fpmConf} and {@code extensionDir} may be absent; {@code sapi} is the one
+     * SAPI whose configuration it is ({@code fpm}, {@code cli}), {@code ""} when every SAPI reads it.
+     */
     private record Layout(String configDir, String phpIni, String defaultScanDir, String extensionDir,
-                          String fpmConf, String prefix) {
+                          String fpmConf, String prefix, String sapi) {
     }
 
     @Override
@@ -106,7 +109,7 @@ public final class PhpDetector implements Detector<PhpResult> {
                 ext = ctx.glob("/usr/local/lib/php/extensions/*");
             }
             out.add(new Layout("/usr/local/etc/php", "/usr/local/etc/php/php.ini", "/usr/local/etc/php/conf.d",
-                    ext.isEmpty() ? "" : ext.get(ext.size() - 1), "/usr/local/etc/php-fpm.conf", "/usr/local"));
+                    ext.isEmpty() ? "" : ext.get(ext.size() - 1), "/usr/local/etc/php-fpm.conf", "/usr/local", ""));
         }
         List<String> debianExt = ctx.glob("/usr/lib/php/2*");
         for (String dir : ctx.glob("/etc/php/*/*")) {
@@ -116,25 +119,32 @@ public final class PhpDetector implements Detector<PhpResult> {
             }
             out.add(new Layout(dir, dir + "/php.ini", dir + "/conf.d",
                     debianExt.isEmpty() ? "" : debianExt.get(debianExt.size() - 1),
-                    sapi.equals("fpm") ? dir + "/php-fpm.conf" : "", "/usr"));
+                    sapi.equals("fpm") ? dir + "/php-fpm.conf" : "", "/usr", sapi));
         }
         for (String dir : ctx.glob("/etc/php[0-9]*")) {
             if (!ctx.isDirectory(dir)) {
                 continue;
             }
             String ext = "/usr/lib/" + Paths.name(dir) + "/modules";
-            out.add(new Layout(dir, dir + "/php.ini", dir + "/conf.d", ctx.isDirectory(ext) ? ext : "", dir + "/php-fpm.conf", "/usr"));
+            out.add(new Layout(dir, dir + "/php.ini", dir + "/conf.d", ctx.isDirectory(ext) ? ext : "", dir + "/php-fpm.conf", "/usr", ""));
         }
-        // php -c <file|dir>: that php.ini instead of the layout's
+        // php -c <file|dir>, else the PHPRC variable: that php.ini instead of the layout's
+        List<String> overrides = new ArrayList<>();
         for (List<String> c : commands) {
             String ini = option(c, "-c", "--php-ini");
-            if (ini == null) {
-                continue;
+            if (ini != null) {
+                overrides.add(ini);
             }
+        }
+        if (overrides.isEmpty() && ctx.env("PHPRC") != null && !ctx.env("PHPRC").isEmpty()) {
+            overrides.add(ctx.env("PHPRC"));
+        }
+        for (String ini : overrides) {
             String p = ini.startsWith("/") ? Paths.normalize(ini) : Paths.join(ctx.workingDir(), ini);
             String file = ctx.isDirectory(p) ? p + "/php.ini" : p;
-            Layout base = out.isEmpty() ? new Layout(Paths.parent(file), file, "", "", "", "/usr") : out.remove(0);
-            out.add(0, new Layout(Paths.parent(file), file, base.defaultScanDir(), base.extensionDir(), base.fpmConf(), base.prefix()));
+            Layout base = out.isEmpty() ? new Layout(Paths.parent(file), file, "", "", "", "/usr", "") : out.remove(0);
+            out.add(0, new Layout(Paths.parent(file), file, base.defaultScanDir(), base.extensionDir(), base.fpmConf(),
+                    base.prefix(), base.sapi()));
         }
         return out;
     }
@@ -215,7 +225,7 @@ public final class PhpDetector implements Detector<PhpResult> {
                 writable.put(key, Paths.normalize(path));
             }
         }
-        return new PhpResult.Installation(layout.configDir(), phpIni, scanDirs, iniFiles, extDir,
+        return new PhpResult.Installation(layout.configDir(), layout.sapi(), phpIni, scanDirs, iniFiles, extDir,
                 extDirIni != null && !extDirIni.isEmpty(), extensions, writable);
     }
 

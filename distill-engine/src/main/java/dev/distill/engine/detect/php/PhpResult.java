@@ -16,6 +16,11 @@ public record PhpResult(List<Installation> installations, List<FpmConfig> fpm) {
         fpm = List.copyOf(fpm);
     }
 
+    /** The installations a SAPI reads ({@code fpm}, {@code cli}): its own and those every SAPI reads. */
+    public List<Installation> installationsFor(String sapiName) {
+        return installations.stream().filter(i -> i.sapi().isEmpty() || i.sapi().equals(sapiName)).toList();
+    }
+
     /** Every module PHP will dlopen (resolved extension paths), in order, without duplicates. */
     public List<String> dlopenedModules() {
         LinkedHashSet<String> out = new LinkedHashSet<>();
@@ -27,6 +32,8 @@ public record PhpResult(List<Installation> installations, List<FpmConfig> fpm) {
      * One PHP configuration directory.
      *
      * @param configDir the directory PHP looks for php.ini in ({@code /usr/local/etc/php})
+     * @param sapi the one SAPI this configuration is for ({@code fpm}, {@code cli}: Debian's {@code /etc/php/8.2/cli}),
+     *     {@code ""} when every SAPI reads it (the official image's {@code /usr/local/etc/php}, Alpine's)
      * @param phpIni the php.ini read, {@code ""} when there is none (PHP then uses built-in defaults)
      * @param scanDirs the directories whose {@code *.ini} files are read after php.ini
      * @param iniFiles every ini file read, in the order PHP reads them
@@ -35,10 +42,11 @@ public record PhpResult(List<Installation> installations, List<FpmConfig> fpm) {
      * @param writablePaths places the ini settings make PHP write ({@code session.save_path},
      *     {@code upload_tmp_dir}, {@code sys_temp_dir}, {@code error_log}, {@code opcache.file_cache}), by setting
      */
-    public record Installation(String configDir, String phpIni, List<String> scanDirs, List<String> iniFiles,
+    public record Installation(String configDir, String sapi, String phpIni, List<String> scanDirs, List<String> iniFiles,
                                String extensionDir, boolean extensionDirFromIni, List<Extension> extensions,
                                java.util.Map<String, String> writablePaths) {
         public Installation {
+            sapi = sapi == null ? "" : sapi;
             scanDirs = List.copyOf(scanDirs);
             iniFiles = List.copyOf(iniFiles);
             extensions = List.copyOf(extensions);

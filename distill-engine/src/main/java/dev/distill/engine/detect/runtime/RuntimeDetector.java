@@ -6,12 +6,10 @@ import dev.distill.engine.detect.Detector;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.Findings;
 import dev.distill.engine.detect.TextFile;
-import dev.distill.engine.detect.nginx.NginxDetector;
-import dev.distill.engine.detect.nginx.NginxResult;
-import dev.distill.engine.detect.php.PhpDetector;
-import dev.distill.engine.detect.php.PhpResult;
-import dev.distill.engine.detect.supervisord.SupervisordDetector;
-import dev.distill.engine.detect.supervisord.SupervisordResult;
+import dev.distill.engine.detect.Launch;
+import dev.distill.engine.detect.ProgramProfile;
+import dev.distill.engine.detect.programs.ProgramsDetector;
+import dev.distill.engine.detect.programs.ProgramsResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.Paths;
 import java.util.ArrayList;
@@ -162,14 +160,13 @@ public final class RuntimeDetector implements Detector<RuntimeResult> {
         if (!ctx.config().workingDir().isEmpty()) {
             dirs.put(Paths.normalize(ctx.config().workingDir()), "WORKDIR");
         }
-        NginxResult nginx = ctx.run(new NginxDetector()).result();
-        nginx.roots().stream().filter(r -> !r.path().contains("$")).forEach(r -> dirs.putIfAbsent(r.path(), "nginx " + r.directive()));
-        PhpResult php = ctx.run(new PhpDetector()).result();
-        php.fpm().forEach(f -> f.pools().stream().filter(p -> !p.chdir().isEmpty())
-                .forEach(p -> dirs.putIfAbsent(Paths.normalize(p.chdir()), "php-fpm pool " + p.name() + " chdir")));
-        SupervisordResult sup = ctx.run(new SupervisordDetector()).result();
-        sup.programs().stream().filter(p -> !p.directory().isEmpty())
-                .forEach(p -> dirs.putIfAbsent(Paths.normalize(p.directory()), "supervisord program " + p.name() + " directory"));
+        for (ProgramsResult.Program p : ctx.run(new ProgramsDetector()).result().programs()) {
+            if (!Launch.isSystemDirectory(p.launch().workingDir())) {
+                dirs.putIfAbsent(p.launch().workingDir(), "program " + p.name() + " working directory");
+            }
+            p.profile().carry().stream().filter(ProgramProfile.Carry::application)
+                    .forEach(c -> dirs.putIfAbsent(Paths.normalize(c.path()), p.profile().kind() + ": " + c.reason()));
+        }
         List<RuntimeResult.AppDirectory> out = new ArrayList<>();
         for (Map.Entry<String, String> d : dirs.entrySet()) {
             String path = d.getKey();

@@ -132,7 +132,7 @@ public final class SupervisordDetector implements Detector<SupervisordResult> {
         return entry.invocation(name -> name.equals("supervisord")).orElse(null);
     }
 
-    private static boolean isSupervisord(List<String> argv) {
+    static boolean isSupervisord(List<String> argv) {
         if (argv.isEmpty()) {
             return false;
         }
@@ -299,7 +299,7 @@ public final class SupervisordDetector implements Detector<SupervisordResult> {
                     value(s, "directory", vars), environment, autorestart.isEmpty() ? "unexpected" : autorestart.toLowerCase(),
                     bool(value(s, "autostart", vars), true), priority.isEmpty() ? 999 : Integer.parseInt(priority.strip()),
                     numprocs, stdout.isEmpty() ? "AUTO" : stdout, stderr.isEmpty() ? "AUTO" : stderr,
-                    bool(value(s, "redirect_stderr", vars), false));
+                    bool(value(s, "redirect_stderr", vars), false), value(s, "stopsignal", vars).strip());
         }
 
         private static String value(SupervisorIni.Section s, String key, Map<String, String> vars) {

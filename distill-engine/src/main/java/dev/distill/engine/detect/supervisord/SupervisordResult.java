@@ -39,11 +39,12 @@ public record SupervisordResult(String mainConfig, List<String> configFiles, Dae
      * @param command the command split like supervisor splits it, after expansion
      * @param executable where argv[0] resolves in the image, {@code ""} when it does not
      * @param user {@code ""} when unset (the process keeps supervisord's user)
+     * @param stopSignal {@code stopsignal} as written ({@code QUIT}), {@code ""} when unset (supervisord sends TERM)
      */
     public record Program(String name, String kind, String file, int line, List<String> command, String executable,
                           String user, String directory, Map<String, String> environment, String autorestart,
                           boolean autostart, int priority, int numprocs, String stdoutLogfile, String stderrLogfile,
-                          boolean redirectStderr) {
+                          boolean redirectStderr, String stopSignal) {
         public Program {
             command = List.copyOf(command);
             environment = Map.copyOf(environment);

@@ -33,28 +33,37 @@ import java.util.TreeSet;
  * the program used, as it named them (a symlink is not followed here; the caller resolves paths in the image, where
  * it also tells regular files from {@code /dev} and {@code /proc}).
  *
+ * <p>A path counts as <em>written</em> when the program made it: a successful open for writing ({@code O_WRONLY},
+ * {@code O_RDWR}, {@code O_CREAT}, {@code creat}), the target of a successful {@code rename}, or a directory it made
+ * ({@code mkdir}); a path it then renamed away is not (a temporary file). What a worker does, as files.
+ *
  * <p>The {@link #executions()} say which process ran which program and every path each used successfully (read,
  * written, executed, listed or looked up): the evidence a repair is built from. {@code fork}, {@code vfork} and
  * {@code clone} link a process to the one that made it; a thread's calls count for its process. What is kept is
  * bounded ({@link StraceParser#MAX_EXECUTIONS} executions, {@link StraceParser#MAX_PATHS} paths); what did not fit
  * is counted in {@link #dropped()}.
+ *
+ * @param exits how each traced process ended, by pid: its exit code, or 128 + the number of the signal that killed it
  */
 public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, Set<String> opened,
-        List<Execution> executions, int calls, int unparsed, int dropped) {
+        Set<String> written, Map<Integer, Integer> exits, List<Execution> executions, int calls, int unparsed,
+        int dropped) {
 
     /**
-     * The system calls to trace: every way a program opens, executes, tests, follows or lists a path, and the calls
-     * that make processes (to tell which program a process runs).
+     * The system calls to trace: every way a program opens, executes, tests, follows, lists, makes or renames a path,
+     * and the calls that make processes (to tell which program a process runs).
      */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
-            "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir",
-            "getdents", "getdents64", "clone", "clone3", "fork", "vfork");
+            "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir", "rename",
+            "renameat", "renameat2", "mkdir", "mkdirat", "getdents", "getdents64", "clone", "clone3", "fork", "vfork");
 
     public FileAccessTrace {
         missing = Collections.unmodifiableSortedSet(new TreeSet<>(missing));
         ignored = Collections.unmodifiableSortedMap(new TreeMap<>(ignored));
         unresolved = Collections.unmodifiableSortedSet(new TreeSet<>(unresolved));
         opened = Collections.unmodifiableSortedSet(new TreeSet<>(opened));
+        written = Collections.unmodifiableSortedSet(new TreeSet<>(written));
+        exits = Collections.unmodifiableSortedMap(new TreeMap<>(exits));
         executions = List.copyOf(executions);
         if (calls < 0 || unparsed < 0 || dropped < 0) {
             throw new IllegalArgumentException("call, line and drop counts must not be negative, got " + calls + ", "

@@ -27,11 +27,13 @@ final class StraceParser {
 
     // Calls whose first argument is a directory fd, the path being the second.
     private static final Set<String> AT_CALLS = Set.of("openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
-            "execveat", "readlinkat");
+            "execveat", "readlinkat", "renameat", "renameat2", "mkdirat");
     private static final Set<String> OPEN_CALLS = Set.of("open", "openat", "openat2", "creat");
     private static final Set<String> EXEC_CALLS = Set.of("execve", "execveat");
     private static final Set<String> FORK_CALLS = Set.of("clone", "clone3", "fork", "vfork");
     private static final Set<String> LIST_CALLS = Set.of("getdents", "getdents64");
+    private static final Set<String> RENAME_CALLS = Set.of("rename", "renameat", "renameat2");
+    private static final Set<String> MKDIR_CALLS = Set.of("mkdir", "mkdirat");
     private static final Set<String> WRITE_FLAGS = Set.of("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC");
     private static final Set<String> HWCAP_DIRECTORIES = Set.of("glibc-hwcaps", "tls", "haswell", "x86_64", "avx512_1",
             "i686", "i586", "sse2", "xeon_phi", "aarch64", "atomics", "asimd");
@@ -39,7 +41,12 @@ final class StraceParser {
     private static final Pattern CALL = Pattern.compile("^(\\d+)\\s+(\\w+)\\((.*)\\)\\s+=\\s+(-?\\d+|\\?)(.*)$");
     private static final Pattern RESUMED = Pattern.compile("^(\\d+)\\s+<\\.\\.\\. (\\w+) resumed>(.*)$");
     private static final Pattern UNFINISHED = Pattern.compile("^(\\d+)\\s+(.*) <unfinished \\.\\.\\.>$");
-    private static final Pattern ENDED = Pattern.compile("^(\\d+)\\s+\\+\\+\\+ (exited|killed) .*");
+    private static final Pattern ENDED = Pattern.compile("^(\\d+)\\s+\\+\\+\\+ (?:exited with (\\d+)|killed by SIG([A-Z0-9]+)).*");
+    /** Signal numbers on x86-64 and arm64 Linux, for a process killed by one. */
+    static final Map<String, Integer> SIGNALS = Map.ofEntries(Map.entry("HUP", 1), Map.entry("INT", 2),
+            Map.entry("QUIT", 3), Map.entry("ILL", 4), Map.entry("TRAP", 5), Map.entry("ABRT", 6), Map.entry("BUS", 7),
+            Map.entry("FPE", 8), Map.entry("KILL", 9), Map.entry("USR1", 10), Map.entry("SEGV", 11), Map.entry("USR2", 12),
+            Map.entry("PIPE", 13), Map.entry("ALRM", 14), Map.entry("TERM", 15), Map.entry("SYS", 31));
     private static final Pattern DIRFD = Pattern.compile("^[^<,]*<([^>]*)>");
     private static final Pattern HOST_PID = Pattern.compile("/\\* (\\d+) in strace's PID NS \\*/");
     private static final Pattern FLAG = Pattern.compile("O_[A-Z]+");
@@ -78,6 +85,9 @@ final class StraceParser {
     private final Map<String, Set<String>> foundByName = new HashMap<>();
     private final Set<String> opened = new TreeSet<>();
     private final Set<String> unresolved = new HashSet<>();
+    /** Paths made (true) or renamed away (false), in trace order. */
+    private final List<Map.Entry<String, Boolean>> writes = new ArrayList<>();
+    private final Map<Integer, Integer> exits = new HashMap<>();
     private boolean started;
     private int calls;
     private int unparsed;
@@ -108,7 +118,12 @@ final class StraceParser {
         if (!c.matches()) {
             Matcher ended = ENDED.matcher(line);
             if (ended.matches()) {
-                byPid.remove(Integer.parseInt(ended.group(1)));
+                int pid = Integer.parseInt(ended.group(1));
+                byPid.remove(pid);
+                if (exits.size() < MAX_PATHS || exits.containsKey(pid)) {
+                    exits.put(pid, ended.group(2) != null ? Integer.parseInt(ended.group(2))
+                            : 128 + SIGNALS.getOrDefault(ended.group(3), 0));
+                }
             } else if (!line.contains("+++") && !line.contains("---")) {  // exits and signals are not calls
                 unparsed++;
             }
@@ -174,10 +189,45 @@ final class StraceParser {
         if (access == Access.EXECUTED) {
             executed(pid, path, argv(after));
         }
-        if (access == Access.EXECUTED || access == Access.READ || access == Access.WRITTEN) {
+        if ((OPEN_CALLS.contains(name) || EXEC_CALLS.contains(name)) && access != Access.LISTED) {
             bounded(opened, path);
         }
         used(pid, path, access);
+        if (RENAME_CALLS.contains(name)) {
+            String target = secondPath(name, after);
+            if (target != null) {
+                made(path, false);
+                made(target, true);
+                used(pid, target, Access.WRITTEN);
+            }
+        } else if (access == Access.WRITTEN) {
+            made(path, true);
+        }
+    }
+
+    /** The second path of a call that names two: {@code rename(old, new)}, {@code renameat(fd, old, fd, new)}. */
+    private String secondPath(String name, String afterFirst) {
+        int quote = afterFirst.indexOf('"');
+        if (quote < 0) {
+            return null;
+        }
+        Quoted second = unquote(afterFirst, quote);
+        if (second == null || second.text().isEmpty()) {
+            return null;
+        }
+        String path = absolute(name, afterFirst.replaceFirst("^\\s*,\\s*", ""), second.text());
+        if (path == null) {
+            bounded(unresolved, second.text());
+        }
+        return path;
+    }
+
+    private void made(String path, boolean made) {
+        if (writes.size() < MAX_PATHS) {
+            writes.add(Map.entry(path, made));
+        } else {
+            dropped++;
+        }
     }
 
     private void bounded(Set<String> set, String path) {
@@ -220,7 +270,15 @@ final class StraceParser {
             out.add(new Execution(id, b.pid, parentId != null && parentId < id ? parentId : -1, b.executed, b.executable,
                     b.argv == null ? List.of() : b.argv, new LinkedHashMap<>(b.paths)));
         }
-        return new FileAccessTrace(missing, ignored, unresolved, opened, out, calls, unparsed, dropped);
+        Set<String> written = new TreeSet<>();
+        for (Map.Entry<String, Boolean> w : writes) {
+            if (w.getValue()) {
+                written.add(w.getKey());
+            } else {
+                written.remove(w.getKey());
+            }
+        }
+        return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, out, calls, unparsed, dropped);
     }
 
     // --- processes
@@ -310,6 +368,9 @@ final class StraceParser {
     private static Access access(String name, String afterPath) {
         if (EXEC_CALLS.contains(name)) {
             return Access.EXECUTED;
+        }
+        if (RENAME_CALLS.contains(name) || MKDIR_CALLS.contains(name)) {
+            return Access.WRITTEN;  // renamed away, or made
         }
         if (!OPEN_CALLS.contains(name)) {
             return Access.LOOKED_UP;

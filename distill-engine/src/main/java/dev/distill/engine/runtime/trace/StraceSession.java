@@ -43,7 +43,7 @@ public final class StraceSession implements AutoCloseable {
     private final int pid;
     private final Thread watcher;
     private volatile boolean closed;
-    private volatile String fault;
+    private volatile Fault fault;
 
     private StraceSession(Process strace, Path output, int pid) {
         this.strace = strace;
@@ -54,16 +54,16 @@ public final class StraceSession implements AutoCloseable {
     }
 
     /**
-     * Starts {@code strace -f -qq -y --pidns-translation -s 256 -p pid} and returns once the kernel shows it as the
-     * process's tracer ({@code --pidns-translation}: a fork in a container returns the child's pid in the container's
-     * namespace, strace's lines name it by the host's; {@code -s 256}: an {@code execve}'s arguments tell apart programs
-     * that share an executable; paths are printed whole anyway).
+     * Starts {@code strace -f -q -y --pidns-translation -s 256 -p pid} and returns once the kernel shows it as the
+     * process's tracer ({@code -q}: exit statuses kept; {@code --pidns-translation}: a fork in a container returns the
+     * child's pid in the container's namespace, strace's lines name it by the host's; {@code -s 256}: an
+     * {@code execve}'s arguments tell apart programs that share an executable; paths are printed whole anyway).
      *
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
     public static StraceSession attach(int pid, Path output) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
-        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-y", "--pidns-translation", "-s", "256",
+        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "--pidns-translation", "-s", "256",
                 "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -96,8 +96,27 @@ public final class StraceSession implements AutoCloseable {
      * die of its own fault while traced ({@link FaultLoop}); the session ended it with SIGKILL, as it would have ended
      * untraced, rather than let it spin until the time limit.
      */
-    public Optional<String> killedOnFault() {
+    public Optional<Fault> killedOnFault() {
         return Optional.ofNullable(fault);
+    }
+
+    /**
+     * The fault a traced init was stuck on.
+     *
+     * @param signal its name, {@code SIGSEGV}
+     * @param info what strace printed of it, {@code {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}}
+     */
+    public record Fault(String signal, String info) {
+
+        /** The status the process would have ended with untraced: 128 + the signal's number, as a shell reports it. */
+        public int exitStatus() {
+            return 128 + StraceParser.SIGNALS.getOrDefault(signal.startsWith("SIG") ? signal.substring(3) : signal, 0);
+        }
+
+        @Override
+        public String toString() {
+            return signal + " " + info;
+        }
     }
 
     /** The raw trace file. */
@@ -156,7 +175,8 @@ public final class StraceSession implements AutoCloseable {
                                 String found = loop.line(line.toString());
                                 line.setLength(0);
                                 if (found != null && !closed) {
-                                    fault = found;
+                                    int space = found.indexOf(' ');
+                                    fault = new Fault(found.substring(0, space), found.substring(space + 1));
                                     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                                     return;
                                 }

@@ -83,7 +83,7 @@ class CatalogTest {
     void trafexImageEndToEnd() {
         Catalog.Report report = Catalog.standard().run(trafex(), trafexConfig());
         assertThat(report.detections()).extracting(Detection::detector)
-                .containsExactly("shell", "supervisord", "php", "nginx", "runtime", "accounts", "surface");
+                .containsExactly("shell", "supervisord", "php", "nginx", "programs", "runtime", "accounts", "surface");
         assertThat(report.findings(Finding.Kind.ERROR)).isEmpty();
         assertThat(report.findings(Finding.Kind.BLOCKER)).isEmpty();
         assertThat(report.findings()).allSatisfy(f -> {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.distill.engine.detect.Detection;
 import dev.distill.engine.detect.DetectionContext;
 import dev.distill.engine.detect.Finding;
+import dev.distill.engine.detect.catalog.Catalog;
 import dev.distill.engine.fs.MemoryFileSystem;
 import dev.distill.engine.image.ImageConfig;
 import java.util.List;
@@ -29,7 +30,7 @@ class RuntimeDetectorTest {
                 .file("/var/www/html/lib/a.php", "<?php")
                 .build();
         ImageConfig cfg = new ImageConfig(null, null, "", List.of("TZ=Asia/Tokyo"), null, "/var/www/html", null, null, null);
-        Detection<RuntimeResult> d = new RuntimeDetector().detect(new DetectionContext(fs, cfg));
+        Detection<RuntimeResult> d = new RuntimeDetector().detect(new DetectionContext(fs, cfg, Catalog.standardKinds()));
         RuntimeResult r = d.result();
 
         assertThat(r.certificates().bundles()).containsExactly("/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem");
@@ -67,7 +68,7 @@ class RuntimeDetectorTest {
                 .file("/etc/nsswitch.conf", "hosts: files dns\n")
                 .build();
         ImageConfig cfg = new ImageConfig(null, null, "", List.of(), null, "/app", null, null, null);
-        Detection<RuntimeResult> d = new RuntimeDetector().detect(new DetectionContext(fs, cfg));
+        Detection<RuntimeResult> d = new RuntimeDetector().detect(new DetectionContext(fs, cfg, Catalog.standardKinds()));
         assertThat(d.result().nss().glibc()).isFalse();
         assertThat(d.result().certificates().bundles()).isEmpty();
         assertThat(d.findings(Finding.Kind.WARNING)).anySatisfy(f -> assertThat(f.reason()).contains("no CA certificate bundle"));

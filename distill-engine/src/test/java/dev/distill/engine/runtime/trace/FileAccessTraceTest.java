@@ -242,6 +242,21 @@ class FileAccessTraceTest {
         return found.get(0);
     }
 
+    @Test
+    void theFilesAProgramMakesAndHowEachProcessEndedAreRead() throws IOException {
+        // strace -f -q of sh -c 'cd work && mkdir -p work/done && echo hi > done/a.txt.tmp && mv done/a.txt.tmp done/a.txt
+        //   && echo x > work/b.log; (exit 3)' on the host (library and PATH lookups cut)
+        FileAccessTrace trace = parse("worker.strace");
+
+        // made: the renamed file under its final name (not the temporary one), the log; mkdir -p makes "done" by a
+        // relative name after a chdir, which strace -y does not resolve for mkdir: left unresolved, not guessed
+        assertThat(trace.written()).containsExactly("/tmp/tr/work/b.log", "/tmp/tr/work/done/a.txt");
+        assertThat(trace.unresolved()).contains("done");
+        assertThat(trace.exits()).containsEntry(25485, 3).containsEntry(25486, 0).containsEntry(25487, 0)
+                .containsEntry(25488, 3);
+        assertThat(trace.unparsed()).isZero();
+    }
+
     private static FileAccessTrace parse(String sample) throws IOException {
         InputStream raw = FileAccessTraceTest.class.getResourceAsStream(sample);
         try (Reader in = new InputStreamReader(sample.endsWith(".gz") ? new GZIPInputStream(raw) : raw,

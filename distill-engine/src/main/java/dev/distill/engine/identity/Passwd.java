@@ -1,4 +1,4 @@
-package dev.distill.engine.detect.accounts;
+package dev.distill.engine.identity;
 
 import java.util.ArrayList;
 import java.util.List;
