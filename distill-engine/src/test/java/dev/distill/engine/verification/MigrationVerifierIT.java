@@ -284,7 +284,8 @@ class MigrationVerifierIT {
 
     /**
      * Verifies round after round as the pipeline does: on REPAIR the builder builds again from the same plan with what
-     * every round so far asked for (RepairBuildStep), and the verifier checks the new build. Every round's verification.
+     * every round so far asked for (RepairBuildStep), and the verifier checks the new build against that plan (in the
+     * pipeline the analysis' plan is the one built). Every round's verification.
      */
     private static List<Verification> verifyAndRepair(Migration first, MigrationVerifier verifier, String name)
             throws Exception {
@@ -292,7 +293,8 @@ class MigrationVerifierIT {
         List<ImageAssembler.Repair> repairs = new java.util.ArrayList<>();
         Migration m = first;
         for (int round = 0; ; round++) {
-            Verification v = verifier.verify(m.request(round));
+            Verification v = verifier.verify(new MigrationVerifier.Request(m.build(), m.built(), Platform.LINUX_AMD64,
+                    Map.of(), round));
             print(name + " round " + round, v);
             rounds.add(v);
             if (v.verdict() != Verification.Verdict.REPAIR) {
