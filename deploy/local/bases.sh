@@ -51,7 +51,7 @@ for nv in "${PINS[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   log "downloading ${#missing[@]} packages into $DEBS: ${missing[*]}"
-  (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) \
+  (cd "$DEBS" && flock "$DEBS/.download.lock" apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null) \
     || die "apt-get download ${missing[*]} failed"
 fi
 
