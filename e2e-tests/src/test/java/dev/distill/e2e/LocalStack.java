@@ -20,9 +20,14 @@ import org.awaitility.Awaitility;
 /** Drives the scripts under deploy/local, the same ones a newcomer runs, and talks HTTP to the stack. */
 final class LocalStack {
 
-    static final String API = "http://127.0.0.1:8080";
-    static final String REGISTRY = "127.0.0.1:5000";
-    static final String KAFKA = "127.0.0.1:9092";
+    /**
+     * deploy/local/lib.sh's {@code DISTILL_PORT_OFFSET}: every port of the stack shifted, so a second stack can run
+     * beside a developer's (or another checkout's) on one machine.
+     */
+    static final int PORT_OFFSET = Integer.parseInt(System.getenv().getOrDefault("DISTILL_PORT_OFFSET", "0"));
+    static final String API = "http://127.0.0.1:" + (8080 + PORT_OFFSET);
+    static final String REGISTRY = "127.0.0.1:" + (5000 + PORT_OFFSET);
+    static final String KAFKA = "127.0.0.1:" + (9092 + PORT_OFFSET);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -244,7 +244,7 @@ class LocalStackIT {
     @Order(6)
     void asSeveralInstancesTheServiceAnswersTheSameFromEach() throws Exception {
         String second = "http://127.0.0.1:8083";
-        Process extra = LocalStack.startExtraAnalyzer(8083);
+        Process extra = LocalStack.startExtraAnalyzer(8083 + LocalStack.PORT_OFFSET);
         try {
             // The new instance rebuilt its view from Kafka: it knows every migration the first one knows.
             JsonNode fromFirst = json(LocalStack.get("/api/migrations?limit=500"));
