@@ -37,6 +37,19 @@ public interface BuildSettings {
     @WithDefault("1000000")
     int maxEntries();
 
+    /**
+     * How long the entrypoint's build-time steps of one build may run, together, in their sandbox of the source (an
+     * ISO-8601 duration or {@code 5m}); a step still running then fails the build.
+     */
+    @WithName("bake.time-limit")
+    @WithDefault("5m")
+    java.time.Duration bakeTimeLimit();
+
+    /** How many bytes of files the build-time steps of one build may make, together. */
+    @WithName("bake.max-bytes")
+    @WithDefault("1073741824")
+    long bakeMaxBytes();
+
     /** Recorded in every result's labels and annotations. */
     @WithDefault("${quarkus.application.version:0.1.0}")
     String distillVersion();

@@ -1,6 +1,7 @@
 package dev.distill.builder.config;
 
 import dev.distill.engine.assembly.BaseCatalog;
+import dev.distill.engine.bake.StepBaker;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.layer.BlobSource;
@@ -28,9 +29,12 @@ public class BuilderBeans {
         LayerLimits limits = LayerLimits.defaults()
                 .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
                 .withMaxEntries(settings.maxEntries());
+        StepBaker.Options bake = StepBaker.Options.defaults(Path.of(settings.workDir()).resolve("bake"));
+        bake = new StepBaker.Options(bake.workDir(), settings.bakeTimeLimit(), bake.limits(), settings.bakeMaxBytes(),
+                bake.sandbox());
         ImageAssembler assembler = new ImageAssembler(registry, new BaseCatalog(settings.baseImages()),
                 new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
-                Path.of(settings.workDir()));
+                Path.of(settings.workDir()), new StepBaker(bake));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
     }

@@ -5,6 +5,7 @@ import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.accounts.AccountsResult;
 import dev.distill.engine.detect.catalog.Catalog;
 import dev.distill.engine.detect.programs.ProgramsResult;
+import dev.distill.engine.detect.shell.EntrypointResult;
 import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.fs.ContentVisitor;
 import dev.distill.engine.fs.FileEntry;
@@ -184,7 +185,13 @@ public final class ImageAnalyzer {
         if (plans.isEmpty() && blockers.isEmpty()) {
             blockers.add(PlanNote.of("no program of the image could be found to migrate (see the findings)"));
         }
-        return new MigrationPlan(plans, blockers, warnings);
+        // What the entrypoint does before the programs: steps baked at build time or run before each start (each
+        // an init program planned like the others), ownership fixes, the image's volumes.
+        EntrypointResult entrypoint = detections.result(EntrypointResult.class).orElse(null);
+        List<PrestartPlanner.Init> inits = programs.inits().stream()
+                .map(i -> new PrestartPlanner.Init(i.step(), planner.plan(i.program()))).toList();
+        PrestartPlanner.Planned prestart = new PrestartPlanner(fs, config, passwd).plan(entrypoint, plans, inits);
+        return new MigrationPlan(prestart.programs(), blockers, warnings, prestart.prestart());
     }
 
     /** Places every distroless base provides: CA bundle, time zones, NSS configuration, accounts, a 1777 /tmp. */

@@ -24,22 +24,26 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
     /**
      * One result image.
      *
+     * @param role {@code PROGRAM}, or {@code INIT} for an image that runs an entrypoint step before the programs
+     * @param baked what the entrypoint's build-time steps made, changed or deleted in it, each with its step
      * @param repaired the files repair rounds carried beyond the plan, with their bytes (included in the sizes)
      */
-    public record Image(String program, String reference, String digest, String base, String baseDigest, String user,
-            String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes,
-            List<RepairedFile> repaired) {
+    public record Image(String program, String role, String reference, String digest, String base, String baseDigest,
+            String user, String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes,
+            List<BakedEntry> baked, List<RepairedFile> repaired) {
 
         public Image {
+            role = role == null ? ImageAssembler.Role.PROGRAM.name() : role;
             changes = List.copyOf(changes);
+            baked = baked == null ? List.of() : List.copyOf(baked);
             repaired = repaired == null ? List.of() : List.copyOf(repaired);
         }
 
-        /** An image no repair round touched. */
+        /** A program's image without baked files, that no repair round touched. */
         public Image(String program, String reference, String digest, String base, String baseDigest, String user,
                 String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes) {
-            this(program, reference, digest, base, baseDigest, user, userReason, files, compressedSize, uncompressedSize,
-                    changes, List.of());
+            this(program, ImageAssembler.Role.PROGRAM.name(), reference, digest, base, baseDigest, user, userReason, files,
+                    compressedSize, uncompressedSize, changes, List.of(), List.of());
         }
 
         /** The bytes repair rounds added to this image. */
@@ -61,9 +65,10 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
     /** The report of an assembly, naming each image by the tag {@link ImageAssembler#publish} gives it. */
     public static BuildReport of(String source, String sourceDigest, String analysisLocation, ImageAssembler.Assembly assembly,
             Wiring wiring) {
-        List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.taggedReference().toString(),
-                i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(), i.user(), i.userReason(),
-                i.files(), i.compressedSize(), i.uncompressedSize(), i.changes(), i.repaired())).toList();
+        List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.role().name(),
+                i.taggedReference().toString(), i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(),
+                i.user(), i.userReason(), i.files(), i.compressedSize(), i.uncompressedSize(), i.changes(), i.baked(),
+                i.repaired())).toList();
         return new BuildReport(SCHEMA_VERSION, source, sourceDigest, analysisLocation, images, assembly.leftBehind(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), wiring);
     }

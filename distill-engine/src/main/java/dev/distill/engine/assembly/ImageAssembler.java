@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.bake.Bake;
+import dev.distill.engine.bake.BakeException;
+import dev.distill.engine.bake.StepBaker;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
@@ -31,6 +34,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -59,16 +63,25 @@ public final class ImageAssembler {
     private final LayerLimits limits;
     private final String version;
     private final Path workDir;
+    private final StepBaker baker;
     private final Map<Digest, PulledBase> baseCache = new ConcurrentHashMap<>();
 
+    /** An assembler that cannot bake: a plan with baked steps fails with that reason. */
     public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
             Path workDir) {
+        this(client, bases, tags, limits, version, workDir, null);
+    }
+
+    /** @param baker runs the entrypoint's build-time steps in a sandbox of the source; null when this builder cannot */
+    public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
+            Path workDir, StepBaker baker) {
         this.client = client;
         this.bases = bases;
         this.tags = tags;
         this.limits = limits;
         this.version = version;
         this.workDir = workDir;
+        this.baker = baker;
     }
 
     /**
@@ -109,18 +122,23 @@ public final class ImageAssembler {
         }
     }
 
+    /** What an image runs: one of the plan's programs, or an init step that runs before them. */
+    public enum Role { PROGRAM, INIT }
+
     /**
      * One program's image, pushed but not yet tagged.
      *
+     * @param baked the files the entrypoint's build-time steps made, changed or deleted in this image
      * @param repaired what repair rounds carried beyond the plan, with bytes
      */
-    public record ProgramImage(String program, String tag, ImageUpload.Pushed pushed, String base, Digest baseDigest,
-            String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes, List<RepairedFile> repaired) {
+    public record ProgramImage(String program, Role role, String tag, ImageUpload.Pushed pushed, String base,
+            Digest baseDigest, String user, String userReason, int files, long compressedSize, long uncompressedSize,
+            List<FileChange> changes, List<BakedEntry> baked, List<RepairedFile> repaired) {
 
         public ProgramImage {
             changes = List.copyOf(changes);
-            repaired = List.copyOf(repaired);
+            baked = baked == null ? List.of() : List.copyOf(baked);
+            repaired = repaired == null ? List.of() : List.copyOf(repaired);
         }
 
         /** {@code registry/repository:tag}: where the image is once published. */
@@ -146,9 +164,10 @@ public final class ImageAssembler {
         if (plan.programs().isEmpty()) {
             throw new AssemblyException("the plan has no program to build");
         }
+        List<ProgramPlan> inits = plan.prestart().init();
         Set<String> wanted = new TreeSet<>();
         Set<String> carried = new TreeSet<>();
-        for (ProgramPlan p : plan.programs()) {
+        for (ProgramPlan p : concat(plan.programs(), inits)) {
             for (CarriedFile f : p.files()) {
                 carried.add(f.path());
                 if (f.type() == FileType.REGULAR || f.type() == FileType.HARDLINK) {
@@ -156,16 +175,27 @@ public final class ImageAssembler {
                 }
             }
         }
+        if (!plan.prestart().baked().isEmpty() && baker == null) {
+            throw new AssemblyException("the plan bakes " + plan.prestart().baked().size() + " entrypoint step(s) (first at "
+                    + plan.prestart().baked().get(0).where() + "), but this builder has no sandbox to run them in");
+        }
         Files.createDirectories(workDir);
         Path dir = Files.createTempDirectory(workDir, "assembly-");
         Path spool = Files.createDirectory(dir.resolve("spool"));
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
-        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool)) {
+        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool);
+                Bake bake = bake(plan, source, content)) {
+            boolean only = plan.programs().size() == 1;
             for (ProgramPlan planned : plan.programs()) {
                 List<RepairedFile> repaired = new ArrayList<>();
                 ProgramPlan program = withRepairs(planned, source, content, repaired);
-                images.add(build(program, plan.programs().size() == 1, source, content, repository, dir, repaired));
+                images.add(build(program, Role.PROGRAM, only, source, content, bake, repository, dir, repaired));
+            }
+            for (ProgramPlan planned : inits) {
+                List<RepairedFile> repaired = new ArrayList<>();
+                ProgramPlan init = withRepairs(planned, source, content, repaired);
+                images.add(build(init, Role.INIT, false, source, content, bake, repository, dir, repaired));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
@@ -176,6 +206,24 @@ public final class ImageAssembler {
         } finally {
             WorkDirectories.removeTree(dir);
         }
+    }
+
+    /** Runs the plan's baked steps in a sandbox of the source, once for every image; an empty bake when there are none. */
+    private Bake bake(MigrationPlan plan, Source source, SourceContent content) throws AssemblyException, IOException {
+        if (plan.prestart().baked().isEmpty()) {
+            return new Bake(List.of(), List.of(), null);
+        }
+        try {
+            return baker.bake(content.view(), source.image().imageConfig(), plan.prestart());
+        } catch (BakeException e) {
+            throw new AssemblyException(e.getMessage(), e);
+        }
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     /**
@@ -214,14 +262,14 @@ public final class ImageAssembler {
         List<ProgramImage> tagged = new ArrayList<>();
         for (ProgramImage image : assembly.images()) {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
-            tagged.add(new ProgramImage(image.program(), image.tag(), pushed, image.base(), image.baseDigest(), image.user(),
-                    image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(), image.changes(),
-                    image.repaired()));
+            tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
+                    image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
+                    image.changes(), image.baked(), image.repaired()));
         }
         return tagged;
     }
 
-    private ProgramImage build(ProgramPlan program, boolean only, Source source, SourceContent content,
+    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source, SourceContent content, Bake bake,
             ImageReference repository, Path dir, List<RepairedFile> repaired)
             throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
@@ -239,7 +287,15 @@ public final class ImageAssembler {
         }
         layers.add(layer.layer().upload());
         uncompressed += layer.layer().uncompressedSize();
-        ObjectNode config = config(program, user, base, source);
+        List<FileChange> changes = new ArrayList<>(layer.changes());
+        Optional<BakeLayer.Result> baked = BakeLayer.write(bake, program, content.view(),
+                dir.resolve(TagScheme.tagSafe(program.name()) + "-baked.tar.gz"));
+        if (baked.isPresent()) {
+            layers.add(baked.get().layer().upload());
+            uncompressed += baked.get().layer().uncompressedSize();
+            changes.addAll(baked.get().changes());
+        }
+        ObjectNode config = config(program, user, base, source, baked.map(b -> b.entries().size()).orElse(0));
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -249,13 +305,13 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
-        return new ProgramImage(program.name(), tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, layer.changes(),
-                repaired);
+        return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
+                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, changes,
+                baked.map(BakeLayer.Result::entries).orElse(List.of()), repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
-    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source) {
+    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source, int bakedFiles) {
         ObjectNode config = base.config().deepCopy();
         config.put("created", CREATED);
         config.remove("rootfs");
@@ -297,6 +353,13 @@ public final class ImageAssembler {
         step.put("created_by", "distill " + version + ": " + program.name() + " with the files it needs from "
                 + source.image().reference().withDigest(null) + "@" + source.image().pushedDigest());
         step.put("comment", program.files().size() + " carried files");
+        if (bakedFiles > 0) {
+            ObjectNode baked = history.addObject();
+            baked.put("created", CREATED);
+            baked.put("created_by", "distill " + version + ": the source entrypoint's build-time steps, run once in a sandbox"
+                    + " of the source");
+            baked.put("comment", bakedFiles + " files made, changed or deleted by them");
+        }
         return config;
     }
 

@@ -59,6 +59,13 @@ final class ProgramLayer {
                         + actual.type() + " there: the plan is not for this image");
             }
             add(entries, changes, actual, f.capabilityReason());
+            if (entries.containsKey(f.path()) && (f.uid() != actual.uid() || f.gid() != actual.gid())) {
+                // The plan owns it otherwise: an ownership fix of the entrypoint, for the user the result runs as.
+                Entry e = entries.get(f.path());
+                entries.put(f.path(), new Entry(e.path(), e.type(), e.mode(), f.uid(), f.gid(), e.linkTarget(), e.bytes(), e.xattrs()));
+                changes.add(new FileChange(f.path(), "owner " + actual.uid() + ":" + actual.gid() + " -> " + f.uid() + ":"
+                        + f.gid() + " as the plan says (" + f.reason() + ")"));
+            }
         }
         carryWhatASymlinkHides(entries, changes, view, base, source);
         // The directories the carried files live in: the base's own where it has them, the source's otherwise.

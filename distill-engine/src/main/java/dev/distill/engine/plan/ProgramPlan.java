@@ -65,6 +65,24 @@ public record ProgramPlan(
                 writablePlaces, blockers, warnings, kind, role, runAs, runAsReason, probes);
     }
 
+    /** The same plan writing to these places (the image's volumes, an entrypoint's ownership fixes). */
+    public ProgramPlan withWritablePlaces(List<WritablePlace> places) {
+        return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, files, accounts,
+                places, blockers, warnings, kind, role, runAs, runAsReason, probes);
+    }
+
+    /** The same plan run as another identity, for this reason, with these accounts. */
+    public ProgramPlan withRunAs(Identity identity, String reason, List<Account> newAccounts) {
+        return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, files, newAccounts,
+                writablePlaces, blockers, warnings, kind, role, identity, reason, probes);
+    }
+
+    /** The same plan in another role (an entrypoint step's program runs once, before the services). */
+    public ProgramPlan withRole(ProgramRole newRole) {
+        return new ProgramPlan(name, command, user, workingDir, env, exposedPorts, stopSignal, base, files, accounts,
+                writablePlaces, blockers, warnings, kind, newRole, runAs, runAsReason, probes);
+    }
+
     /** Blocked with any blocker, needs review with any warning, migratable otherwise. */
     public Classification classification() {
         if (!blockers.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.distill.engine.runtime;
 
+import dev.distill.engine.io.Fifos;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A container's stdout and stderr, kept in a file of the bundle. They reach it through a FIFO that a thread of ours
@@ -36,16 +36,7 @@ final class ContainerLog implements AutoCloseable {
     /** Makes the FIFO and starts reading it; its writer is the {@code runc create} that {@link #fifo()} is given to. */
     static ContainerLog open(Path bundle, long limit) throws IOException {
         Path fifo = bundle.resolve("output.fifo");
-        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "0600", fifo.toString()).redirectErrorStream(true).start();
-        try {
-            String out = new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!mkfifo.waitFor(10, TimeUnit.SECONDS) || mkfifo.exitValue() != 0) {
-                throw new IOException("mkfifo " + fifo + " failed: " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted making " + fifo, e);
-        }
+        Fifos.make(fifo, "0600");
         ContainerLog log = new ContainerLog(fifo, bundle.resolve("output.log"), limit);
         Files.createFile(log.file);
         log.reader.start();

@@ -20,9 +20,11 @@ import java.util.Map;
 public final class Pod {
 
     private final List<ContainerRun> containers;
+    private final Map<String, Path> volumes;
 
-    private Pod(List<ContainerRun> containers) {
+    private Pod(List<ContainerRun> containers, Map<String, Path> volumes) {
         this.containers = List.copyOf(containers);
+        this.volumes = Map.copyOf(volumes);
     }
 
     /**
@@ -58,7 +60,7 @@ public final class Pod {
             }
             throw e;
         }
-        return new Pod(created);
+        return new Pod(created, volumes);
     }
 
     /** Starts every container in the spec's order. */
@@ -66,6 +68,15 @@ public final class Pod {
         for (ContainerRun run : containers) {
             run.start();
         }
+    }
+
+    /** The host directory of one of the spec's volumes, to mount it into a container run beside the pod's. */
+    public Path volume(String name) {
+        Path dir = volumes.get(name);
+        if (dir == null) {
+            throw new IllegalArgumentException("pod has no volume named " + name);
+        }
+        return dir;
     }
 
     public List<ContainerRun> containers() {

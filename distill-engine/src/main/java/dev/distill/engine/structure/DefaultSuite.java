@@ -74,10 +74,15 @@ public record DefaultSuite(StructureTestSuite suite, int leftOut) {
                     executableBy(plan, runAs, carried.get(real))));
         }
         int fileTests = 0;
+        // A carried directory that is also a writable place is written as the place (the owner the program writes
+        // it as), and a volume is mounted over it: the place decides, not the source's directory.
+        Set<String> places = new HashSet<>();
+        plan.writablePlaces().forEach(w -> places.add(Paths.normalize(w.path())));
         for (CarriedFile f : plan.files()) {
             CarriedFile parent = carried.get(Paths.parent(f.path()));
             boolean treeMember = parent != null && parent.type() == FileType.DIRECTORY && parent.reason().equals(f.reason());
-            if (treeMember || fileTests >= MAX_FILE_TESTS || f.type() == FileType.HARDLINK) {
+            boolean place = f.type() == FileType.DIRECTORY && places.contains(f.path());
+            if (treeMember || place || fileTests >= MAX_FILE_TESTS || f.type() == FileType.HARDLINK) {
                 leftOut++;
                 continue;
             }

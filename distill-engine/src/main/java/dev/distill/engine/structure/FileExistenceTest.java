@@ -41,6 +41,13 @@ public record FileExistenceTest(
         return new FileExistenceTest(name, path, false, null, null, null, null);
     }
 
+    /** A file that must be there with this type, mode (the twelve permission bits) and owner. */
+    public static FileExistenceTest present(String name, String path, dev.distill.engine.fs.FileType type, int mode,
+            int uid, int gid) {
+        return new FileExistenceTest(name, path, true, PermissionString.format(type, type == dev.distill.engine.fs.FileType.SYMLINK
+                ? 0777 : mode), uid, gid, null);
+    }
+
     /** Who {@code isExecutableBy} names, with the execute bit it asks for. */
     enum ExecutableBy {
         OWNER(0100), GROUP(0010), OTHER(0001), ANY(0111);

@@ -1,8 +1,11 @@
 package dev.distill.engine.verification;
 
+import dev.distill.engine.assembly.BakedEntry;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.RepairedFile;
 import dev.distill.engine.fs.Paths;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.structure.FileExistenceTest;
 import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
@@ -267,18 +270,40 @@ public final class MigrationVerifier {
             // Without a runnable configuration the command tests are reported as not run, with the runner's reason.
         }
         StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), commands);
-        ProgramPlan plan = request.plan().programs().stream().filter(p -> p.name().equals(image.program())).findFirst()
-                .orElse(null);
+        ProgramPlan plan = Stream.concat(request.plan().programs().stream(), request.plan().prestart().init().stream())
+                .filter(p -> p.name().equals(image.program())).findFirst().orElse(null);
         if (plan != null) {
             DefaultSuite suite = DefaultSuite.from(plan, image.user());
             leftOut = suite.leftOut();
-            results.addAll(runner.run(suite.suite()).results());
+            results.addAll(runner.run(withBaked(suite.suite(), image.baked())).results());
         }
         for (StructureTestSuite suite : request.userSuites().getOrDefault(image.program(), List.of())) {
             results.addAll(runner.run(suite).results());
         }
         return new Verification.ImageCheck(image.program(), image.reference() + "@" + image.digest(), statics,
                 new StructureTestReport(results), leftOut);
+    }
+
+    /**
+     * The default suite with the entrypoint's baked files as the build report says they are: a file a baked step made,
+     * changed or deleted is tested as the bake left it (instead of as the plan carried it from the source), so a step's
+     * effect the result lacks fails a structure test.
+     */
+    static StructureTestSuite withBaked(StructureTestSuite suite, List<BakedEntry> baked) {
+        if (baked.isEmpty()) {
+            return suite;
+        }
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        baked.forEach(b -> paths.add(b.path()));
+        List<FileExistenceTest> files = new ArrayList<>();
+        suite.fileExistenceTests().stream().filter(t -> !paths.contains(t.path())).forEach(files::add);
+        for (BakedEntry b : baked.subList(0, Math.min(baked.size(), DefaultSuite.MAX_FILE_TESTS))) {
+            String name = "baked " + b.path() + " (" + b.change() + " by " + b.step() + ")";
+            files.add(b.type() == null ? FileExistenceTest.absent(name, b.path())
+                    : FileExistenceTest.present(name, b.path(), FileType.valueOf(b.type()), b.mode(), b.uid(), b.gid()));
+        }
+        return new StructureTestSuite(suite.schemaVersion(), suite.globalEnvVars(), suite.commandTests(), files,
+                suite.fileContentTests(), suite.metadataTest());
     }
 
     private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis) {
@@ -302,6 +327,7 @@ public final class MigrationVerifier {
             SandboxRun.Outcome source, Map<String, List<String>> expectedWrites, long pullMillis) {
         PodSpec spec;
         Map<String, String> programs = new LinkedHashMap<>();
+        List<PodSpec.Member> init = new ArrayList<>();
         try {
             List<PodSpec.Volume> volumes = new ArrayList<>();
             for (Volume v : pod.volumes()) {
@@ -311,20 +337,11 @@ public final class MigrationVerifier {
             }
             List<PodSpec.Member> members = new ArrayList<>();
             for (ContainerWiring c : pod.containers()) {
-                Pulled image = results.get(c.program());
-                if (image == null) {
-                    throw new IllegalArgumentException("the wiring runs program " + c.program()
-                            + " but the build has no image for it");
-                }
-                RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(), c.user()).withLimits(options.limits());
-                if (!c.command().isEmpty()) {
-                    config = config.withArgs(c.command());
-                }
-                List<PodSpec.Mount> mounts = new ArrayList<>();
-                for (VolumeMount m : c.mounts()) {
-                    mounts.add(new PodSpec.Mount(m.volume(), m.path(), m.readOnly()));
-                }
-                members.add(new PodSpec.Member(c.name(), image.fs(), config, mounts));
+                members.add(member(c, results));
+                programs.put(c.name(), c.program());
+            }
+            for (ContainerWiring c : pod.initContainers()) {
+                init.add(member(c, results));
                 programs.put(c.name(), c.program());
             }
             spec = new PodSpec(volumes, members);
@@ -344,8 +361,25 @@ public final class MigrationVerifier {
                         options.expectedStatus() == 0 ? answered.status() : options.expectedStatus()));
             }
         }
-        return SandboxRun.run(dir, new SandboxRun.Plan(spec, programs, ports, http, expectedWrites, List.of()), options,
+        return SandboxRun.run(dir, new SandboxRun.Plan(spec, programs, ports, http, expectedWrites, List.of(), init), options,
                 pullMillis);
+    }
+
+    /** A container of the wiring as the sandbox runs it: its image's configuration, the wiring's command and user. */
+    private PodSpec.Member member(ContainerWiring c, Map<String, Pulled> results) {
+        Pulled image = results.get(c.program());
+        if (image == null) {
+            throw new IllegalArgumentException("the wiring runs program " + c.program() + " but the build has no image for it");
+        }
+        RuntimeConfig config = RuntimeConfig.of(image.image().imageConfig(), c.user()).withLimits(options.limits());
+        if (!c.command().isEmpty()) {
+            config = config.withArgs(c.command());
+        }
+        List<PodSpec.Mount> mounts = new ArrayList<>();
+        for (VolumeMount m : c.mounts()) {
+            mounts.add(new PodSpec.Mount(m.volume(), m.path(), m.readOnly()));
+        }
+        return new PodSpec.Member(c.name(), image.fs(), config, mounts);
     }
 
     /** Places that live in memory and die with their container: what a program writes there is no lasting effect. */

@@ -113,7 +113,7 @@ final class RuncCommandRunner implements CommandRunner {
                 + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size())) + ")");
     }
 
-    private static Process attach(int pid, Path output) throws IOException, InterruptedException {
+    static Process attach(int pid, Path output) throws IOException, InterruptedException {
         Process strace = new ProcessBuilder("strace", "-f", "-e", "trace=none", "-o", output.toString(), "-p",
                 Integer.toString(pid)).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -2,6 +2,8 @@ package dev.distill.engine.verification;
 
 import dev.distill.engine.runtime.BindMount;
 import dev.distill.engine.runtime.ContainerRun;
+import dev.distill.engine.runtime.NetworkMode;
+import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Pod;
 import dev.distill.engine.runtime.PodSpec;
 import dev.distill.engine.runtime.Sandbox;
@@ -40,9 +42,20 @@ final class SandboxRun {
      * @param settle places where programs that listen on nothing do their work: before the run ends, it waits (up to
      *     the probe deadline) until nothing new appears there for {@link #SETTLED}, so that slow starters (a worker
      *     behind supervisord under strace) have done what they do
+     * @param init containers that run to completion, in order, before the pod's start: in its network namespace, with
+     *     their mounts of its volumes
      */
     record Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks,
-            Map<String, List<String>> expectedWrites, List<String> settle) {
+            Map<String, List<String>> expectedWrites, List<String> settle, List<PodSpec.Member> init) {
+
+        Plan {
+            init = init == null ? List.of() : List.copyOf(init);
+        }
+
+        Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks,
+                Map<String, List<String>> expectedWrites, List<String> settle) {
+            this(spec, programs, tcpPorts, httpChecks, expectedWrites, settle, List.of());
+        }
 
         Plan(PodSpec spec, Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks) {
             this(spec, programs, tcpPorts, httpChecks, Map.of(), List.of());
@@ -78,6 +91,7 @@ final class SandboxRun {
         Map<String, List<String>> written = new LinkedHashMap<>();
         Map<String, Integer> ended = new LinkedHashMap<>();
         String log = "";
+        List<Verification.InitRun> inits = new ArrayList<>();
         boolean timedOut = false;
         long unpack = 0;
         long start = 0;
@@ -89,6 +103,20 @@ final class SandboxRun {
             long created = millisSince(t);
             for (ContainerRun c : pod.containers()) {
                 unpack += c.unpack().took().toMillis();
+            }
+            // The init containers run first, each to its end, in the namespace and volumes the programs then use.
+            for (PodSpec.Member init : plan.init()) {
+                Verification.InitRun r = runInit(sandbox, pod, init, plan.programs().getOrDefault(init.name(), init.name()),
+                        options);
+                inits.add(r);
+                if (!r.succeeded()) {
+                    String why = "init container " + r.container() + " (" + String.join(" ", r.command()) + ") "
+                            + (r.timedOut() ? "was killed at the time limit" : r.exitStatus() < 0 ? "could not be run"
+                            : "exited with " + r.exitStatus()) + ", so the programs were not started: " + r.logExcerpt();
+                    return new Outcome(new Verification.Run(false, why, probes, r.logExcerpt(), missing, opened, written,
+                            ended, r.timedOut(), new Verification.Timings(pullMillis, unpack, 0, 0,
+                            pullMillis + millisSince(begin)), inits), firstBodies, secondBodies, parsed);
+                }
             }
             Map<String, StraceSession> traces = new LinkedHashMap<>();
             List<String> traceErrors = new ArrayList<>();
@@ -178,11 +206,44 @@ final class SandboxRun {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
-                    pullMillis + millisSince(begin))), firstBodies, secondBodies, parsed);
+                    pullMillis + millisSince(begin)), inits), firstBodies, secondBodies, parsed);
         }
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
-                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin))), firstBodies,
-                secondBodies, parsed);
+                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)), inits),
+                firstBodies, secondBodies, parsed);
+    }
+
+    /** Runs one init container to its end; its exit status comes from strace, as a command test's does. */
+    private static Verification.InitRun runInit(Sandbox sandbox, Pod pod, PodSpec.Member member, String program,
+            MigrationVerifier.Options options) throws IOException {
+        long begin = System.nanoTime();
+        RuntimeConfig config = member.config().withNetwork(NetworkMode.join(pod.containers().get(0).networkNamespace()));
+        for (PodSpec.Mount m : member.mounts()) {
+            config = config.withMount(new BindMount(pod.volume(m.volume()), m.destination(), m.readOnly()));
+        }
+        ContainerRun run = sandbox.create(member.name(), member.image(), config);
+        Path trace = run.bundle().resolve("exit.trace");
+        int exit = -1;
+        try {
+            Process strace = RuncCommandRunner.attach(run.pid(), trace);
+            try {
+                run.start();
+                if (!run.awaitExit(options.timeLimit().plusSeconds(5))) {
+                    run.stop(Duration.ofSeconds(1));
+                }
+                strace.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                strace.destroyForcibly();
+            }
+            exit = RuncCommandRunner.exitStatus(java.nio.file.Files.readAllLines(trace), run.pid());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            return new Verification.InitRun(member.name(), program, config.args(), -1, run.timedOut(), millisSince(begin),
+                    e.getMessage() + "\n" + run.logTail(options.logLines()));
+        }
+        return new Verification.InitRun(member.name(), program, config.args(), exit, run.timedOut(), millisSince(begin),
+                run.logTail(options.logLines()));
     }
 
     /**

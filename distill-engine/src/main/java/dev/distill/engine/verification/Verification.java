@@ -125,12 +125,14 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param ended per program that ended by itself before the run was over, its exit status (128 + the signal's number
      *     when a signal killed it; -1 when the trace did not say); a program still running at the end is not listed
      * @param timedOut whether a container was killed at the time limit
+     * @param init the init containers run before the programs, in order (a failed one ends the run)
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
             Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
-            boolean timedOut, Timings timings) {
+            boolean timedOut, Timings timings, List<InitRun> init) {
 
         public Run {
+            init = init == null ? List.of() : List.copyOf(init);
             probes = List.copyOf(probes);
             missing = copyOf(missing);
             opened = copyOf(opened);
@@ -138,16 +140,23 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             ended = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ended == null ? Map.of() : ended));
         }
 
+        /** A run without init containers. */
+        public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
+                Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
+                boolean timedOut, Timings timings) {
+            this(ran, error, probes, logExcerpt, missing, opened, written, ended, timedOut, timings, List.of());
+        }
+
         /** A run without a trace of what was written or how programs ended. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 Map<String, List<String>> opened, boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, opened, Map.of(), Map.of(), timedOut, timings);
+            this(ran, error, probes, logExcerpt, missing, opened, Map.of(), Map.of(), timedOut, timings, List.of());
         }
 
         /** A run without a trace of what was opened. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, Map.of(), timedOut, timings);
+            this(ran, error, probes, logExcerpt, missing, Map.of(), Map.of(), Map.of(), timedOut, timings, List.of());
         }
 
         private static Map<String, List<String>> copyOf(Map<String, List<String>> map) {
@@ -157,11 +166,29 @@ public record Verification(String source, String sourceDigest, int round, Verdic
         }
 
         static Run notRun(String error) {
-            return new Run(false, error, List.of(), "", Map.of(), Map.of(), false, Timings.NONE);
+            return new Run(false, error, List.of(), "", Map.of(), Map.of(), Map.of(), Map.of(), false, Timings.NONE, List.of());
         }
 
         boolean passed() {
             return ran && probes.stream().allMatch(Probe::passed);
+        }
+    }
+
+    /**
+     * One init container's run before the programs: the entrypoint step it stands for, run to completion.
+     *
+     * @param exitStatus its status, or 128 + the signal that ended it; -1 when it could not be run
+     * @param logExcerpt the last lines of its output
+     */
+    public record InitRun(String container, String program, List<String> command, int exitStatus, boolean timedOut,
+            long millis, String logExcerpt) {
+
+        public InitRun {
+            command = List.copyOf(command);
+        }
+
+        public boolean succeeded() {
+            return exitStatus == 0 && !timedOut;
         }
     }
 

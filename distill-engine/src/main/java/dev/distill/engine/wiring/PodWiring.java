@@ -15,18 +15,28 @@ import java.util.Set;
  * programs as it says; {@link KubernetesManifests} and {@link ComposeFile} render it.
  *
  * @param name the pod's DNS-1123 name (the Deployment's and the compose project's)
+ * @param initContainers the entrypoint's steps that run before each start, in order, each to completion before the next
+ *     and before the programs (Kubernetes {@code initContainers}; compose services the programs wait for)
  * @param containers in the plan's order; the first owns the network in the compose rendering
  * @param notes the decisions a person should check (a port two programs declare, owners that disagree)
  */
 public record PodWiring(
         String name,
+        List<ContainerWiring> initContainers,
         List<ContainerWiring> containers,
         List<Volume> volumes,
         List<Sysctl> sysctls,
         List<WiringNote> notes) {
 
+    /** A pod without init containers. */
+    public PodWiring(String name, List<ContainerWiring> containers, List<Volume> volumes, List<Sysctl> sysctls,
+            List<WiringNote> notes) {
+        this(name, List.of(), containers, volumes, sysctls, notes);
+    }
+
     public PodWiring {
         DnsLabels.require("a pod name", name);
+        initContainers = List.copyOf(initContainers == null ? List.of() : initContainers);
         containers = List.copyOf(containers == null ? List.of() : containers);
         volumes = List.copyOf(volumes == null ? List.of() : volumes);
         sysctls = List.copyOf(sysctls == null ? List.of() : sysctls);
@@ -42,7 +52,9 @@ public record PodWiring(
         }
         Set<String> containerNames = new HashSet<>();
         Map<ContainerPort, String> portOwner = new HashMap<>();
-        for (ContainerWiring c : containers) {
+        List<ContainerWiring> all = new java.util.ArrayList<>(initContainers);
+        all.addAll(containers);
+        for (ContainerWiring c : all) {
             if (!containerNames.add(c.name())) {
                 throw new IllegalArgumentException("pod " + name + " has two containers named " + c.name());
             }
@@ -76,7 +88,8 @@ public record PodWiring(
     }
 
     public ContainerWiring container(String containerName) {
-        return containers.stream().filter(c -> c.name().equals(containerName)).findFirst()
+        return java.util.stream.Stream.concat(initContainers.stream(), containers.stream())
+                .filter(c -> c.name().equals(containerName)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("pod " + name + " has no container " + containerName));
     }
 

@@ -64,15 +64,18 @@ final class WiringDerivation {
             throw new IllegalArgumentException("the plan has no program, so there is nothing to wire");
         }
         String pod = DnsLabels.sanitize(podName, "app");
+        // Programs and init programs share the pod's volumes (an init step writes where the programs read); the init
+        // ones run to completion first, in order.
         Map<String, ProgramPlan> programs = new LinkedHashMap<>();
+        Set<String> inits = new LinkedHashSet<>();
         DnsLabels.Allocator containerNames = new DnsLabels.Allocator();
         Map<String, String> containerOf = new HashMap<>();
         for (ProgramPlan p : plan.programs()) {
-            if (programs.put(p.name(), p) != null) {
-                throw new IllegalArgumentException("the plan names two programs '" + p.name()
-                        + "'; their images could not be told apart");
-            }
-            containerOf.put(p.name(), containerNames.allocate(p.name(), "program"));
+            add(programs, containerNames, containerOf, p);
+        }
+        for (ProgramPlan p : plan.prestart().init()) {
+            add(programs, containerNames, containerOf, p);
+            inits.add(p.name());
         }
 
         Map<String, Map<String, WritablePlace>> places = new HashMap<>();
@@ -89,6 +92,7 @@ final class WiringDerivation {
 
         Map<ContainerPort, String> portOwner = new HashMap<>();
         List<ContainerWiring> containers = new ArrayList<>();
+        List<ContainerWiring> initContainers = new ArrayList<>();
         boolean lowPortsForNonRoot = false;
         for (ProgramPlan p : programs.values()) {
             String container = containerOf.get(p.name());
@@ -117,16 +121,33 @@ final class WiringDerivation {
             mounts.sort(Comparator.comparing(VolumeMount::path));
 
             Identity user = p.runAs();
-            Set<ContainerPort> exposed = ports(p, container);
+            boolean init = inits.contains(p.name());
+            Set<ContainerPort> exposed = init ? Set.of() : ports(p, container);
             List<ContainerPort> declared = declare(container, exposed, portOwner);
             boolean lowPort = exposed.stream().anyMatch(ContainerPort::privileged);
             lowPortsForNonRoot |= lowPort && !user.isRoot();
-            containers.add(new ContainerWiring(container, p.name(), image(p), p.command(), user,
-                    blankToNull(p.workingDir()), p.env(), declared, stopSignal(p), mounts,
-                    capabilities(p, user, lowPort)));
+            ContainerWiring wired = new ContainerWiring(container, p.name(), image(p), p.command(), user,
+                    blankToNull(p.workingDir()), p.env(), declared, stopSignal(p), mounts, capabilities(p, user, lowPort));
+            (init ? initContainers : containers).add(wired);
+        }
+        for (dev.distill.engine.plan.PrestartStep step : plan.prestart().steps()) {
+            if (step.initProgram() != null) {
+                notes.add(new WiringNote(step.where(), "init container " + containerOf.get(step.initProgram()) + " runs `"
+                        + step.text() + "` before the programs, as the source's entrypoint did at " + step.where() + ": "
+                        + step.reason()));
+            }
         }
         List<Sysctl> sysctls = lowPortsForNonRoot ? List.of(Sysctl.UNPRIVILEGED_LOW_PORTS) : List.of();
-        return new PodWiring(pod, containers, volumes, sysctls, notes);
+        return new PodWiring(pod, initContainers, containers, volumes, sysctls, notes);
+    }
+
+    private static void add(Map<String, ProgramPlan> programs, DnsLabels.Allocator names, Map<String, String> containerOf,
+            ProgramPlan p) {
+        if (programs.put(p.name(), p) != null) {
+            throw new IllegalArgumentException("the plan names two programs '" + p.name()
+                    + "'; their images could not be told apart");
+        }
+        containerOf.put(p.name(), names.allocate(p.name(), "program"));
     }
 
     /**

@@ -21,4 +21,15 @@ final class Fixtures {
         FixtureImages.Built built = FixtureImages.build(name);
         return new Built(built.rootfs(), built.layout(), built.tag());
     }
+
+    /** The fixture built and analysed from its layers, as the analyzer does it; named {@code fixtures/<name>}. */
+    static AnalysisReport analyse(String name) throws IOException, InterruptedException {
+        Built built = build(name);
+        dev.distill.engine.layout.OciLayout.LayoutImage image = dev.distill.engine.layout.OciLayout.open(built.layout())
+                .image(built.tag());
+        dev.distill.engine.layer.LayeredFileSystem fs = dev.distill.engine.layer.LayeredFileSystem.build(image.layers(),
+                image.blobs());
+        return new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(fs, image.config(),
+                new AnalysisReport.Subject("fixtures/" + name, image.manifestDigest().toString(), "linux/amd64"));
+    }
 }

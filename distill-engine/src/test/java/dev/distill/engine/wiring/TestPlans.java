@@ -63,6 +63,28 @@ final class TestPlans {
         return new MigrationPlan(List.of(fpm, nginx), List.of(), List.of());
     }
 
+    /**
+     * php-fpm and a worker sharing the image's VOLUME /var/lib/app, and a migration that runs before them (an init
+     * program) writing there, as the Laravel fixture's analysis plans them.
+     */
+    static MigrationPlan withMigration() {
+        WritablePlace data = place("/var/lib/app", 33, 33, 0755, "worker", "init-php-artisan-migrate");
+        ProgramPlan fpm = program("php-fpm", List.of("/usr/sbin/php-fpm8.2", "-F"), "www-data", List.of("9000/tcp"),
+                List.of(WWW_DATA), List.of(data));
+        ProgramPlan worker = program("worker", List.of("/usr/bin/php", "artisan", "queue:work"), "www-data", List.of(),
+                List.of(WWW_DATA), List.of(place("/var/lib/app", 33, 33, 0755, "php-fpm", "init-php-artisan-migrate")));
+        ProgramPlan migrate = program("init-php-artisan-migrate", List.of("/usr/bin/php", "artisan", "migrate", "--force"),
+                "www-data", List.of(), List.of(WWW_DATA),
+                List.of(place("/var/lib/app", 33, 33, 0755, "php-fpm", "worker"))).withRole(ProgramRole.INIT);
+        dev.distill.engine.plan.PrestartStep step = new dev.distill.engine.plan.PrestartStep("/usr/local/bin/entrypoint.sh",
+                9, "php artisan migrate --force", dev.distill.engine.plan.PrestartStep.Action.INIT,
+                "artisan migrate migrates the database the deployment provides: it runs before each start",
+                List.of("php", "artisan", "migrate", "--force"), List.of(), "/var/www/html", "0:0", List.of(),
+                "init-php-artisan-migrate", List.of());
+        return new MigrationPlan(List.of(fpm, worker), List.of(), List.of(),
+                new dev.distill.engine.plan.PrestartPlan("", List.of(step), List.of(migrate)));
+    }
+
     static MigrationPlan of(ProgramPlan... programs) {
         return new MigrationPlan(List.of(programs), List.of(), List.of());
     }
@@ -71,7 +93,7 @@ final class TestPlans {
     static Map<String, ImageReference> imagesFor(MigrationPlan plan) {
         Map<String, ImageReference> images = new LinkedHashMap<>();
         int i = 0;
-        for (ProgramPlan p : plan.programs()) {
+        for (ProgramPlan p : java.util.stream.Stream.concat(plan.programs().stream(), plan.prestart().init().stream()).toList()) {
             String hex = String.format("%064x", ++i);
             images.put(p.name(), ImageReference.parse(REGISTRY + ":1-distroless-"
                     + DnsLabels.sanitize(p.name(), "p") + "@sha256:" + hex));

@@ -10,6 +10,9 @@ import dev.distill.engine.detect.Launch;
 import dev.distill.engine.detect.ProgramProfile;
 import dev.distill.engine.detect.programs.ProgramsDetector;
 import dev.distill.engine.detect.programs.ProgramsResult;
+import dev.distill.engine.detect.shell.ShellDetector;
+import dev.distill.engine.detect.shell.StartupStep;
+import dev.distill.engine.detect.shell.StepAction;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.Paths;
 import dev.distill.engine.identity.Passwd;
@@ -192,13 +195,31 @@ public final class AccountsDetector implements Detector<AccountsResult> {
             String owner = entry.uid() + ":" + entry.gid() + " mode " + String.format("%04o", entry.mode());
             Map<String, String> data = Map.of("place", path, "checked", checked, "owner", entry.uid() + ":" + entry.gid(),
                     "mode", String.format("%04o", entry.mode()), "writer", writer);
-            if (Boolean.FALSE.equals(writable)) {
+            Optional<StartupStep> fix = Boolean.FALSE.equals(writable) ? ownershipFix(checked, writer) : Optional.empty();
+            if (fix.isPresent()) {
+                // The entrypoint's root-only branch gives it to the writer; the result carries that owner.
+                findings.add(Finding.Kind.INFO, checked, line, purpose + " " + path + ": " + checked + " (" + owner
+                        + ") is given to " + writer + " by the entrypoint at " + fix.get().where()
+                        + ", an ownership fix the result keeps", data);
+            } else if (Boolean.FALSE.equals(writable)) {
                 findings.add(Finding.Kind.WARNING, checked, line, purpose + " " + path + ": " + checked + " (" + owner
                         + ") is not writable by " + writer, data);
             } else {
                 findings.add(Finding.Kind.INFO, checked, line, purpose + " " + path + " is written by " + writer + "; "
                         + checked + " is " + owner + (exists ? "" : " (" + path + " does not exist yet)"), data);
             }
+        }
+
+        /** The entrypoint step whose ownership fix gives {@code path} to {@code writer} (the official images' chown). */
+        Optional<StartupStep> ownershipFix(String path, String writer) {
+            int uid = uid(writer);
+            for (StartupStep s : ctx.run(new ShellDetector()).result().steps()) {
+                if (s.action() == StepAction.IDENTITY && s.ownership().stream().anyMatch(o -> o.uid() == uid
+                        && (o.path().equals(path) || o.recursive() && path.startsWith(o.path() + "/")))) {
+                    return Optional.of(s);
+                }
+            }
+            return Optional.empty();
         }
 
         Boolean writable(FileEntry entry, String writer) {

@@ -45,7 +45,7 @@ public final class Catalog {
 
     /** Every detector: shell, supervisord, php, nginx, programs, runtime, accounts, surface; every program kind. */
     public static Catalog standard() {
-        return new Catalog(List.of(new ShellDetector(), new SupervisordDetector(), new PhpDetector(), new NginxDetector(),
+        return new Catalog(List.of(new ShellDetector(standardStepRules()), new SupervisordDetector(), new PhpDetector(), new NginxDetector(),
                 new ProgramsDetector(), new RuntimeDetector(), new AccountsDetector(), new SurfaceDetector()), standardKinds());
     }
 
@@ -56,6 +56,14 @@ public final class Catalog {
     public static List<ProgramKind> standardKinds() {
         return List.of(new SupervisordProgram(), new PhpFpmProgram(), new PhpCliProgram(), new NginxProgram(),
                 new GunicornProgram(), new PythonProgram(), new NodeProgram(), new RedisProgram());
+    }
+
+    /** What the shell detector knows of the steps a script runs before its program: its own and the frameworks'. */
+    public static List<dev.distill.engine.detect.shell.StepRule> standardStepRules() {
+        List<dev.distill.engine.detect.shell.StepRule> rules =
+                new ArrayList<>(dev.distill.engine.detect.shell.StepClassifier.shellRules());
+        rules.add(new dev.distill.engine.detect.laravel.ArtisanRule());
+        return rules;
     }
 
     public List<Detector<?>> detectors() {

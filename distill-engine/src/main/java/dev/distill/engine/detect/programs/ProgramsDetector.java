@@ -10,6 +10,8 @@ import dev.distill.engine.detect.ProgramKind;
 import dev.distill.engine.detect.ProgramProfile;
 import dev.distill.engine.detect.shell.EntrypointResult;
 import dev.distill.engine.detect.shell.ShellDetector;
+import dev.distill.engine.detect.shell.StartupStep;
+import dev.distill.engine.detect.shell.StepAction;
 import dev.distill.engine.elf.Shebang;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.Paths;
@@ -36,6 +38,8 @@ public final class ProgramsDetector implements Detector<ProgramsResult> {
     private static final int MAX_DEPTH = 4;
     /** How many {@code #!} scripts in a row (Linux allows a few; more is a loop). */
     private static final int MAX_SCRIPTS = 4;
+    /** An init program's name stays short enough for a tag and a container name. */
+    private static final int MAX_INIT_NAME = 40;
 
     @Override
     public String name() {
@@ -53,14 +57,84 @@ public final class ProgramsDetector implements Detector<ProgramsResult> {
         };
         List<ProgramsResult.Program> programs = new ArrayList<>();
         List<ProgramsResult.Replaced> replaced = new ArrayList<>();
+        List<ProgramsResult.Init> inits = new ArrayList<>();
         if (!argv.isEmpty()) {
             List<String> env = new ArrayList<>(ctx.config().env());
             entry.environment().forEach((k, v) -> env.add(k + "=" + v));
-            Launch root = launch(ctx, argv, ctx.config().user(), ctx.workingDir(), env, "the image's entrypoint", findings);
+            // A wrapper that drops to another user (gosu, setpriv) or changes directory does so for all it starts.
+            String user = entry.runAs() != null ? entry.runAs().user() : ctx.config().user();
+            String workingDir = entry.workingDir().isEmpty() ? ctx.workingDir() : entry.workingDir();
+            Launch root = launch(ctx, argv, user, workingDir, env, "the image's entrypoint", findings);
             String stop = ctx.config().stopSignal() == null || ctx.config().stopSignal().isEmpty() ? null : ctx.config().stopSignal();
             expand(ctx, root, name(root), stop, true, 0, programs, replaced, findings);
+            inits(ctx, entry, programs, inits, findings);
         }
-        return findings.done(new ProgramsResult(programs, replaced));
+        return findings.done(new ProgramsResult(programs, replaced, inits));
+    }
+
+    /**
+     * The entrypoint's steps that run before each start, each as a program of its own: its command in exec form
+     * ({@code argv[0]} as found), run as the script ran it, where and with what the script had exported.
+     */
+    private void inits(DetectionContext ctx, EntrypointResult entry, List<ProgramsResult.Program> programs,
+            List<ProgramsResult.Init> inits, Findings findings) {
+        Set<String> taken = new java.util.HashSet<>();
+        programs.forEach(p -> taken.add(p.name()));
+        for (StartupStep s : entry.steps()) {
+            if (s.action() != StepAction.INIT) {
+                continue;
+            }
+            List<String> env = new ArrayList<>(ctx.config().env());
+            s.step().environment().forEach((k, v) -> env.add(k + "=" + v));
+            String cwd = s.step().workingDir().isEmpty() ? ctx.workingDir() : s.step().workingDir();
+            Launch launch = launch(ctx, s.step().argv(), s.user(), cwd, env, "the entrypoint's step at " + s.where(), findings);
+            String name = initName(s.step().argv(), taken);
+            taken.add(name);
+            inits.add(new ProgramsResult.Init(s, new ProgramsResult.Program(name, launch, profile(ctx, launch, findings),
+                    null)));
+            findings.add(Finding.Kind.INFO, launch.executable(), 0, "init program " + name + " runs " + launch.argv()
+                    + " before each start, as the entrypoint did at " + s.where(), Map.of("program", name));
+        }
+    }
+
+    /** {@code init-php-artisan-migrate}: the command's first words, unique among the programs' names. */
+    static String initName(List<String> argv, Set<String> taken) {
+        StringBuilder name = new StringBuilder("init");
+        for (String word : argv.subList(0, Math.min(3, argv.size()))) {
+            if (word.startsWith("-")) {
+                break;
+            }
+            String part = Paths.name(Paths.normalize("/" + word)).toLowerCase(java.util.Locale.ROOT)
+                    .replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+            if (!part.isEmpty() && name.length() + part.length() + 1 <= MAX_INIT_NAME) {
+                name.append('-').append(part);
+            }
+        }
+        String base = name.toString();
+        String candidate = base;
+        for (int n = 2; taken.contains(candidate); n++) {
+            candidate = base + "-" + n;
+        }
+        return candidate;
+    }
+
+    /** What every kind of the context says of a launch, joined; a process manager's word alone. */
+    private static ProgramProfile profile(DetectionContext ctx, Launch launch, Findings findings) {
+        List<ProgramProfile> profiles = new ArrayList<>();
+        for (ProgramKind kind : ctx.kinds()) {
+            try {
+                Optional<ProgramProfile> p = kind.profile(launch, ctx);
+                p.ifPresent(profiles::add);
+                if (p.isPresent() && p.get().supervises()) {
+                    // A process manager is replaced by its programs: what other kinds know of it does not matter.
+                    return p.get();
+                }
+            } catch (RuntimeException e) {
+                findings.add(Finding.Kind.ERROR, launch.executable(), 0, "program kind " + kind.name() + " failed on "
+                        + launch.argv() + ": " + e, Map.of("exception", e.getClass().getName()));
+            }
+        }
+        return profiles.isEmpty() ? ProgramProfile.builder("program").build() : ProgramProfile.merge(profiles);
     }
 
     /**
@@ -83,22 +157,7 @@ public final class ProgramsDetector implements Detector<ProgramsResult> {
 
     private void expand(DetectionContext ctx, Launch launch, String name, String stopSignal, boolean imageSignal, int depth,
             List<ProgramsResult.Program> programs, List<ProgramsResult.Replaced> replaced, Findings findings) {
-        List<ProgramProfile> profiles = new ArrayList<>();
-        for (ProgramKind kind : ctx.kinds()) {
-            try {
-                Optional<ProgramProfile> p = kind.profile(launch, ctx);
-                p.ifPresent(profiles::add);
-                if (p.isPresent() && p.get().supervises()) {
-                    // A process manager is replaced by its programs: what other kinds know of it does not matter.
-                    profiles = new ArrayList<>(List.of(p.get()));
-                    break;
-                }
-            } catch (RuntimeException e) {
-                findings.add(Finding.Kind.ERROR, launch.executable(), 0, "program kind " + kind.name() + " failed on "
-                        + launch.argv() + ": " + e, Map.of("exception", e.getClass().getName()));
-            }
-        }
-        ProgramProfile profile = profiles.isEmpty() ? ProgramProfile.builder("program").build() : ProgramProfile.merge(profiles);
+        ProgramProfile profile = profile(ctx, launch, findings);
         for (ProgramProfile.Note n : profile.notes()) {
             findings.add(n.kind(), n.path(), n.line(), profile.kind() + ": " + n.reason(), Map.of("program", name));
         }

@@ -10,14 +10,29 @@ import java.util.List;
  *
  * @param programs in the order the image starts them
  * @param replaced the process managers the programs replace, for reports
+ * @param inits the programs of the entrypoint's steps that run before each start, in the order the script runs them
  */
-public record ProgramsResult(List<Program> programs, List<Replaced> replaced) {
+public record ProgramsResult(List<Program> programs, List<Replaced> replaced, List<Init> inits) {
 
-    public static final ProgramsResult NONE = new ProgramsResult(List.of(), List.of());
+    public static final ProgramsResult NONE = new ProgramsResult(List.of(), List.of(), List.of());
 
     public ProgramsResult {
         programs = List.copyOf(programs);
         replaced = List.copyOf(replaced);
+        inits = inits == null ? List.of() : List.copyOf(inits);
+    }
+
+    /** Programs without entrypoint steps run before them. */
+    public ProgramsResult(List<Program> programs, List<Replaced> replaced) {
+        this(programs, replaced, List.of());
+    }
+
+    /**
+     * An entrypoint step that must run before each start, as a program of its own (an init container).
+     *
+     * @param step the step, with where it is and why it runs before each start
+     */
+    public record Init(dev.distill.engine.detect.shell.StartupStep step, Program program) {
     }
 
     /**

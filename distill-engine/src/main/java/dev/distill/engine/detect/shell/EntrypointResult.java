@@ -14,9 +14,13 @@ import java.util.Map;
  * @param hops every program the command passed through, from the declared one to the final one
  * @param environment variables the wrappers export to the final program (literal values only)
  * @param blockers why the command needs a shell at run time, each with the script path and line
+ * @param steps what the wrappers run before the command, each with what becomes of it
+ * @param runAs the user a wrapper switches to before the command ({@code gosu}, {@code setpriv}...), or null
+ * @param workingDir where a wrapper's {@code cd} leaves the command, {@code ""} when it stays in the image's
  */
 public record EntrypointResult(List<String> declared, Verdict verdict, List<String> command, String program,
-                               List<Hop> hops, Map<String, String> environment, List<Blocker> blockers) {
+                               List<Hop> hops, Map<String, String> environment, List<Blocker> blockers,
+                               List<StartupStep> steps, RunAs runAs, String workingDir) {
 
     public enum Verdict {
         /** The declared command is already a program run directly. */
@@ -53,12 +57,29 @@ public record EntrypointResult(List<String> declared, Verdict verdict, List<Stri
     public record Blocker(String path, int line, String reason) {
     }
 
+    /**
+     * The user a wrapper drops to before the command, with the ids the image's {@code /etc/passwd} and
+     * {@code /etc/group} give it.
+     *
+     * @param via the tool and where it is run ({@code setpriv at /usr/local/bin/docker-entrypoint.sh})
+     */
+    public record RunAs(String user, int uid, String group, int gid, String home, String via) {
+    }
+
     public EntrypointResult {
         declared = List.copyOf(declared);
         command = List.copyOf(command);
         hops = List.copyOf(hops);
         environment = Map.copyOf(environment);
         blockers = List.copyOf(blockers);
+        steps = steps == null ? List.of() : List.copyOf(steps);
+        workingDir = workingDir == null ? "" : workingDir;
+    }
+
+    /** A command without steps run before it, nor a user switch. */
+    public EntrypointResult(List<String> declared, Verdict verdict, List<String> command, String program,
+            List<Hop> hops, Map<String, String> environment, List<Blocker> blockers) {
+        this(declared, verdict, command, program, hops, environment, blockers, List.of(), null, "");
     }
 
     /**

@@ -11,9 +11,11 @@ import java.util.Map;
  * @param environment variables the script exports to the command, when their values are literal
  * @param blockers why the script needs a shell, each with its line; empty for a trivial wrapper
  * @param notes harmless things the wrapper does that a distroless image will not (output, options)
+ * @param steps the commands it runs before the command, in order
+ * @param workingDir where the command runs ({@code ""} when not known)
  */
 public record ScriptAnalysis(List<String> command, boolean viaExec, Map<String, String> environment,
-                             List<Issue> blockers, List<Issue> notes) {
+                             List<Issue> blockers, List<Issue> notes, List<Step> steps, String workingDir) {
 
     /** One thing found on one line of the script. */
     public record Issue(int line, String reason) {
@@ -24,9 +26,11 @@ public record ScriptAnalysis(List<String> command, boolean viaExec, Map<String, 
         environment = Map.copyOf(environment);
         blockers = List.copyOf(blockers);
         notes = List.copyOf(notes);
+        steps = List.copyOf(steps);
+        workingDir = workingDir == null ? "" : workingDir;
     }
 
-    /** Whether the script is a trivial wrapper whose final command is known. */
+    /** Whether the script's final command is known and nothing in it needs a shell at run time. */
     public boolean resolved() {
         return blockers.isEmpty() && !command.isEmpty();
     }

@@ -10,28 +10,54 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Follows a tokenized shell script with its arguments known, deciding whether it is a trivial exec wrapper
- * (options, {@code set --}, conditionals on its own arguments, {@code exec "$@"}) whose final command is
- * known statically, or a script that needs a shell at run time (loops, functions, sourcing, command
- * substitution, background jobs, traps, pipelines, file templating, conditionals on the environment).
- * Branches not taken with these arguments are skipped: the verdict holds for these arguments.
+ * Follows a tokenized shell script with its arguments known: its final command (an {@code exec}, or the last
+ * command it runs), the commands it runs before that ({@link Step}s, each with its expanded arguments,
+ * redirections, environment and working directory), and what needs a shell at run time (loops, functions,
+ * sourcing, command substitutions it cannot answer, background jobs, traps, pipelines, here-documents,
+ * conditionals on the run-time environment or on files). Branches not taken with these arguments, this
+ * environment and this identity are skipped: the verdict holds for them. It does not decide what a step is
+ * for; {@link StepClassifier} does.
  */
 public final class ScriptAnalyzer {
 
-    private static final Set<String> TEMPLATING = Set.of("sed", "envsubst", "awk", "gomplate", "dockerize", "confd", "tee");
     private static final Set<String> SAFE_DEVICES = Set.of("/dev/null", "/dev/stdout", "/dev/stderr");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+    /**
+     * What the analysis knows besides the script and its arguments.
+     *
+     * @param environment variables the image's configuration sets (known values, exported)
+     * @param workingDir where the script starts, null when unknown (a {@code cd} to a relative path then needs a shell)
+     * @param identity who runs the script, null when unknown ({@code $(id -u)} then needs a shell)
+     */
+    public record Context(Map<String, String> environment, String workingDir, ScriptUser identity) {
+
+        /** Nothing known: the environment is the run-time's, the identity anyone's. */
+        public static final Context NONE = new Context(Map.of(), null, null);
+
+        public Context {
+            environment = Map.copyOf(environment == null ? Map.of() : environment);
+        }
+
+        public Context as(ScriptUser other) {
+            return new Context(environment, workingDir, other);
+        }
+    }
+
     private final List<Token> tokens;
     private final String scriptName;
+    private final Context context;
     private List<String> args;
     private final Map<String, String> vars = new LinkedHashMap<>();
     private final Map<String, String> exported = new LinkedHashMap<>();
     private final List<ScriptAnalysis.Issue> blockers = new ArrayList<>();
     private final List<ScriptAnalysis.Issue> notes = new ArrayList<>();
+    private final List<Step> steps = new ArrayList<>();
     private final Deque<Frame> frames = new ArrayDeque<>();
-    private List<String> pending;   // the last command run without exec, line in pendingLine
-    private int pendingLine;
+    private Step pending;   // the last command run without exec: a step once another command follows
+    private List<Step.Redirect> pendingFiles;  // its redirections to and from files
+    private String cwd;
+    private boolean identityUsed;  // an expansion asked the identity since the flag was cleared
     private List<String> result;
     private boolean viaExec;
     private boolean finished;
@@ -43,6 +69,7 @@ public final class ScriptAnalyzer {
         boolean active;
         boolean taken;
         boolean undecided;
+        boolean byIdentity;  // its condition asked who runs the script
 
         Frame(String kind, boolean parentActive, boolean active) {
             this.kind = kind;
@@ -58,30 +85,42 @@ public final class ScriptAnalyzer {
         }
     }
 
-    private ScriptAnalyzer(List<Token> tokens, String scriptName, List<String> args) {
+    private ScriptAnalyzer(List<Token> tokens, String scriptName, List<String> args, Context context) {
         this.tokens = tokens;
         this.scriptName = scriptName;
         this.args = new ArrayList<>(args);
+        this.context = context;
+        this.vars.putAll(context.environment());
+        this.cwd = context.workingDir();
     }
 
     /**
-     * Follows the script.
+     * Follows the script knowing nothing of its environment or of who runs it.
      *
      * @param scriptName {@code $0}
      * @param args the positional parameters {@code $1...}
      */
     public static ScriptAnalysis analyze(List<Token> tokens, String scriptName, List<String> args) {
-        ScriptAnalyzer a = new ScriptAnalyzer(tokens, scriptName, args);
+        return analyze(tokens, scriptName, args, Context.NONE);
+    }
+
+    /** Follows the script with what {@code context} knows: the image's environment, working directory, identity. */
+    public static ScriptAnalysis analyze(List<Token> tokens, String scriptName, List<String> args, Context context) {
+        ScriptAnalyzer a = new ScriptAnalyzer(tokens, scriptName, args, context);
         a.run();
-        List<String> command = a.result != null ? a.result : a.pending != null ? a.pending : List.of();
-        if (a.result == null && a.pending != null && a.blockers.isEmpty()) {
-            a.notes.add(new ScriptAnalysis.Issue(a.pendingLine,
-                    "runs " + a.pending.get(0) + " without exec: the shell stays as its parent"));
+        List<String> command = a.result != null ? a.result : a.pending != null ? a.pending.argv() : List.of();
+        if (a.result == null && a.pending != null) {
+            a.fileRedirections(a.pendingFiles, a.pending.line());  // the program's own output goes where it always went
+            if (a.blockers.isEmpty()) {
+                a.notes.add(new ScriptAnalysis.Issue(a.pending.line(),
+                        "runs " + a.pending.name() + " without exec: the shell stays as its parent"));
+            }
         }
         if (command.isEmpty() && a.blockers.isEmpty()) {
             a.blockers.add(new ScriptAnalysis.Issue(lastLine(tokens), "the script runs no program"));
         }
-        return new ScriptAnalysis(command, a.result != null, a.exported, a.blockers, a.notes);
+        return new ScriptAnalysis(command, a.result != null, a.exported, a.blockers, a.notes, a.steps,
+                a.cwd == null ? "" : a.cwd);
     }
 
     private static int lastLine(List<Token> tokens) {
@@ -274,6 +313,7 @@ public final class ScriptAnalyzer {
             return;
         }
         // a && b || c: equal precedence, left to right, like sh
+        identityUsed = false;
         Boolean value = null;
         String op = null;
         List<Token> part = new ArrayList<>();
@@ -292,6 +332,7 @@ public final class ScriptAnalyzer {
             op = t == null ? null : t.text();
             part = new ArrayList<>();
         }
+        f.byIdentity |= identityUsed;
         if (value == null) {
             f.undecided = true;
             f.active = false;
@@ -299,6 +340,11 @@ public final class ScriptAnalyzer {
         }
         f.active = value;
         f.taken = value;
+    }
+
+    /** Whether a command here runs only because of who runs the script. */
+    private boolean inIdentityBranch() {
+        return frames.stream().anyMatch(f -> f.byIdentity);
     }
 
     private Boolean condition(List<Token> words, int line) {
@@ -338,9 +384,88 @@ public final class ScriptAnalyzer {
         return v;
     }
 
-    private static Boolean test(List<String> ops) {
+    /**
+     * Evaluates {@code test}'s operands: primaries joined by {@code -a} (before) and {@code -o}, each a single
+     * string, a unary test, a binary comparison or a negation. Null when the answer depends on the running system
+     * (file tests) or the expression is not understood.
+     */
+    static Boolean test(List<String> ops) {
+        if (ops.isEmpty()) {
+            return false;
+        }
+        if (ops.size() <= 3) {
+            return primary(ops);  // POSIX decides up to three operands by their count, -a and -o as binary
+        }
+        // Split into primaries; -a binds tighter than -o (XSI).
+        List<List<List<String>>> alternatives = new ArrayList<>();
+        List<List<String>> conjuncts = new ArrayList<>();
+        int i = 0;
+        while (i < ops.size()) {
+            int len = primaryLength(ops, i);
+            if (len <= 0) {
+                return null;
+            }
+            conjuncts.add(ops.subList(i, i + len));
+            i += len;
+            if (i >= ops.size()) {
+                break;
+            }
+            String join = ops.get(i);
+            if (join.equals("-o")) {
+                alternatives.add(conjuncts);
+                conjuncts = new ArrayList<>();
+            } else if (!join.equals("-a")) {
+                return null;
+            }
+            i++;
+            if (i >= ops.size()) {
+                return null;  // a dangling -a or -o
+            }
+        }
+        alternatives.add(conjuncts);
+        boolean unknown = false;
+        for (List<List<String>> all : alternatives) {
+            Boolean value = true;
+            for (List<String> p : all) {
+                Boolean v = primary(p);
+                if (v == null) {
+                    value = value == Boolean.FALSE ? Boolean.FALSE : null;
+                } else if (!v) {
+                    value = false;
+                }
+            }
+            if (value == Boolean.TRUE) {
+                return true;
+            }
+            unknown |= value == null;
+        }
+        return unknown ? null : false;
+    }
+
+    private static final Set<String> UNARY = Set.of("-z", "-n", "-e", "-f", "-d", "-s", "-r", "-w", "-x", "-L", "-h",
+            "-p", "-S", "-b", "-c", "-g", "-u", "-k", "-t", "-O", "-G", "-N");
+    private static final Set<String> BINARY = Set.of("=", "==", "!=", "-eq", "-ne", "-gt", "-lt", "-ge", "-le", "-nt",
+            "-ot", "-ef");
+
+    /** How many operands the primary at {@code i} takes, 0 when none fits. */
+    private static int primaryLength(List<String> ops, int i) {
+        String a = ops.get(i);
+        if (a.equals("!")) {
+            int inner = i + 1 < ops.size() ? primaryLength(ops, i + 1) : 0;
+            return inner == 0 ? 0 : inner + 1;
+        }
+        if (i + 2 < ops.size() && BINARY.contains(ops.get(i + 1))) {
+            return 3;
+        }
+        if (UNARY.contains(a) && i + 1 < ops.size()) {
+            return 2;
+        }
+        return 1;
+    }
+
+    private static Boolean primary(List<String> ops) {
         if (!ops.isEmpty() && ops.get(0).equals("!")) {
-            Boolean inner = test(ops.subList(1, ops.size()));
+            Boolean inner = primary(ops.subList(1, ops.size()));
             return inner == null ? null : !inner;
         }
         switch (ops.size()) {
@@ -362,6 +487,10 @@ public final class ScriptAnalyzer {
                         return a.equals(b);
                     case "!=":
                         return !a.equals(b);
+                    case "-a":
+                        return !a.isEmpty() && !b.isEmpty();
+                    case "-o":
+                        return !a.isEmpty() || !b.isEmpty();
                     case "-eq", "-ne", "-gt", "-lt", "-ge", "-le":
                         try {
                             long x = Long.parseLong(a.trim());
@@ -397,6 +526,7 @@ public final class ScriptAnalyzer {
         // Redirections and assignments
         List<Token> argWords = new ArrayList<>();
         Map<String, String> assignments = new LinkedHashMap<>();
+        List<Step.Redirect> files = new ArrayList<>();
         boolean inAssignments = true;
         for (int k = 0; k < words.size(); k++) {
             Token t = words.get(k);
@@ -406,8 +536,10 @@ public final class ScriptAnalyzer {
                     continue;
                 }
                 Token target = k + 1 < words.size() ? words.get(k + 1) : null;
+                Token fd = k > 0 && words.get(k - 1).plainWord() != null && words.get(k - 1).plainWord().matches("\\d+")
+                        ? words.get(k - 1) : null;
                 k++;
-                redirection(t, target);
+                redirection(t, fd, target, files);
                 continue;
             }
             // a word that is all digits right before a redirection is its file descriptor
@@ -439,8 +571,8 @@ public final class ScriptAnalyzer {
             if (":".equals(first) || "true".equals(first)) {
                 return;  // a no-op; what it sets blocks where it is used
             }
-            if ("echo".equals(first) || "printf".equals(first)) {
-                pendingCheck(line);
+            if (("echo".equals(first) || "printf".equals(first)) && files.isEmpty()) {
+                pendingCheck();
                 notes.add(new ScriptAnalysis.Issue(line, "prints a message from the run-time environment (" + u.getMessage() + ")"));
                 return;
             }
@@ -448,6 +580,7 @@ public final class ScriptAnalyzer {
             return;
         }
         if (argv.isEmpty()) {
+            fileRedirections(files, line);
             assignments.forEach((k, v) -> {
                 if (v == null) {
                     vars.remove(k);
@@ -458,11 +591,13 @@ public final class ScriptAnalyzer {
             return;
         }
         String cmd = argv.get(0);
-        pendingCheck(line);
+        pendingCheck();
+        boolean builtin = true;
         switch (cmd) {
             case "set" -> set(argv.subList(1, argv.size()), line);
             case "exec" -> {
                 if (argv.size() == 1) {
+                    fileRedirections(files, line);
                     return;  // exec with only redirections
                 }
                 result = new ArrayList<>(argv.subList(1, argv.size()));
@@ -494,14 +629,20 @@ public final class ScriptAnalyzer {
                 }
             }
             case "unset" -> argv.subList(1, argv.size()).forEach(vars::remove);
-            case "echo", "printf" -> notes.add(new ScriptAnalysis.Issue(line, "prints a message (" + cmd + ")"));
+            case "echo", "printf" -> {
+                if (files.isEmpty()) {
+                    notes.add(new ScriptAnalysis.Issue(line, "prints a message (" + cmd + ")"));
+                } else {
+                    builtin = false;  // it writes a file: a step like any other
+                }
+            }
             case ".", "source" -> block(line, "sources another script"
                     + (argv.size() > 1 ? " (" + argv.get(1) + ")" : ""));
             case "eval" -> block(line, "eval");
             case "trap" -> block(line, "trap: signal handling in the shell");
             case "wait" -> block(line, "waits for background jobs");
-            case "cd" -> block(line, "changes directory" + (argv.size() > 1 ? " to " + argv.get(1) : ""));
-            case "umask" -> block(line, "sets the umask");
+            case "cd" -> changeDirectory(argv, line);
+            case "umask" -> builtin = argv.size() == 1;  // setting it is a step (who runs the program decides it)
             case "ulimit" -> block(line, "sets resource limits (ulimit)");
             case "read" -> block(line, "reads input");
             case "[", "test" -> block(line, "test outside an if: the exit status decides what runs");
@@ -509,25 +650,69 @@ public final class ScriptAnalyzer {
                 block(line, "'" + cmd + "' ends the script before a program runs");
                 finished = true;
             }
-            default -> {
-                if (TEMPLATING.contains(baseName(cmd))) {
-                    block(line, "templates files with " + baseName(cmd));
-                }
-                pending = argv;
-                pendingLine = line;
+            default -> builtin = false;
+        }
+        if (builtin) {
+            fileRedirections(files, line);
+            return;
+        }
+        Map<String, String> env = new LinkedHashMap<>(exported);
+        assignments.forEach((k, v) -> {
+            if (v != null) {
+                env.put(k, v);
             }
+        });
+        pending = new Step(line, text(words), argv, files, env, cwd == null ? "" : cwd, inIdentityBranch());
+        pendingFiles = files;
+    }
+
+    /** The command as written, its words joined by one space ({@code 2>} kept together). */
+    private static String text(List<Token> words) {
+        StringBuilder out = new StringBuilder();
+        for (int k = 0; k < words.size(); k++) {
+            Token t = words.get(k);
+            boolean fdBefore = k > 0 && t.type() == Token.Type.OPERATOR && words.get(k - 1).plainWord() != null
+                    && words.get(k - 1).plainWord().matches("\\d+");
+            if (out.length() > 0 && !fdBefore) {
+                out.append(' ');
+            }
+            out.append(t.text());
+        }
+        return out.toString();
+    }
+
+    /** A command follows one run without exec: that one ran before the program, a step. */
+    private void pendingCheck() {
+        if (pending != null) {
+            steps.add(pending);
+            pending = null;
+            pendingFiles = null;
         }
     }
 
-    /** A command follows one run without exec: that one was a side effect at start. */
-    private void pendingCheck(int line) {
-        if (pending != null) {
-            String prev = pending.get(0);
-            if (!TEMPLATING.contains(baseName(prev))) {
-                block(pendingLine, "runs " + prev + " before the program: a side effect at start");
-            }
-            pending = null;
+    /** Redirections of the program itself or of a builtin: files it writes or reads at run time need a shell. */
+    private void fileRedirections(List<Step.Redirect> files, int line) {
+        if (files == null) {
+            return;
         }
+        for (Step.Redirect r : files) {
+            block(line, r.writes() ? "writes a file (" + r.target() + ")" : "reads a file as input (" + r.target() + ")");
+        }
+    }
+
+    /** {@code cd DIR}: later commands and the program run there. */
+    private void changeDirectory(List<String> argv, int line) {
+        String target = argv.size() == 2 ? argv.get(1) : null;
+        if (target == null || target.equals("-") || target.isEmpty()) {
+            block(line, "changes directory" + (argv.size() > 1 ? " to " + String.join(" ", argv.subList(1, argv.size()))
+                    : " to $HOME"));
+            return;
+        }
+        if (!target.startsWith("/") && (cwd == null || cwd.isEmpty())) {
+            block(line, "changes directory to " + target + ", relative to a working directory that is not known");
+            return;
+        }
+        cwd = dev.distill.engine.fs.Paths.normalize(target.startsWith("/") ? target : cwd + "/" + target);
     }
 
     private void set(List<String> a, int line) {
@@ -548,26 +733,41 @@ public final class ScriptAnalyzer {
         }
     }
 
-    private void redirection(Token op, Token target) {
+    /**
+     * A redirection: a here-document, or a file whose name is not known statically, needs a shell; a duplicated
+     * descriptor or a standard device is harmless; a file named statically is added to {@code files}, for the
+     * command to carry (a step) or to be refused (the program, a builtin).
+     */
+    private void redirection(Token op, Token fd, Token target, List<Step.Redirect> files) {
         int line = op.line();
-        String t = target == null ? null : target.literalValue();
         if (op.text().startsWith("<<")) {
             block(line, "here-document");
             return;
         }
+        String t;
+        try {
+            t = target == null ? null : String.join("", expandWord(target, false));
+        } catch (Unknown u) {
+            block(line, (op.text().startsWith(">") ? "writes" : "reads") + " a file named at run time ("
+                    + target.text() + ": " + u.getMessage() + ")");
+            return;
+        }
+        if (t == null || t.isEmpty()) {
+            block(line, "redirection without a target");
+            return;
+        }
         if (op.isOperator(">&") || op.isOperator("<&")) {
-            if (t != null && (t.matches("\\d+") || t.equals("-"))) {
+            if (t.matches("\\d+") || t.equals("-")) {
                 return;
             }
         }
-        if (t != null && SAFE_DEVICES.contains(t)) {
+        if (SAFE_DEVICES.contains(t)) {
             return;
         }
-        if (op.text().startsWith(">") || op.isOperator("<>")) {
-            block(line, "writes a file" + (t != null ? " (" + t + ")" : target != null ? " (" + target.text() + ")" : ""));
-        } else {
-            block(line, "reads a file as input" + (t != null ? " (" + t + ")" : ""));
-        }
+        int descriptor = fd != null ? Integer.parseInt(fd.plainWord()) : op.text().startsWith("<") && !op.isOperator("<>") ? 0 : 1;
+        String path = t.startsWith("/") || cwd == null || cwd.isEmpty() ? t
+                : dev.distill.engine.fs.Paths.normalize(cwd + "/" + t);
+        files.add(new Step.Redirect(descriptor, op.text(), path));
     }
 
     private List<String> expandAll(List<Token> words) throws Unknown {
@@ -593,7 +793,13 @@ public final class ScriptAnalyzer {
                 cur = cur == null ? new StringBuilder() : cur;
                 cur.append(l.text());
             } else if (p instanceof Token.Substitution s) {
-                throw new Unknown("command substitution " + s.text());
+                String answer = context.identity() == null ? null : context.identity().substitute(s.text());
+                if (answer == null) {
+                    throw new Unknown("command substitution " + s.text());
+                }
+                identityUsed = true;
+                cur = cur == null ? new StringBuilder() : cur;
+                cur.append(answer);
             } else if (p instanceof Token.Param pa) {
                 if (pa.expr().equals("@") || pa.expr().equals("*")) {
                     if (pa.quoted() && pa.expr().equals("@") && w.parts().size() == 1) {

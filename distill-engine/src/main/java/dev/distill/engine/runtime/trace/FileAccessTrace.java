@@ -35,7 +35,8 @@ import java.util.TreeSet;
  *
  * <p>A path counts as <em>written</em> when the program made it: a successful open for writing ({@code O_WRONLY},
  * {@code O_RDWR}, {@code O_CREAT}, {@code creat}), the target of a successful {@code rename}, or a directory it made
- * ({@code mkdir}); a path it then renamed away is not (a temporary file). What a worker does, as files.
+ * ({@code mkdir}); a path it then renamed away or deleted ({@code unlink}, {@code rmdir}) is not (a temporary file,
+ * SQLite's rollback journal). What a worker does, as files.
  *
  * <p>The {@link #executions()} say which process ran which program and every path each used successfully (read,
  * written, executed, listed or looked up): the evidence a repair is built from. {@code fork}, {@code vfork} and
@@ -55,7 +56,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
      */
     public static final List<String> SYSCALLS = List.of("open", "openat", "openat2", "creat", "stat", "lstat", "newfstatat",
             "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir", "rename",
-            "renameat", "renameat2", "mkdir", "mkdirat", "getdents", "getdents64", "clone", "clone3", "fork", "vfork");
+            "renameat", "renameat2", "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "getdents", "getdents64", "clone", "clone3", "fork", "vfork");
 
     public FileAccessTrace {
         missing = Collections.unmodifiableSortedSet(new TreeSet<>(missing));

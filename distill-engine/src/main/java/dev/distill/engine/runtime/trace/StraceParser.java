@@ -27,13 +27,14 @@ final class StraceParser {
 
     // Calls whose first argument is a directory fd, the path being the second.
     private static final Set<String> AT_CALLS = Set.of("openat", "openat2", "newfstatat", "statx", "faccessat", "faccessat2",
-            "execveat", "readlinkat", "renameat", "renameat2", "mkdirat");
+            "execveat", "readlinkat", "renameat", "renameat2", "mkdirat", "unlinkat");
     private static final Set<String> OPEN_CALLS = Set.of("open", "openat", "openat2", "creat");
     private static final Set<String> EXEC_CALLS = Set.of("execve", "execveat");
     private static final Set<String> FORK_CALLS = Set.of("clone", "clone3", "fork", "vfork");
     private static final Set<String> LIST_CALLS = Set.of("getdents", "getdents64");
     private static final Set<String> RENAME_CALLS = Set.of("rename", "renameat", "renameat2");
     private static final Set<String> MKDIR_CALLS = Set.of("mkdir", "mkdirat");
+    private static final Set<String> REMOVE_CALLS = Set.of("unlink", "unlinkat", "rmdir");
     private static final Set<String> WRITE_FLAGS = Set.of("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC");
     private static final Set<String> HWCAP_DIRECTORIES = Set.of("glibc-hwcaps", "tls", "haswell", "x86_64", "avx512_1",
             "i686", "i586", "sse2", "xeon_phi", "aarch64", "atomics", "asimd");
@@ -200,6 +201,8 @@ final class StraceParser {
                 made(target, true);
                 used(pid, target, Access.WRITTEN);
             }
+        } else if (REMOVE_CALLS.contains(name)) {
+            made(path, false);  // deleted again: a temporary file, SQLite's rollback journal
         } else if (access == Access.WRITTEN) {
             made(path, true);
         }
@@ -369,8 +372,8 @@ final class StraceParser {
         if (EXEC_CALLS.contains(name)) {
             return Access.EXECUTED;
         }
-        if (RENAME_CALLS.contains(name) || MKDIR_CALLS.contains(name)) {
-            return Access.WRITTEN;  // renamed away, or made
+        if (RENAME_CALLS.contains(name) || MKDIR_CALLS.contains(name) || REMOVE_CALLS.contains(name)) {
+            return Access.WRITTEN;  // renamed away, made or deleted
         }
         if (!OPEN_CALLS.contains(name)) {
             return Access.LOOKED_UP;

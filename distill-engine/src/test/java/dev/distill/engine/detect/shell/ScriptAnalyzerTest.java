@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScriptAnalyzerTest {
@@ -77,12 +78,79 @@ class ScriptAnalyzerTest {
     }
 
     @Test
-    void sideEffectCommandBeforeExecBlocks() throws ShellSyntaxException {
-        ScriptAnalysis a = analyze("mkdir -p /run/php\nexec php-fpm\n");
-        assertThat(a.blockers()).singleElement().satisfies(i -> {
-            assertThat(i.line()).isEqualTo(1);
-            assertThat(i.reason()).contains("runs mkdir before the program");
+    void commandsBeforeTheProgramAreStepsWithTheirExpansionsRedirectionsAndDirectory() throws ShellSyntaxException {
+        ScriptAnalysis a = ScriptAnalyzer.analyze(ShellLexer.tokenize("""
+                #!/bin/sh
+                set -e
+                export APP_NAME="$NAME"
+                mkdir -p /run/php storage/logs
+                cd /var/www/html
+                CACHE=1 php artisan config:cache
+                envsubst < .env.template > .env 2>/dev/null
+                exec "$@"
+                """), "entry", List.of("php-fpm8.2", "-F"),
+                new ScriptAnalyzer.Context(Map.of("NAME", "shop"), "/srv", null));
+        assertThat(a.resolved()).isTrue();
+        assertThat(a.command()).containsExactly("php-fpm8.2", "-F");
+        assertThat(a.workingDir()).isEqualTo("/var/www/html");
+        assertThat(a.steps()).extracting(Step::line).containsExactly(4, 6, 7);
+        Step mkdir = a.steps().get(0);
+        assertThat(mkdir.argv()).containsExactly("mkdir", "-p", "/run/php", "storage/logs");
+        assertThat(mkdir.workingDir()).isEqualTo("/srv");
+        assertThat(mkdir.environment()).containsEntry("APP_NAME", "shop");
+        Step artisan = a.steps().get(1);
+        assertThat(artisan.workingDir()).isEqualTo("/var/www/html");
+        assertThat(artisan.environment()).containsEntry("CACHE", "1").containsEntry("APP_NAME", "shop");
+        Step envsubst = a.steps().get(2);
+        assertThat(envsubst.text()).isEqualTo("envsubst < .env.template > .env 2> /dev/null");
+        assertThat(envsubst.redirects()).containsExactly(new Step.Redirect(0, "<", "/var/www/html/.env.template"),
+                new Step.Redirect(1, ">", "/var/www/html/.env"));
+        assertThat(a.steps()).noneMatch(Step::identityBranch);
+    }
+
+    @Test
+    void theProgramsOwnRedirectionsAndUnknownStepArgumentsStillNeedAShell() throws ShellSyntaxException {
+        ScriptAnalysis a = analyze("chown -R \"$APP_USER\" /data\nexec nginx > /var/log/nginx.log\n");
+        assertThat(a.steps()).isEmpty();
+        assertThat(a.blockers()).extracting(ScriptAnalysis.Issue::line).containsExactly(1, 2);
+        assertThat(a.blockers().get(0).reason()).contains("$APP_USER");
+        assertThat(a.blockers().get(1).reason()).contains("writes a file (/var/log/nginx.log)");
+    }
+
+    @Test
+    void identityDecidesTheRootOnlyBranchAndMarksItsSteps() throws ShellSyntaxException {
+        String script = ShellDetectorTest.OFFICIAL;
+        ScriptAnalysis unknown = analyze(script, "valkey-server");
+        assertThat(unknown.blockers()).anySatisfy(b -> assertThat(b.reason()).contains("$(id -u)"));
+
+        ScriptAnalysis root = ScriptAnalyzer.analyze(ShellLexer.tokenize(script), "/entry.sh", List.of("valkey-server"),
+                new ScriptAnalyzer.Context(Map.of(), "/data", ScriptUser.ROOT));
+        assertThat(root.resolved()).isTrue();
+        assertThat(root.command()).containsExactly("setpriv", "--reuid=valkey", "--regid=valkey", "--clear-groups", "--",
+                "/entry.sh", "valkey-server");
+        assertThat(root.steps()).singleElement().satisfies(s -> {
+            assertThat(s.argv()).containsExactly("find", ".", "!", "-user", "valkey", "-exec", "chown", "valkey", "{}", "+");
+            assertThat(s.identityBranch()).isTrue();
         });
+
+        ScriptAnalysis valkey = ScriptAnalyzer.analyze(ShellLexer.tokenize(script), "/entry.sh", List.of("valkey-server"),
+                new ScriptAnalyzer.Context(Map.of(), "/data", new ScriptUser(999, 999, "valkey", "valkey", null)));
+        assertThat(valkey.command()).containsExactly("valkey-server");
+        assertThat(valkey.steps()).singleElement().satisfies(s -> {
+            assertThat(s.argv()).containsExactly("umask", "0077");
+            assertThat(s.identityBranch()).isFalse();
+        });
+    }
+
+    @Test
+    void testUnderstandsAndOrAndNegationAndLeavesFilesToTheRunningSystem() {
+        assertThat(ScriptAnalyzer.test(List.of("a", "=", "a", "-a", "0", "=", "0"))).isTrue();
+        assertThat(ScriptAnalyzer.test(List.of("a", "=", "b", "-o", "x", "!=", "y"))).isTrue();
+        assertThat(ScriptAnalyzer.test(List.of("a", "=", "b", "-o", "x", "=", "y", "-a", "1"))).isFalse();
+        assertThat(ScriptAnalyzer.test(List.of("!", "-z", "x", "-a", "-n", ""))).isFalse();
+        assertThat(ScriptAnalyzer.test(List.of("-f", "/x", "-a", "a", "=", "a"))).isNull();
+        assertThat(ScriptAnalyzer.test(List.of("-f", "/x", "-a", "a", "=", "b"))).isFalse();
+        assertThat(ScriptAnalyzer.test(List.of("a", "-a"))).isNull();
     }
 
     @Test

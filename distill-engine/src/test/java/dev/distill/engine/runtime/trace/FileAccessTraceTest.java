@@ -257,6 +257,21 @@ class FileAccessTraceTest {
         assertThat(trace.unparsed()).isZero();
     }
 
+    @Test
+    void aFileTheProgramDeletesAgainIsNotWhatItMade() throws IOException {
+        // SQLite in rollback-journal mode: the journal is made for a write and deleted when it commits.
+        String out = String.join("\n",
+                "21 execve(\"/usr/bin/php8.2\", [\"php\", \"artisan\", \"queue:work\"], 0x7ffd /* 9 vars */) = 0",
+                "21 openat(AT_FDCWD</var/www/html>, \"/var/lib/app/database.sqlite\", O_RDWR|O_CREAT|O_CLOEXEC, 0644) = 5</var/lib/app/database.sqlite>",
+                "21 openat(AT_FDCWD</var/www/html>, \"/var/lib/app/database.sqlite-journal\", O_RDWR|O_CREAT|O_CLOEXEC, 0644) = 6</var/lib/app/database.sqlite-journal>",
+                "21 unlink(\"/var/lib/app/database.sqlite-journal\") = 0",
+                "21 unlinkat(AT_FDCWD</var/www/html>, \"storage/tmp.lock\", 0) = -1 ENOENT (No such file or directory)",
+                "21 +++ exited with 0 +++");
+        FileAccessTrace trace = FileAccessTrace.parse(new StringReader(out));
+
+        assertThat(trace.written()).containsExactly("/var/lib/app/database.sqlite");
+    }
+
     private static FileAccessTrace parse(String sample) throws IOException {
         InputStream raw = FileAccessTraceTest.class.getResourceAsStream(sample);
         try (Reader in = new InputStreamReader(sample.endsWith(".gz") ? new GZIPInputStream(raw) : raw,
