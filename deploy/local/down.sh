@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # -----------------------------------------------------------------------------
-# Stops the local Distill stack started by up.sh: the three services, the
-# registry and Kafka, through their pid files (TERM, then KILL after
+# Stops the local Distill stack started by up.sh: Prometheus, the three services,
+# the registry and Kafka, through their pid files (TERM, then KILL after
 # DISTILL_STOP_GRACE = 15 s). Idempotent: what does not run is skipped.
 #
 # Usage: deploy/local/down.sh [--clean]
-#   --clean  also delete Kafka's data, the registry's images and the services'
-#            work directories (logs, the webhook secret and the sample image cache stay)
+#   --clean  also delete Kafka's data, the registry's images, Prometheus' samples and
+#            the services' work directories (logs, the webhook secret and the sample image cache stay)
 # -----------------------------------------------------------------------------
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -20,6 +20,7 @@ case "${1:-}" in
   *) die "unknown argument: $1" ;;
 esac
 
+"$DISTILL_LOCAL_DIR/prometheus.sh" stop
 for ((i = ${#DISTILL_SERVICES[@]} - 1; i >= 0; i--)); do
   stop_service "${DISTILL_SERVICES[i]}"
 done
@@ -35,7 +36,7 @@ if [ -d "$DISTILL_PID_DIR" ]; then
 fi
 
 if $clean; then
-  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data"
+  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data" "$DISTILL_STATE_DIR/prometheus/data"
   for svc in "${DISTILL_SERVICES[@]}"; do
     rm -rf "$(svc_work_dir "$svc")"
   done

@@ -5,8 +5,9 @@
 #   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
 #   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
-#   util-linux (flock, nsenter), npm (fixtures/debian-node installs its app's dependencies with it),
-#   and apt package lists (debian-php resolves its packages from them),
+#   util-linux (flock, nsenter), prometheus (with promtool: the local stack's metrics and the alert rules'
+#   tests), nodejs and npm (deploy/schema-check; fixtures/debian-node installs its app's dependencies with npm), kubernetes-client (kubectl kustomize), and apt package
+#   lists (debian-php resolves its packages from them),
 #   for fixtures/conformance (the layer corpus) and the apt-built fixtures: libarchive-tools (bsdtar),
 #   python3, attr and acl (setfattr, setfacl, getfattr), libcap2-bin (setcap), buildah, debootstrap,
 #   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
@@ -25,7 +26,7 @@ check_only=false
 case "${1:-}" in
   --check) check_only=true ;;
   "") ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
   *) die "unknown argument: $1" ;;
 esac
 
@@ -65,8 +66,6 @@ need_cmd musl-gcc musl-tools
 # static-hello links musl's libc.a; musl-plugin copies musl's libc.so as the Alpine loader.
 pkg_installed musl-dev || missing+=(musl-dev)
 need_cmd file file
-# fixtures/debian-node: `npm ci` installs the express app's dependencies from its package-lock.json.
-need_cmd npm npm
 # fixtures/conformance writes layers with every common tool and a source tree with xattrs, ACLs and
 # capabilities; RootfsUnpacker applies extended attributes with setfattr; debian-apt-php and php-official
 # are made with debootstrap and apt in a chroot.
@@ -77,6 +76,14 @@ need_cmd setfacl acl
 need_cmd setcap libcap2-bin
 need_cmd buildah buildah
 need_cmd debootstrap debootstrap
+# The local stack's metrics (prometheus.sh) and the alert rules' tests (promtool).
+need_cmd prometheus prometheus
+need_cmd promtool prometheus
+# The offline schema checks of the dashboards and Kubernetes manifests (deploy/schema-check: node + npm's ajv).
+need_cmd node nodejs
+need_cmd npm npm
+# kubectl's kustomize renders deploy/kubernetes for its test (Debian's kubectl 1.20 or any later one).
+need_cmd kubectl kubernetes-client
 # fixtures/debian-php resolves and downloads its packages with apt: it needs package lists.
 have_apt_lists() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; }
 
@@ -147,7 +154,7 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${miss
 
 # Check again.
 for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter \
-         bsdtar setfattr setfacl setcap buildah debootstrap; do
+         bsdtar setfattr setfacl setcap buildah debootstrap prometheus promtool node npm kubectl; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done
 for p in libc6-dev musl-dev; do

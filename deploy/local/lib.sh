@@ -16,7 +16,7 @@ DISTILL_PID_DIR="$DISTILL_STATE_DIR/pids"
 
 # Ports (all on 127.0.0.1) -------------------------------------------------------
 # DISTILL_PORT_OFFSET shifts every default port, for a second stack beside the first on one machine (with its
-# own DISTILL_STATE_DIR), e.g. 1000: Kafka 10092, registry 6000, services 9080-9082.
+# own DISTILL_STATE_DIR), e.g. 1000: Kafka 10092, registry 6000, services 9080-9082, Prometheus 10090.
 DISTILL_PORT_OFFSET="${DISTILL_PORT_OFFSET:-0}"
 KAFKA_PORT="${KAFKA_PORT:-$((9092 + DISTILL_PORT_OFFSET))}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((9093 + DISTILL_PORT_OFFSET))}"
@@ -24,6 +24,7 @@ REGISTRY_PORT="${REGISTRY_PORT:-$((5000 + DISTILL_PORT_OFFSET))}"
 ANALYZER_PORT="${ANALYZER_PORT:-$((8080 + DISTILL_PORT_OFFSET))}"
 BUILDER_PORT="${BUILDER_PORT:-$((8081 + DISTILL_PORT_OFFSET))}"
 VERIFIER_PORT="${VERIFIER_PORT:-$((8082 + DISTILL_PORT_OFFSET))}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-$((9090 + DISTILL_PORT_OFFSET))}"
 
 KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 REGISTRY_HOSTPORT="127.0.0.1:$REGISTRY_PORT"
@@ -135,6 +136,14 @@ pid_alive() {
 
 pid_of() { tr -dc '0-9' <"$1"; }
 
+# start_failed NAME MESSAGE: a process started with start_bg did not come up: show the end of its log, stop it, fail.
+start_failed() {
+  echo "----- last 40 lines of $(logfile_of "$1") -----" >&2
+  tail -n 40 "$(logfile_of "$1")" >&2 || true
+  stop_pidfile "$1" 5
+  die "$2"
+}
+
 # start_bg NAME LOGFILE CMD...: run CMD detached (own session, stdin closed,
 # stdout+stderr appended to LOGFILE) and record its PID in pids/NAME.pid.
 # The extra environment for CMD is taken from the caller (use `env` in CMD).
@@ -210,8 +219,20 @@ svc_env() {
     "DISTILL_WORK_DIR=$(svc_work_dir "$svc")"
 }
 
-# start_service SVC: start one service unless it already runs; does not wait.
+# How the services run: "jars" (java -jar from */target/quarkus-app, the default) or "images" (their Jib
+# images under runc: up.sh --images). up.sh records it in .state/run-mode for restart.sh and down.sh.
+run_mode() { cat "$DISTILL_STATE_DIR/run-mode" 2>/dev/null || echo jars; }
+
+# start_service SVC: start one service (as the run mode says) unless it already runs; does not wait.
 start_service() {
+  case $(run_mode) in
+    images) start_service_container "$1" ;;
+    *) start_service_jar "$1" ;;
+  esac
+}
+
+# start_service_jar SVC: the service as a java process from its quarkus-app.
+start_service_jar() {
   local svc=$1 jar pidfile logfile
   jar=$(svc_jar "$svc")
   pidfile=$(pidfile_of "$svc")
@@ -251,4 +272,101 @@ wait_service() {
   log "$svc is ready at http://127.0.0.1:$port"
 }
 
-stop_service() { stop_pidfile "$1"; }
+stop_service() {
+  stop_pidfile "$1"
+  if [ -d "$(runc_root)" ]; then
+    runc --root "$(runc_root)" delete --force "$(container_id "$1")" >/dev/null 2>&1 || true
+  fi
+}
+
+# Services from their own images under runc (up.sh --images) ------------------------------------------------------
+DISTILL_CONTAINERS_DIR="$DISTILL_STATE_DIR/containers"
+runc_root() { printf '%s/runc' "$DISTILL_CONTAINERS_DIR"; }
+container_id() { printf 'distill-%s' "$1"; }
+# The image images.sh pushed for a service, as repository@digest (from .state/images.txt: service, tagged reference,
+# digest); skopeo takes a reference with a tag or a digest, not both.
+svc_image() {
+  awk -v s="$1" '$1 == s { ref = $2; slash = match(ref, /\/[^\/]*$/); tail = substr(ref, slash);
+    sub(/:[^:]*$/, "", tail); print substr(ref, 1, slash - 1) tail "@" $3 }' "$DISTILL_STATE_DIR/images.txt" 2>/dev/null
+}
+
+# What the verifier's container gets beyond a service's (docs/operations.md says why each is needed): it runs runc,
+# strace and nsenter itself. Docker's default capabilities (its own containers get those) plus SYS_ADMIN (namespaces,
+# mounts, pivot_root, setns), SYS_PTRACE (strace), NET_ADMIN (the loopback of each pod's network namespace) and
+# DAC_READ_SEARCH (unpacking images whose files belong to any owner).
+VERIFIER_CAPABILITIES='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID",
+"CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE",
+"CAP_SYS_ADMIN","CAP_SYS_PTRACE","CAP_NET_ADMIN","CAP_DAC_READ_SEARCH"]'
+
+# prepare_bundle SVC: the service's image pulled by digest (skopeo) and unpacked as a runc bundle (umoci), its
+# config.json adapted to the local stack: the host's network namespace (Kafka, the registry and the service ports are
+# on 127.0.0.1), the services' environment, a read-only root with a tmpfs /tmp and the state's work directory at /work.
+prepare_bundle() {
+  local svc=$1 image dir work bundle envs
+  image=$(svc_image "$svc")
+  [ -n "$image" ] || die "no image of $svc in $DISTILL_STATE_DIR/images.txt: run deploy/local/images.sh (or up.sh --images without --no-build)"
+  dir="$DISTILL_CONTAINERS_DIR/$svc"
+  work=$(svc_work_dir "$svc")
+  bundle="$dir/bundle"
+  mkdir -p "$dir" "$work/tmp"
+  rm -rf "$dir/image" "$bundle"
+  skopeo copy -q --src-tls-verify=false "docker://$image" "oci:$dir/image:service" >/dev/null \
+    || die "skopeo could not copy $image"
+  umoci unpack --image "$dir/image:service" "$bundle" >/dev/null || die "umoci could not unpack $image"
+  rm -rf "$dir/image"
+  # The work directory belongs to the user the image runs as (65532 for analyzer and builder).
+  chown "$(jq -r '.process.user.uid' "$bundle/config.json"):$(jq -r '.process.user.gid' "$bundle/config.json")" "$work" "$work/tmp"
+  printf '127.0.0.1\tlocalhost %s\n' "$(container_id "$svc")" >"$dir/hosts"
+  envs=$(svc_env "$svc" | grep -v '^DISTILL_WORK_DIR=' | jq -R . | jq -s \
+    '. + ["JAVA_TOOL_OPTIONS=-Xmx'"$DISTILL_SERVICE_XMX"' -Djava.io.tmpdir=/work/tmp"]')
+  jq --argjson env "$envs" --arg work "$work" --arg hosts "$dir/hosts" --arg id "$(container_id "$svc")" '
+    .process.terminal = false
+    | .process.env += $env
+    | .hostname = $id
+    | .root.readonly = true
+    | .linux.namespaces |= map(select(.type != "network"))
+    | .mounts += [
+        {destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777", "size=64m"]},
+        {destination: "/work", type: "bind", source: $work, options: ["rbind", "rw"]},
+        {destination: "/etc/hosts", type: "bind", source: $hosts, options: ["rbind", "ro"]}]' \
+    "$bundle/config.json" >"$bundle/config.json.tmp"
+  mv "$bundle/config.json.tmp" "$bundle/config.json"
+  if [ "$svc" = verifier-svc ]; then
+    # runc inside: these capabilities, no masked /proc paths (a nested /proc mount needs a fully visible one), the
+    # host's cgroup hierarchy writable (the verifier limits its containers below its own cgroup), devices allowed
+    # (runc creates /dev/null and the like in each container).
+    jq --argjson caps "$VERIFIER_CAPABILITIES" '
+      .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}
+      | .process.noNewPrivileges = false
+      | del(.linux.maskedPaths) | del(.linux.readonlyPaths)
+      | .linux.resources.devices = [{allow: true, access: "rwm"}]
+      | .mounts |= map(if .destination == "/sys/fs/cgroup"
+          then {destination: "/sys/fs/cgroup", type: "bind", source: "/sys/fs/cgroup", options: ["rbind", "rw", "nosuid", "nodev", "noexec"]}
+          else . end)' "$bundle/config.json" >"$bundle/config.json.tmp"
+    mv "$bundle/config.json.tmp" "$bundle/config.json"
+  fi
+}
+
+# start_service_container SVC: the service from its image, `runc run` in the foreground of a background process
+# (its output in the service's log; TERM to it reaches the service, as runc forwards signals).
+start_service_container() {
+  local svc=$1 pidfile logfile port
+  pidfile=$(pidfile_of "$svc")
+  logfile=$(logfile_of "$svc")
+  if pid_alive "$pidfile"; then
+    log "$svc already runs (pid $(pid_of "$pidfile"))"
+    return 0
+  fi
+  port=$(svc_port "$svc")
+  if port_open "$port"; then
+    die "port $port (for $svc) is already in use by another process"
+  fi
+  command -v runc >/dev/null && command -v umoci >/dev/null && command -v skopeo >/dev/null \
+    || die "runc, umoci and skopeo are needed for --images (deploy/local/install-prereqs.sh)"
+  is_root || die "running the services' images under runc needs root"
+  runc --root "$(runc_root)" delete --force "$(container_id "$svc")" >/dev/null 2>&1 || true
+  prepare_bundle "$svc"
+  log "starting $svc from $(svc_image "$svc") under runc on port $port"
+  start_bg "$svc" "$logfile" runc --root "$(runc_root)" run --bundle "$DISTILL_CONTAINERS_DIR/$svc/bundle" \
+    "$(container_id "$svc")"
+}

@@ -92,10 +92,7 @@ registry_start() {
   (cd "$REGISTRY_STATE" && start_bg "$REGISTRY_NAME" "$(logfile_of "$REGISTRY_NAME")" \
     docker-registry serve "$REGISTRY_CONFIG")
   if ! wait_http_200 "http://$REGISTRY_HOSTPORT/v2/" "$REGISTRY_START_TIMEOUT" "$pidfile"; then
-    echo "----- last 40 lines of $(logfile_of "$REGISTRY_NAME") -----" >&2
-    tail -n 40 "$(logfile_of "$REGISTRY_NAME")" >&2 || true
-    stop_pidfile "$REGISTRY_NAME" 5
-    die "the registry did not answer GET /v2/"
+    start_failed "$REGISTRY_NAME" "the registry did not answer GET /v2/"
   fi
   log "registry is up on http://$REGISTRY_HOSTPORT (pid $(pid_of "$pidfile"), log $(logfile_of "$REGISTRY_NAME"))"
 }

@@ -3,19 +3,24 @@
 # Starts the whole local Distill stack, without Docker:
 #   prerequisites (as root) -> build (unless --no-build) -> Kafka (KRaft) ->
 #   docker-registry (webhook to the analyzer) -> distroless bases (bases.sh) -> analyzer-svc, builder-svc,
-#   verifier-svc as background java processes -> wait for /q/health/ready.
+#   verifier-svc as background java processes -> wait for /q/health/ready -> Prometheus scraping them.
 # Idempotent: what already runs is left alone (see restart.sh to restart one part).
 #
-# Usage: deploy/local/up.sh [--no-build] [--sample]
-#   --no-build  use the jars already in */target/quarkus-app (also: DISTILL_NO_BUILD=true)
+# Usage: deploy/local/up.sh [--images] [--no-build] [--sample]
+#   --images    run the services from their own images under runc instead of as java processes: builds and
+#               pushes them first (images.sh: Jib on Distill's Java bases), unpacks each into a runc bundle
+#               under .state/containers and runs it with the host's network (docs/operations.md)
+#   --no-build  use the jars already in */target/quarkus-app (also: DISTILL_NO_BUILD=true); with --images,
+#               the images images.sh last pushed (.state/images.txt)
 #   --sample    then build and push the sample image to 127.0.0.1:5000/demo/app:1
 #               (the registry webhook announces it), POST it to /api/migrations
 #               and poll the migration until it ends (SAMPLE_TIMEOUT, 120 s)
 # Stop everything with deploy/local/down.sh.
 #
-# Environment (defaults): KAFKA_PORT 9092, KAFKA_CONTROLLER_PORT 9093,
+# Environment (defaults; each port shifted by DISTILL_PORT_OFFSET, 0): KAFKA_PORT 9092, KAFKA_CONTROLLER_PORT 9093,
 #   REGISTRY_PORT 5000, ANALYZER_PORT 8080, BUILDER_PORT 8081, VERIFIER_PORT 8082,
 #   DISTILL_WEBHOOK_SECRET (generated once into .state/webhook-secret),
+#   PROMETHEUS_PORT 9090, PROMETHEUS_SCRAPE_INTERVAL 5s,
 #   DISTILL_SERVICE_XMX 384m, KAFKA_HEAP 512m, DISTILL_READY_TIMEOUT 120,
 #   JAVA_OPTS_EXTRA (extra JVM flags for the services), DISTILL_STATE_DIR.
 # -----------------------------------------------------------------------------
@@ -25,12 +30,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 build=true
 sample=false
+mode=jars
 [ "${DISTILL_NO_BUILD:-false}" = true ] && build=false
 for arg in "$@"; do
   case $arg in
     --no-build) build=false ;;
     --sample) sample=true ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --images) mode=images ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
 done
@@ -44,20 +51,33 @@ else
 fi
 ensure_state_dirs
 
-# 2. Build.
-if $build; then
+# 2. Build (the images are built once the registry runs).
+if $build && [ "$mode" = jars ]; then
   log "building the services (./mvnw -B -q package -DskipTests)"
   mvnw -B -q package -DskipTests || die "the build failed"
 fi
+if [ "$mode" = jars ]; then
+  for svc in "${DISTILL_SERVICES[@]}"; do
+    [ -f "$(svc_jar "$svc")" ] || die "$(svc_jar "$svc") is missing: build first (drop --no-build)"
+  done
+fi
 for svc in "${DISTILL_SERVICES[@]}"; do
-  [ -f "$(svc_jar "$svc")" ] || die "$(svc_jar "$svc") is missing: build first (drop --no-build)"
+  pid_alive "$(pidfile_of "$svc")" && [ "$(run_mode)" != "$mode" ] \
+    && die "$svc runs as $(run_mode) already: deploy/local/down.sh first to switch to $mode"
 done
+echo "$mode" >"$DISTILL_STATE_DIR/run-mode"
 
 # 3. Infrastructure.
 "$DISTILL_LOCAL_DIR/kafka.sh" start
 "$DISTILL_LOCAL_DIR/registry.sh" start
 # The distroless bases the builder puts programs on (built once from Debian packages; quick when present).
 DISTILL_NO_BUILD=true "$DISTILL_LOCAL_DIR/bases.sh" >/dev/null
+if [ "$mode" = images ]; then
+  if $build || [ ! -s "$DISTILL_STATE_DIR/images.txt" ]; then
+    "$DISTILL_LOCAL_DIR/images.sh" >/dev/null
+  fi
+  log "the services run from: $(awk '{printf "%s@%s ", $2, $3}' "$DISTILL_STATE_DIR/images.txt")"
+fi
 
 # 4. Services: start all, then wait for each.
 for svc in "${DISTILL_SERVICES[@]}"; do
@@ -66,6 +86,8 @@ done
 for svc in "${DISTILL_SERVICES[@]}"; do
   wait_service "$svc"
 done
+# Metrics: Debian's prometheus scraping the three services, with Distill's alert rules.
+"$DISTILL_LOCAL_DIR/prometheus.sh" start
 
 # 5. What runs where.
 rel() { printf '%s' "${1#"$DISTILL_ROOT"/}"; }
@@ -78,8 +100,10 @@ rel() { printf '%s' "${1#"$DISTILL_ROOT"/}"; }
   for svc in "${DISTILL_SERVICES[@]}"; do
     what="http://127.0.0.1:$(svc_port "$svc")"
     [ "$svc" = analyzer-svc ] && what="$what (API, webhook)"
+    [ "$mode" = images ] && what="$what [runc]"
     printf '  %-13s %-38s %s\n' "$svc" "$what" "$(rel "$(logfile_of "$svc")")"
   done
+  printf '  %-13s %-38s %s\n' "prometheus" "http://127.0.0.1:$PROMETHEUS_PORT" "$(rel "$(logfile_of prometheus)")"
   echo "  webhook: $DISTILL_WEBHOOK_URL (Authorization: Bearer <secret in $(rel "$DISTILL_STATE_DIR")/webhook-secret or \$DISTILL_WEBHOOK_SECRET>)"
   echo "  stop:    deploy/local/down.sh    restart one: deploy/local/restart.sh <svc>"
   echo

@@ -8,6 +8,7 @@ import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.time.ZoneOffset;
@@ -19,8 +20,10 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  * Publishes events through the {@code distill-events} channel: each message carries its topic, its key
  * (the migration id, so one migration's events stay ordered in a partition) and its CloudEvents attributes.
  * Waits for the broker's acknowledgement, so a stage acknowledges its input only after its output is durable.
+ * The services get it behind the metered publisher ({@link MetricsBeans}), so it is typed as itself only.
  */
 @ApplicationScoped
+@Typed(ChannelEventPublisher.class)
 public class ChannelEventPublisher implements EventPublisher {
 
     @Inject

@@ -3,6 +3,7 @@ package dev.distill.service;
 import dev.distill.engine.registry.Credential;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryCredentials;
+import dev.distill.engine.registry.TransferListener;
 import dev.distill.pipeline.reports.RegistryReportStore;
 import dev.distill.pipeline.reports.ReportStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,7 +19,7 @@ public class RegistryBeans {
 
     @Produces
     @Singleton
-    RegistryClient registryClient(RegistrySettings settings) {
+    RegistryClient registryClient(RegistrySettings settings, TransferListener transfers) {
         Map<String, Credential> logins = settings.credentials().entrySet().stream().collect(Collectors.toMap(
                 Map.Entry::getKey, e -> new Credential(e.getValue().username(), e.getValue().password())));
         return RegistryClient.builder()
@@ -26,6 +27,7 @@ public class RegistryBeans {
                 .insecureRegistries(settings.insecure().orElse(List.of()))
                 .connectTimeout(settings.connectTimeout())
                 .readTimeout(settings.readTimeout())
+                .transfers(transfers)
                 .build();
     }
 

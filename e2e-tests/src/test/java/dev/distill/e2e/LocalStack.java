@@ -28,6 +28,7 @@ final class LocalStack {
     static final String API = "http://127.0.0.1:" + (8080 + PORT_OFFSET);
     static final String REGISTRY = "127.0.0.1:" + (5000 + PORT_OFFSET);
     static final String KAFKA = "127.0.0.1:" + (9092 + PORT_OFFSET);
+    static final String PROMETHEUS = "http://127.0.0.1:" + (9090 + PORT_OFFSET);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();

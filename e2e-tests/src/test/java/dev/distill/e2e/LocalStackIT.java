@@ -18,7 +18,6 @@ import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
 import dev.distill.events.StageFailed;
 import dev.distill.pipeline.testing.EventLog;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,34 +43,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedStack.class)
 class LocalStackIT {
 
-    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
-
-    /** Pushes as a user's tool would; Distill's own user agent would (rightly) be ignored by the webhook. */
-    private static final RegistryClient USER = RegistryClient.builder().userAgent("e2e-user-push/1.0").build();
+    private static final RegistryClient USER = E2eImages.USER;
 
     private static JsonNode json(HttpResponse<String> response) {
-        return LocalStack.json(response);
+        return Migrations.json(response);
     }
 
-    /** A small migratable image: Debian's static busybox serving a page; {@code marker} makes its digest unique. */
     private static TinyImage image(String marker) {
-        try {
-            return TinyImage.builder().platform(Platform.LINUX_AMD64)
-                    .file("/bin/busybox", java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox")), 0755)
-                    .file("/srv/www/index.html", marker + "\n")
-                    .entrypoint("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/srv/www")
-                    .user("65534").exposedPort("8080/tcp").build();
-        } catch (IOException e) {
-            throw new AssertionError("the e2e images use /bin/busybox from busybox-static", e);
-        }
+        return E2eImages.httpServer(marker);
     }
 
     private static List<JsonNode> migrationsOf(String repository) {
-        return LocalStack.migrationsOf(repository);
+        return Migrations.of(repository);
     }
 
     private static JsonNode awaitFinal(String id) {
-        return LocalStack.awaitFinal(id, Duration.ofSeconds(180));
+        return Migrations.awaitFinal(id);
     }
 
     @Test
@@ -160,14 +147,7 @@ class LocalStackIT {
     @Test
     @Order(3)
     void anEntrypointThatReallyNeedsAShellIsBlockedNeverSucceeded() throws Exception {
-        byte[] busybox = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/bin/busybox"));
-        TinyImage scripted = TinyImage.builder().platform(Platform.LINUX_AMD64)
-                .file("/bin/busybox", busybox, 0755)
-                .symlink("/bin/sh", "busybox")
-                .file("/etc/app/site.conf", "PORT=8080\n")
-                .file("/app/start.sh", "#!/bin/sh\nfor f in /etc/app/*.conf; do . \"$f\"; done\n"
-                        + "exec /bin/busybox httpd -f -p \"$PORT\" -h /srv\n", 0755)
-                .entrypoint("/app/start.sh").exposedPort("8080/tcp").user("65534").build();
+        TinyImage scripted = E2eImages.needsAShell("e2e");
         scripted.push(USER, ImageReference.parse(LocalStack.REGISTRY + "/e2e/scripted:1"));
 
         await().atMost(Duration.ofSeconds(60)).until(() -> migrationsOf("e2e/scripted").size() == 1);
@@ -220,7 +200,7 @@ class LocalStackIT {
         // Each migration is verified for real (two runc runs), one after the other.
         await().atMost(Duration.ofSeconds(360)).pollInterval(Duration.ofSeconds(1)).until(() -> {
             List<JsonNode> ms = migrationsOf("e2e/restart");
-            return ms.size() == count && ms.stream().allMatch(m -> FINAL.contains(m.get("state").asText()));
+            return ms.size() == count && ms.stream().allMatch(m -> Migrations.FINAL.contains(m.get("state").asText()));
         });
         Set<String> seenDigests = migrationsOf("e2e/restart").stream().map(m -> m.at("/source/digest").asText())
                 .collect(Collectors.toSet());
@@ -243,8 +223,9 @@ class LocalStackIT {
     @Test
     @Order(6)
     void asSeveralInstancesTheServiceAnswersTheSameFromEach() throws Exception {
-        String second = "http://127.0.0.1:8083";
-        Process extra = LocalStack.startExtraAnalyzer(8083 + LocalStack.PORT_OFFSET);
+        int secondPort = 8083 + LocalStack.PORT_OFFSET;
+        String second = "http://127.0.0.1:" + secondPort;
+        Process extra = LocalStack.startExtraAnalyzer(secondPort);
         try {
             // The new instance rebuilt its view from Kafka: it knows every migration the first one knows.
             JsonNode fromFirst = json(LocalStack.get("/api/migrations?limit=500"));

@@ -19,7 +19,7 @@ import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
-import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.layer.WrittenLayer;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
@@ -38,7 +38,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
@@ -129,11 +134,12 @@ public final class ImageAssembler {
      * One program's image, pushed but not yet tagged.
      *
      * @param baked the files the entrypoint's build-time steps made, changed or deleted in this image
+     * @param layers its bytes by layer kind: the base's, the layers it shares with other images of the migration, its own
      * @param repaired what repair rounds carried beyond the plan, with bytes
      */
     public record ProgramImage(String program, Role role, String tag, ImageUpload.Pushed pushed, String base,
             Digest baseDigest, String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes, List<BakedEntry> baked, List<RepairedFile> repaired) {
+            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers, List<RepairedFile> repaired) {
 
         public ProgramImage {
             changes = List.copyOf(changes);
@@ -151,6 +157,21 @@ public final class ImageAssembler {
         public ImageReference pinnedReference() {
             ImageReference r = pushed.reference();
             return new ImageReference(r.registry(), r.repository(), null, pushed.manifestDigest());
+        }
+    }
+
+    /**
+     * An image's size split by where its layers come from, compressed (as stored and pulled) and as tar: the base's
+     * layers, the layers shared with other images of the migration, and its own (its files, and the entrypoint's
+     * baked steps when it has them).
+     *
+     * @param sharedPrograms for each shared layer, the programs whose images hold it
+     */
+    public record LayerSizes(long baseCompressed, long baseUncompressed, long sharedCompressed, long sharedUncompressed,
+            long ownCompressed, long ownUncompressed, List<List<String>> sharedPrograms) {
+
+        public LayerSizes {
+            sharedPrograms = sharedPrograms.stream().map(List::copyOf).toList();
         }
     }
 
@@ -186,16 +207,40 @@ public final class ImageAssembler {
         List<ProgramImage> images = new ArrayList<>();
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool);
                 Bake bake = bake(plan, source, content)) {
-            boolean only = plan.programs().size() == 1;
-            for (ProgramPlan planned : plan.programs()) {
+            // Every image of the migration, the programs' and the init steps', takes part in the shared layers.
+            List<ProgramPlan> programs = new ArrayList<>();
+            List<Role> roles = new ArrayList<>();
+            List<ImageReference> baseReferences = new ArrayList<>();
+            List<PulledBase> pulled = new ArrayList<>();
+            List<ProgramLayer.Planned> planned = new ArrayList<>();
+            List<List<RepairedFile>> repairs = new ArrayList<>();
+            for (ProgramPlan p : concat(plan.programs(), inits)) {
+                roles.add(programs.size() < plan.programs().size() ? Role.PROGRAM : Role.INIT);
                 List<RepairedFile> repaired = new ArrayList<>();
-                ProgramPlan program = withRepairs(planned, source, content, repaired);
-                images.add(build(program, Role.PROGRAM, only, source, content, bake, repository, dir, repaired));
+                ProgramPlan program = withRepairs(p, source, content, repaired);
+                repairs.add(repaired);
+                ImageReference baseReference = bases.reference(program.base().base(), program.runAs().uid() == NONROOT_UID,
+                        repository.registry());
+                PulledBase base = pull(baseReference, source.image().platform());
+                programs.add(program);
+                baseReferences.add(baseReference);
+                pulled.add(base);
+                planned.add(ProgramLayer.plan(program, content, base.content()));
             }
-            for (ProgramPlan planned : inits) {
-                List<RepairedFile> repaired = new ArrayList<>();
-                ProgramPlan init = withRepairs(planned, source, content, repaired);
-                images.add(build(init, Role.INIT, false, source, content, bake, repository, dir, repaired));
+            SharedLayers.Split split = SharedLayers.of(planned.stream().map(ProgramLayer.Planned::entries).toList(),
+                    pulled.stream().map(b -> b.content().view()).toList());
+            Layers written = writeLayers(split, programs, content, dir);
+            for (int i = 0; i < programs.size(); i++) {
+                List<WrittenLayer> shared = new ArrayList<>();
+                List<List<String>> sharedBy = new ArrayList<>();
+                for (SharedLayers.Group g : split.of(i)) {
+                    int k = split.shared().indexOf(g);
+                    shared.add(written.shared().get(k));
+                    sharedBy.add(g.programs().stream().map(j -> programs.get(j).name()).toList());
+                }
+                boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
+                images.add(build(programs.get(i), roles.get(i), only, source, bake, content, baseReferences.get(i),
+                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, repairs.get(i)));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
@@ -264,38 +309,127 @@ public final class ImageAssembler {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
                     image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
-                    image.changes(), image.baked(), image.repaired()));
+                    image.changes(), image.baked(), image.layers(), image.repaired()));
         }
         return tagged;
     }
 
-    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source, SourceContent content, Bake bake,
-            ImageReference repository, Path dir, List<RepairedFile> repaired)
+    /** The layers written for one migration: the shared ones in {@link SharedLayers.Split#shared()} order, and each program's own. */
+    private record Layers(List<WrittenLayer> shared, List<WrittenLayer> own) {
+    }
+
+    /**
+     * Writes every layer of the migration, shared and own, each on a thread of its own (at most one per core): they
+     * read the spooled source files, which the one pass over the source's layers left for all of them.
+     */
+    private static Layers writeLayers(SharedLayers.Split split, List<ProgramPlan> programs, SourceContent content, Path dir)
+            throws IOException, AssemblyException {
+        List<Callable<WrittenLayer>> tasks = new ArrayList<>();
+        for (int k = 0; k < split.shared().size(); k++) {
+            TreeMap<String, ProgramLayer.Entry> entries = split.shared().get(k).entries();
+            Path target = dir.resolve("shared-" + k + ".tar.gz");
+            tasks.add(() -> ProgramLayer.write(entries, content, target));
+        }
+        for (int i = 0; i < programs.size(); i++) {
+            TreeMap<String, ProgramLayer.Entry> entries = split.own().get(i);
+            Path target = dir.resolve(i + "-" + TagScheme.tagSafe(programs.get(i).name()) + ".tar.gz");
+            tasks.add(() -> ProgramLayer.write(entries, content, target));
+        }
+        List<WrittenLayer> done = new ArrayList<>();
+        int threads = Math.max(1, Math.min(tasks.size(), Runtime.getRuntime().availableProcessors()));
+        if (threads == 1) {
+            for (Callable<WrittenLayer> t : tasks) {
+                done.add(call(t));
+            }
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "distill-layer-writer");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<WrittenLayer>> futures = new ArrayList<>();
+                tasks.forEach(t -> futures.add(pool.submit(t)));
+                for (Future<WrittenLayer> f : futures) {
+                    done.add(result(f));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        int shared = split.shared().size();
+        return new Layers(List.copyOf(done.subList(0, shared)), List.copyOf(done.subList(shared, done.size())));
+    }
+
+    private static WrittenLayer call(Callable<WrittenLayer> task) throws IOException, AssemblyException {
+        try {
+            return task.call();
+        } catch (IOException | AssemblyException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static WrittenLayer result(Future<WrittenLayer> f) throws IOException, AssemblyException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing the layers", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof AssemblyException a) {
+                throw a;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source, Bake bake, SourceContent content,
+            ImageReference baseReference, PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy,
+            WrittenLayer own, ProgramLayer.Planned planned, ImageReference repository, Path dir,
+            List<RepairedFile> repaired)
             throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
-        ImageReference baseReference = bases.reference(program.base().base(), user.uid() == NONROOT_UID, repository.registry());
-        PulledBase base = pull(baseReference, source.image().platform());
-        ProgramLayer.Result layer = ProgramLayer.write(program, content, base.view(),
-                dir.resolve(TagScheme.tagSafe(program.name()) + ".tar.gz"));
         List<ImageUpload.Layer> layers = new ArrayList<>();
         List<Descriptor> baseLayers = base.image().layers();
-        long uncompressed = 0;
+        long baseUncompressed = 0;
+        long baseCompressed = 0;
         for (int i = 0; i < baseLayers.size(); i++) {
             layers.add(ImageUpload.Layer.existing(baseLayers.get(i), base.diffIds().get(i), base.image().pinnedReference(),
-                    base.view().uncompressedSize(i)));
-            uncompressed += base.view().uncompressedSize(i);
+                    base.content().uncompressedSize(i)));
+            baseUncompressed += base.content().uncompressedSize(i);
+            baseCompressed += baseLayers.get(i).size();
         }
-        layers.add(layer.layer().upload());
-        uncompressed += layer.layer().uncompressedSize();
-        List<FileChange> changes = new ArrayList<>(layer.changes());
+        // The shared layers right above the base, the widest first; the program's own layer stays on top.
+        long sharedCompressed = 0;
+        long sharedUncompressed = 0;
+        for (WrittenLayer layer : shared) {
+            layers.add(layer.upload());
+            sharedCompressed += layer.size();
+            sharedUncompressed += layer.uncompressedSize();
+        }
+        layers.add(own.upload());
+        long ownCompressed = own.size();
+        long ownUncompressed = own.uncompressedSize();
+        // The entrypoint's baked steps go on top: what they changed wins over the carried files.
+        List<FileChange> changes = new ArrayList<>(planned.changes());
         Optional<BakeLayer.Result> baked = BakeLayer.write(bake, program, content.view(),
                 dir.resolve(TagScheme.tagSafe(program.name()) + "-baked.tar.gz"));
         if (baked.isPresent()) {
             layers.add(baked.get().layer().upload());
-            uncompressed += baked.get().layer().uncompressedSize();
+            ownCompressed += baked.get().layer().size();
+            ownUncompressed += baked.get().layer().uncompressedSize();
             changes.addAll(baked.get().changes());
         }
-        ObjectNode config = config(program, user, base, source, baked.map(b -> b.entries().size()).orElse(0));
+        long uncompressed = baseUncompressed + sharedUncompressed + ownUncompressed;
+        ObjectNode config = config(program, user, base, source, sharedBy, baked.map(b -> b.entries().size()).orElse(0));
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -306,12 +440,15 @@ public final class ImageAssembler {
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
         return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.spec(), program.runAsReason(), layer.files(), pushed.compressedSize(), uncompressed, changes,
-                baked.map(BakeLayer.Result::entries).orElse(List.of()), repaired);
+                user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, changes,
+                baked.map(BakeLayer.Result::entries).orElse(List.of()),
+                new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
+                        ownUncompressed, sharedBy), repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
-    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source, int bakedFiles) {
+    private ObjectNode config(ProgramPlan program, Identity user, PulledBase base, Source source, List<List<String>> sharedBy,
+            int bakedFiles) {
         ObjectNode config = base.config().deepCopy();
         config.put("created", CREATED);
         config.remove("rootfs");
@@ -348,6 +485,13 @@ public final class ImageAssembler {
         labels.put("dev.distill.source.digest", source.image().pushedDigest().toString());
         labels.put("dev.distill.version", version);
         ArrayNode history = config.withArrayProperty("history");
+        for (List<String> programs : sharedBy) {
+            ObjectNode shared = history.addObject();
+            shared.put("created", CREATED);
+            shared.put("created_by", "distill " + version + ": the files " + String.join(", ", programs)
+                    + " carry alike from " + source.image().reference().withDigest(null) + "@" + source.image().pushedDigest());
+            shared.put("comment", "one layer shared by the images of " + String.join(", ", programs));
+        }
         ObjectNode step = history.addObject();
         step.put("created", CREATED);
         step.put("created_by", "distill " + version + ": " + program.name() + " with the files it needs from "
@@ -370,8 +514,11 @@ public final class ImageAssembler {
         }
     }
 
-    /** A base as pulled: its manifest, config JSON, diffIDs and merged view (for passwd, group and directories). */
-    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, LayeredFileSystem view) {
+    /**
+     * A base as pulled: its manifest, config JSON, diffIDs and merged view with its files' hashes (for passwd, group,
+     * directories and the files it already has).
+     */
+    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, BaseContent content) {
     }
 
     private PulledBase pull(ImageReference reference, Platform platform) throws AssemblyException {
@@ -400,9 +547,8 @@ public final class ImageAssembler {
                 throw new AssemblyException("the base " + reference + " lists " + diffIds.size() + " diffIDs for "
                         + image.layers().size() + " layers");
             }
-            LayeredFileSystem view = LayeredFileSystem.build(image.layers(), BlobSource.registry(client, image.pinnedReference()),
-                    limits);
-            PulledBase base = new PulledBase(image, config, diffIds, view);
+            BaseContent content = BaseContent.read(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
+            PulledBase base = new PulledBase(image, config, diffIds, content);
             baseCache.put(image.manifestDigest(), base);
             return base;
         } catch (IOException | RegistryException | IllegalArgumentException | ClassCastException e) {

@@ -16,9 +16,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -35,19 +39,40 @@ final class ProgramLayer {
     record Result(WrittenLayer layer, int files, List<FileChange> changes) {
     }
 
+    /**
+     * What a program's image adds to its base, before it is split into layers: every entry in path order, the
+     * number of files among them (entries that are not directories) and what was changed or left out.
+     */
+    record Planned(TreeMap<String, Entry> entries, int files, List<FileChange> changes) {
+    }
+
     /** One entry to write; content comes from the source for regular files. */
-    private record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes, Xattrs xattrs) {
+    record Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes, Xattrs xattrs) {
         Entry(String path, FileType type, int mode, int uid, int gid, String linkTarget, byte[] bytes) {
             this(path, type, mode, uid, gid, linkTarget, bytes, Xattrs.NONE);
+        }
+
+        /** The same entry in every respect a layer records (a record's own equals compares arrays by identity). */
+        boolean sameAs(Entry o) {
+            return path.equals(o.path) && type == o.type && mode == o.mode && uid == o.uid && gid == o.gid
+                    && Objects.equals(linkTarget, o.linkTarget) && Arrays.equals(bytes, o.bytes) && xattrs.equals(o.xattrs);
         }
     }
 
     private ProgramLayer() {
     }
 
+    /** Plans and writes the layer in one go (a program on its own). */
     static Result write(ProgramPlan plan, SourceContent source, ImageFileSystem base, Path target)
             throws IOException, AssemblyException {
+        Planned planned = plan(plan, source, BaseContent.of(base));
+        return new Result(write(planned.entries(), source, target), planned.files(), planned.changes());
+    }
+
+    /** Everything the program adds to its base: the plan's files, their directories, places and accounts. */
+    static Planned plan(ProgramPlan plan, SourceContent source, BaseContent baseContent) throws IOException, AssemblyException {
         ImageFileSystem view = source.view();
+        ImageFileSystem base = baseContent.view();
         TreeMap<String, Entry> entries = new TreeMap<>();
         List<FileChange> changes = new ArrayList<>();
 
@@ -68,6 +93,7 @@ final class ProgramLayer {
             }
         }
         carryWhatASymlinkHides(entries, changes, view, base, source);
+        leaveOutWhatTheBaseHas(entries, changes, baseContent, source);
         // The directories the carried files live in: the base's own where it has them, the source's otherwise.
         for (String path : List.copyOf(entries.keySet())) {
             for (String dir = parent(path); !dir.equals("/"); dir = parent(dir)) {
@@ -104,8 +130,51 @@ final class ProgramLayer {
                         + " replaces the base's directory (a usr-merged source); everything the program loads through it is carried"));
             }
         }
-        return new Result(writeLayer(entries, source, target), (int) entries.values().stream()
-                .filter(e -> e.type() != FileType.DIRECTORY).count(), changes);
+        return new Planned(entries, (int) entries.values().stream().filter(e -> e.type() != FileType.DIRECTORY).count(),
+                changes);
+    }
+
+    /**
+     * A carried file or symlink the base already has at the same path, byte for byte and with the same mode, owner
+     * and attributes, is not written again: the image would hold the same file twice. Files of a hard link group
+     * stay, so that the group is written whole.
+     */
+    private static void leaveOutWhatTheBaseHas(TreeMap<String, Entry> entries, List<FileChange> changes, BaseContent base,
+            SourceContent source) throws IOException {
+        Set<String> linked = hardLinked(entries);
+        List<String> same = new ArrayList<>();
+        long bytes = 0;
+        for (Entry e : List.copyOf(entries.values())) {
+            if (e.bytes() != null || linked.contains(e.path())
+                    || e.type() != FileType.REGULAR && e.type() != FileType.SYMLINK) {
+                continue;
+            }
+            long size = e.type() == FileType.REGULAR ? source.size(e.path()) : 0;
+            if (e.type() == FileType.REGULAR && size < 0) {
+                continue; // reported when the layer is written
+            }
+            if (base.holds(e, size, () -> source.sha256(e.path()))) {
+                entries.remove(e.path());
+                same.add(e.path());
+                bytes += size;
+            }
+        }
+        if (!same.isEmpty()) {
+            changes.add(new FileChange("/", same.size() + " carried files (" + bytes + " bytes) left to the base, which has "
+                    + "them at the same paths byte for byte with the same mode and owner: " + summary(same)));
+        }
+    }
+
+    /** The paths of every hard link and of every file a hard link names. */
+    static Set<String> hardLinked(Map<String, Entry> entries) {
+        Set<String> linked = new HashSet<>();
+        for (Entry e : entries.values()) {
+            if (e.type() == FileType.HARDLINK) {
+                linked.add(e.path());
+                linked.add(e.linkTarget());
+            }
+        }
+        return linked;
     }
 
     /**
@@ -243,7 +312,8 @@ final class ProgramLayer {
                 group.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static WrittenLayer writeLayer(TreeMap<String, Entry> entries, SourceContent source, Path target)
+    /** Writes entries (a program's own, or the files several programs share) as one layer, in path order. */
+    static WrittenLayer write(TreeMap<String, Entry> entries, SourceContent source, Path target)
             throws IOException, AssemblyException {
         // A hard link group is written as one file (its first name in path order) and links to it, so the link
         // always follows its target in the archive.

@@ -31,6 +31,7 @@ final class SourceContent implements Closeable {
     private final LayeredFileSystem view;
     private final Path spool;
     private final Map<String, Path> content;
+    private final Map<String, byte[]> hashes = new HashMap<>();
 
     private SourceContent(LayeredFileSystem view, Path spool, Map<String, Path> content) {
         this.view = view;
@@ -110,6 +111,21 @@ final class SourceContent implements Closeable {
     InputStream open(String path) throws IOException {
         Path p = content.get(path);
         return p == null ? null : Files.newInputStream(p);
+    }
+
+    /** The SHA-256 of a carried file's bytes (null when they were not read), computed once. */
+    byte[] sha256(String path) throws IOException {
+        byte[] known = hashes.get(path);
+        if (known == null) {
+            try (InputStream in = open(path)) {
+                if (in == null) {
+                    return null;
+                }
+                known = BaseContent.hash(in);
+            }
+            hashes.put(path, known);
+        }
+        return known;
     }
 
     long size(String path) throws IOException {

@@ -31,14 +31,12 @@ public final class BuildBases {
             err.println("  e.g. BuildBases /work/fixture-cache/debs 127.0.0.1:5000   (pushes 127.0.0.1:5000/distill/{static,base,cc}:{latest,nonroot})");
             return 2;
         }
-        Map<String, String> versions = new LinkedHashMap<>();
-        for (int i = 2; i < args.length; i++) {
-            int equals = args[i].indexOf('=');
-            if (equals <= 0 || equals == args[i].length() - 1) {
-                err.println("not package=version: " + args[i]);
-                return 2;
-            }
-            versions.put(args[i].substring(0, equals), args[i].substring(equals + 1));
+        Map<String, String> versions;
+        try {
+            versions = pinnedVersions(args);
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
         }
         Path work = null;
         try {
@@ -62,4 +60,16 @@ public final class BuildBases {
         }
     }
 
+    /** The {@code package=version} pins after the two positional arguments, in order. */
+    static Map<String, String> pinnedVersions(String[] args) {
+        Map<String, String> versions = new LinkedHashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            int equals = args[i].indexOf('=');
+            if (equals <= 0 || equals == args[i].length() - 1) {
+                throw new IllegalArgumentException("not package=version: " + args[i]);
+            }
+            versions.put(args[i].substring(0, equals), args[i].substring(equals + 1));
+        }
+        return versions;
+    }
 }

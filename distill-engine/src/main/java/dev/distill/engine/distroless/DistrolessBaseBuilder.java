@@ -107,11 +107,7 @@ public final class DistrolessBaseBuilder {
         }
         BuiltLayer extras = new BuiltLayer("distroless extras: accounts, nsswitch.conf, os-release, /tmp, home directories",
                 write(ExtrasLayer.tree(debianOsRelease), "distroless-extras"));
-        String[] architecture = ARCHITECTURES.get(debianArchitecture);
-        if (architecture == null) {
-            throw new DistrolessBuildException("packages of architecture " + debianArchitecture + ", which has no OCI name here "
-                    + ARCHITECTURES.keySet());
-        }
+        String[] architecture = ociArchitecture(debianArchitecture);
 
         ImageUpload upload = new ImageUpload(client);
         Map<Digest, ImageReference> pushedTo = new HashMap<>();
@@ -151,6 +147,16 @@ public final class DistrolessBaseBuilder {
 
     private WrittenLayer write(LayerTree tree, String name) throws IOException {
         return tree.write(workDirectory.resolve(name + ".tar.gz"));
+    }
+
+    /** OCI's architecture name (and variant, or null) of a Debian architecture. */
+    static String[] ociArchitecture(String debianArchitecture) throws DistrolessBuildException {
+        String[] architecture = ARCHITECTURES.get(debianArchitecture);
+        if (architecture == null) {
+            throw new DistrolessBuildException("packages of architecture " + debianArchitecture + ", which has no OCI name here "
+                    + ARCHITECTURES.keySet());
+        }
+        return architecture;
     }
 
     private static String sameArchitecture(String sofar, DebianPackage deb) throws DistrolessBuildException {

@@ -62,6 +62,36 @@ final class LayerTree {
         return node != null && node.kind() == Kind.FILE ? node.content() : null;
     }
 
+    /** Every entry declared so far, by path (sorted). */
+    java.util.SortedMap<String, Node> nodes() {
+        return java.util.Collections.unmodifiableSortedMap(nodes);
+    }
+
+    /**
+     * A new tree with the entries at {@code paths} (a hard link brings the file it points at, so the layer stays
+     * whole); the directories above them are added when the tree is written.
+     */
+    LayerTree subset(String newOwner, java.util.Collection<String> paths) throws DistrolessBuildException {
+        LayerTree out = new LayerTree(newOwner);
+        java.util.TreeSet<String> wanted = new java.util.TreeSet<>(paths);
+        for (String path : List.copyOf(wanted)) {
+            Node node = nodes.get(path);
+            if (node != null && node.kind() == Kind.HARDLINK) {
+                wanted.add(node.target());
+            }
+        }
+        for (String path : wanted) {
+            Node node = nodes.get(path);
+            if (node != null && !out.nodes.containsKey(path)) {
+                out.put(path, node);
+                if (node.kind() == Kind.FILE) {
+                    out.contentBytes += node.content().length;
+                }
+            }
+        }
+        return out;
+    }
+
     /** Bytes of file content held so far. */
     long contentBytes() {
         return contentBytes;

@@ -115,6 +115,25 @@ final class PackageLayers {
         return new Certificates(tree, count);
     }
 
+    /**
+     * Only some files of a package, as a closure needs them (a library, the links to it): those entries of its
+     * {@link #packageTree}, plus its status file, and its md5sums listing only the files carried, so a scanner still
+     * knows the package and its version and can check what is there.
+     */
+    static LayerTree partialTree(DebianPackage deb, LayerTree full, java.util.Collection<String> carried)
+            throws DistrolessBuildException {
+        LayerTree tree = full.subset("package " + deb.name() + " (the files a closure needs)", carried);
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        for (var e : tree.nodes().entrySet()) {
+            if (e.getValue().kind() == LayerTree.Kind.FILE || e.getValue().kind() == LayerTree.Kind.HARDLINK) {
+                kept.add(e.getKey().substring(1));
+            }
+        }
+        byte[] md5sums = deb.md5sums().map(all -> keepLines(all, kept)).orElse(null);
+        addStatus(tree, deb, md5sums);
+        return tree;
+    }
+
     private static void addStatus(LayerTree tree, DebianPackage deb, byte[] md5sums) throws DistrolessBuildException {
         String text = deb.control().text();
         tree.file(STATUS_DIRECTORY + deb.name(), 0644, 0, 0, (text.endsWith("\n") ? text : text + "\n").getBytes(StandardCharsets.UTF_8));
@@ -129,9 +148,15 @@ final class PackageLayers {
     }
 
     private static byte[] keepLines(byte[] md5sums, String path) {
+        return keepLines(md5sums, java.util.Set.of(path));
+    }
+
+    /** The md5sums lines (hash, two spaces, path without the leading slash) of the given paths only. */
+    private static byte[] keepLines(byte[] md5sums, java.util.Set<String> paths) {
         StringBuilder kept = new StringBuilder();
         for (String line : new String(md5sums, StandardCharsets.UTF_8).split("\n")) {
-            if (line.endsWith("  " + path)) {
+            int gap = line.indexOf("  ");
+            if (gap > 0 && paths.contains(line.substring(gap + 2))) {
                 kept.append(line).append('\n');
             }
         }

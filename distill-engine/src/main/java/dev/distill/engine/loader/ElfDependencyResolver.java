@@ -100,7 +100,19 @@ public final class ElfDependencyResolver {
     }
 
     public ElfResolution resolve(String programPath) {
-        Run run = new Run(Paths.normalize(programPath));
+        return resolve(programPath, List.of());
+    }
+
+    /**
+     * Resolves an object loaded into a process that already holds {@code preloaded}: objects an earlier
+     * {@code dlopen} brought in (with everything they need). The loader matches a DT_NEEDED name against the SONAMEs
+     * of objects already loaded before it searches, so a library may need one that is not on its search path: a
+     * JVM's {@code libjava.so} needs {@code libjvm.so}, which the launcher loaded first from {@code lib/server}.
+     *
+     * @param preloaded absolute paths of the objects loaded before, in load order
+     */
+    public ElfResolution resolve(String path, List<String> preloaded) {
+        Run run = new Run(Paths.normalize(path), preloaded.stream().map(Paths::normalize).toList());
         return run.resolve();
     }
 
@@ -110,6 +122,7 @@ public final class ElfDependencyResolver {
 
     private final class Run {
         final String path;
+        final List<String> preloaded;
         final SortedSet<String> closure = new TreeSet<>();
         final List<ElfResolution.Unresolved> unresolved = new ArrayList<>();
         final List<ElfResolution.Library> libraries = new ArrayList<>();
@@ -129,8 +142,9 @@ public final class ElfDependencyResolver {
         List<String> needed = List.of();
         LoaderSearchPath.Origin cacheSource;
 
-        Run(String path) {
+        Run(String path, List<String> preloaded) {
             this.path = path;
+            this.preloaded = preloaded;
         }
 
         ElfResolution resolve() {
@@ -219,6 +233,14 @@ public final class ElfDependencyResolver {
             }
             Deque<LoadedObject> queue = new ArrayDeque<>();
             queue.add(program);
+            for (String before : preloaded) {
+                // Loaded earlier by dlopen: its SONAME answers this object's DT_NEEDED, and what it needs is loaded too.
+                load(before, null, program).ifPresent(l -> {
+                    register(l.object(), null);
+                    queue.add(l.object());
+                    notes.add(before + " was loaded before " + path + " (by its host's dlopen)");
+                });
+            }
             int objects = 0;
             while (!queue.isEmpty()) {
                 LoadedObject obj = queue.poll();

@@ -60,6 +60,7 @@ public final class RegistryClient {
     private final long maxManifestBytes;
     private final String userAgent;
     private final Set<String> insecureRegistries;
+    private final TransferListener transfers;
 
     private RegistryClient(Builder builder) {
         this.transport = new RegistryTransport(builder.credentials, builder.insecureRegistries, builder.connectTimeout,
@@ -67,6 +68,7 @@ public final class RegistryClient {
         this.maxManifestBytes = builder.maxManifestBytes;
         this.userAgent = builder.userAgent;
         this.insecureRegistries = Set.copyOf(builder.insecureRegistries);
+        this.transfers = builder.transfers;
     }
 
     public static Builder builder() {
@@ -210,6 +212,7 @@ public final class RegistryClient {
             throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "registry " + repository.registry()
                     + " stored " + what + " under digest " + stored.get());
         }
+        transfers.pushed(size);
     }
 
     /**
@@ -414,7 +417,9 @@ public final class RegistryClient {
             throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + ": registry " + repository.registry()
                     + " announces " + announced + " bytes, but the manifest says " + size);
         }
-        return new VerifyingInputStream(response.body(), digest, size >= 0 ? size : announced, what);
+        InputStream body = transfers == TransferListener.NONE ? response.body()
+                : new CountingInputStream(response.body(), transfers);
+        return new VerifyingInputStream(body, digest, size >= 0 ? size : announced, what);
     }
 
     /** Maps a status we did not expect to the kind a caller can act on, with the registry's own words. */
@@ -553,8 +558,15 @@ public final class RegistryClient {
         private String userAgent = defaultUserAgent();
         private long maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES;
         private Clock clock = Clock.systemUTC();
+        private TransferListener transfers = TransferListener.NONE;
 
         private Builder() {
+        }
+
+        /** Where to report the blob bytes pulled and pushed (for metrics); nowhere by default. */
+        public Builder transfers(TransferListener listener) {
+            this.transfers = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         public Builder credentials(RegistryCredentials credentials) {

@@ -48,6 +48,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Stream;
 
 /**
@@ -156,9 +158,13 @@ public final class MigrationVerifier {
 
     /** A command test's command is a quick check (a version, a config test), not a server. */
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
+    /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
+    static final int SOURCE_ANSWERS_KEPT = 64;
 
     private final RegistryClient client;
     private final Options options;
+    /** The sources' answers, by digest and probe set: a repair round does not run its source again. */
+    private final SourceAnswers sourceAnswers = new SourceAnswers(SOURCE_ANSWERS_KEPT);
 
     public MigrationVerifier(RegistryClient client, Options options) {
         this.client = Objects.requireNonNull(client, "client");
@@ -179,6 +185,15 @@ public final class MigrationVerifier {
         PodWiring pod = build.wiring().pod();
         Files.createDirectories(options.workRoot());
         Path work = Files.createTempDirectory(options.workRoot(), "verify-");
+        List<Integer> ports = tcpPorts(pod);
+        List<String> settle = workerPlaces(request.plan());
+        // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
+        // it runs on a thread of its own while the results are pulled and checked (static checks, structure tests).
+        FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> sourceSide(build, request.platform(), ports, settle,
+                work.resolve("source")));
+        Thread sourceThread = new Thread(sourceTask, "distill-verify-source");
+        sourceThread.setDaemon(true);
+        sourceThread.start();
         try {
             // The result images, pinned by the digests the builder pushed.
             long t = System.nanoTime();
@@ -194,25 +209,12 @@ public final class MigrationVerifier {
                 checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
             }
 
-            t = System.nanoTime();
-            Pulled source = null;
-            String sourceError = null;
-            try {
-                source = pull(ImageReference.parse(build.source()).withDigest(Digest.parse(build.sourceDigest())),
-                        request.platform());
-            } catch (IOException | RuntimeException e) {
-                sourceError = "the source image could not be pulled: " + e.getMessage();
-            }
-            long sourcePull = millisSince(t);
-
-            List<Integer> ports = tcpPorts(pod);
-            SandboxRun.Outcome sourceRun = null;
-            if (source != null) {
-                sourceRun = runSource(work.resolve("source"), source, ports, workerPlaces(request.plan()), sourcePull);
-                if (!sourceRun.run().ran()) {
-                    sourceError = "the source image could not be run: " + sourceRun.run().error();
-                }
-            }
+            SourceSide side = await(sourceTask);
+            Pulled source = side.source();
+            String sourceError = side.error();
+            long sourcePull = side.pullMillis();
+            SandboxRun.Outcome sourceRun = side.run();
+            boolean sourceKnown = side.known();
             Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
                     : expectedWrites(request.plan(), sourceRun.run());
             SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, expectedWrites,
@@ -236,10 +238,61 @@ public final class MigrationVerifier {
                     verdict == Verification.Verdict.REPAIR ? toRepair(found.candidates()) : Map.of(), found.candidates(),
                     found.processes(), resultSize, build.sourceUncompressedSize(),
                     new Verification.Timings(resultPull + sourcePull, r.unpackMillis()
-                            + (sourceRun == null ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
+                            + (sourceRun == null || sourceKnown ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
                             r.probeMillis(), millisSince(begin)));
         } finally {
+            // Never delete the directory under a source run still going (a failed pull of the results ends here).
+            sourceTask.cancel(false);
+            try {
+                sourceThread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             WorkDirectories.removeTreeQuietly(work);
+        }
+    }
+
+    /**
+     * The source as pulled (null when it could not be), why it cannot be compared with (or null), how long the pull
+     * took, its run (null when not pulled), and whether that run is a kept one.
+     */
+    private record SourceSide(Pulled source, String error, long pullMillis, SandboxRun.Outcome run, boolean known) {
+    }
+
+    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path dir) {
+        long t = System.nanoTime();
+        Pulled source;
+        try {
+            source = pull(ImageReference.parse(build.source()).withDigest(Digest.parse(build.sourceDigest())), platform);
+        } catch (IOException | RuntimeException e) {
+            return new SourceSide(null, "the source image could not be pulled: " + e.getMessage(), millisSince(t), null, false);
+        }
+        long pullMillis = millisSince(t);
+        SourceAnswers.Key key = new SourceAnswers.Key(source.image().pushedDigest(), platform, options, ports, settle);
+        SandboxRun.Outcome run = sourceAnswers.get(key).orElse(null);
+        boolean known = run != null;
+        if (!known) {
+            run = runSource(dir, source, ports, settle, pullMillis);
+            sourceAnswers.offer(key, run);
+        }
+        String error = run.run().ran() ? null : "the source image could not be run: " + run.run().error();
+        return new SourceSide(source, error, pullMillis, run, known);
+    }
+
+    private static SourceSide await(FutureTask<SourceSide> task) throws IOException {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the source ran", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(e.getCause());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.distill.engine.elf.ElfFile;
 import dev.distill.engine.elf.ElfKind;
 import dev.distill.engine.elf.ElfObjects;
 import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.jvm.JvmHome;
 import dev.distill.engine.loader.ElfDependencyResolver;
 import dev.distill.engine.loader.ElfResolution;
 import java.io.IOException;
@@ -20,7 +21,8 @@ import java.util.Set;
  * <p>Programs (files with PT_INTERP) are resolved first; a library one of them loads was checked in that
  * program's context, where its loader also searches the program's RPATH chain, so it is not resolved again on
  * its own. Only libraries no program loads (plugins that are dlopened, or leftovers) are resolved alone, with
- * the system loader the resolver assumes for them.
+ * the system loader the resolver assumes for them; a library of a JVM home is resolved with the JVM already loaded,
+ * as the JVM loads it ({@link JvmHome}).
  */
 final class ElfCheck {
 
@@ -85,9 +87,10 @@ final class ElfCheck {
             });
             record(r, findings);
         }
+        List<JvmHome> jvms = others.isEmpty() ? List.of() : JvmHome.find(files.fs());
         for (String other : others) {
             if (!loaded.contains(other)) {
-                record(resolver.resolve(other), findings);
+                record(resolver.resolve(other, JvmHome.preloadedFor(jvms, other)), findings);
             }
         }
         return StaticCheck.of(StaticChecker.ELF_DEPENDENCIES, List.copyOf(findings.values()));

@@ -104,6 +104,29 @@ class ImageAssemblerIT {
             assertThat(fs.entry("/tmp").orElseThrow().mode()).isEqualTo(01777);
             assertThat((long) image.files()).isGreaterThanOrEqualTo(plan.files().size() - countDirectories(plan));
         }
+        // What both programs carry alike (libc, libssl, passwd, ...) is one layer right above the base, the same blob in
+        // both images; each program's own layer is its top layer and holds nothing of the shared one.
+        List<ResolvedImage> results = new ArrayList<>();
+        for (ImageAssembler.ProgramImage image : images) {
+            results.add(client.resolve(registry.reference("fixtures/php:" + image.tag()), Platform.LINUX_AMD64));
+            assertThat(image.layers().sharedPrograms()).containsExactly(List.of("php-fpm", "nginx"));
+            assertThat(image.layers().sharedCompressed()).isPositive();
+            assertThat(image.compressedSize()).isEqualTo(image.layers().baseCompressed() + image.layers().sharedCompressed()
+                    + image.layers().ownCompressed());
+        }
+        assertThat(results).allSatisfy(r -> assertThat(r.layers()).hasSize(3));
+        assertThat(results.get(0).layers().get(0)).isEqualTo(results.get(1).layers().get(0)); // the stand-in base
+        assertThat(results.get(0).layers().get(1)).isEqualTo(results.get(1).layers().get(1));
+        assertThat(results.get(0).layers().get(2)).isNotEqualTo(results.get(1).layers().get(2));
+        LayeredFileSystem shared = LayeredFileSystem.build(results.get(0).layers().subList(1, 2),
+                BlobSource.registry(client, results.get(0).pinnedReference()), LayerLimits.defaults());
+        assertThat(shared.entry("/etc/passwd")).isPresent();
+        for (ResolvedImage r : results) {
+            LayeredFileSystem own = LayeredFileSystem.build(r.layers().subList(2, 3), BlobSource.registry(client, r.pinnedReference()),
+                    LayerLimits.defaults());
+            assertThat(own.entries().filter(e -> !e.isDirectory()).map(FileEntry::path))
+                    .doesNotContainAnyElementsOf(shared.entries().filter(e -> !e.isDirectory()).map(FileEntry::path).toList());
+        }
     }
 
     @Test

@@ -141,6 +141,51 @@ class ProgramLayerTest {
                         + "has none of them: /lib/x86_64-linux-gnu/libonly-in-base.so"));
     }
 
+    @Test
+    void whatTheBaseHasByteForByteAtTheSamePathIsNotCarriedAgain() throws Exception {
+        TarWriter tar = new TarWriter();
+        tar.file("usr/lib/libssl.so.3", "the same bytes".getBytes(UTF_8), 0644);
+        tar.file("usr/lib/libcrypto.so.3", "other bytes".getBytes(UTF_8), 0644);
+        tar.file("usr/lib/libz.so.1", "same bytes, other mode".getBytes(UTF_8), 0755);
+        tar.symlink("usr/lib/libssl.so", "libssl.so.3");
+        tar.file("usr/lib/libgd.so.3", "gd".getBytes(UTF_8), 0644);
+        tar.hardlink("usr/lib/libgd.so", "usr/lib/libgd.so.3");
+        Path blobs = dir.resolve("blobs");
+        List<Descriptor> layers = List.of(store(blobs, tar.finish()));
+        LayeredFileSystem source = LayeredFileSystem.build(layers, BlobSource.directory(blobs));
+        List<String> paths = List.of("/usr/lib/libssl.so.3", "/usr/lib/libcrypto.so.3", "/usr/lib/libz.so.1", "/usr/lib/libssl.so",
+                "/usr/lib/libgd.so.3", "/usr/lib/libgd.so");
+        ProgramPlan plan = new ProgramPlan("app", List.of("/usr/bin/app"), "root", "/", List.of(), List.of(), null, null,
+                paths.stream().map(p -> CarriedFile.of(source.entry(p).orElseThrow(), "a library")).toList(),
+                List.of(), List.of(), List.of(), List.of(), null, null, Identity.ROOT, "test", List.of());
+        MemoryFileSystem base = MemoryFileSystem.builder().directory("/etc", 0755).file("/etc/passwd", "root:x:0:0::/root:/sbin/nologin\n")
+                .file("/etc/group", "root:x:0:\n").directory("/usr/lib", 0755)
+                .file("/usr/lib/libssl.so.3", "the same bytes".getBytes(UTF_8), 0644)
+                .file("/usr/lib/libcrypto.so.3", "other_bytes".getBytes(UTF_8), 0644)
+                .file("/usr/lib/libz.so.1", "same bytes, other mode".getBytes(UTF_8), 0644)
+                .symlink("/usr/lib/libssl.so", "libssl.so.3")
+                .file("/usr/lib/libgd.so.3", "gd".getBytes(UTF_8), 0644)
+                .build();
+
+        ProgramLayer.Result result;
+        try (SourceContent content = SourceContent.read(layers, BlobSource.directory(blobs), LayerLimits.defaults(),
+                Set.of("/usr/lib/libssl.so.3", "/usr/lib/libcrypto.so.3", "/usr/lib/libz.so.1", "/usr/lib/libgd.so.3",
+                        "/usr/lib/libgd.so"), Files.createDirectories(dir.resolve("spool")))) {
+            result = ProgramLayer.write(plan, content, base, dir.resolve("layer.tar.gz"));
+        }
+
+        LayeredFileSystem written = read(result.layer());
+        assertThat(written.entry("/usr/lib/libssl.so.3")).isEmpty();
+        assertThat(written.entry("/usr/lib/libssl.so")).isEmpty();
+        assertThat(written.entry("/usr/lib/libcrypto.so.3")).isPresent(); // same size, other bytes
+        assertThat(written.entry("/usr/lib/libz.so.1")).isPresent(); // same bytes, other mode
+        assertThat(written.entry("/usr/lib/libgd.so.3")).isPresent(); // one name of a hard link group: the group stays whole
+        assertThat(written.entry("/usr/lib/libgd.so")).isPresent();
+        assertThat(result.files()).isEqualTo(4);
+        assertThat(result.changes()).extracting(FileChange::what).anySatisfy(w -> assertThat(w)
+                .startsWith("2 carried files (14 bytes) left to the base").endsWith(": /usr/lib/libssl.so, /usr/lib/libssl.so.3"));
+    }
+
     private static Descriptor store(Path blobs, byte[] archive) throws Exception {
         Digest digest = Digest.sha256(archive);
         Files.createDirectories(blobs.resolve("sha256"));

@@ -149,6 +149,7 @@ public final class BuildBenchmark {
             for (ImageAssembler.ProgramImage image : lastImages) {
                 printSizes(client, image, last);
             }
+            HandSplit.print(client, lastImages, report.plan(), rootfs, work.resolve("hand"));
             System.out.printf("source compressed=%d uncompressed=%d union_tar_gz=%d%n", last.sourceCompressedSize(),
                     last.sourceUncompressedSize(), Files.size(work.resolve("baseline-union.tar.gz")));
             long total = median(timed, 2);
@@ -177,8 +178,13 @@ public final class BuildBenchmark {
                 layerTar += n;
             }
         }
+        ImageAssembler.LayerSizes l = image.layers();
+        System.out.printf("program=%s base_compressed=%d shared_compressed=%d own_compressed=%d base_uncompressed=%d "
+                + "shared_uncompressed=%d own_uncompressed=%d shared_with=%s%n", image.program(), l.baseCompressed(),
+                l.sharedCompressed(), l.ownCompressed(), l.baseUncompressed(), l.sharedUncompressed(), l.ownUncompressed(),
+                l.sharedPrograms());
         System.out.printf("program=%s base=%s files=%d image_compressed=%d image_uncompressed=%d layer_compressed=%d "
-                + "layer_uncompressed=%d base_compressed=%d base_uncompressed=%d source_compressed=%d "
+                + "layer_uncompressed=%d below_compressed=%d below_uncompressed=%d source_compressed=%d "
                 + "source_uncompressed=%d share_compressed=%.3f share_uncompressed=%.3f%n", image.program(), image.base(),
                 image.files(), image.compressedSize(), image.uncompressedSize(), descriptor.size(), layerTar,
                 image.compressedSize() - descriptor.size(), image.uncompressedSize() - layerTar, a.sourceCompressedSize(),

@@ -223,6 +223,36 @@ class ProtocolTest {
     }
 
     @Test
+    void pulledAndPushedBlobBytesAreReportedToTheTransferListener() throws Exception {
+        java.util.concurrent.atomic.AtomicLong pulled = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong pushed = new java.util.concurrent.atomic.AtomicLong();
+        RegistryClient counted = RegistryClient.builder().transfers(new TransferListener() {
+            @Override
+            public void pulled(long bytes) {
+                pulled.addAndGet(bytes);
+            }
+
+            @Override
+            public void pushed(long bytes) {
+                pushed.addAndGet(bytes);
+            }
+        }).build();
+        Descriptor layer = IMAGE.layerDescriptor();
+        registry.on("GET", "/v2/demo/app/blobs/" + layer.digest(), Reply.of(200, "application/octet-stream", IMAGE.layer()));
+        registry.on("POST", "/v2/demo/copy/blobs/uploads/", new Reply(202, java.util.Map.of("Location", "/upload/1"), null));
+        registry.on("PUT", "/upload/1", new Reply(201, java.util.Map.of("Docker-Content-Digest", layer.digest().toString()), null));
+
+        try (InputStream in = counted.openBlob(reference("demo/app"), layer)) {
+            in.readAllBytes();
+        }
+        counted.pushBlob(reference("demo/copy"), layer.digest(), layer.size(),
+                () -> new java.io.ByteArrayInputStream(IMAGE.layer()));
+
+        assertThat(pulled.get()).isEqualTo(layer.size());
+        assertThat(pushed.get()).isEqualTo(layer.size());
+    }
+
+    @Test
     void blobRedirectIsFollowedWithoutForwardingCredentials() throws Exception {
         try (FakeRegistry storage = new FakeRegistry()) {
             Descriptor layer = IMAGE.layerDescriptor();

@@ -152,6 +152,9 @@ class MigrationVerifierIT {
         Verification last = verifier.verify(m.request(2));
         assertThat(last.verdict()).isEqualTo(Verification.Verdict.FAILED);
         assertThat(last.reasons()).anyMatch(r -> r.startsWith("repair rounds exhausted"));
+        // The same source under the same probes: its answers are reused, not run again (the same run, timings and all).
+        assertThat(first.sourceRun().passed()).isTrue();
+        assertThat(last.sourceRun()).isSameAs(first.sourceRun());
     }
 
     @Test

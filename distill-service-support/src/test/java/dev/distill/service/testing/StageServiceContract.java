@@ -106,6 +106,36 @@ public abstract class StageServiceContract {
     }
 
     @Test
+    void eachStageRunIsMeasuredAndTheBrokersBacklogIsPublished() {
+        String id = newMigration();
+        publisher.publish(input(id));
+        await().atMost(Duration.ofSeconds(30)).until(() -> failures(id).size() == 1);
+        String stage = stage().label();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<PrometheusText.Sample> samples = PrometheusText.parse(given().get("/q/metrics").then().statusCode(200)
+                    .extract().asString());
+            assertThat(PrometheusText.value(samples, "distill_stage_runs_total", "stage", stage, "outcome", "failed"))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(PrometheusText.value(samples, "distill_stage_duration_seconds_count", "stage", stage, "outcome", "failed"))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(PrometheusText.value(samples, "distill_stage_duration_seconds_bucket", "stage", stage, "outcome",
+                    "failed", "le", "+Inf")).isGreaterThanOrEqualTo(1);
+            assertThat(PrometheusText.value(samples, "distill_migrations_ended_total", "stage", stage, "outcome", "FAILED",
+                    "reason_class", "stage_error", "trigger", "api")).isGreaterThanOrEqualTo(1);
+            assertThat(PrometheusText.value(samples, "distill_migration_duration_seconds_count", "outcome", "FAILED",
+                    "trigger", "api")).isGreaterThanOrEqualTo(1);
+            // Read from the broker: this stage's own group on its input topic, and its dead-letter topic.
+            assertThat(PrometheusText.find(samples, "distill_kafka_consumer_lag", "topic", inputTopic())).isNotEmpty();
+            assertThat(PrometheusText.find(samples, "distill_kafka_consumer_members", "topic", inputTopic()))
+                    .anySatisfy(m -> assertThat(m.value()).isGreaterThanOrEqualTo(1));
+            assertThat(PrometheusText.find(samples, "distill_kafka_dead_letters", "topic", Topics.deadLetter(inputTopic())))
+                    .isNotEmpty();
+            assertThat(PrometheusText.find(samples, "distill_migration_oldest_unfinished_age_seconds")).isNotEmpty();
+            assertThat(PrometheusText.find(samples, "distill_registry_bytes_total", "direction", "pulled")).isNotEmpty();
+        });
+    }
+
+    @Test
     void healthAndPrometheusMetricsAreServed() {
         given().get("/q/health/ready").then().statusCode(200).body(containsString("migration-status-view"));
         given().get("/q/health/live").then().statusCode(200);

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * Probes one container (or pod) from the host. Connections are made by host tools started in the container's
- * network namespace with {@code nsenter --net=...} ({@code curl} for HTTP, {@code bash}'s {@code /dev/tcp} for TCP),
+ * network namespace with {@code nsenter --net=...} ({@code curl} for HTTP and for TCP: no shell is needed, so the
+ * verifier's own distroless image can probe),
  * so a probe reaches the container's loopback and nothing else, and the container reaches nothing of the host.
  * A Java socket cannot do this: a JVM thread cannot enter another network namespace.
  *
@@ -28,6 +29,8 @@ public final class Prober {
 
     static final Duration RETRY_INTERVAL = Duration.ofMillis(200);
     private static final int ATTEMPT_SECONDS = 2;
+    /** How long a TCP probe's connection stays open: it only has to be accepted. */
+    private static final int TCP_HOLD_SECONDS = 1;
     private static final int LOG_LINES = 20;
     private static final String STATUS_MARK = "DISTILL-PROBE ";
 
@@ -98,8 +101,12 @@ public final class Prober {
         String last = "no attempt";
         while (true) {
             attempts++;
-            Output out = inNamespace(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port), 0);
-            if (out.exit == 0) {
+            // curl reports the time its connection was established (0 when there was none), whatever the service then
+            // says or does not say in telnet's protocol, which sends nothing of its own; it gives up a second later.
+            Output out = inNamespace(List.of("curl", "-sS", "-o", "/dev/null", "--connect-timeout",
+                    Integer.toString(ATTEMPT_SECONDS), "--max-time", Integer.toString(TCP_HOLD_SECONDS),
+                    "-w", "%{time_connect}", "telnet://127.0.0.1:" + port), 64);
+            if (connected(out.stdout)) {
                 return new ProbeResult(probe, true, "connected after " + millis(start) + " ms", attempts, since(start), null, "");
             }
             last = out.stderr.isBlank() ? "exit " + out.exit : out.stderr.strip();
@@ -180,6 +187,15 @@ public final class Prober {
             }
         }
         return error.length() == 0 ? "curl exit " + out.exit : error.toString().strip();
+    }
+
+    /** curl's {@code %{time_connect}}: seconds until the connection was made, 0 when it was not. */
+    static boolean connected(String timeConnect) {
+        try {
+            return Double.parseDouble(timeConnect.strip()) > 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private record Output(int exit, String stdout, boolean truncated, String stderr) {
