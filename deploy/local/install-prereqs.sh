@@ -5,7 +5,7 @@
 #   docker-registry skopeo umoci runc strace busybox-static curl jq unzip,
 #   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
-#   util-linux (flock, nsenter), prometheus (with promtool: the local stack's metrics and the alert rules'
+#   util-linux (flock, nsenter, setpriv), mount (umount, for the sandbox sweep), prometheus (with promtool: the local stack's metrics and the alert rules'
 #   tests), nodejs and npm (deploy/schema-check; fixtures/debian-node installs its app's dependencies with npm), kubernetes-client (kubectl kustomize), and apt package
 #   lists (debian-php resolves its packages from them),
 #   for fixtures/conformance (the layer corpus) and the apt-built fixtures: libarchive-tools (bsdtar),
@@ -54,6 +54,9 @@ need_cmd od coreutils
 need_cmd setsid util-linux
 need_cmd flock util-linux
 need_cmd nsenter util-linux
+# The sandbox tests run a process as another user (setpriv); the sweep detaches leftover mounts (umount).
+need_cmd setpriv util-linux
+need_cmd umount mount
 # Layer tests compress with the real tools; ELF tests compare with readelf and build test programs;
 # fixtures/ builds musl programs (musl-gcc; musl-dev brings gcc).
 need_cmd zstd zstd
@@ -153,7 +156,7 @@ apt-get -o DPkg::Lock::Timeout=300 update -q
 apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
 
 # Check again.
-for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter \
+for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter setpriv umount \
          bsdtar setfattr setfacl setcap buildah debootstrap prometheus promtool node npm kubectl; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done

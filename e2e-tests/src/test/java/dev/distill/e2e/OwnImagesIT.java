@@ -37,6 +37,8 @@ class OwnImagesIT {
 
     @Test
     void distillsOwnImagesPassItsStaticChecksAndStructureTests(@TempDir Path work) throws Exception {
+        // Command tests run in a sandbox whose root (a user namespace's host id) must pass through to its bundles.
+        java.nio.file.Files.setAttribute(work, "unix:mode", 0711);
         Commands.run(Duration.ofMinutes(25), Map.of("DISTILL_STATE_DIR", LocalStack.stateDir().toString()),
                 List.of("bash", "deploy/local/images.sh")).assertSucceeded();
         List<String> images = Files.readAllLines(LocalStack.stateDir().resolve("images.txt"));

@@ -10,6 +10,7 @@ import dev.distill.engine.plan.PrestartPlan;
 import dev.distill.engine.plan.PrestartStep;
 import dev.distill.engine.runtime.BindMount;
 import dev.distill.engine.runtime.ContainerRun;
+import dev.distill.engine.runtime.IdMapping;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
@@ -158,7 +159,8 @@ public final class StepBaker {
                 release(control.resolve("go-" + (i + 1)), run);
             }
             awaitExit(run);
-            List<BakedFile> files = collect(before.changesTo(previous), changedBy, steps, rootfs, spool);
+            List<BakedFile> files = collect(before.changesTo(previous), changedBy, steps, rootfs, spool,
+                    sandbox.idMapping());
             done = true;
             return new Bake(files, runs, dir);
         } finally {
@@ -281,7 +283,7 @@ public final class StepBaker {
 
     /** The entries to carry: what differs between before the first step and after the last, with their bytes. */
     private List<BakedFile> collect(TreeMap<String, RootfsSnapshot.Meta> changes, Map<String, List<Integer>> changedBy,
-            List<PrestartStep> steps, Path rootfs, Path spool) throws BakeException, IOException {
+            List<PrestartStep> steps, Path rootfs, Path spool, IdMapping ids) throws BakeException, IOException {
         List<BakedFile> out = new ArrayList<>();
         long bytes = 0;
         int n = 0;
@@ -309,10 +311,17 @@ public final class StepBaker {
                 content = spool.resolve(String.valueOf(n++));
                 copy(rootfs, path, content);
             }
-            out.add(new BakedFile(path, m.type(), m.mode(), m.uid(), m.gid(), m.type() == FileType.REGULAR ? m.size() : 0,
+            // Owned by the sandbox's host ids (user namespace): carried as the container's own ids.
+            out.add(new BakedFile(path, m.type(), m.mode(), containerId(ids.containerUid(m.uid())),
+                    containerId(ids.containerGid(m.gid())), m.type() == FileType.REGULAR ? m.size() : 0,
                     m.link(), content, by, madeBy));
         }
         return out;
+    }
+
+    /** A host id of the sandbox as the container knows it; the container's nobody for one outside its mapping. */
+    private static int containerId(long id) {
+        return id < 0 ? IdMapping.NOBODY : (int) id;
     }
 
     /** Copies a file of the (stopped) container's root without following a link in any component. */

@@ -36,7 +36,9 @@ final class ContainerLog implements AutoCloseable {
     /** Makes the FIFO and starts reading it; its writer is the {@code runc create} that {@link #fifo()} is given to. */
     static ContainerLog open(Path bundle, long limit) throws IOException {
         Path fifo = bundle.resolve("output.fifo");
-        Fifos.make(fifo, "0600");
+        // Writable by every user of the container (programs reopen /dev/stderr as whoever they run as), readable by
+        // its owner only. Set when it is made: changing a FIFO's mode later opens it, which blocks until a writer comes.
+        Fifos.make(fifo, "0622");
         ContainerLog log = new ContainerLog(fifo, bundle.resolve("output.log"), limit);
         Files.createFile(log.file);
         log.reader.start();

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,16 +30,18 @@ public final class ContainerRun implements AutoCloseable {
     private final UnpackReport unpack;
     private final ContainerLog log;
     private final int pid;
+    private final ContainerCgroups cgroups;
     private final Duration timeLimit;
     private final ScheduledExecutorService watchdogs;
     private final boolean keepBundle;
     private volatile Instant started;
+    private volatile Instant ended;
     private volatile boolean timedOut;
     private volatile ScheduledFuture<?> watchdog;
     private volatile boolean closed;
 
     ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, ContainerLog log,
-            int pid, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
+            int pid, ContainerCgroups cgroups, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
         this.name = name;
         this.id = id;
         this.bundle = bundle;
@@ -47,6 +50,7 @@ public final class ContainerRun implements AutoCloseable {
         this.unpack = unpack;
         this.log = log;
         this.pid = pid;
+        this.cgroups = cgroups;
         this.timeLimit = timeLimit;
         this.watchdogs = watchdogs;
         this.keepBundle = keepBundle;
@@ -82,6 +86,32 @@ public final class ContainerRun implements AutoCloseable {
     /** The file that names the container's network namespace, to join it or run a probe in it. */
     public Path networkNamespace() {
         return Path.of("/proc", Integer.toString(pid), "ns", "net");
+    }
+
+    /**
+     * The file that names the container's user namespace (the host's own when the sandbox maps no ids), which owns
+     * its network namespace: a pod's other containers join both.
+     */
+    public Path userNamespace() {
+        return Path.of("/proc", Integer.toString(pid), "ns", "user");
+    }
+
+    /**
+     * What the container used of its limits so far, from its cgroups' counters: read it after {@link #stop} and
+     * before {@link #close()}, which removes the cgroups. Unknown (-1) where the host has no such counter.
+     */
+    public ResourceUsage resourceUsage() {
+        if (closed || cgroups.isEmpty()) {
+            return ResourceUsage.unknown(config.limits());
+        }
+        Instant start = started;
+        Instant end = ended;
+        return cgroups.usage(config.limits(), start == null ? 0 : Duration.between(start, end == null ? Instant.now() : end).toMillis());
+    }
+
+    /** Its cgroup directories on the host, as found after {@code runc create}. */
+    List<Path> cgroupDirectories() {
+        return cgroups.directories();
     }
 
     /** Runs the container's process; the time limit starts now. */
@@ -126,6 +156,9 @@ public final class ContainerRun implements AutoCloseable {
         while (true) {
             ContainerState s = state();
             if (s.isStopped()) {
+                if (ended == null) {
+                    ended = Instant.now();
+                }
                 log.awaitEnd(1000);  // its output is complete once the log reader has seen the end of the pipe
                 return true;
             }
@@ -148,7 +181,8 @@ public final class ContainerRun implements AutoCloseable {
         }
         runc.kill(id, config.stopSignal());
         if (awaitExit(grace)) {
-            return StopOutcome.STOPPED_BY_SIGNAL;
+            // Ended in the grace time: by the signal, unless the time limit's SIGKILL came first.
+            return timedOut ? StopOutcome.KILLED : StopOutcome.STOPPED_BY_SIGNAL;
         }
         runc.kill(id, "SIGKILL");
         awaitExit(Duration.ofSeconds(5));
@@ -218,6 +252,7 @@ public final class ContainerRun implements AutoCloseable {
             if (!state().isStopped()) {
                 timedOut = true;
                 runc.kill(id, "SIGKILL");
+                ended = Instant.now();
             }
         } catch (IOException e) {
             // close() deletes it with --force in any case

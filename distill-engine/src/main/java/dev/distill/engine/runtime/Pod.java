@@ -15,7 +15,8 @@ import java.util.Map;
  * ({@code ip netns add}) would work too, but it is a mount under {@code /run/netns} on the host that outlives a
  * crashed verifier and has to be cleaned up; a namespace held by the containers themselves disappears with the last
  * of them, and runc brings its loopback up. Every container is created before any starts, so the namespace exists
- * while all of them join it.
+ * while all of them join it. They join the first container's user namespace too, which owns that network namespace
+ * (one user namespace per pod, as in Kubernetes): the pod's containers share the sandbox's ids anyway.
  */
 public final class Pod {
 
@@ -47,7 +48,7 @@ public final class Pod {
                 ContainerRun run = sandbox.create(member.name(), member.image(), config);
                 created.add(run);
                 if (network.isNew()) {
-                    network = NetworkMode.join(run.networkNamespace());
+                    network = NetworkMode.joinPodOf(run);
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -27,6 +27,12 @@ import java.util.stream.Collectors;
  * Writes an image's merged filesystem into a directory on the host, the {@code rootfs} of a runtime bundle:
  * directories, regular files, symlinks and hard links with their modes (setuid included) and owners. Runs as root.
  *
+ * <p>Owners are written as the container's user namespace will see them: through an {@link IdMapping}, so a file
+ * the image gives to uid 33 belongs on the host to the sandbox's host id for 33, in the same {@code chown} that
+ * would have written 33 (no second pass over the tree). An owner outside the mapping (an image id above 65535)
+ * cannot be represented: such a file is given to the container's nobody without its setuid and setgid bits, and
+ * reported. Directories the image does not list (missing parents, the root itself) belong to the container's root.
+ *
  * <p>The view is already validated, but writing is defensive all the same: the target directory must be new or
  * empty, every file is created exclusively without following a final symlink, and every parent is checked with
  * {@code lstat} to be a directory this unpacker made before anything is placed in it, so no link in the image can
@@ -45,6 +51,7 @@ public final class RootfsUnpacker {
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
     private final Path rootfs;
+    private final IdMapping ids;
     private final Set<Path> directories = new HashSet<>();
     private final List<UnpackReport.Skipped> skipped = new ArrayList<>();
     private final List<FileEntry> withXattrs = new ArrayList<>();
@@ -54,16 +61,23 @@ public final class RootfsUnpacker {
     private long hardLinkCount;
     private long bytes;
 
-    private RootfsUnpacker(Path rootfs) {
+    private RootfsUnpacker(Path rootfs, IdMapping ids) {
         this.rootfs = rootfs;
+        this.ids = ids;
+    }
+
+    /** Writes {@code image} into {@code rootfs} with the image's owners as they are (no user namespace). */
+    public static UnpackReport unpack(ImageFileSystem image, Path rootfs) throws IOException {
+        return unpack(image, rootfs, IdMapping.IDENTITY);
     }
 
     /**
-     * Writes {@code image} into {@code rootfs}, which must not exist or be an empty directory.
+     * Writes {@code image} into {@code rootfs}, which must not exist or be an empty directory, with every owner
+     * mapped to the host ids of {@code ids}.
      *
      * @throws IOException when the rootfs cannot be created or the image's contents cannot be read
      */
-    public static UnpackReport unpack(ImageFileSystem image, Path rootfs) throws IOException {
+    public static UnpackReport unpack(ImageFileSystem image, Path rootfs, IdMapping ids) throws IOException {
         long started = System.nanoTime();
         Path root = rootfs.toAbsolutePath().normalize();
         if (Files.exists(root, NOFOLLOW)) {
@@ -78,7 +92,7 @@ public final class RootfsUnpacker {
         } else {
             Files.createDirectory(root);
         }
-        RootfsUnpacker unpacker = new RootfsUnpacker(root);
+        RootfsUnpacker unpacker = new RootfsUnpacker(root, ids);
         unpacker.write(image);
         return new UnpackReport(root, unpacker.directoryCount, unpacker.fileCount, unpacker.symlinkCount,
                 unpacker.hardLinkCount, unpacker.bytes, Duration.ofNanos(System.nanoTime() - started), unpacker.skipped);
@@ -144,6 +158,8 @@ public final class RootfsUnpacker {
         }
         if (rootEntry != null) {
             ownAndMode(rootEntry, rootfs);
+        } else {
+            ownByContainerRoot(rootfs);
         }
         applyXattrs();
     }
@@ -172,10 +188,15 @@ public final class RootfsUnpacker {
             StringBuilder lines = new StringBuilder();
             for (Map.Entry<String, byte[]> x : entry.xattrs().values().entrySet()) {
                 String why = notApplied(x.getKey());
+                byte[] value = x.getValue();
+                if (why == null && (x.getKey().equals(Xattrs.ACL_ACCESS) || x.getKey().equals(Xattrs.ACL_DEFAULT))) {
+                    value = mapAclIds(entry, x.getKey(), value);
+                    why = value == null ? "not a POSIX ACL this unpacker can map to the sandbox's ids" : null;
+                }
                 if (why != null) {
                     skip(entry, "extended attribute " + x.getKey() + " not applied: " + why);
                 } else {
-                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(x.getValue())).append('\n');
+                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(value)).append('\n');
                 }
             }
             if (lines.length() > 0) {
@@ -217,6 +238,41 @@ public final class RootfsUnpacker {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * A POSIX ACL's named users and groups as the sandbox's host ids, like the file's owner (the kernel compares an
+     * entry's id with the process's host ids). An entry for an id the container cannot have is left out and reported.
+     * The value is version 2 ({@code u32}) and then 8-byte entries: tag ({@code u16}), permissions ({@code u16}),
+     * id ({@code u32}), little-endian; only {@code ACL_USER} (2) and {@code ACL_GROUP} (8) carry an id.
+     *
+     * @return the mapped value, or null when it is not such an ACL
+     */
+    private byte[] mapAclIds(FileEntry entry, String name, byte[] acl) {
+        if (ids.isIdentity()) {
+            return acl;
+        }
+        if (acl.length < 4 || (acl.length - 4) % 8 != 0) {
+            return null;
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(acl).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(acl.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putInt(in.getInt());
+        while (in.hasRemaining()) {
+            short tag = in.getShort();
+            short perm = in.getShort();
+            long id = Integer.toUnsignedLong(in.getInt());
+            if (tag == 0x02 || tag == 0x08) {
+                if (!ids.maps(id)) {
+                    skip(entry, name + ": the entry for " + (tag == 0x02 ? "user " : "group ") + id
+                            + " is left out: the container's ids are 0-" + (ids.size() - 1));
+                    continue;
+                }
+                id = tag == 0x02 ? ids.hostUid(id) : ids.hostGid(id);
+            }
+            out.putShort(tag).putShort(perm).putInt((int) id);
+        }
+        return java.util.Arrays.copyOf(out.array(), out.position());
     }
 
     /** getfattr's spelling of a path: control characters and backslashes as octal escapes, other bytes as they are. */
@@ -273,8 +329,11 @@ public final class RootfsUnpacker {
         Path target = target(entry.path());
         try {
             Files.createSymbolicLink(target, Path.of(entry.linkTarget()));
-            Files.setAttribute(target, "unix:uid", entry.uid(), NOFOLLOW);  // lchown: the link itself
-            Files.setAttribute(target, "unix:gid", entry.gid(), NOFOLLOW);
+            if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
+                skip(entry, unmappedOwner(entry));
+            }
+            Files.setAttribute(target, "unix:uid", hostUid(entry.uid()), NOFOLLOW);  // lchown: the link itself
+            Files.setAttribute(target, "unix:gid", hostGid(entry.gid()), NOFOLLOW);
             symlinkCount++;
         } catch (IOException | RuntimeException e) {
             skip(entry, "cannot create symlink to " + entry.linkTarget() + ": " + e);
@@ -302,9 +361,14 @@ public final class RootfsUnpacker {
     // Owner before mode: chown clears the setuid and setgid bits.
     private boolean ownAndMode(FileEntry entry, Path target) {
         try {
-            Files.setAttribute(target, "unix:uid", entry.uid(), NOFOLLOW);
-            Files.setAttribute(target, "unix:gid", entry.gid(), NOFOLLOW);
-            Files.setAttribute(target, "unix:mode", entry.mode() & 07777, NOFOLLOW);
+            int mode = entry.mode() & 07777;
+            if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
+                mode &= ~06000;  // a setuid file of nobody is no file the image has
+                skip(entry, unmappedOwner(entry));
+            }
+            Files.setAttribute(target, "unix:uid", hostUid(entry.uid()), NOFOLLOW);
+            Files.setAttribute(target, "unix:gid", hostGid(entry.gid()), NOFOLLOW);
+            Files.setAttribute(target, "unix:mode", mode, NOFOLLOW);
             return true;
         } catch (IOException | RuntimeException e) {
             skip(entry, "cannot set owner " + entry.uid() + ":" + entry.gid() + " and mode " + Integer.toOctalString(entry.mode())
@@ -327,6 +391,7 @@ public final class RootfsUnpacker {
         for (Path p : missing) {
             try {
                 Files.createDirectory(p);
+                ownByContainerRoot(p);
                 directoryCount++;
             } catch (FileAlreadyExistsException e) {
                 if (!isDirectory(p)) {
@@ -340,6 +405,27 @@ public final class RootfsUnpacker {
             directories.add(p);
         }
         return true;
+    }
+
+    private int hostUid(int containerUid) {
+        return (int) ids.hostUid(ids.maps(containerUid) ? containerUid : IdMapping.NOBODY);
+    }
+
+    private int hostGid(int containerGid) {
+        return (int) ids.hostGid(ids.maps(containerGid) ? containerGid : IdMapping.NOBODY);
+    }
+
+    private String unmappedOwner(FileEntry entry) {
+        return "owner " + entry.uid() + ":" + entry.gid() + " is outside the container's ids 0-" + (ids.size() - 1)
+                + "; unpacked as nobody (" + IdMapping.NOBODY + "), without setuid and setgid";
+    }
+
+    // Directories the unpacker makes on its own are the container root's, as a runtime's would be.
+    private void ownByContainerRoot(Path dir) throws IOException {
+        if (!ids.isIdentity()) {
+            Files.setAttribute(dir, "unix:uid", (int) ids.hostUid(0), NOFOLLOW);
+            Files.setAttribute(dir, "unix:gid", (int) ids.hostGid(0), NOFOLLOW);
+        }
     }
 
     private boolean parentsAreOurs(Path file) {

@@ -21,6 +21,8 @@ import java.util.List;
  * Capabilities: Docker's default set when the process starts as root, because php-fpm and nginx start as root and
  * need to chown, set their uid and gid and bind low ports before they drop privileges; none at all for a non-root
  * user, who could not use them anyway once {@code noNewPrivileges} stops setuid files and file capabilities.
+ * The sandbox adds what holds for every container alike (see {@link Confinement}): the seccomp profile and the user
+ * namespace whose host ids the container's ids are, both passed to {@link #toJson}.
  *
  * @param args the process's argv: the image's entrypoint followed by its cmd, unless overridden
  * @param env {@code NAME=value}; {@code PATH} is added as Docker does when the image has none
@@ -123,8 +125,11 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Ide
      *
      * @param cgroupsPath where runc puts the container's cgroups, e.g. {@code /distill/<id>}
      * @param host which limits the host can enforce; the others are left out
+     * @param seccomp the system calls the process may make, or null for all of them
+     * @param ids the user namespace's mapping ({@link IdMapping#IDENTITY}: no user namespace); a container that joins
+     *     another's network namespace joins the user namespace that owns it (see {@link NetworkMode})
      */
-    public byte[] toJson(String cgroupsPath, HostCgroups host) {
+    public byte[] toJson(String cgroupsPath, HostCgroups host, SeccompProfile seccomp, IdMapping ids) {
         ObjectNode root = JSON.createObjectNode();
         root.put("ociVersion", "1.0.2");
         ObjectNode process = root.putObject("process");
@@ -175,6 +180,15 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Ide
         if (!network.isNew()) {
             net.put("path", network.join().toString());
         }
+        if (!ids.isIdentity()) {
+            ObjectNode userns = namespaces.addObject().put("type", "user");
+            if (network.userNamespace() != null) {
+                userns.put("path", network.userNamespace().toString());
+            }
+            // runc needs the mappings also when it joins: it owns the container's /dev and its exec FIFO by them.
+            linux.putArray("uidMappings").addObject().put("containerID", 0).put("hostID", ids.hostUid()).put("size", ids.size());
+            linux.putArray("gidMappings").addObject().put("containerID", 0).put("hostID", ids.hostGid()).put("size", ids.size());
+        }
         linux.put("cgroupsPath", cgroupsPath);
         ObjectNode resources = linux.putObject("resources");
         resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");
@@ -194,6 +208,9 @@ public record RuntimeConfig(List<String> args, List<String> env, String cwd, Ide
         List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
                 "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi").forEach(linux.putArray("maskedPaths")::add);
         List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger").forEach(linux.putArray("readonlyPaths")::add);
+        if (seccomp != null) {
+            seccomp.writeTo(linux);
+        }
         root.putObject("annotations").put("org.opencontainers.image.stopSignal", stopSignal);
         try {
             return JSON.writeValueAsBytes(root);

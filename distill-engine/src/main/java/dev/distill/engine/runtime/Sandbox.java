@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,13 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@code runc list} there shows exactly these containers. {@link #close()} deletes every container still there and
  * removes the directory (unless told to keep it for a post-mortem).
  *
+ * <p>Every container of a sandbox is confined alike ({@link Options#confinement()}): the seccomp profile, and a user
+ * namespace whose ids 0-65535 are a range of host ids that this sandbox leases for its lifetime, so no two live
+ * sandboxes on the host share an id. The bundles' owners are mapped while unpacking; the work directory belongs to
+ * host root with the range's root group (mode 0710), and every directory above it must let others through (mode
+ * {@code o+x}), because the container's root, an unprivileged host id, mounts its rootfs by that path. A sandbox
+ * marks its directory as held ({@link OwnedDirectory}); {@link #sweep} removes what a crashed process left.
+ *
  * <pre>{@code
  * try (Sandbox sandbox = Sandbox.open(workDir, Sandbox.Options.defaults())) {
  *     ContainerRun run = sandbox.create("app", image, RuntimeConfig.of(config, user));
@@ -37,6 +45,8 @@ public final class Sandbox implements AutoCloseable {
 
     private final Path workDir;
     private final Options options;
+    private final OwnedDirectory owner;
+    private final HostIdPool.Lease ids;
     private final Runc runc;
     private final ScheduledExecutorService watchdogs;
     private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
@@ -47,8 +57,9 @@ public final class Sandbox implements AutoCloseable {
      * @param logLimit bytes of each container's output kept
      * @param keepWorkDir leave bundles and logs on disk after close (containers are deleted all the same)
      * @param cgroups which limits the host can enforce
+     * @param confinement the runtime, seccomp profile and user namespaces of every container
      */
-    public record Options(Duration timeLimit, long logLimit, boolean keepWorkDir, HostCgroups cgroups, String runcBinary) {
+    public record Options(Duration timeLimit, long logLimit, boolean keepWorkDir, HostCgroups cgroups, Confinement confinement) {
 
         public Options {
             if (timeLimit == null || timeLimit.isNegative() || timeLimit.isZero()) {
@@ -57,29 +68,38 @@ public final class Sandbox implements AutoCloseable {
             if (logLimit < 0) {
                 throw new IllegalArgumentException("log limit must not be negative, got " + logLimit);
             }
-            if (cgroups == null || runcBinary == null || runcBinary.isBlank()) {
-                throw new IllegalArgumentException("cgroups and the runc binary are required, got " + cgroups + ", " + runcBinary);
+            if (cgroups == null || confinement == null) {
+                throw new IllegalArgumentException("cgroups and the confinement are required, got " + cgroups + ", " + confinement);
             }
         }
 
-        /** Two minutes, 1 MiB of output per container, the host's cgroups, {@code runc} from the PATH. */
+        /**
+         * Two minutes, 1 MiB of output per container, the host's cgroups, and the full confinement
+         * ({@link Confinement#defaults()}: runc, the seccomp profile, user namespaces).
+         */
         public static Options defaults() {
-            return new Options(Duration.ofMinutes(2), 1 << 20, false, HostCgroups.detect(), "runc");
+            return new Options(Duration.ofMinutes(2), 1 << 20, false, HostCgroups.detect(), Confinement.defaults());
         }
 
         public Options withTimeLimit(Duration limit) {
-            return new Options(limit, logLimit, keepWorkDir, cgroups, runcBinary);
+            return new Options(limit, logLimit, keepWorkDir, cgroups, confinement);
         }
 
         public Options keepingWorkDir() {
-            return new Options(timeLimit, logLimit, true, cgroups, runcBinary);
+            return new Options(timeLimit, logLimit, true, cgroups, confinement);
+        }
+
+        public Options withConfinement(Confinement newConfinement) {
+            return new Options(timeLimit, logLimit, keepWorkDir, cgroups, newConfinement);
         }
     }
 
-    private Sandbox(Path workDir, Options options) {
+    private Sandbox(Path workDir, Options options, OwnedDirectory owner, HostIdPool.Lease ids) {
         this.workDir = workDir;
         this.options = options;
-        this.runc = new Runc(options.runcBinary(), workDir.resolve("runc"));
+        this.owner = owner;
+        this.ids = ids;
+        this.runc = new Runc(options.confinement().runtime(), workDir.resolve("runc"));
         this.watchdogs = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sandbox-watchdog " + workDir.getFileName());
             t.setDaemon(true);
@@ -87,13 +107,64 @@ public final class Sandbox implements AutoCloseable {
         });
     }
 
-    /** Creates {@code workDir} (which must not exist yet) and a sandbox in it. */
+    /**
+     * Creates {@code workDir} (which must not exist yet) and a sandbox in it, and leases its host ids.
+     *
+     * @throws IOException when the directory cannot be made, a directory above it does not let others through (with
+     *     user namespaces), or no id range is free
+     */
     public static Sandbox open(Path workDir, Options options) throws IOException {
         Path dir = workDir.toAbsolutePath().normalize();
         Files.createDirectories(dir.getParent());
+        HostIdPool pool = options.confinement().userNamespaces();
+        checkParent(dir, options);
         Files.createDirectory(dir);  // fails if it exists: a sandbox never shares its directory
         Files.setAttribute(dir, "unix:mode", 0700);
-        return new Sandbox(dir, options);
+        OwnedDirectory owner = null;
+        HostIdPool.Lease ids = null;
+        try {
+            owner = OwnedDirectory.claim(dir, "sandbox");
+            if (pool != null) {
+                ids = pool.lease(dir.toString());
+                // The container's root reaches its rootfs through here by group; nobody else on the host does.
+                Files.setAttribute(dir, "unix:gid", (int) ids.mapping().hostGid(0));
+                Files.setAttribute(dir, "unix:mode", 0710);
+            }
+            return new Sandbox(dir, options, owner, ids);
+        } catch (IOException | RuntimeException e) {
+            if (ids != null) {
+                ids.close();
+            }
+            if (owner != null) {
+                owner.close();
+            }
+            WorkDirectories.removeTreeQuietly(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Fails unless a sandbox can work in {@code dir} (existing or not): with user namespaces, every existing
+     * directory above it must let others through ({@code o+x}), for the containers' root is an unprivileged host id.
+     *
+     * @throws IOException naming the directory that stops them
+     */
+    public static void checkParent(Path dir, Options options) throws IOException {
+        if (options.confinement().userNamespaces() == null) {
+            return;
+        }
+        for (Path p = dir.toAbsolutePath().normalize().getParent(); p != null; p = p.getParent()) {
+            if (!Files.exists(p)) {
+                continue;
+            }
+            PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class);
+            int mode = (int) Files.getAttribute(p, "unix:mode");
+            if ((mode & 0001) == 0) {
+                throw new IOException("directory " + p + " (owner " + a.owner().getName() + ", mode " + Integer.toOctalString(mode & 07777)
+                        + ") does not let others through: a container's root, an unprivileged host id in its user "
+                        + "namespace, could not reach its rootfs below it; use a work directory whose parents are o+x (e.g. 0711)");
+            }
+        }
     }
 
     public Path workDir() {
@@ -106,6 +177,15 @@ public final class Sandbox implements AutoCloseable {
 
     public Options options() {
         return options;
+    }
+
+    /**
+     * How the containers' ids map to the host's: their user namespace's mapping, or {@link IdMapping#IDENTITY}
+     * without user namespaces. Files a container wrote into its bundle or a volume belong to these host ids; map
+     * them back ({@link IdMapping#containerUid}) to read them as the image's owners.
+     */
+    public IdMapping idMapping() {
+        return ids == null ? IdMapping.IDENTITY : ids.mapping();
     }
 
     /**
@@ -133,11 +213,16 @@ public final class Sandbox implements AutoCloseable {
         ContainerLog log = null;
         boolean created = false;
         try {
-            UnpackReport unpack = RootfsUnpacker.unpack(image, bundle.resolve("rootfs"));
+            UnpackReport unpack = RootfsUnpacker.unpack(image, bundle.resolve("rootfs"), idMapping());
             // A relative cgroups path nests the container's cgroups under our own: the limits of the process that
             // runs the sandbox still apply to everything inside it.
-            Files.write(bundle.resolve("config.json"), config.toJson(id, options.cgroups()));
+            Files.write(bundle.resolve("config.json"), config.toJson(id, options.cgroups(), options.confinement().seccomp(),
+                    idMapping()));
             log = ContainerLog.open(bundle, options.logLimit());
+            // The container's stdout and stderr: programs reopen them (/dev/stderr), and its root has no rights on a
+            // file of host root's. (lchown does not open the FIFO; the mode is set when it is made.)
+            Files.setAttribute(log.fifo(), "unix:uid", (int) idMapping().hostUid(0), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(log.fifo(), "unix:gid", (int) idMapping().hostGid(0), LinkOption.NOFOLLOW_LINKS);
             Path pidFile = bundle.resolve("init.pid");
             Runc.Result r = runc.create(id, bundle, pidFile, log.fifo());
             created = true;
@@ -145,7 +230,11 @@ public final class Sandbox implements AutoCloseable {
                 log.awaitEnd(1000);
                 throw new IOException("runc create " + id + " failed (exit " + r.exit() + "): " + log.tail(20).strip());
             }
-            ContainerRun run = new ContainerRun(name, id, bundle, runc, config, unpack, log, ContainerRun.readPid(pidFile),
+            int pid = ContainerRun.readPid(pidFile);
+            // Where its cgroups are: for the limits it reached, and for a sweep should this process die.
+            ContainerCgroups cgroups = ContainerCgroups.of(pid);
+            cgroups.save(bundle);
+            ContainerRun run = new ContainerRun(name, id, bundle, runc, config, unpack, log, pid, cgroups,
                     options.timeLimit(), watchdogs, options.keepWorkDir());
             runs.put(name, run);
             return run;
@@ -175,8 +264,9 @@ public final class Sandbox implements AutoCloseable {
         Files.createDirectories(volumes);
         Path dir = volumes.resolve(name);
         Files.createDirectory(dir);
-        Files.setAttribute(dir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(dir, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+        // Owned as the containers see it: by the host ids their uid and gid are.
+        Files.setAttribute(dir, "unix:uid", (int) idMapping().hostUid(uid), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(dir, "unix:gid", (int) idMapping().hostGid(gid), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(dir, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
         return dir;
     }
@@ -222,9 +312,34 @@ public final class Sandbox implements AutoCloseable {
                 failure = failure == null ? e : failure;
             }
         }
+        // The ids go back to the pool only when no container holds them any more.
+        for (AutoCloseable held : new AutoCloseable[] {ids, owner}) {
+            try {
+                if (held != null) {
+                    held.close();
+                }
+            } catch (Exception e) {
+                failure = failure == null ? new IOException("cannot release " + held + ": " + e, e) : failure;
+            }
+        }
+        if (options.keepWorkDir()) {
+            // Kept for a post-mortem: no longer anyone's, and not a crashed process's leftover for a sweep either.
+            Files.deleteIfExists(workDir.resolve(OwnedDirectory.LOCK_FILE));
+        }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * Removes what crashed processes left under {@code root}: every directory marked as held
+     * ({@link OwnedDirectory}, as sandboxes and verifications mark theirs) whose holder is dead. Its containers
+     * are deleted through runc's state in it, processes still in its containers' cgroups are killed and the cgroups
+     * removed, mounts below it detached, and the directory removed. Directories held by a live process, this one
+     * included, are left alone, so instances may share a work root. Call it when an instance starts.
+     */
+    public static SweepReport sweep(Path root, Options options) {
+        return new SandboxSweeper(options.confinement().runtime()).sweep(root);
     }
 
     private static byte[] bytes(int n) {

@@ -4,6 +4,7 @@ import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.ImageConfig;
 import dev.distill.engine.runtime.RuntimeConfig;
+import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.structure.CommandRunner;
 import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.structure.StructureTestRunner;
@@ -35,10 +36,19 @@ public final class ImageChecks {
      */
     public static Result check(ImageFileSystem fs, ImageConfig config, StructureTestSuite suite, Path workDir,
             Duration commandTimeLimit) throws IOException {
+        return check(fs, config, suite, workDir, commandTimeLimit, Sandbox.Options.defaults());
+    }
+
+    /**
+     * As {@link #check(ImageFileSystem, ImageConfig, StructureTestSuite, Path, Duration)}, the command tests confined
+     * as {@code sandbox} says (every directory above {@code workDir} must let others through, see docs/security.md).
+     */
+    public static Result check(ImageFileSystem fs, ImageConfig config, StructureTestSuite suite, Path workDir,
+            Duration commandTimeLimit, Sandbox.Options sandbox) throws IOException {
         StaticReport statics = new StaticChecker().check(fs, config);
         String user = config.user() == null || config.user().isBlank() ? "0" : config.user();
         RuntimeConfig runtime = RuntimeConfig.of(config, Identity.resolve(user, fs));
-        CommandRunner commands = new RuncCommandRunner(workDir, fs, runtime, commandTimeLimit);
+        CommandRunner commands = new RuncCommandRunner(workDir, fs, runtime, commandTimeLimit, sandbox);
         return new Result(statics, new StructureTestRunner(fs, config, commands).run(suite));
     }
 }

@@ -20,9 +20,13 @@ import dev.distill.engine.plan.Probe;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
+import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.OwnedDirectory;
 import dev.distill.engine.runtime.PodSpec;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
+import dev.distill.engine.runtime.Sandbox;
+import dev.distill.engine.runtime.SweepReport;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.structure.CommandRunner;
 import dev.distill.engine.structure.DefaultSuite;
@@ -73,14 +77,17 @@ public final class MigrationVerifier {
      * @param httpPath the path of the HTTP GET on every declared TCP port
      * @param expectedStatus the status that passes; 0 = whatever the source answers (200 when it cannot be run)
      * @param maxRepairRounds rounds after the first in which missing files may be asked for
+     * @param confinement the runtime, seccomp profile and user namespaces of every container the verifier runs
      */
     public record Options(Path workRoot, Duration timeLimit, ResourceLimits limits, Duration staysUp, Duration probeDeadline,
-            String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines) {
+            String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines,
+            Confinement confinement) {
 
         public Options {
             Objects.requireNonNull(workRoot, "workRoot");
             Objects.requireNonNull(limits, "limits");
             Objects.requireNonNull(layerLimits, "layerLimits");
+            Objects.requireNonNull(confinement, "confinement");
             for (Duration d : new Duration[] {timeLimit, staysUp, probeDeadline}) {
                 if (d == null || d.isNegative() || d.isZero()) {
                     throw new IllegalArgumentException("durations must be positive, got " + d);
@@ -100,35 +107,50 @@ public final class MigrationVerifier {
             }
         }
 
-        /** 90 s time limit, default cgroup limits, up for 3 s, 30 s per probe, GET / as the source answers, 2 repairs. */
+        /** With the full confinement ({@link Confinement#defaults()}). */
+        public Options(Path workRoot, Duration timeLimit, ResourceLimits limits, Duration staysUp, Duration probeDeadline,
+                String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines) {
+            this(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds, layerLimits,
+                    logLines, Confinement.defaults());
+        }
+
+        /**
+         * 90 s time limit, default cgroup limits, up for 3 s, 30 s per probe, GET / as the source answers, 2 repairs,
+         * the full confinement.
+         */
         public static Options defaults(Path workRoot) {
             return new Options(workRoot, Duration.ofSeconds(90), ResourceLimits.DEFAULTS, Duration.ofSeconds(3),
                     Duration.ofSeconds(30), "/", 0, 2, LayerLimits.defaults(), 40);
         }
 
+        public Options withConfinement(Confinement newConfinement) {
+            return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds,
+                    layerLimits, logLines, newConfinement);
+        }
+
         public Options withTimeLimit(Duration limit) {
             return new Options(workRoot, limit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds,
-                    layerLimits, logLines);
+                    layerLimits, logLines, confinement);
         }
 
         public Options withLimits(ResourceLimits newLimits) {
             return new Options(workRoot, timeLimit, newLimits, staysUp, probeDeadline, httpPath, expectedStatus,
-                    maxRepairRounds, layerLimits, logLines);
+                    maxRepairRounds, layerLimits, logLines, confinement);
         }
 
         public Options withProbes(Duration newStaysUp, Duration newDeadline) {
             return new Options(workRoot, timeLimit, limits, newStaysUp, newDeadline, httpPath, expectedStatus,
-                    maxRepairRounds, layerLimits, logLines);
+                    maxRepairRounds, layerLimits, logLines, confinement);
         }
 
         public Options withHttp(String path, int status) {
             return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, path, status, maxRepairRounds,
-                    layerLimits, logLines);
+                    layerLimits, logLines, confinement);
         }
 
         public Options withMaxRepairRounds(int rounds) {
             return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, rounds,
-                    layerLimits, logLines);
+                    layerLimits, logLines, confinement);
         }
     }
 
@@ -176,8 +198,21 @@ public final class MigrationVerifier {
     }
 
     /**
-     * Verifies the build. Throws only when the images cannot be pulled or the work directory cannot be made: then
-     * nothing was verified.
+     * Removes what a crashed verifier left in the work root: its sandboxes' containers (deleted, with their cgroups),
+     * mounts and directories. Verifications in progress in other processes that share the work root are left alone.
+     * Call it when the verifier starts.
+     */
+    public SweepReport sweep() {
+        return Sandbox.sweep(options.workRoot(), sandboxOptions(options));
+    }
+
+    static Sandbox.Options sandboxOptions(Options options) {
+        return Sandbox.Options.defaults().withTimeLimit(options.timeLimit()).withConfinement(options.confinement());
+    }
+
+    /**
+     * Verifies the build. Throws only when the images cannot be pulled, the work directory cannot be made or a sandbox
+     * cannot be opened (a fault of the host, not of the image): then nothing was verified.
      */
     public Verification verify(Request request) throws IOException {
         long begin = System.nanoTime();
@@ -185,6 +220,16 @@ public final class MigrationVerifier {
         PodWiring pod = build.wiring().pod();
         Files.createDirectories(options.workRoot());
         Path work = Files.createTempDirectory(options.workRoot(), "verify-");
+        OwnedDirectory owned = null;
+        try {
+            // A container's root, an unprivileged host id, reaches its bundle through here (and nobody lists it).
+            Files.setAttribute(work, "unix:mode", 0711);
+            Sandbox.checkParent(work, sandboxOptions(options));
+            owned = OwnedDirectory.claim(work, "verification");
+        } catch (IOException | RuntimeException e) {
+            WorkDirectories.removeTreeQuietly(work);
+            throw e;
+        }
         List<Integer> ports = tcpPorts(pod);
         List<String> settle = workerPlaces(request.plan());
         // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
@@ -249,6 +294,7 @@ public final class MigrationVerifier {
                 Thread.currentThread().interrupt();
             }
             WorkDirectories.removeTreeQuietly(work);
+            owned.close();
         }
     }
 
@@ -259,7 +305,8 @@ public final class MigrationVerifier {
     private record SourceSide(Pulled source, String error, long pullMillis, SandboxRun.Outcome run, boolean known) {
     }
 
-    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path dir) {
+    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path dir)
+            throws IOException {
         long t = System.nanoTime();
         Pulled source;
         try {
@@ -275,7 +322,7 @@ public final class MigrationVerifier {
             run = runSource(dir, source, ports, settle, pullMillis);
             sourceAnswers.offer(key, run);
         }
-        String error = run.run().ran() ? null : "the source image could not be run: " + run.run().error();
+        String error = run.run().ran() ? sourceLimits(run.run()) : "the source image could not be run: " + run.run().error();
         return new SourceSide(source, error, pullMillis, run, known);
     }
 
@@ -291,6 +338,9 @@ public final class MigrationVerifier {
             }
             if (e.getCause() instanceof Error err) {
                 throw err;
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
             }
             throw new IOException(e.getCause());
         }
@@ -318,7 +368,8 @@ public final class MigrationVerifier {
             // Command tests run as the image runs: its configuration and the user it was built with.
             RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), Identity.resolve(image.user(), pulled.fs()))
                     .withLimits(options.limits());
-            commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT);
+            commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT,
+                    sandboxOptions(options).withTimeLimit(COMMAND_TIME_LIMIT));
         } catch (IOException | RuntimeException e) {
             // Without a runnable configuration the command tests are reported as not run, with the runner's reason.
         }
@@ -359,7 +410,8 @@ public final class MigrationVerifier {
                 suite.fileContentTests(), suite.metadataTest());
     }
 
-    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis) {
+    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis)
+            throws IOException {
         PodSpec spec;
         try {
             // The source runs as it always ran: its own user, a writable root (it writes where it likes).
@@ -377,7 +429,7 @@ public final class MigrationVerifier {
     }
 
     private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<Integer> ports,
-            SandboxRun.Outcome source, Map<String, List<String>> expectedWrites, long pullMillis) {
+            SandboxRun.Outcome source, Map<String, List<String>> expectedWrites, long pullMillis) throws IOException {
         PodSpec spec;
         Map<String, String> programs = new LinkedHashMap<>();
         List<PodSpec.Member> init = new ArrayList<>();
@@ -468,6 +520,20 @@ public final class MigrationVerifier {
 
     static List<String> workerPlaces(MigrationPlan plan) {
         return plan.programs().stream().flatMap(p -> workerPlaces(p).stream()).distinct().sorted().toList();
+    }
+
+    /** Why the source's run is no reference: it lost processes to its memory or pids limit; null when it did not. */
+    static String sourceLimits(Verification.Run source) {
+        List<String> reached = new ArrayList<>();
+        source.usage().forEach((container, usage) -> {
+            for (String limit : new String[] {usage.memoryEvidence(), usage.pidsEvidence()}) {
+                if (limit != null) {
+                    reached.add(limit);
+                }
+            }
+        });
+        return reached.isEmpty() ? null : "the source reached " + String.join(" and ", reached)
+                + ", so it did not run as it does unconfined (raise distill.verify.memory-bytes or pids if it needs more)";
     }
 
     /** Every TCP port a container of the pod declares, once, in order. */
@@ -615,10 +681,34 @@ public final class MigrationVerifier {
                         + " that finishes its work: it must keep running");
             }
         });
+        result.usage().forEach((container, usage) -> {
+            // Losing a process to the OOM killer or failing to fork is a malfunction, whatever the probes say.
+            for (String limit : new String[] {usage.memoryEvidence(), usage.pidsEvidence()}) {
+                if (limit != null) {
+                    failures.add("the result's container " + container + " reached " + limit);
+                }
+            }
+        });
         for (Verification.Comparison c : comparisons) {
             if (!c.matches() && c.resultPassed()) {
                 failures.add("the result answers differently from the source on " + c.kind() + " " + c.port() + ": " + c.note());
             }
+        }
+        if (!failures.isEmpty()) {
+            // Why it failed, where the sandbox saw it: a CPU limit it spun at, a stop signal it ignored, calls refused.
+            // (Alone, none of them fails a result: a busy start is throttled, pid 1 may ignore SIGTERM by default.)
+            result.usage().forEach((container, usage) -> {
+                if (usage.cpuEvidence() != null) {
+                    failures.add("the result's container " + container + " ran at " + usage.cpuEvidence());
+                }
+            });
+            result.stops().forEach((container, stop) -> {
+                if (stop.equals("KILLED")) {
+                    failures.add("the result's container " + container + " did not end on its stop signal and was killed");
+                }
+            });
+            result.denied().forEach((program, calls) -> failures.add("the result's program " + program
+                    + " tried calls the sandbox refuses (seccomp profile or missing capability): " + String.join("; ", calls)));
         }
         if (!failures.isEmpty()) {
             reasons.addAll(failures);

@@ -41,13 +41,16 @@ final class RuncCommandRunner implements CommandRunner {
     private final ImageFileSystem image;
     private final RuntimeConfig config;
     private final Duration timeLimit;
+    private final Sandbox.Options sandboxOptions;
     private int runs;
 
-    RuncCommandRunner(Path workDir, ImageFileSystem image, RuntimeConfig config, Duration timeLimit) {
+    /** @param sandboxOptions the confinement every command's container gets (its time limit is {@code timeLimit}) */
+    RuncCommandRunner(Path workDir, ImageFileSystem image, RuntimeConfig config, Duration timeLimit, Sandbox.Options sandboxOptions) {
         this.workDir = workDir;
         this.image = image;
         this.config = config;
         this.timeLimit = timeLimit;
+        this.sandboxOptions = sandboxOptions.withTimeLimit(timeLimit);
     }
 
     @Override
@@ -66,8 +69,7 @@ final class RuncCommandRunner implements CommandRunner {
         RuntimeConfig command = new RuntimeConfig(invocation.command(), envList, config.cwd(), config.user(), config.hostname(),
                 config.limits(), config.network(), config.mounts(), config.readOnlyRoot(), config.stopSignal());
 
-        try (Sandbox sandbox = Sandbox.open(workDir.resolve("command-" + (++runs)),
-                Sandbox.Options.defaults().withTimeLimit(timeLimit))) {
+        try (Sandbox sandbox = Sandbox.open(workDir.resolve("command-" + (++runs)), sandboxOptions)) {
             ContainerRun run = sandbox.create("command", image, command);
             Path trace = run.bundle().resolve("exit.trace");
             Process strace = attach(run.pid(), trace);

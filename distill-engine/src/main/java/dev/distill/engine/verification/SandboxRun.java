@@ -6,6 +6,7 @@ import dev.distill.engine.runtime.NetworkMode;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Pod;
 import dev.distill.engine.runtime.PodSpec;
+import dev.distill.engine.runtime.ResourceUsage;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.probe.ProbeResult;
@@ -80,7 +81,11 @@ final class SandboxRun {
     private SandboxRun() {
     }
 
-    static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis) {
+    /**
+     * @throws IOException only when the sandbox itself cannot be opened (no id range free, an unusable work
+     *     directory): a fault of the host, not of the image, so no run is reported
+     */
+    static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis) throws IOException {
         long begin = System.nanoTime();
         List<Verification.Probe> probes = new ArrayList<>();
         Map<Integer, String> firstBodies = new LinkedHashMap<>();
@@ -88,6 +93,9 @@ final class SandboxRun {
         Map<String, List<String>> missing = new LinkedHashMap<>();
         Map<String, List<String>> opened = new LinkedHashMap<>();
         Map<String, FileAccessTrace> parsed = new LinkedHashMap<>();
+        Map<String, ResourceUsage> usage = new LinkedHashMap<>();
+        Map<String, String> stops = new LinkedHashMap<>();
+        Map<String, List<String>> denied = new LinkedHashMap<>();
         Map<String, List<String>> written = new LinkedHashMap<>();
         Map<String, Integer> ended = new LinkedHashMap<>();
         String log = "";
@@ -96,8 +104,8 @@ final class SandboxRun {
         long unpack = 0;
         long start = 0;
         long probing = 0;
-        Sandbox.Options sandboxOptions = Sandbox.Options.defaults().withTimeLimit(options.timeLimit());
-        try (Sandbox sandbox = Sandbox.open(dir, sandboxOptions)) {
+        Sandbox sandbox = Sandbox.open(dir, MigrationVerifier.sandboxOptions(options));
+        try (sandbox) {
             long t = System.nanoTime();
             Pod pod = Pod.create(sandbox, plan.spec());
             long created = millisSince(t);
@@ -115,7 +123,7 @@ final class SandboxRun {
                             : "exited with " + r.exitStatus()) + ", so the programs were not started: " + r.logExcerpt();
                     return new Outcome(new Verification.Run(false, why, probes, r.logExcerpt(), missing, opened, written,
                             ended, r.timedOut(), new Verification.Timings(pullMillis, unpack, 0, 0,
-                            pullMillis + millisSince(begin)), inits), firstBodies, secondBodies, parsed);
+                            pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
                 }
             }
             Map<String, StraceSession> traces = new LinkedHashMap<>();
@@ -168,13 +176,17 @@ final class SandboxRun {
                 }
             }
             for (ContainerRun c : pod.containers()) {
+                // Killed at the time limit before it was asked to stop; a kill during the stop is the stop's outcome.
                 timedOut |= c.timedOut();
                 try {
-                    c.stop(STOP_GRACE);
+                    stops.put(c.name(), c.stop(STOP_GRACE).name());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
                 }
+            }
+            for (ContainerRun c : pod.containers()) {
+                usage.put(c.name(), c.resourceUsage());  // stopped, not yet deleted: the counters are still there
             }
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
@@ -182,6 +194,10 @@ final class SandboxRun {
                     fault.ifPresent(f -> crashes.add(trace.getKey() + " crashed (" + f + "); as its container's init"
                             + " under the tracer it could not end by itself, so it was killed"));
                     FileAccessTrace found = trace.getValue().finish();
+                    if (trace.getValue().truncated()) {
+                        traceErrors.add(trace.getKey() + ": trace cut at " + (StraceSession.MAX_OUTPUT_BYTES >> 20)
+                                + " MiB; what the program did after is not in it");
+                    }
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
                     parsed.put(program, found);
                     missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
@@ -191,6 +207,9 @@ final class SandboxRun {
                     if (pid != null) {
                         // Killed on its fault: the status it would have ended with untraced, not the SIGKILL.
                         ended.put(program, fault.isPresent() ? fault.get().exitStatus() : found.exits().getOrDefault(pid, -1));
+                    }
+                    if (!found.denied().isEmpty()) {
+                        denied.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.denied());
                     }
                 } catch (IOException e) {
                     traceErrors.add(trace.getKey() + ": " + e.getMessage());
@@ -206,10 +225,11 @@ final class SandboxRun {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
-                    pullMillis + millisSince(begin)), inits), firstBodies, secondBodies, parsed);
+                    pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
         }
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
-                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)), inits),
+                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)), usage, stops,
+                denied, inits),
                 firstBodies, secondBodies, parsed);
     }
 
@@ -217,7 +237,7 @@ final class SandboxRun {
     private static Verification.InitRun runInit(Sandbox sandbox, Pod pod, PodSpec.Member member, String program,
             MigrationVerifier.Options options) throws IOException {
         long begin = System.nanoTime();
-        RuntimeConfig config = member.config().withNetwork(NetworkMode.join(pod.containers().get(0).networkNamespace()));
+        RuntimeConfig config = member.config().withNetwork(NetworkMode.joinPodOf(pod.containers().get(0)));
         for (PodSpec.Mount m : member.mounts()) {
             config = config.withMount(new BindMount(pod.volume(m.volume()), m.destination(), m.readOnly()));
         }

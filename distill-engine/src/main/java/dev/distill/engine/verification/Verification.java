@@ -1,5 +1,6 @@
 package dev.distill.engine.verification;
 
+import dev.distill.engine.runtime.ResourceUsage;
 import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.verify.StaticReport;
 import java.util.LinkedHashMap;
@@ -125,11 +126,16 @@ public record Verification(String source, String sourceDigest, int round, Verdic
      * @param ended per program that ended by itself before the run was over, its exit status (128 + the signal's number
      *     when a signal killed it; -1 when the trace did not say); a program still running at the end is not listed
      * @param timedOut whether a container was killed at the time limit
+     * @param usage per container, what it used of its memory, pids and CPU limits (read before it was deleted)
+     * @param stops per container, how it ended when asked to stop ({@code STOPPED_BY_SIGNAL}, {@code KILLED} when it
+     *     ignored its stop signal, {@code ALREADY_STOPPED})
+     * @param denied per program, the calls the sandbox refused it ({@code EPERM}), as traced
      * @param init the init containers run before the programs, in order (a failed one ends the run)
      */
     public record Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
             Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
-            boolean timedOut, Timings timings, List<InitRun> init) {
+            boolean timedOut, Timings timings, Map<String, ResourceUsage> usage, Map<String, String> stops,
+            Map<String, List<String>> denied, List<InitRun> init) {
 
         public Run {
             init = init == null ? List.of() : List.copyOf(init);
@@ -138,25 +144,29 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             opened = copyOf(opened);
             written = copyOf(written == null ? Map.of() : written);
             ended = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ended == null ? Map.of() : ended));
+            usage = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(usage == null ? Map.of() : usage));
+            stops = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stops == null ? Map.of() : stops));
+            denied = copyOf(denied == null ? Map.of() : denied);
         }
 
-        /** A run without init containers. */
+        /** A run without init containers and without what the sandbox saw of it (limits, stops, refused calls). */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 Map<String, List<String>> opened, Map<String, List<String>> written, Map<String, Integer> ended,
                 boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, opened, written, ended, timedOut, timings, List.of());
+            this(ran, error, probes, logExcerpt, missing, opened, written, ended, timedOut, timings, Map.of(), Map.of(), Map.of(),
+                    List.of());
         }
 
         /** A run without a trace of what was written or how programs ended. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 Map<String, List<String>> opened, boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, opened, Map.of(), Map.of(), timedOut, timings, List.of());
+            this(ran, error, probes, logExcerpt, missing, opened, Map.of(), Map.of(), timedOut, timings);
         }
 
         /** A run without a trace of what was opened. */
         public Run(boolean ran, String error, List<Probe> probes, String logExcerpt, Map<String, List<String>> missing,
                 boolean timedOut, Timings timings) {
-            this(ran, error, probes, logExcerpt, missing, Map.of(), Map.of(), Map.of(), timedOut, timings, List.of());
+            this(ran, error, probes, logExcerpt, missing, Map.of(), Map.of(), Map.of(), timedOut, timings);
         }
 
         private static Map<String, List<String>> copyOf(Map<String, List<String>> map) {
@@ -166,7 +176,7 @@ public record Verification(String source, String sourceDigest, int round, Verdic
         }
 
         static Run notRun(String error) {
-            return new Run(false, error, List.of(), "", Map.of(), Map.of(), Map.of(), Map.of(), false, Timings.NONE, List.of());
+            return new Run(false, error, List.of(), "", Map.of(), Map.of(), Map.of(), Map.of(), false, Timings.NONE);
         }
 
         boolean passed() {

@@ -72,6 +72,7 @@ public final class VerifyBenchmark {
         }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         Path work = Files.createTempDirectory("verify-bench");
+        Files.setAttribute(work, "unix:mode", 0711);  // containers' root (a user namespace's host id) passes through
         try (LocalRegistry registry = LocalRegistry.start()) {
             RegistryClient client = registry.client();
             DistrolessBases.push(client, registry.host(), work.resolve("bases"));

@@ -13,7 +13,7 @@ final class Busybox {
 
     static final Path BINARY = Path.of("/bin/busybox");
     private static final List<String> APPLETS = List.of("sh", "cat", "echo", "touch", "mkdir", "sleep", "seq", "wget",
-            "httpd", "nc", "ls", "true");
+            "httpd", "nc", "ls", "true", "stat", "id", "chmod", "chown", "cut", "tr", "sed", "tail");
 
     private Busybox() {
     }

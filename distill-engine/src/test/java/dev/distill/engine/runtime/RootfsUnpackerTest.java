@@ -61,6 +61,38 @@ class RootfsUnpackerTest {
     }
 
     @Test
+    void ownersAreWrittenAsTheSandboxsHostIdsInTheSameChown() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "owners can only be set as root");
+        IdMapping ids = new IdMapping(1_500_000_000L, 1_600_000_000L, 65536);
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .file("/usr/bin/sudo", "#!setuid\n".getBytes(), 04755)
+                .owner(33, 44)
+                .directory("/var/www", 0750)
+                .symlink("/var/www/current", "releases/1")
+                .owner(100_000, 7)
+                .file("/opt/foreign", "x".getBytes(), 06755)
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("mapped"), ids);
+        Path root = report.rootfs();
+
+        assertThat(Files.getAttribute(root, "unix:uid")).as("the root, which the image does not list").isEqualTo(1_500_000_000);
+        assertThat(Files.getAttribute(root.resolve("usr/bin/sudo"), "unix:uid")).isEqualTo(1_500_000_000);
+        assertThat(Files.getAttribute(root.resolve("usr/bin/sudo"), "unix:mode")).isEqualTo(0100000 | 04755);
+        assertThat(Files.getAttribute(root.resolve("var/www"), "unix:uid")).isEqualTo(1_500_000_033);
+        assertThat(Files.getAttribute(root.resolve("var/www"), "unix:gid")).isEqualTo(1_600_000_044);
+        assertThat(Files.getAttribute(root.resolve("var/www/current"), "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(1_500_000_033);
+        // uid 100000 has no place in the container's 0-65535: nobody's, without setuid and setgid, and said so.
+        assertThat(Files.getAttribute(root.resolve("opt/foreign"), "unix:uid")).isEqualTo(1_500_065_534);
+        assertThat(Files.getAttribute(root.resolve("opt/foreign"), "unix:gid")).isEqualTo(1_600_000_007);  // gid 7 is mapped
+        assertThat((int) Files.getAttribute(root.resolve("opt/foreign"), "unix:mode") & 07777).isEqualTo(0755);
+        assertThat(report.skipped()).singleElement().satisfies(s -> {
+            assertThat(s.path()).isEqualTo("/opt/foreign");
+            assertThat(s.reason()).contains("100000:7", "outside the container's ids 0-65535", "nobody");
+        });
+    }
+
+    @Test
     void appliesAclsUserAttributesAndCapabilitiesAfterOwnersButNotSelinuxLabels() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "owners and capabilities can only be set as root");
         assumeTrue(new ProcessBuilder("sh", "-c", "command -v setfattr").start().waitFor() == 0, "setfattr (attr) is missing");
@@ -90,6 +122,34 @@ class RootfsUnpackerTest {
             assertThat(s.path()).isEqualTo("/usr/bin/ping");
             assertThat(s.reason()).contains("security.selinux not applied");
         });
+    }
+
+    @Test
+    void aclEntriesNameTheSandboxsHostIdsLikeTheOwners() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "owners can only be set as root");
+        assumeTrue(new ProcessBuilder("sh", "-c", "command -v setfattr").start().waitFor() == 0, "setfattr (attr) is missing");
+        // user::rwx, user 33 r-x, group::r-x, group 4 (adm) r-x, group 70000 r-x, mask r-x, other r-x
+        byte[] acl = java.util.HexFormat.of().parseHex("02000000" + "01000700ffffffff" + "0200050021000000" + "04000500ffffffff"
+                + "0800050004000000" + "0800050070110100" + "10000500ffffffff" + "20000500ffffffff");
+        IdMapping ids = new IdMapping(1_500_000_000L, 1_600_000_000L, 65536);
+        MemoryFileSystem image = MemoryFileSystem.builder()
+                .directory("/var/log/journal", 02755)
+                .xattrs("/var/log/journal", Xattrs.of(java.util.Map.of(Xattrs.ACL_ACCESS, acl)))
+                .build();
+
+        UnpackReport report = RootfsUnpacker.unpack(image, temp.resolve("mapped-acl"), ids);
+
+        byte[] written = xattr(report.rootfs().resolve("var/log/journal"), Xattrs.ACL_ACCESS);
+        assertThat(java.util.HexFormat.of().formatHex(written)).isEqualTo("02000000" + "01000700ffffffff"
+                + "02000500" + le(1_500_000_033) + "04000500ffffffff" + "08000500" + le(1_600_000_004)
+                + "10000500ffffffff" + "20000500ffffffff");
+        assertThat(report.skipped()).singleElement().satisfies(s -> assertThat(s.reason())
+                .contains("system.posix_acl_access", "group 70000 is left out"));
+    }
+
+    private static String le(long id) {
+        return java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) id).array());
     }
 
     /** The attribute's value as getfattr reads it, or null when it has none. */

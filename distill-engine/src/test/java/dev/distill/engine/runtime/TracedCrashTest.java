@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A program that crashes as its container's init while traced: the kernel keeps a traced init from dying of its own
- * fault, so it would re-fault until the time limit; the trace session ends it as the crash would have.
+ * fault, so it would re-fault until the time limit; the trace session ends it as the crash would have. Under the
+ * sandbox's confinement (user namespace, seccomp profile), as the verifier runs sources and results.
  */
 class TracedCrashTest {
 
@@ -36,6 +37,11 @@ class TracedCrashTest {
                 Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(60)))) {
             ContainerRun run = sandbox.create("crash", Busybox.image().file("/crash", Files.readAllBytes(binary), 0755).build(),
                     Busybox.config("/crash"));
+            // Confined as every container is: its own user namespace (the init runs as an unprivileged host id) and
+            // the seccomp profile, which refuses ptrace to the container's processes but not to the host's strace.
+            assertThat(Files.readString(run.bundle().resolve("config.json"))).contains("\"uidMappings\"", "\"seccomp\"");
+            assertThat(Files.readAllLines(Path.of("/proc", Integer.toString(run.pid()), "status")))
+                    .filteredOn(l -> l.startsWith("Uid:")).singleElement().asString().doesNotMatch("Uid:\\s+0\\s.*");
             try (StraceSession strace = StraceSession.attach(run.pid(), run.bundle().resolve("strace.out"))) {
                 long start = System.nanoTime();
                 run.start();

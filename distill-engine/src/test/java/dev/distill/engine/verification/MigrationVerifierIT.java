@@ -25,7 +25,10 @@ import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.ImageUpload;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.HostIdPool;
 import dev.distill.engine.runtime.ResourceLimits;
+import dev.distill.engine.runtime.SweepReport;
 import dev.distill.engine.structure.StructureTestResult;
 import dev.distill.engine.structure.StructureTestSuite;
 import dev.distill.engine.structure.StructureTestYaml;
@@ -40,10 +43,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,7 +67,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MigrationVerifierIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+
+    /**
+     * This test's own id pool (leases held where everyone's are): "no process runs with its ids" then speaks of this
+     * test's containers alone, whatever else runs on the machine.
+     */
+    static final HostIdPool POOL = new HostIdPool(0x6000_0000L, 0x6000_0000L, 64, HostIdPool.DEFAULT_LOCK_DIRECTORY);
 
     private static LocalRegistry registry;
     private static RegistryClient client;
@@ -231,19 +248,174 @@ class MigrationVerifierIT {
     }
 
     @Test
-    void aForkBombAndABusyLoopEndFailedAndTheVerifierCarriesOn() throws Exception {
-        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))
-                .withProbes(Duration.ofSeconds(2), Duration.ofSeconds(4)).withTimeLimit(Duration.ofSeconds(15))
-                .withLimits(new ResourceLimits(64L << 20, 500, 64)));
-        for (String script : List.of("f(){ f | f & }; f; sleep 1000", "while :; do :; done")) {
-            BuildReport build = busyboxBuild(script);
-            Verification v = verifier.verify(new MigrationVerifier.Request(build, new MigrationPlan(List.of(), List.of(),
-                    List.of()), Platform.LINUX_AMD64, Map.of(), 0));
-            print("hostile: " + script, v);
-            assertThat(v.verdict()).isEqualTo(Verification.Verdict.FAILED);
-            assertThat(v.sourceRun().probes()).allSatisfy(p -> assertThat(p.passed()).as(p.toString()).isTrue());
-            assertThat(v.reasons()).anyMatch(r -> r.startsWith("the result fails tcp") || r.contains("127.0.0.1:8080"));
+    void hostileResultsEndFailedNamingTheLimitTheyReachedWhileAGoodOneBesideThemSucceeds() throws Exception {
+        // A tenth of a CPU: even on a loaded machine a spinning program gets that much, so it runs at its limit.
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v")).withTimeLimit(Duration.ofSeconds(40))
+                .withProbes(Duration.ofSeconds(2), Duration.ofSeconds(10)).withLimits(new ResourceLimits(64L << 20, 100, 64)));
+        Map<String, List<String>> results = new LinkedHashMap<>();
+        results.put("fork bomb", List.of("/bin/busybox", "sh", "-c", "f(){ f | f & }; f; sleep 1000"));
+        results.put("memory hog", List.of("/hostile", "memhog"));
+        results.put("busy loop ignoring SIGTERM", List.of("/hostile", "spin"));
+        results.put("good", List.of("/hostile", "serve"));
+        Map<String, BuildReport> builds = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> r : results.entrySet()) {
+            builds.put(r.getKey(), busyboxBuild(r.getValue()));
         }
+        ExecutorService pool = Executors.newFixedThreadPool(builds.size());
+        Map<String, Future<Verification>> running = new LinkedHashMap<>();
+        try {
+            // All at once on one verifier, as concurrent migrations are: the hostile ones must not hurt the good one.
+            builds.forEach((name, build) -> running.put(name, pool.submit(() -> verifier.verify(new MigrationVerifier.Request(
+                    build, new MigrationPlan(List.of(), List.of(), List.of()), Platform.LINUX_AMD64, Map.of(), 0)))));
+            Map<String, Verification> done = new LinkedHashMap<>();
+            for (Map.Entry<String, Future<Verification>> f : running.entrySet()) {
+                done.put(f.getKey(), f.getValue().get(5, TimeUnit.MINUTES));
+                print(f.getKey(), done.get(f.getKey()));
+            }
+
+            assertThat(done.get("good").verdict()).as("%s", done.get("good").reasons()).isEqualTo(Verification.Verdict.SUCCEEDED);
+            for (String hostile : List.of("fork bomb", "memory hog", "busy loop ignoring SIGTERM")) {
+                Verification v = done.get(hostile);
+                assertThat(v.verdict()).as(hostile).isEqualTo(Verification.Verdict.FAILED);
+                assertThat(v.sourceRun().probes()).allSatisfy(p -> assertThat(p.passed()).as(p.toString()).isTrue());
+            }
+            assertThat(done.get("fork bomb").reasons()).anyMatch(r -> r.contains("reached its pids limit of 64 tasks: "));
+            assertThat(done.get("memory hog").reasons()).anyMatch(r -> r.contains("reached its memory limit of 64.0 MiB: the kernel killed"));
+            assertThat(done.get("busy loop ignoring SIGTERM").reasons())
+                    .anyMatch(r -> r.contains("ran at its CPU limit of 0.10 CPU: used "))
+                    .anyMatch(r -> r.contains("did not end on its stop signal and was killed"));
+            assertThat(done.get("busy loop ignoring SIGTERM").result().stops()).containsEntry("app", "KILLED");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(new ProcessBuilder("true").start().waitFor()).as("the host can still fork").isZero();
+        expectNothingLeft(work.resolve("v"));
+    }
+
+    @Test
+    void aProgramThatNeedsCallsTheSandboxRefusesFailsAndTheVerdictNamesThem() throws Exception {
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))
+                .withProbes(Duration.ofSeconds(1), Duration.ofSeconds(5)).withTimeLimit(Duration.ofSeconds(20)));
+        Verification v = verifier.verify(new MigrationVerifier.Request(busyboxBuild(List.of("/hostile", "needs-escape")),
+                new MigrationPlan(List.of(), List.of(), List.of()), Platform.LINUX_AMD64, Map.of(), 0));
+        print("needs refused calls", v);
+
+        assertThat(v.verdict()).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(v.result().logExcerpt()).contains("unshare(CLONE_NEWUSER): DENIED (EPERM)", "cannot work without these calls");
+        assertThat(v.result().denied().get("app")).anyMatch(d -> d.startsWith("unshare(CLONE_NEWUSER) = -1 EPERM"))
+                .anyMatch(d -> d.startsWith("keyctl(")).anyMatch(d -> d.startsWith("bpf("));
+        assertThat(v.reasons()).anyMatch(r -> r.startsWith("the result's program app tried calls the sandbox refuses")
+                && r.contains("unshare(CLONE_NEWUSER) = -1 EPERM") && r.contains("kexec_load("));
+        expectNothingLeft(work.resolve("v"));
+    }
+
+    @Test
+    void aVerifierKilledMidRunLeavesNothingOnceTheNextOneStarts() throws Exception {
+        Path root = Files.createDirectories(work.resolve("crash"));
+        try {
+            killMidRunAndSweep(root);
+        } finally {
+            verifier(MigrationVerifier.Options.defaults(root)).sweep();  // whatever failed, no container outlives the test
+        }
+    }
+
+    private void killMidRunAndSweep(Path root) throws Exception {
+        Path buildFile = work.resolve("spin-build.json");
+        Files.writeString(buildFile, JSON.writeValueAsString(busyboxBuild(List.of("/hostile", "spin"))));
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-cp",
+                System.getProperty("java.class.path"), VerifierProcess.class.getName(), root.toString(), buildFile.toString());
+        Process verifierProcess = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve("crashed-verifier.log").toFile()).start();
+        List<Long> containers;
+        try {
+            // Wait for the result's containers to run (its source has been run and removed by then).
+            containers = awaitRunningContainers(root, "result", Duration.ofSeconds(120));
+        } finally {
+            verifierProcess.destroyForcibly();  // kill -9, mid-run
+            verifierProcess.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(containers).as(Files.readString(work.resolve("crashed-verifier.log"))).isNotEmpty()
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid)).as("outlives the verifier").isPresent());
+
+        // The next verifier on this work root sweeps as it starts.
+        SweepReport swept = verifier(MigrationVerifier.Options.defaults(root)).sweep();
+        System.out.println("sweep after kill -9: " + swept);
+
+        assertThat(swept.problems()).isEmpty();
+        assertThat(swept.containersDeleted()).isGreaterThanOrEqualTo(1);
+        expectNothingLeft(root);
+        // Gone, or a zombie until the host's init reaps it (its parent, the verifier, is dead).
+        assertThat(containers).allSatisfy(pid -> assertThat(runs(pid)).as("pid %d runs", pid).isFalse());
+    }
+
+    private static boolean runs(long pid) {
+        try {
+            return !Files.readString(Path.of("/proc", Long.toString(pid), "status")).contains("State:\tZ");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** The work root is empty, nothing is mounted below it, and no process runs with ids of Distill's pool. */
+    private static void expectNothingLeft(Path root) throws Exception {
+        try (Stream<Path> left = Files.list(root)) {
+            assertThat(left).as("left in %s", root).isEmpty();
+        }
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(root.toString());
+        HostIdPool pool = POOL;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<Long> inPool = processesInPool(pool);
+        while (!inPool.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);  // killed processes take a moment to exit
+            inPool = processesInPool(pool);
+        }
+        assertThat(inPool).as("processes with ids of %s", pool).isEmpty();
+    }
+
+    private static List<Long> processesInPool(HostIdPool pool) throws Exception {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String status = Files.readString(p.resolve("status"));
+                    Matcher uid = Pattern.compile("(?m)^Uid:\\s+(\\d+)").matcher(status);
+                    Matcher gid = Pattern.compile("(?m)^Gid:\\s+(\\d+)").matcher(status);
+                    if (!status.contains("State:\tZ") && uid.find() && gid.find()
+                            && pool.contains(Long.parseLong(uid.group(1)), Long.parseLong(gid.group(1)))) {
+                        pids.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (java.io.IOException e) {
+                    // ended meanwhile
+                }
+            }
+        }
+        return pids;
+    }
+
+    /** The init pids of the containers of a sandbox named {@code sandbox} below {@code root}, once they run. */
+    private static List<Long> awaitRunningContainers(Path root, String sandbox, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Long> pids = new ArrayList<>();
+            try (Stream<Path> files = Files.find(root, 4, (p, a) -> p.getFileName().toString().equals("init.pid")
+                    && p.getParent().getParent().getFileName().toString().equals(sandbox))) {
+                for (Path f : files.toList()) {
+                    String text = Files.readString(f).strip();
+                    if (text.matches("\\d+")) {
+                        pids.add(Long.parseLong(text));
+                    }
+                }
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                // a directory went away while walking
+            }
+            // Started: its process runs the program, no longer runc's init waiting for the start.
+            if (!pids.isEmpty() && pids.stream().allMatch(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().command())
+                    .map(c -> !c.endsWith("runc")).orElse(false))) {
+                return pids;
+            }
+            Thread.sleep(200);
+        }
+        return List.of();
     }
 
     // --- the migration as the pipeline does it: analyse, assemble, publish, wire
@@ -330,32 +502,41 @@ class MigrationVerifierIT {
         return p.withFiles(p.files().stream().filter(f -> !f.path().equals(path)).toList());
     }
 
-    /** A busybox httpd as the source and {@code script} under busybox's shell as the "result", both on :8080. */
-    private static BuildReport busyboxBuild(String script) throws Exception {
-        Path file = Files.createTempFile(work, "busybox", ".tar.gz");
-        WrittenLayer layer;
-        try (LayerWriter w = new LayerWriter(file)) {
+    /**
+     * The hostile fixture's program serving :8080 ({@code /hostile serve}) as the source, and {@code command} as the
+     * "result", declaring :8080. The result image holds the program, accounts and, when the command needs it,
+     * busybox (a shell: its static check then fails too); the source holds both.
+     */
+    static BuildReport busyboxBuild(List<String> command) throws Exception {
+        WrittenLayer base;
+        try (LayerWriter w = new LayerWriter(Files.createTempFile(work, "base", ".tar.gz"))) {
+            w.directory("/etc", 0755, 0, 0);
+            w.file("/etc/passwd", 0644, 0, 0, "root:x:0:0::/:/sbin/nologin\napp:x:1000:1000::/:/sbin/nologin\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            w.file("/etc/group", 0644, 0, 0, "root:x:0:\napp:x:1000:\n".getBytes(StandardCharsets.UTF_8));
+            w.file("/hostile", 0755, 0, 0, Files.readAllBytes(FixtureImages.build("hostile").rootfs().resolve("usr/local/bin/hostile")));
+            base = w.finish();
+        }
+        WrittenLayer busybox;
+        try (LayerWriter w = new LayerWriter(Files.createTempFile(work, "busybox", ".tar.gz"))) {
             w.directory("/bin", 0755, 0, 0);
             w.file("/bin/busybox", 0755, 0, 0, Files.readAllBytes(Path.of("/bin/busybox")));
-            w.directory("/etc", 0755, 0, 0);
-            w.file("/etc/passwd", 0644, 0, 0, "root:x:0:0::/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n".getBytes(StandardCharsets.UTF_8));
-            w.file("/etc/group", 0644, 0, 0, "root:x:0:\napp:x:1000:\n".getBytes(StandardCharsets.UTF_8));
-            w.directory("/www", 0755, 0, 0);
-            w.file("/www/index.html", 0644, 0, 0, "hello\n".getBytes(StandardCharsets.UTF_8));
-            layer = w.finish();
+            busybox = w.finish();
         }
         ImageUpload upload = new ImageUpload(client);
         ImageReference repo = ImageReference.parse(registry.host() + "/hostile/app");
-        ImageUpload.Pushed source = upload.tag(upload.push(repo, List.of(layer.upload()),
-                config(List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www")), Map.of()), "source");
-        ImageUpload.Pushed result = upload.tag(upload.push(repo, List.of(layer.upload()),
-                config(List.of("/bin/busybox", "sh", "-c", script)), Map.of()), "result");
+        ImageUpload.Pushed source = upload.tag(upload.push(repo, List.of(base.upload(), busybox.upload()),
+                config(List.of("/hostile", "serve")), Map.of()), "source");
+        List<ImageUpload.Layer> resultLayers = command.get(0).equals("/bin/busybox") ? List.of(base.upload(), busybox.upload())
+                : List.of(base.upload());
+        ImageUpload.Pushed result = upload.tag(upload.push(repo, resultLayers, config(command), Map.of()),
+                "result-" + Integer.toHexString(command.hashCode()));
         ImageReference pinned = new ImageReference(repo.registry(), repo.repository(), null, result.manifestDigest());
         ContainerWiring container = new ContainerWiring("app", "app", ContainerImage.of(pinned),
-                List.of("/bin/busybox", "sh", "-c", script), Identity.of(1000, 1000), "/", List.of(),
+                command, Identity.of(1000, 1000), "/", List.of(),
                 List.of(ContainerPort.parse("8080/tcp")), "SIGTERM", List.of(), List.of());
         PodWiring pod = new PodWiring("hostile", List.of(container), List.of(), List.of(), List.of());
-        BuildReport.Image image = new BuildReport.Image("app", repo.repositoryLocation() + ":result",
+        BuildReport.Image image = new BuildReport.Image("app", repo.repositoryLocation() + ":result-" + Integer.toHexString(command.hashCode()),
                 result.manifestDigest().toString(), "none", source.manifestDigest().toString(), "1000:1000", "test", 7,
                 result.compressedSize(), result.uncompressedSize(), List.of());
         return new BuildReport(BuildReport.SCHEMA_VERSION, repo.repositoryLocation() + ":source",
@@ -375,7 +556,7 @@ class MigrationVerifierIT {
     }
 
     private static MigrationVerifier verifier(MigrationVerifier.Options options) {
-        return new MigrationVerifier(client, options);
+        return new MigrationVerifier(client, options.withConfinement(Confinement.defaults().withUserNamespaces(POOL)));
     }
 
     private static void print(String name, Verification v) {

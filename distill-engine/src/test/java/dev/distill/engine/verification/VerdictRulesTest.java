@@ -8,6 +8,8 @@ import dev.distill.engine.identity.Identity;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PlanNote;
+import dev.distill.engine.runtime.ResourceLimits;
+import dev.distill.engine.runtime.ResourceUsage;
 import dev.distill.engine.structure.StructureTestReport;
 import dev.distill.engine.structure.StructureTestResult;
 import dev.distill.engine.verify.CheckFinding;
@@ -132,6 +134,64 @@ class VerdictRulesTest {
         assertThat(MigrationVerifier.compare(stableSource, notFound).get(0).note()).isEqualTo("status 404 where the source answers 200");
     }
 
+    /** A failure with no candidates says why no repair round follows: the source used nothing the result lacks. */
+    private static final String NOTHING_TO_REPAIR = "nothing to repair: the result lacks nothing its source used";
+
+    @Test
+    void aResultThatLostAProcessToItsMemoryOrPidsLimitFailsNamingTheLimitEvenWhenItsProbesPass() {
+        ResourceLimits limits = new ResourceLimits(64L << 20, 100, 64);
+        ResourceUsage oom = new ResourceUsage(limits, 64L << 20, 1, 0, 30, 2, 10, 30, 3000);
+        ResourceUsage forks = new ResourceUsage(limits, 1 << 20, 0, 33, 30, 2, 10, 30, 3000);
+        List<String> reasons = new ArrayList<>();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), sandboxed(passingRun(), Map.of("app", oom), Map.of(), Map.of()),
+                null, List.of(8080), List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).containsExactly("the result's container app reached its memory limit of 64.0 MiB: the kernel killed 1 "
+                + "process for exceeding it (peak 64.0 MiB)", NOTHING_TO_REPAIR);
+
+        reasons.clear();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), sandboxed(passingRun(), Map.of("app", forks), Map.of(), Map.of()),
+                null, List.of(8080), List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).containsExactly("the result's container app reached its pids limit of 64 tasks: 33 forks were refused",
+                NOTHING_TO_REPAIR);
+    }
+
+    @Test
+    void aCpuLimitAnIgnoredStopSignalAndRefusedCallsExplainAFailureButDoNotCauseOne() {
+        ResourceLimits limits = new ResourceLimits(64L << 20, 100, 64);
+        ResourceUsage spinning = new ResourceUsage(limits, 1 << 20, 0, 0, 100, 90, 8000, 980, 10_000);
+        Map<String, List<String>> denied = Map.of("app", List.of("unshare(CLONE_NEWUSER) = -1 EPERM"));
+        List<String> reasons = new ArrayList<>();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()),
+                sandboxed(passingRun(), Map.of("app", spinning), Map.of("app", "KILLED"), denied), null, List.of(8080),
+                List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.SUCCEEDED);
+
+        reasons.clear();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()),
+                sandboxed(failingRun(), Map.of("app", spinning), Map.of("app", "KILLED"), denied), null, List.of(8080),
+                List.of(), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).containsExactly("the result fails tcp 8080: refused",
+                "the result's container app ran at its CPU limit of 0.10 CPU: used 1.0 s of CPU in 10.0 s, 98% of its quota, "
+                        + "throttled in 90 periods",
+                "the result's container app did not end on its stop signal and was killed",
+                "the result's program app tried calls the sandbox refuses (seccomp profile or missing capability): "
+                        + "unshare(CLONE_NEWUSER) = -1 EPERM", NOTHING_TO_REPAIR);
+        // A short busy start is no CPU limit reached: under a second, or a small share of the quota over the run.
+        assertThat(new ResourceUsage(limits, 0, 0, 0, 5, 5, 400, 90, 900).cpuLimitReached()).isFalse();
+        assertThat(new ResourceUsage(limits, 0, 0, 0, 100, 40, 400, 400, 10_000).cpuLimitReached()).isFalse();
+    }
+
+    @Test
+    void aSourceThatReachedItsMemoryLimitIsNoReference() {
+        ResourceUsage oom = new ResourceUsage(new ResourceLimits(64L << 20, 1000, 64), 64L << 20, 2, 0, 0, 0, 0, 0, 3000);
+        String why = MigrationVerifier.sourceLimits(sandboxed(passingRun(), Map.of("source", oom), Map.of(), Map.of()));
+        assertThat(why).startsWith("the source reached its memory limit of 64.0 MiB: the kernel killed 2 processes");
+        assertThat(MigrationVerifier.sourceLimits(passingRun())).isNull();
+        List<String> reasons = new ArrayList<>();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), why, List.of(8080), List.of(httpMatch(true)),
+                List.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+        assertThat(reasons).singleElement().asString().startsWith("equivalence not established: the source reached its memory limit");
+    }
+
     @Test
     void theReportIsPlainJson() throws Exception {
         Verification v = new Verification("r/app:1", "sha256:" + "a".repeat(64), 0, Verification.Verdict.FAILED,
@@ -194,6 +254,12 @@ class VerdictRulesTest {
 
     private static Verification.Run run(Verification.Probe... probes) {
         return new Verification.Run(true, null, List.of(probes), "", Map.of(), false, Verification.Timings.NONE);
+    }
+
+    private static Verification.Run sandboxed(Verification.Run run, Map<String, ResourceUsage> usage, Map<String, String> stops,
+            Map<String, List<String>> denied) {
+        return new Verification.Run(run.ran(), run.error(), run.probes(), run.logExcerpt(), run.missing(), run.opened(),
+                run.written(), run.ended(), run.timedOut(), run.timings(), usage, stops, denied, List.of());
     }
 
     private static Verification.Probe probe(String kind, int port, boolean passed, int status, String body) {

@@ -6,27 +6,52 @@ import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.verification.MigrationVerifier;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.VerifyImagesStep;
+import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.SweepReport;
 import dev.distill.service.ReportSettings;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Clock;
+import org.jboss.logging.Logger;
 
 /** Builds the framework-free verification objects from configuration. */
 @ApplicationScoped
 public class VerifierBeans {
 
+    private static final Logger LOG = Logger.getLogger(VerifierBeans.class);
+
     @Produces
     @Singleton
-    VerifyImagesStep verifyStep(RegistryClient registry, VerifySettings settings, ReportStore reports,
-            ReportSettings reportSettings, Clock clock) {
+    MigrationVerifier migrationVerifier(RegistryClient registry, VerifySettings settings, Confinement confinement) {
         MigrationVerifier.Options options = new MigrationVerifier.Options(Path.of(settings.workDir()), settings.timeLimit(),
                 new ResourceLimits(settings.memoryBytes(), settings.cpuMillis(), settings.pids()), settings.staysUp(),
                 settings.probeDeadline(), settings.httpPath(), settings.expectedStatus(), settings.maxRepairRounds(),
-                LayerLimits.defaults(), settings.logLines());
-        DistillImageVerifier verifier = new DistillImageVerifier(new MigrationVerifier(registry, options),
+                LayerLimits.defaults(), settings.logLines(), confinement);
+        return new MigrationVerifier(registry, options);
+    }
+
+    @Produces
+    @Singleton
+    VerifyImagesStep verifyStep(MigrationVerifier migrationVerifier, RegistryClient registry, VerifySettings settings,
+            ReportStore reports, ReportSettings reportSettings, Clock clock) {
+        DistillImageVerifier verifier = new DistillImageVerifier(migrationVerifier,
                 new StructureTestSource(settings.structureTests(), settings.structureTestsLabel(), registry));
         return new VerifyImagesStep(verifier, reports, reportSettings.maxBytes(), clock);
+    }
+
+    /**
+     * A verifier killed mid-run leaves its containers running, with their cgroups and work directories: the next
+     * one to start on this work root removes them (and leaves other live instances' work alone).
+     */
+    void sweepLeftovers(@Observes StartupEvent event, MigrationVerifier verifier) {
+        SweepReport swept = verifier.sweep();
+        if (!swept.isEmpty()) {
+            LOG.infof("work root %s: %s", verifier.options().workRoot(), swept);
+        }
+        LOG.infof("containers run under %s", verifier.options().confinement());
     }
 }

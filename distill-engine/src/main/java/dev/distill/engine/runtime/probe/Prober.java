@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * network namespace with {@code nsenter --net=...} ({@code curl} for HTTP and for TCP: no shell is needed, so the
  * verifier's own distroless image can probe),
  * so a probe reaches the container's loopback and nothing else, and the container reaches nothing of the host.
- * A Java socket cannot do this: a JVM thread cannot enter another network namespace.
+ * A Java socket cannot do this: a JVM thread cannot enter another network namespace. The tools run as the host's
+ * nobody ({@value #PROBE_ID}), without capabilities: they parse what an untrusted program answers, and a flaw in them
+ * must not hand that program host root.
  *
  * <p>Probes retry every {@link #RETRY_INTERVAL} until their deadline, and give up early when the container's process
  * has ended: a program that exits at once fails its probes at once, with its output as evidence.
@@ -33,6 +35,8 @@ public final class Prober {
     private static final int TCP_HOLD_SECONDS = 1;
     private static final int LOG_LINES = 20;
     private static final String STATUS_MARK = "DISTILL-PROBE ";
+    /** The host uid and gid the probe tools run as: nobody. */
+    static final int PROBE_ID = 65534;
 
     private final Path networkNamespace;
     private final BooleanSupplier alive;
@@ -129,7 +133,7 @@ public final class Prober {
         String evidence = "no attempt";
         while (true) {
             attempts++;
-            Output out = inNamespace(List.of("curl", "-sS", "--max-time", Integer.toString(ATTEMPT_SECONDS), "-o", "-",
+            Output out = inNamespace(List.of("curl", "-q", "-sS", "--max-time", Integer.toString(ATTEMPT_SECONDS), "-o", "-",
                     "-w", "%{stderr}\n" + STATUS_MARK + "%{http_code} %{time_total}\n", check.url()), bodyLimit);
             HttpAnswer answer = answer(out);
             if (answer != null) {
@@ -203,7 +207,8 @@ public final class Prober {
 
     /** Runs a host command in the namespace; keeps {@code stdoutLimit} bytes of its stdout and 8 KiB of stderr. */
     private Output inNamespace(List<String> command, int stdoutLimit) {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + networkNamespace, "--"));
+        List<String> full = new ArrayList<>(List.of("nsenter", "--net=" + networkNamespace, "--setuid", Integer.toString(PROBE_ID),
+                "--setgid", Integer.toString(PROBE_ID), "--"));
         full.addAll(command);
         Process p;
         try {

@@ -44,11 +44,16 @@ import java.util.TreeSet;
  * bounded ({@link StraceParser#MAX_EXECUTIONS} executions, {@link StraceParser#MAX_PATHS} paths); what did not fit
  * is counted in {@link #dropped()}.
  *
+ * <p>A call is <em>denied</em> when one of {@link #DENIED_CALLS} (calls the sandbox refuses: namespaces, mounts,
+ * the keyring, bpf, ptrace, ...) failed with {@code EPERM} after the first successful {@code execve}: evidence that
+ * the program tried something the sandbox does not allow, for a verdict to name when the program then fails.
+ *
  * @param exits how each traced process ended, by pid: its exit code, or 128 + the number of the signal that killed it
+ * @param denied the denied calls as strace printed them (arguments clipped), each once, at most {@value #DENIED_KEPT}
  */
 public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, Set<String> unresolved, Set<String> opened,
         Set<String> written, Map<Integer, Integer> exits, List<Execution> executions, int calls, int unparsed,
-        int dropped) {
+        int dropped, List<String> denied) {
 
     /**
      * The system calls to trace: every way a program opens, executes, tests, follows, lists, makes or renames a path,
@@ -58,6 +63,21 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
             "statx", "access", "faccessat", "faccessat2", "execve", "execveat", "readlink", "readlinkat", "chdir", "rename",
             "renameat", "renameat2", "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "getdents", "getdents64", "clone", "clone3", "fork", "vfork");
 
+    /**
+     * Calls the sandbox refuses (its seccomp profile, or the capabilities a container lacks), traced so that a
+     * refusal shows as evidence. Only names strace knows. A {@code clone} the profile refuses (namespace flags) is
+     * traced among {@link #SYSCALLS} but not named here: a fork bomb repeats its failing forks without end (their
+     * lines count against the trace's size limit, {@link StraceSession#MAX_OUTPUT_BYTES}).
+     */
+    public static final List<String> DENIED_CALLS = List.of("unshare", "setns", "mount", "umount2", "pivot_root", "keyctl",
+            "add_key", "request_key", "bpf", "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "kexec_load",
+            "kexec_file_load", "reboot", "init_module", "finit_module", "delete_module", "perf_event_open", "userfaultfd",
+            "open_by_handle_at", "name_to_handle_at", "io_uring_setup", "swapon", "swapoff", "acct", "settimeofday",
+            "clock_settime", "personality", "socket");
+
+    /** At most this many denied calls are kept. */
+    static final int DENIED_KEPT = 20;
+
     public FileAccessTrace {
         missing = Collections.unmodifiableSortedSet(new TreeSet<>(missing));
         ignored = Collections.unmodifiableSortedMap(new TreeMap<>(ignored));
@@ -66,6 +86,7 @@ public record FileAccessTrace(Set<String> missing, Map<String, String> ignored, 
         written = Collections.unmodifiableSortedSet(new TreeSet<>(written));
         exits = Collections.unmodifiableSortedMap(new TreeMap<>(exits));
         executions = List.copyOf(executions);
+        denied = List.copyOf(denied);
         if (calls < 0 || unparsed < 0 || dropped < 0) {
             throw new IllegalArgumentException("call, line and drop counts must not be negative, got " + calls + ", "
                     + unparsed + ", " + dropped);

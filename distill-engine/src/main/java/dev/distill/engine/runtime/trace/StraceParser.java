@@ -31,6 +31,8 @@ final class StraceParser {
     private static final Set<String> OPEN_CALLS = Set.of("open", "openat", "openat2", "creat");
     private static final Set<String> EXEC_CALLS = Set.of("execve", "execveat");
     private static final Set<String> FORK_CALLS = Set.of("clone", "clone3", "fork", "vfork");
+    private static final Set<String> DENIABLE = Set.copyOf(FileAccessTrace.DENIED_CALLS);
+    private static final int DENIED_ARGS_KEPT = 120;
     private static final Set<String> LIST_CALLS = Set.of("getdents", "getdents64");
     private static final Set<String> RENAME_CALLS = Set.of("rename", "renameat", "renameat2");
     private static final Set<String> MKDIR_CALLS = Set.of("mkdir", "mkdirat");
@@ -89,6 +91,8 @@ final class StraceParser {
     /** Paths made (true) or renamed away (false), in trace order. */
     private final List<Map.Entry<String, Boolean>> writes = new ArrayList<>();
     private final Map<Integer, Integer> exits = new HashMap<>();
+    /** The calls the sandbox refused, as strace printed them, each once. */
+    private final Set<String> denied = new LinkedHashSet<>();
     private boolean started;
     private int calls;
     private int unparsed;
@@ -140,6 +144,15 @@ final class StraceParser {
             if (!started) {
                 return;
             }
+        }
+        if (DENIABLE.contains(name)) {
+            // Traced only to show what the sandbox refused (EPERM); none of them is a use of a path (mount's source
+            // and target are the container's own, and the call did not happen).
+            if (c.group(4).equals("-1") && c.group(5).trim().startsWith("EPERM") && denied.size() < FileAccessTrace.DENIED_KEPT) {
+                String shown = args.length() > DENIED_ARGS_KEPT ? args.substring(0, DENIED_ARGS_KEPT) + "..." : args;
+                denied.add(name + "(" + shown + ") = -1 EPERM");
+            }
+            return;
         }
         if (FORK_CALLS.contains(name)) {
             if (succeeded) {
@@ -281,7 +294,8 @@ final class StraceParser {
                 written.remove(w.getKey());
             }
         }
-        return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, out, calls, unparsed, dropped);
+        return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, out, calls, unparsed, dropped,
+                List.copyOf(denied));
     }
 
     // --- processes

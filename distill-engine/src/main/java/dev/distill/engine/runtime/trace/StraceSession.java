@@ -10,13 +10,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} to a file.
+ * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} and
+ * {@link FileAccessTrace#DENIED_CALLS} to a file.
  * Attach it to a container's init process after {@code runc create} and before {@code runc start}: the init process
  * then waits for the start signal, so the trace sees the program from its {@code execve} on. A traced init that
  * crashes cannot die of its fault (see {@link FaultLoop}); the session kills it, as the crash would have untraced.
@@ -33,24 +36,37 @@ import java.util.regex.Pattern;
  */
 public final class StraceSession implements AutoCloseable {
 
+    /**
+     * The most trace a session writes: a program that stats a file in a loop would otherwise fill the work directory's
+     * disk. Beyond it strace is told to detach (the program runs on, untraced) and {@link #truncated()} says so.
+     */
+    public static final long MAX_OUTPUT_BYTES = 256L << 20;
+
     private static final Pattern TRACER = Pattern.compile("(?m)^TracerPid:\\s*(\\d+)");
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(5);
-
     private static final long WATCH_INTERVAL_MILLIS = 100;
 
     private final Process strace;
     private final Path output;
     private final int pid;
+    private final long maxBytes;
     private final Thread watcher;
     private volatile boolean closed;
+    private volatile boolean truncated;
     private volatile Fault fault;
 
-    private StraceSession(Process strace, Path output, int pid) {
+    private StraceSession(Process strace, Path output, int pid, long maxBytes) {
         this.strace = strace;
         this.output = output;
         this.pid = pid;
+        this.maxBytes = maxBytes;
         this.watcher = new Thread(this::watch, "strace-watch " + pid);
         this.watcher.setDaemon(true);
+    }
+
+    /** Whether the trace was cut at its size limit: what came after is not in it. */
+    public boolean truncated() {
+        return truncated;
     }
 
     /**
@@ -62,9 +78,16 @@ public final class StraceSession implements AutoCloseable {
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
     public static StraceSession attach(int pid, Path output) throws IOException {
+        return attach(pid, output, MAX_OUTPUT_BYTES);
+    }
+
+    /** As {@link #attach(int, Path)}, cutting the trace at {@code maxBytes}. */
+    public static StraceSession attach(int pid, Path output, long maxBytes) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
+        List<String> traced = new ArrayList<>(FileAccessTrace.SYSCALLS);
+        traced.addAll(FileAccessTrace.DENIED_CALLS);
         Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "--pidns-translation", "-s", "256",
-                "-e", "trace=" + String.join(",", FileAccessTrace.SYSCALLS),
+                "-e", "trace=" + String.join(",", traced),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -74,7 +97,7 @@ public final class StraceSession implements AutoCloseable {
         try {
             while (true) {
                 if (tracerOf(pid) == strace.pid()) {
-                    StraceSession session = new StraceSession(strace, output, pid);
+                    StraceSession session = new StraceSession(strace, output, pid, maxBytes);
                     session.watcher.start();
                     return session;
                 }
@@ -153,7 +176,10 @@ public final class StraceSession implements AutoCloseable {
         }
     }
 
-    /** Follows the output as strace writes it, and kills the traced init once it is stuck on a fault. */
+    /**
+     * Follows the output as strace writes it: kills the traced init once it is stuck on a fault, and tells strace to
+     * detach once the output passes its size limit (SIGTERM: strace detaches from every tracee and flushes).
+     */
     private void watch() {
         FaultLoop loop = new FaultLoop(pid);
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
@@ -166,6 +192,11 @@ public final class StraceSession implements AutoCloseable {
                         in.position(position);
                         for (int n; (n = in.read(buffer.clear())) > 0; ) {
                             position += n;
+                            if (position > maxBytes && !closed) {
+                                truncated = true;
+                                strace.destroy();
+                                return;
+                            }
                             for (int i = 0; i < n; i++) {
                                 char c = (char) (buffer.get(i) & 0xff);
                                 if (c != '\n') {
@@ -187,7 +218,7 @@ public final class StraceSession implements AutoCloseable {
                 Thread.sleep(WATCH_INTERVAL_MILLIS);
             }
         } catch (IOException e) {
-            // the trace stays whole on disk; only the watch over a crash loop is lost
+            // the trace stays whole on disk; only the watch over a crash loop and the size limit are lost
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

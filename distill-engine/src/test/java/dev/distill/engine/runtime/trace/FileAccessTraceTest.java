@@ -72,6 +72,30 @@ class FileAccessTraceTest {
     }
 
     @Test
+    void callsTheSandboxRefusedAreKeptAsEvidenceNeverAsPathsUsed() throws IOException {
+        String out = String.join("\n",
+                "5 mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID, NULL) = 0",  // runc init, before the execve
+                "5 execve(\"/hostile\", [\"/hostile\", \"needs-escape\"], 0x7ffd /* 3 vars */) = 0",
+                "5 unshare(CLONE_NEWUSER) = -1 EPERM (Operation not permitted)",
+                "5 mount(\"none\", \"/mnt\", \"tmpfs\", 0, NULL) = -1 EPERM (Operation not permitted)",
+                "5 unshare(CLONE_NEWUSER) = -1 EPERM (Operation not permitted)",
+                "5 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3",
+                "5 socket(AF_VSOCK, SOCK_STREAM, 0) = -1 EPERM (Operation not permitted)",
+                "5 keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = -1 ENOSYS (Function not implemented)",
+                "5 clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f, stack_size=0x9000}, 88) = -1 ENOSYS (Function not implemented)",
+                "5 +++ exited with 1 +++");
+        FileAccessTrace trace = FileAccessTrace.parse(new StringReader(out));
+
+        // each once, in trace order; not runc's own mount, not a call that went through or failed otherwise
+        assertThat(trace.denied()).containsExactly("unshare(CLONE_NEWUSER) = -1 EPERM",
+                "mount(\"none\", \"/mnt\", \"tmpfs\", 0, NULL) = -1 EPERM", "socket(AF_VSOCK, SOCK_STREAM, 0) = -1 EPERM");
+        // a refused mount names paths, but used none; a refused clone3 made no process
+        assertThat(trace.missing()).isEmpty();
+        assertThat(trace.executions()).singleElement().satisfies(e -> assertThat(e.paths()).containsOnlyKeys("/hostile"));
+        assertThat(trace.unparsed()).isZero();
+    }
+
+    @Test
     void openedPathsAreAsTheProgramNamedThemRelativeOnesResolvedDirectoriesLeftOut() throws IOException {
         String out = String.join("\n",
                 "9 execve(\"/usr/sbin/nginx\", [\"nginx\"], 0x7ffd /* 3 vars */) = 0",
