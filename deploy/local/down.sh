@@ -5,8 +5,9 @@
 # DISTILL_STOP_GRACE = 15 s). Idempotent: what does not run is skipped.
 #
 # Usage: deploy/local/down.sh [--clean]
-#   --clean  also delete Kafka's data, the registry's images, Prometheus' samples and
-#            the services' work directories (logs, the webhook secret and the sample image cache stay)
+#   --clean  also delete Kafka's data, the registry's images, Prometheus' samples, the
+#            services' work directories, the webhook secret and the API tokens (new ones
+#            are generated at the next start; logs and the sample image cache stay)
 # -----------------------------------------------------------------------------
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -16,7 +17,7 @@ clean=false
 case "${1:-}" in
   --clean) clean=true ;;
   "") ;;
-  -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
   *) die "unknown argument: $1" ;;
 esac
 
@@ -36,7 +37,9 @@ if [ -d "$DISTILL_PID_DIR" ]; then
 fi
 
 if $clean; then
-  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data" "$DISTILL_STATE_DIR/prometheus/data"
+  # The generated webhook secret and API tokens go too: a clean stack has new ones, and what older logs hold is void.
+  rm -rf "$DISTILL_STATE_DIR/kafka/data" "$DISTILL_STATE_DIR/registry/data" "$DISTILL_STATE_DIR/prometheus/data" \
+    "$DISTILL_STATE_DIR/webhook-secret" "$DISTILL_STATE_DIR/api-tokens"
   for svc in "${DISTILL_SERVICES[@]}"; do
     rm -rf "$(svc_work_dir "$svc")"
   done

@@ -10,6 +10,7 @@
 #   lists (debian-php resolves its packages from them),
 #   for fixtures/conformance (the layer corpus) and the apt-built fixtures: libarchive-tools (bsdtar),
 #   python3, attr and acl (setfattr, setfacl, getfattr), libcap2-bin (setcap), buildah, debootstrap,
+#   chromium (headless, for the web UI's end-to-end test),
 #   a JDK 17 (openjdk-17-jdk-headless) and, if there is no Maven at all, maven.
 # Checks first; runs `apt-get update` once, and only if something is missing (or no package
 # lists were ever fetched).
@@ -26,7 +27,7 @@ check_only=false
 case "${1:-}" in
   --check) check_only=true ;;
   "") ;;
-  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
   *) die "unknown argument: $1" ;;
 esac
 
@@ -79,6 +80,8 @@ need_cmd setfacl acl
 need_cmd setcap libcap2-bin
 need_cmd buildah buildah
 need_cmd debootstrap debootstrap
+# The web UI's end-to-end test drives a real browser: Debian's chromium, headless.
+need_cmd chromium chromium
 # The local stack's metrics (prometheus.sh) and the alert rules' tests (promtool).
 need_cmd prometheus prometheus
 need_cmd promtool prometheus
@@ -157,7 +160,7 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${miss
 
 # Check again.
 for c in docker-registry skopeo umoci runc strace curl jq unzip java javac readelf gcc musl-gcc file flock nsenter setpriv umount \
-         bsdtar setfattr setfacl setcap buildah debootstrap prometheus promtool node npm kubectl; do
+         bsdtar setfattr setfacl setcap buildah debootstrap chromium prometheus promtool node npm kubectl; do
   command -v "$c" >/dev/null 2>&1 || die "$c is still missing after apt-get install"
 done
 for p in libc6-dev musl-dev; do

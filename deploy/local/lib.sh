@@ -66,6 +66,40 @@ webhook_secret() {
   tr -d '\n' <"$f"
 }
 
+# Tokens of the user API, NAME:SCOPES: generated once into .state/api-tokens/NAME (like the webhook secret); the
+# analyzer gets only their SHA-256. DISTILL_API_AUTH=off runs the API without checks instead (up.sh says so).
+DISTILL_API_TOKENS=(reader:read operator:read,write)
+api_auth_off() { [ "${DISTILL_API_AUTH:-on}" = off ]; }
+
+api_token_file() { printf '%s/api-tokens/%s' "$DISTILL_STATE_DIR" "$1"; }
+
+# api_token NAME: the token, generated once.
+api_token() {
+  local f
+  f=$(api_token_file "$1")
+  if [ ! -s "$f" ]; then
+    ensure_state_dirs
+    (umask 077 && mkdir -p "$(dirname "$f")" && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$f.tmp" && mv "$f.tmp" "$f")
+  fi
+  tr -d '\n' <"$f"
+}
+
+# The analyzer's access settings as NAME=VALUE lines: each token's SHA-256 and scopes, or checks off.
+api_auth_env() {
+  if api_auth_off; then
+    echo "DISTILL_API_AUTH_ENABLED=false"
+    return
+  fi
+  local entry name scopes upper
+  for entry in "${DISTILL_API_TOKENS[@]}"; do
+    name=${entry%%:*}
+    scopes=${entry#*:}
+    upper=$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')
+    echo "DISTILL_API_AUTH_TOKENS_${upper}_SHA256=$(api_token "$name" | sha256sum | cut -d' ' -f1)"
+    echo "DISTILL_API_AUTH_TOKENS_${upper}_SCOPES=$scopes"
+  done
+}
+
 # The Maven wrapper of the repository. DISTILL_MAVEN_REPO_LOCAL, when set, is the local repository of every
 # Maven call these scripts make (.ci/run points it at an empty directory: what a fresh machine has).
 mvnw() { "$DISTILL_ROOT/mvnw" ${DISTILL_MAVEN_REPO_LOCAL:+"-Dmaven.repo.local=$DISTILL_MAVEN_REPO_LOCAL"} "$@"; }
@@ -217,6 +251,9 @@ svc_env() {
     "DISTILL_INTAKE_WEBHOOK_SECRET=$(webhook_secret)" \
     "DISTILL_REGISTRY_INSECURE=$REGISTRY_HOSTPORT" \
     "DISTILL_WORK_DIR=$(svc_work_dir "$svc")"
+  if [ "$svc" = analyzer-svc ]; then
+    api_auth_env
+  fi
 }
 
 # How the services run: "jars" (java -jar from */target/quarkus-app, the default) or "images" (their Jib

@@ -20,6 +20,7 @@
 # Environment (defaults; each port shifted by DISTILL_PORT_OFFSET, 0): KAFKA_PORT 9092, KAFKA_CONTROLLER_PORT 9093,
 #   REGISTRY_PORT 5000, ANALYZER_PORT 8080, BUILDER_PORT 8081, VERIFIER_PORT 8082,
 #   DISTILL_WEBHOOK_SECRET (generated once into .state/webhook-secret),
+#   DISTILL_API_AUTH (on; off runs the user API without token checks, and says so),
 #   PROMETHEUS_PORT 9090, PROMETHEUS_SCRAPE_INTERVAL 5s,
 #   DISTILL_SERVICE_XMX 384m, KAFKA_HEAP 512m, DISTILL_READY_TIMEOUT 120,
 #   JAVA_OPTS_EXTRA (extra JVM flags for the services), DISTILL_STATE_DIR.
@@ -37,7 +38,7 @@ for arg in "$@"; do
     --no-build) build=false ;;
     --sample) sample=true ;;
     --images) mode=images ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
 done
@@ -105,6 +106,14 @@ rel() { printf '%s' "${1#"$DISTILL_ROOT"/}"; }
   done
   printf '  %-13s %-38s %s\n' "prometheus" "http://127.0.0.1:$PROMETHEUS_PORT" "$(rel "$(logfile_of prometheus)")"
   echo "  webhook: $DISTILL_WEBHOOK_URL (Authorization: Bearer <secret in $(rel "$DISTILL_STATE_DIR")/webhook-secret or \$DISTILL_WEBHOOK_SECRET>)"
+  echo "  web UI:  http://127.0.0.1:$ANALYZER_PORT/    API document: http://127.0.0.1:$ANALYZER_PORT/q/swagger-ui/"
+  if api_auth_off; then
+    echo "  access:  OFF (DISTILL_API_AUTH=off): anyone who reaches port $ANALYZER_PORT may start, re-run and cancel migrations"
+  else
+    echo "  access:  tokens in $(rel "$DISTILL_STATE_DIR")/api-tokens/: reader (read), operator (read, write); e.g."
+    echo "           curl -H \"Authorization: Bearer \$(cat $(rel "$(api_token_file operator)"))\" http://127.0.0.1:$ANALYZER_PORT/api/migrations"
+    echo "           (the UI asks for one; DISTILL_API_AUTH=off runs without checks)"
+  fi
   echo "  stop:    deploy/local/down.sh    restart one: deploy/local/restart.sh <svc>"
   echo
 }
@@ -118,8 +127,10 @@ if $sample; then
   headers=$(mktemp)
   body=$(mktemp)
   trap 'rm -f "$headers" "$body"' EXIT
+  auth=()
+  api_auth_off || auth=(-H "Authorization: Bearer $(api_token operator)")
   code=$(curl -sS -m 30 -o "$body" -D "$headers" -w '%{http_code}' -X POST "$api" \
-    -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    -H 'Content-Type: application/json' -H 'Accept: application/json' "${auth[@]}" \
     --data "{\"image\":\"$image\"}") || die "POST $api failed"
   echo "HTTP $code"
   jq . "$body" 2>/dev/null || cat "$body"
@@ -134,7 +145,7 @@ if $sample; then
   deadline=$((SECONDS + ${SAMPLE_TIMEOUT:-300}))
   state=""
   while :; do
-    code=$(curl -s -m 10 -o "$body" -w '%{http_code}' -H 'Accept: application/json' "$api/$id") || code=000
+    code=$(curl -s -m 10 -o "$body" -w '%{http_code}' -H 'Accept: application/json' "${auth[@]}" "$api/$id") || code=000
     if [ "$code" = 200 ]; then
       new_state=$(jq -r '.state // empty' "$body" 2>/dev/null || true)
       if [ "$new_state" != "$state" ]; then log "state: ${new_state:-?}"; fi
@@ -160,6 +171,7 @@ if $sample; then
       "  tests    structure: \(.result.evidence.structureTests.passed) passed, \(.result.evidence.structureTests.failed) failed, \(.result.evidence.structureTests.skipped) skipped"
      else empty end),
     (.reasons[]? | "  reason   \(.)"),
-    "  details  GET /api/migrations/\(.id)/analysis | /build | /verification | /wiring/kubernetes | /wiring/compose"' "$body"
+    "  details  GET /api/migrations/\(.id)/analysis | /build | /verification | /wiring/kubernetes | /wiring/compose",
+    "  web UI   http://127.0.0.1:'"$ANALYZER_PORT"'/migration.html?id=\(.id)"' "$body"
   log "migration $id ended: $state"
 fi

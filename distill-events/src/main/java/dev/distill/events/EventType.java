@@ -9,6 +9,8 @@ public enum EventType {
     STAGE_STARTED("dev.distill.stage.started.v1", Topics.MIGRATION_PROGRESS, StageStarted.class),
     IMAGE_RESOLVED("dev.distill.image.resolved.v1", Topics.MIGRATION_PROGRESS, ImageResolved.class),
     REPORT_STORED("dev.distill.report.stored.v1", Topics.MIGRATION_PROGRESS, ReportStored.class),
+    STAGE_PROGRESS("dev.distill.stage.progress.v1", Topics.MIGRATION_PROGRESS, StageProgress.class),
+    MIGRATION_CANCELLED("dev.distill.migration.cancelled.v1", Topics.MIGRATION_PROGRESS, MigrationCancelled.class),
     IMAGE_ANALYZED("dev.distill.image.analyzed.v1", Topics.IMAGE_ANALYZED, ImageAnalyzed.class),
     IMAGE_BUILT("dev.distill.image.built.v1", Topics.IMAGE_BUILT, ImageBuilt.class),
     REPAIR_REQUESTED("dev.distill.repair.requested.v1", Topics.REPAIR_REQUESTED, RepairRequested.class),

@@ -53,14 +53,20 @@ public record ImageBuilt(String migrationId, Instant occurredAt, List<BuiltImage
      * @param items shells, package managers, compilers, interpreters, network tools, setuid and setgid files
      * @param packages the names the source's package database lists
      * @param packageDatabase which database that was, with its path
+     * @param packageSurface how many of the source's packages and files no result carries, and which packages remain
      */
-    public record LeftBehind(List<Item> items, List<String> packages, String packageDatabase) {
+    public record LeftBehind(List<Item> items, List<String> packages, String packageDatabase, PackageSurface packageSurface) {
 
         public static final LeftBehind NOTHING = new LeftBehind(List.of(), List.of(), "");
 
         public LeftBehind {
             items = items == null ? List.of() : List.copyOf(items);
             packages = packages == null ? List.of() : List.copyOf(packages);
+            packageSurface = packageSurface == null ? PackageSurface.UNKNOWN : packageSurface;
+        }
+
+        public LeftBehind(List<Item> items, List<String> packages, String packageDatabase) {
+            this(items, packages, packageDatabase, PackageSurface.UNKNOWN);
         }
     }
 

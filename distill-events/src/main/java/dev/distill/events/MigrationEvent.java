@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /** What every pipeline event has: the migration it belongs to (the Kafka key) and when it happened. */
 public sealed interface MigrationEvent
-        permits MigrationRequested, StageStarted, ImageResolved, ReportStored, ImageAnalyzed, ImageBuilt, RepairRequested,
-        MigrationVerified, StageFailed {
+        permits MigrationRequested, StageStarted, ImageResolved, ReportStored, StageProgress, ImageAnalyzed, ImageBuilt,
+        RepairRequested, MigrationVerified, StageFailed, MigrationCancelled {
 
     /** Version of the payload schema; bumped (with a new CloudEvents type) on incompatible change. */
     int SCHEMA_VERSION = 1;

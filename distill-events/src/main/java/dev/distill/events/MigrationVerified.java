@@ -12,19 +12,29 @@ import java.util.List;
  * @param resultSize the result images, uncompressed, summed over programs (each with its base)
  * @param surfaceRemoved shells, package managers, setuid files and the like the source had and the result has not
  * @param repairRounds how many repair builds the verification asked for
+ * @param packageSurface the surface removed in packages and files: how many of the source's are gone, which
+ *     packages remain (in full or in part) and their size
  */
 public record MigrationVerified(String migrationId, Instant occurredAt, Outcome verdict, List<String> reasons,
         long sourceSize, long resultSize, List<String> surfaceRemoved, Evidence evidence, int repairRounds,
-        String reportLocation, String reportDigest) implements MigrationEvent {
+        String reportLocation, String reportDigest, PackageSurface packageSurface) implements MigrationEvent {
 
     public MigrationVerified {
         MigrationEvent.require(migrationId, "migrationId");
-        if (verdict == null) {
-            throw new IllegalArgumentException("verdict is required");
+        if (verdict == null || verdict == Outcome.CANCELLED) {
+            throw new IllegalArgumentException("a verdict is SUCCEEDED, NEEDS_REVIEW, BLOCKED or FAILED, got " + verdict);
         }
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
         surfaceRemoved = surfaceRemoved == null ? List.of() : List.copyOf(surfaceRemoved);
         evidence = evidence == null ? Evidence.NONE : evidence;
+        packageSurface = packageSurface == null ? PackageSurface.UNKNOWN : packageSurface;
+    }
+
+    public MigrationVerified(String migrationId, Instant occurredAt, Outcome verdict, List<String> reasons,
+            long sourceSize, long resultSize, List<String> surfaceRemoved, Evidence evidence, int repairRounds,
+            String reportLocation, String reportDigest) {
+        this(migrationId, occurredAt, verdict, reasons, sourceSize, resultSize, surfaceRemoved, evidence, repairRounds,
+                reportLocation, reportDigest, PackageSurface.UNKNOWN);
     }
 
     /**

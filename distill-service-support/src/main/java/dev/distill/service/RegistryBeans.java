@@ -3,6 +3,7 @@ package dev.distill.service;
 import dev.distill.engine.registry.Credential;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryCredentials;
+import dev.distill.engine.registry.TransferLimits;
 import dev.distill.engine.registry.TransferListener;
 import dev.distill.pipeline.reports.RegistryReportStore;
 import dev.distill.pipeline.reports.ReportStore;
@@ -25,8 +26,8 @@ public class RegistryBeans {
         return RegistryClient.builder()
                 .credentials(RegistryCredentials.fromMap(logins))
                 .insecureRegistries(settings.insecure().orElse(List.of()))
-                .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout())
+                .transferLimits(new TransferLimits(settings.connectTimeout(), settings.readTimeout(), settings.idleTimeout(),
+                        settings.minThroughput(), settings.throughputWindow()))
                 .transfers(transfers)
                 .build();
     }

@@ -8,12 +8,17 @@ import dev.distill.pipeline.stage.StageStep;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The common half of a stage's Kafka consumer: a subclass declares its {@code @Incoming @Blocking} method
- * (the channel name must be a constant) and hands each record to {@link #handle}. An unreadable record is
- * rethrown from there, so the channel's dead-letter strategy takes it.
+ * The common half of a stage's Kafka consumer: a subclass declares its {@code @Incoming} method (the channel name
+ * must be a constant) with {@code @Blocking(value = "<its worker pool>", ordered = false)} and returns
+ * {@link #handle}'s stage. The method only hands the record to the {@link StageRunner} and returns at once, so
+ * several inputs are worked on together (up to the pool's {@code max-concurrency}, {@code distill.stage.concurrency})
+ * and a slow one holds up none of the others; the record is acknowledged when its outcome is durable, and the
+ * throttled commit strategy commits an offset only once every earlier record of its partition is acknowledged. An
+ * unreadable record fails the stage, so the channel's dead-letter strategy takes it.
  *
  * @param <I> the stage's input event
  */
@@ -29,12 +34,17 @@ public abstract class StageConsumer<I extends MigrationEvent> {
     Clock clock;
 
     private final Stage stage;
+    private final String channel;
     private final String inputTopic;
     private final Class<I> inputType;
     private StageRunner runner;
 
-    protected StageConsumer(Stage stage, String inputTopic, Class<I> inputType) {
+    /**
+     * @param channel the incoming channel, whose consumer group is the stage's
+     */
+    protected StageConsumer(Stage stage, String channel, String inputTopic, Class<I> inputType) {
         this.stage = stage;
+        this.channel = channel;
         this.inputTopic = inputTopic;
         this.inputType = inputType;
     }
@@ -44,10 +54,15 @@ public abstract class StageConsumer<I extends MigrationEvent> {
 
     @PostConstruct
     void createRunner() {
-        runner = infrastructure.runner(stage, publisher, clock);
+        runner = infrastructure.runner(stage, channel, publisher, clock);
     }
 
-    protected void handle(ConsumerRecord<String, String> record) {
-        runner.runRecord(inputTopic, record.key(), record.value(), inputType, step());
+    /** The runner of this stage: its inputs in flight, and {@link StageRunner#abandon} to cancel one. */
+    public StageRunner runner() {
+        return runner;
+    }
+
+    protected CompletionStage<Void> handle(ConsumerRecord<String, String> record) {
+        return runner.submitRecord(inputTopic, record.key(), record.value(), inputType, step()).thenApply(result -> null);
     }
 }

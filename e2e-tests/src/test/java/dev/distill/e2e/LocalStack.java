@@ -1,5 +1,7 @@
 package dev.distill.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -29,10 +31,14 @@ final class LocalStack {
     static final String REGISTRY = "127.0.0.1:" + (5000 + PORT_OFFSET);
     static final String KAFKA = "127.0.0.1:" + (9092 + PORT_OFFSET);
     static final String PROMETHEUS = "http://127.0.0.1:" + (9090 + PORT_OFFSET);
+    /**
+     * The verifier's work root. Not below the state directory: runc's socket paths must stay short. One per port
+     * offset, so that what a stack leaves there is told apart from another stack's work.
+     */
+    static final Path VERIFY_WORK = Path.of(System.getProperty("java.io.tmpdir"), "distill-verify-e2e-" + PORT_OFFSET);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
 
     private LocalStack() {
     }
@@ -54,6 +60,14 @@ final class LocalStack {
 
     /** Runs a script of deploy/local and fails with its output if it does not succeed in time. */
     static void script(String name, String... args) {
+        script(Map.of(), name, args);
+    }
+
+    /**
+     * Runs a script of deploy/local with extra environment (services it starts inherit it, e.g. {@code
+     * DISTILL_VERIFY_STAYS_UP}), and fails with its output if it does not succeed in time.
+     */
+    static void script(Map<String, String> env, String name, String... args) {
         Path logs = root().resolve("e2e-tests/target/stack-scripts.log");
         try {
             Files.createDirectories(logs.getParent());
@@ -65,6 +79,8 @@ final class LocalStack {
             // The services inherit it: every verification runs two containers, and the crash test verifies many
             // migrations in a row; one second up is proof enough that a program did not die at start.
             builder.environment().put("DISTILL_VERIFY_STAYS_UP", "1s");
+            builder.environment().put("DISTILL_VERIFY_WORK_DIR", VERIFY_WORK.toString());
+            builder.environment().putAll(env);
             Process p = builder
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.toFile()))
@@ -85,38 +101,51 @@ final class LocalStack {
         }
     }
 
-    static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
-        }
-    }
-
     /** The migrations of a repository ({@code e2e/app}), newest first. */
     static List<JsonNode> migrationsOf(String repository) {
-        List<JsonNode> out = new ArrayList<>();
-        json(get("/api/migrations?limit=500&repository=" + repository)).get("migrations").forEach(out::add);
-        return out;
+        return Migrations.of(repository);
     }
 
     /** Waits until the migration is in a final state and returns its status document. */
     static JsonNode awaitFinal(String id, Duration atMost) {
-        JsonNode[] last = new JsonNode[1];
-        Awaitility.await().atMost(atMost).pollInterval(Duration.ofMillis(300)).until(() -> {
-            HttpResponse<String> r = get("/api/migrations/" + id);
-            last[0] = r.statusCode() == 200 ? json(r) : null;
-            return last[0] != null && FINAL.contains(last[0].get("state").asText());
-        });
-        return last[0];
+        return Migrations.awaitFinal(id, atMost);
     }
 
+    /** The base URL of a service of the stack (its port from deploy/local/lib.sh). */
+    static String service(String name) {
+        int port = switch (name) {
+            case "analyzer-svc" -> 8080;
+            case "builder-svc" -> 8081;
+            case "verifier-svc" -> 8082;
+            default -> throw new IllegalArgumentException("not a service of the stack: " + name);
+        };
+        return "http://127.0.0.1:" + (port + PORT_OFFSET);
+    }
+
+    /**
+     * A token of the user API the stack generated ({@code reader}: read; {@code operator}: read and write), from its
+     * state directory, as a user of the stack reads it.
+     */
+    static String token(String name) {
+        try {
+            return Files.readString(stateDir().resolve("api-tokens").resolve(name)).strip();
+        } catch (IOException e) {
+            throw new AssertionError("the stack has no API token '" + name + "' (up.sh writes them): " + e, e);
+        }
+    }
+
+    /** GET with the operator's token. */
     static HttpResponse<String> get(String path) {
         return get(API, path);
     }
 
     static HttpResponse<String> get(String base, String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), "operator");
+    }
+
+    /** GET with the named token, or none when {@code token} is null. */
+    static HttpResponse<String> getAs(String token, String path) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).GET(), token);
     }
 
     /**
@@ -164,12 +193,31 @@ final class LocalStack {
         throw new AssertionError("the extra analyzer on port " + port + " did not become ready");
     }
 
+    /** POST with the operator's token. */
     static HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return postAs("operator", path, json);
     }
 
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
+    /** POST with the named token, or none when {@code token} is null. */
+    static HttpResponse<String> postAs(String token, String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(API + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)), token);
+    }
+
+    /** The body of an answer as JSON; fails with the status and body when it is not JSON. */
+    static JsonNode json(HttpResponse<String> response) {
+        return Migrations.json(response);
+    }
+
+    /** Polls a migration until it is in a final state (at most 180 s) and returns it. */
+    static JsonNode awaitFinal(String id) {
+        return Migrations.awaitFinal(id);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, String token) {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token(token));
+        }
         try {
             return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

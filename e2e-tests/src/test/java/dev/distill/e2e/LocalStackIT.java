@@ -95,6 +95,23 @@ class LocalStackIT {
         JsonNode build = json(LocalStack.get("/api/migrations/" + id + "/build"));
         assertThat(build.at("/images/0/base").asText()).isEqualTo(LocalStack.REGISTRY + "/distill/static:nonroot");
         assertThat(build.at("/leftBehind/items").findValuesAsText("path")).contains("/bin/busybox");
+        // The loader's package, recorded in apk's database; busybox's is not (its files stay behind); and the SBOM.
+        assertThat(new String(fs.read(fs.entry("/lib/apk/db/installed").orElseThrow(), 1 << 16),
+                java.nio.charset.StandardCharsets.UTF_8)).contains("P:musl\n").doesNotContain("P:busybox\n");
+        HttpResponse<String> sbom = LocalStack.get("/api/migrations/" + id + "/sbom");
+        assertThat(sbom.statusCode()).as(sbom.body()).isEqualTo(200);
+        assertThat(sbom.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("application/vnd.cyclonedx+json"));
+        assertThat(json(sbom).at("/metadata/component/version").asText()).isEqualTo(result.manifestDigest().toString());
+        assertThat(json(sbom).path("components").findValuesAsText("purl")).anyMatch(p -> p.startsWith("pkg:apk/alpine/musl@"))
+                .anyMatch(p -> p.startsWith("pkg:deb/debian/base-files@"));
+        assertThat(new org.cyclonedx.parsers.JsonParser().validate(sbom.body().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                org.cyclonedx.Version.VERSION_16)).as("CycloneDX 1.6 schema").isEmpty();
+        // Found as a scanner finds it on docker-registry 2.8, which has no referrers API: the sha256-<hex> tag's index.
+        JsonNode referrers = Migrations.JSON.readTree(USER.manifestIfExists(ImageReference.parse(LocalStack.REGISTRY + "/e2e/app:sha256-"
+                + result.manifestDigest().hex())).orElseThrow());
+        assertThat(referrers.path("manifests").findValuesAsText("artifactType"))
+                .containsExactlyInAnyOrder("application/vnd.cyclonedx+json", "application/spdx+json");
         HttpResponse<String> kubernetes = LocalStack.get("/api/migrations/" + id + "/wiring/kubernetes");
         assertThat(kubernetes.statusCode()).isEqualTo(200);
         assertThat(kubernetes.body()).contains("kind: Deployment").contains("@" + result.manifestDigest());
@@ -135,6 +152,25 @@ class LocalStackIT {
                 LocalStack.REGISTRY + "/e2e/php:1-distroless-php-fpm", LocalStack.REGISTRY + "/e2e/php:1-distroless-nginx");
         assertThat(done.at("/result/surfaceRemoved").toString()).contains("/bin/bash").contains("/usr/bin/apt");
         assertThat(done.at("/result/resultSize").asLong()).isLessThan(done.at("/result/sourceSize").asLong());
+        // The surface removed in packages: most of the source's packages are gone, php-fpm's and nginx's remain.
+        JsonNode packages = done.at("/result/packageSurface");
+        assertThat(packages.path("manager").asText()).isEqualTo("DPKG");
+        assertThat(packages.path("sourcePackages").asInt()).isEqualTo(127);
+        assertThat(packages.path("packagesRemoved").asInt()).isGreaterThan(80);
+        assertThat(packages.path("remaining").findValuesAsText("name")).contains("php8.2-fpm", "nginx")
+                .doesNotContain("bash", "apt", "supervisor");
+        // Each result holds its packages' records (or the real distroless base's, for the same version), and its SBOM.
+        JsonNode build = json(LocalStack.get("/api/migrations/" + id + "/build"));
+        assertThat(build.at("/images").findValuesAsText("record")).allMatch(r -> r.startsWith("/var/lib/dpkg/status.d/")
+                || r.startsWith("recorded by the base"));
+        HttpResponse<String> choose = LocalStack.get("/api/migrations/" + id + "/sbom");
+        assertThat(choose.statusCode()).isEqualTo(400);
+        assertThat(choose.body()).contains("?program=");
+        HttpResponse<String> sbom = LocalStack.get("/api/migrations/" + id + "/sbom?program=php-fpm");
+        assertThat(sbom.statusCode()).as(sbom.body()).isEqualTo(200);
+        assertThat(json(sbom).path("components").findValuesAsText("purl"))
+                .anyMatch(p -> p.startsWith("pkg:deb/debian/php8.2-fpm@") && p.contains("distro=debian-12"));
+        assertThat(LocalStack.get("/api/migrations/" + id + "/sbom?program=nginx&format=spdx").body()).contains("SPDX-2.3");
         JsonNode verification = json(LocalStack.get("/api/migrations/" + id + "/verification"));
         JsonNode round = verification.at("/rounds/0/verification");
         // The pod answered the PHP page, and the same page as the source.

@@ -15,7 +15,7 @@ import java.util.Set;
 final class Migrations {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED");
+    static final Set<String> FINAL = Set.of("SUCCEEDED", "NEEDS_REVIEW", "BLOCKED", "FAILED", "CANCELLED");
 
     private Migrations() {
     }
@@ -41,8 +41,13 @@ final class Migrations {
 
     /** Waits up to three minutes for the migration to reach a final state and returns its document. */
     static JsonNode awaitFinal(String id) {
+        return awaitFinal(id, Duration.ofSeconds(180));
+    }
+
+    /** Waits up to {@code atMost} for the migration to reach a final state and returns its document. */
+    static JsonNode awaitFinal(String id, Duration atMost) {
         JsonNode[] last = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(300)).until(() -> {
             HttpResponse<String> r = LocalStack.get("/api/migrations/" + id);
             last[0] = r.statusCode() == 200 ? json(r) : null;
             return last[0] != null && FINAL.contains(last[0].get("state").asText());

@@ -29,6 +29,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +45,7 @@ import org.jboss.logging.Logger;
  * acting (a malformed envelope starts nothing), and starts one migration per accepted manifest push.
  */
 @Path("/api/registry/events")
+@Tag(name = "registry webhook")
 public class RegistryEventsResource {
 
     private static final Logger LOG = Logger.getLogger(RegistryEventsResource.class);
@@ -59,6 +68,20 @@ public class RegistryEventsResource {
     @Inject
     MeterRegistry metrics;
 
+    @Operation(summary = "Registry push notifications: CNCF distribution envelopes, Harbor JSON and Harbor CloudEvents")
+    @SecurityRequirement(name = ApiDocumentFilter.WEBHOOK_SECRET)
+    @RequestBody(required = true, description = "application/vnd.docker.distribution.events.v1+json (or v2), Harbor JSON,"
+            + " application/cloudevents+json", content = @Content(mediaType = MediaType.WILDCARD,
+                    schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "202", description = "At least one migration was started",
+            content = @Content(schema = @Schema(implementation = ApiBodies.WebhookReceipt.class)))
+    @APIResponse(responseCode = "200", description = "Nothing new was started: what was found, ignored and skipped, and why",
+            content = @Content(schema = @Schema(implementation = ApiBodies.WebhookReceipt.class)))
+    @APIResponse(responseCode = "400", description = "The notification is malformed; nothing was started")
+    @APIResponse(responseCode = "401", description = "Missing or wrong shared secret")
+    @APIResponse(responseCode = "413", description = "The body is over distill.intake.max-body-bytes")
+    @APIResponse(responseCode = "503", description = "The webhook has no secret configured, or Kafka is unavailable (the"
+            + " registry retries)")
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)

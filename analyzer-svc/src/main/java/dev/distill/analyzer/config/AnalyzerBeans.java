@@ -10,6 +10,7 @@ import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.pipeline.EventPublisher;
+import dev.distill.pipeline.control.MigrationControl;
 import dev.distill.pipeline.intake.MigrationIntake;
 import dev.distill.pipeline.intake.RegistryNotificationParser;
 import dev.distill.pipeline.intake.RepositoryFilter;
@@ -57,6 +58,12 @@ public class AnalyzerBeans {
             LOG.infof("could not look up the digest of %s at intake: %s", reference, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    @Produces
+    @Singleton
+    MigrationControl control(MigrationStatusStore status, EventPublisher publisher, Clock clock, IntakeSettings settings) {
+        return new MigrationControl(status, publisher, clock, settings.catchUpTimeout());
     }
 
     @Produces

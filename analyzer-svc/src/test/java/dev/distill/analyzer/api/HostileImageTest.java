@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class HostileImageTest {
+
+    @BeforeEach
+    void operatorToken() {
+        ApiTokens.useOperator();
+    }
 
     private static LocalRegistry registry;
 

@@ -26,12 +26,18 @@ import java.time.Duration;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The migrations API and the analysis stage, against a real broker and a real docker-registry. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class MigrationApiTest {
+
+    @BeforeEach
+    void operatorToken() {
+        ApiTokens.useOperator();
+    }
 
     private static LocalRegistry registry;
     private static Digest pushedDigest;

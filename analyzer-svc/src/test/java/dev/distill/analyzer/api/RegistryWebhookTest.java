@@ -14,12 +14,18 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import java.util.List;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The registry webhook: authentication, limits, formats, filters and the push-loop guard. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class RegistryWebhookTest {
+
+    @BeforeEach
+    void operatorToken() {
+        ApiTokens.useOperator();
+    }
 
     private static final String V1 = "application/vnd.docker.distribution.events.v1+json";
     private static final String V2 = "application/vnd.docker.distribution.events.v2+json";

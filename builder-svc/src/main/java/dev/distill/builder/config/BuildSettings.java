@@ -26,8 +26,11 @@ public interface BuildSettings {
     @WithDefault("{tag}-distroless-{program}")
     String perProgramTag();
 
-    /** Where carried files are spooled while a layer is written; emptied after each build. */
-    @WithDefault("${java.io.tmpdir}/distill-build")
+    /**
+     * Where carried files are spooled while a layer is written; emptied after each build. Each instance works in a
+     * directory of its own below it, and removes what crashed instances left there when it starts.
+     */
+    @WithDefault("${distill.work-dir:${java.io.tmpdir}/distill-build}")
     String workDir();
 
     /** A source whose layers decompress to more than this fails (decompression bombs). */

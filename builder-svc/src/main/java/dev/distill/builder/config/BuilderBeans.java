@@ -20,6 +20,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import dev.distill.service.PipelineInfrastructure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.jboss.logging.Logger;
@@ -33,18 +36,33 @@ public class BuilderBeans {
     @Produces
     @Singleton
     BuildImagesStep buildStep(RegistryClient registry, BuildSettings settings, ReportStore reports,
-            ReportSettings reportSettings, Clock clock, Confinement confinement) {
+            ReportSettings reportSettings, Clock clock, Confinement confinement,
+            PipelineInfrastructure infrastructure) {
         LayerLimits limits = LayerLimits.defaults()
                 .withMaxTotalUncompressedBytes(settings.maxUncompressedBytes())
                 .withMaxEntries(settings.maxEntries());
-        StepBaker.Options bake = StepBaker.Options.defaults(Path.of(settings.workDir()).resolve("bake"));
+        // Containers and mounts a killed builder's bake left go first (runc delete, umount): the instance directory
+        // claim below then removes only plain files.
+        sweep(settings, confinement);
+        Path work = workDirectory(infrastructure, settings);
+        // Bakes work in this instance's directory too: what a crashed builder's bake left is removed with it.
+        StepBaker.Options bake = StepBaker.Options.defaults(work.resolve("bake"));
         bake = new StepBaker.Options(bake.workDir(), settings.bakeTimeLimit(), bake.limits(), settings.bakeMaxBytes(),
                 bake.sandbox().withConfinement(confinement));
         ImageAssembler assembler = new ImageAssembler(registry, new BaseCatalog(settings.baseImages()),
                 new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
-                Path.of(settings.workDir()), new StepBaker(bake));
+                work, new StepBaker(bake));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
+    }
+
+    /** This instance's own directory under the work root; what crashed builders left there is removed first. */
+    private static Path workDirectory(PipelineInfrastructure infrastructure, BuildSettings settings) {
+        try {
+            return infrastructure.workDirectory(Path.of(settings.workDir()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up the build work directory under " + settings.workDir(), e);
+        }
     }
 
     @Produces
@@ -58,6 +76,10 @@ public class BuilderBeans {
      * (and leaves other live instances' sandboxes alone).
      */
     void sweepLeftovers(@Observes StartupEvent event, BuildSettings settings, Confinement confinement) {
+        sweep(settings, confinement);
+    }
+
+    private static void sweep(BuildSettings settings, Confinement confinement) {
         SweepReport swept = Sandbox.sweep(Path.of(settings.workDir()), Sandbox.Options.defaults().withConfinement(confinement));
         if (!swept.isEmpty()) {
             LOG.infof("work dir %s: %s", settings.workDir(), swept);

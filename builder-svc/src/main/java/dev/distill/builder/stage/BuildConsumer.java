@@ -6,9 +6,10 @@ import dev.distill.events.Topics;
 import dev.distill.pipeline.stage.BuildImagesStep;
 import dev.distill.pipeline.stage.StageStep;
 import dev.distill.service.StageConsumer;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -19,11 +20,13 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 @ApplicationScoped
 public class BuildConsumer extends StageConsumer<ImageAnalyzed> {
 
+    static final String CHANNEL = "image-analyzed";
+
     @Inject
     BuildImagesStep step;
 
     public BuildConsumer() {
-        super(Stage.BUILD, Topics.IMAGE_ANALYZED, ImageAnalyzed.class);
+        super(Stage.BUILD, CHANNEL, Topics.IMAGE_ANALYZED, ImageAnalyzed.class);
     }
 
     @Override
@@ -31,9 +34,10 @@ public class BuildConsumer extends StageConsumer<ImageAnalyzed> {
         return step;
     }
 
-    @Incoming("image-analyzed")
-    @Blocking
-    public void consume(ConsumerRecord<String, String> record) {
-        handle(record);
+    /** Hands the record over and returns; see {@link dev.distill.service.StageConsumer} for acknowledgement and order. */
+    @Incoming(CHANNEL)
+    @Blocking(value = "distill-build", ordered = false)
+    public CompletionStage<Void> consume(ConsumerRecord<String, String> record) {
+        return handle(record);
     }
 }

@@ -6,9 +6,10 @@ import dev.distill.events.Topics;
 import dev.distill.pipeline.stage.RepairBuildStep;
 import dev.distill.pipeline.stage.StageStep;
 import dev.distill.service.StageConsumer;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -19,11 +20,13 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 @ApplicationScoped
 public class RepairConsumer extends StageConsumer<RepairRequested> {
 
+    static final String CHANNEL = "repair-requested";
+
     @Inject
     RepairBuildStep step;
 
     public RepairConsumer() {
-        super(Stage.VERIFY, Topics.REPAIR_REQUESTED, RepairRequested.class);
+        super(Stage.VERIFY, CHANNEL, Topics.REPAIR_REQUESTED, RepairRequested.class);
     }
 
     @Override
@@ -31,9 +34,10 @@ public class RepairConsumer extends StageConsumer<RepairRequested> {
         return step;
     }
 
-    @Incoming("repair-requested")
-    @Blocking
-    public void consume(ConsumerRecord<String, String> record) {
-        handle(record);
+    /** Hands the record over and returns; see {@link dev.distill.service.StageConsumer} for acknowledgement and order. */
+    @Incoming(CHANNEL)
+    @Blocking(value = "distill-repair", ordered = false)
+    public CompletionStage<Void> consume(ConsumerRecord<String, String> record) {
+        return handle(record);
     }
 }

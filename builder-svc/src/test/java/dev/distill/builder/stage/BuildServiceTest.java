@@ -21,6 +21,11 @@ class BuildServiceTest extends StageServiceContract {
     }
 
     @Override
+    protected String consumerGroup() {
+        return "distill-builder";
+    }
+
+    @Override
     protected String inputTopic() {
         return Topics.IMAGE_ANALYZED;
     }

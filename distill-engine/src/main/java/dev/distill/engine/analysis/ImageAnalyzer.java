@@ -19,6 +19,8 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.loader.ElfDependencyResolver;
 import dev.distill.engine.loader.ElfResolution;
+import dev.distill.engine.packages.PackageDatabaseReader;
+import dev.distill.engine.packages.PackageInventory;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PlanNote;
 import dev.distill.engine.plan.ProgramPlan;
@@ -31,8 +33,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Analyses one image: a single pass over its layers (ELF files parsed, configuration kept), the detectors,
- * every ELF file resolved by its own loader's rules, and the migration plan.
+ * Analyses one image: a single pass over its layers (ELF files parsed, configuration and package databases kept),
+ * the detectors, every ELF file resolved by its own loader's rules, the package inventory and the migration plan.
  */
 public final class ImageAnalyzer {
 
@@ -64,10 +66,11 @@ public final class ImageAnalyzer {
         long start = System.nanoTime();
         ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
+        PackageDatabaseReader packages = new PackageDatabaseReader();
         List<FileEntry> regular = image.entries().filter(FileEntry::isRegular).toList();
-        // The one pass over the layers: every file's header, every ELF parsed, configuration kept.
-        image.readAll(regular, files.keeper(objects.visitor(options.maxElfBytes(), (file, in) -> { })));
-        return analyze(image, files, objects, regular, config, subject, start, List.of());
+        // The one pass over the layers: every file's header, every ELF parsed, configuration and package databases kept.
+        image.readAll(regular, files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor())));
+        return analyze(image, files, objects, packages.inventory(image), regular, config, subject, start, List.of());
     }
 
     /**
@@ -86,7 +89,8 @@ public final class ImageAnalyzer {
         DeferredFileSystem image = new DeferredFileSystem();
         ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
-        ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), (file, in) -> { }));
+        PackageDatabaseReader packages = new PackageDatabaseReader();
+        ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor()));
         Map<String, FileEntry> seen = new HashMap<>();
         LayeredFileSystem fs = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
             seen.put(file.path(), file);
@@ -102,17 +106,19 @@ public final class ImageAnalyzer {
             if (seen.remove(file.path()) != file) { // the very entry visited, or the pass saw other bytes
                 files.forget(file.path());
                 objects.forget(file.path());
+                packages.forget(file.path());
                 unread.add(file);
             }
         }
         for (String gone : seen.keySet()) { // deleted or replaced by a non-file above
             files.forget(gone);
             objects.forget(gone);
+            packages.forget(gone);
         }
         if (!unread.isEmpty()) {
             fs.readAll(unread, visitor);
         }
-        return analyze(fs, files, objects, regular, config, subject, start, unreadable(fs));
+        return analyze(fs, files, objects, packages.inventory(fs), regular, config, subject, start, unreadable(fs));
     }
 
     /**
@@ -125,8 +131,9 @@ public final class ImageAnalyzer {
                         + "; a program that needs it cannot be migrated", Map.of("entry", u.name()))).toList();
     }
 
-    private AnalysisReport analyze(ImageFileSystem image, ConfigCache files, ElfObjects objects, List<FileEntry> regular,
-            ImageConfig config, AnalysisReport.Subject subject, long start, List<Finding> layerFindings) {
+    private AnalysisReport analyze(ImageFileSystem image, ConfigCache files, ElfObjects objects, PackageInventory packages,
+            List<FileEntry> regular, ImageConfig config, AnalysisReport.Subject subject, long start,
+            List<Finding> layerFindings) {
         Catalog.Report detections = catalog.run(files, config);
         ElfDependencyResolver resolver = new ElfDependencyResolver(objects, environment(config), true);
         List<BinaryReport> binaries = new ArrayList<>();
@@ -148,7 +155,7 @@ public final class ImageAnalyzer {
         List<Finding> findings = new ArrayList<>(layerFindings);
         findings.addAll(detections.findings());
         return new AnalysisReport(AnalysisReport.SCHEMA_VERSION, subject, plan.classification(), plan, binaries,
-                findings, results, stats);
+                findings, results, packages, stats);
     }
 
     private MigrationPlan plan(ConfigCache fs, ImageConfig config, Catalog.Report detections,

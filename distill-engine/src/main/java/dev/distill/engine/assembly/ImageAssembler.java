@@ -20,9 +20,13 @@ import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.WrittenLayer;
+import dev.distill.engine.packages.InstalledPackage;
+import dev.distill.engine.packages.PackageInventory;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.Progress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.ImageUpload;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
@@ -48,7 +52,8 @@ import java.util.concurrent.Future;
 /**
  * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
  * tags them all, so a failure anywhere before leaves no result tag behind. Base layers are mounted from the
- * base's repository, never uploaded again; the program's layer is the only new blob.
+ * base's repository, never uploaded again; the program's layer and the layer of its package records are the only
+ * new layer blobs. Each image gets its SBOMs (CycloneDX and SPDX) attached as OCI referrers before it is tagged.
  *
  * <p>Faithful on purpose: Jib would follow symlinks, turn hard links into copies and cannot set setuid bits or
  * take a layer built elsewhere, so the layer is written by {@link dev.distill.engine.layer.LayerWriter} and pushed
@@ -96,16 +101,29 @@ public final class ImageAssembler {
      * @param surface the analysis' attack-surface inventory, for the left-behind list; may be null
      * @param repairs files the verifier asked for in repair rounds (this one and every earlier one): carried in
      *     addition to the plan's files, with every symlink on the way
+     * @param packages the source's package inventory from the analysis: which package owns which file, for the
+     *     result's package records and SBOM; {@link PackageInventory#NONE} when unknown
      */
     public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
-            List<Repair> repairs) {
+            List<Repair> repairs, PackageInventory packages) {
 
         public Source {
             repairs = repairs == null ? List.of() : List.copyOf(repairs);
+            packages = packages == null ? PackageInventory.NONE : packages;
+        }
+
+        public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
+                List<Repair> repairs) {
+            this(image, blobs, sourceTag, plan, surface, repairs, PackageInventory.NONE);
         }
 
         public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
             this(image, blobs, sourceTag, plan, surface, List.of());
+        }
+
+        /** The same source with its package inventory. */
+        public Source withPackages(PackageInventory inventory) {
+            return new Source(image, blobs, sourceTag, plan, surface, repairs, inventory);
         }
     }
 
@@ -135,15 +153,19 @@ public final class ImageAssembler {
      *
      * @param baked the files the entrypoint's build-time steps made, changed or deleted in this image
      * @param layers its bytes by layer kind: the base's, the layers it shares with other images of the migration, its own
+     * @param contents the source's packages it carries (with where their records are), its files of no package and
+     *     its SBOMs
      * @param repaired what repair rounds carried beyond the plan, with bytes
      */
     public record ProgramImage(String program, Role role, String tag, ImageUpload.Pushed pushed, String base,
             Digest baseDigest, String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers, List<RepairedFile> repaired) {
+            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers, ResultContents contents,
+            List<RepairedFile> repaired) {
 
         public ProgramImage {
             changes = List.copyOf(changes);
             baked = baked == null ? List.of() : List.copyOf(baked);
+            contents = contents == null ? ResultContents.NONE : contents;
             repaired = repaired == null ? List.of() : List.copyOf(repaired);
         }
 
@@ -175,12 +197,22 @@ public final class ImageAssembler {
         }
     }
 
-    /** All images of one migration, and what the source had that none of them carries. */
+    /** All images of one migration, and what the source had that none of them carries (tools, packages, files). */
     public record Assembly(List<ProgramImage> images, LeftBehind leftBehind, long sourceCompressedSize,
             long sourceUncompressedSize) {
     }
 
     public Assembly assemble(Source source) throws AssemblyException, IOException, RegistryException {
+        return assemble(source, ProgressListener.NONE);
+    }
+
+    /**
+     * Assembles and pushes (untagged) one image per program, reporting step {@code assemble}: programs built and
+     * files carried, of the plan's. Reading the source's layers is reported by the {@code source.blobs()} the caller
+     * passes (see {@link dev.distill.engine.progress.LayerReadProgress}).
+     */
+    public Assembly assemble(Source source, ProgressListener progress) throws AssemblyException, IOException,
+            RegistryException {
         MigrationPlan plan = source.plan();
         if (plan.programs().isEmpty()) {
             throw new AssemblyException("the plan has no program to build");
@@ -205,6 +237,12 @@ public final class ImageAssembler {
         Path spool = Files.createDirectory(dir.resolve("spool"));
         ImageReference repository = source.image().reference();
         List<ProgramImage> images = new ArrayList<>();
+        Map<String, List<InstalledPackage>> owners = source.packages().owners();
+        // The copyright files of the packages the plan carries files of go with them: read them in the same pass.
+        for (String path : List.copyOf(carried)) {
+            owners.getOrDefault(path, List.of()).stream().map(InstalledPackage::copyright).filter(c -> c != null)
+                    .forEach(wanted::add);
+        }
         try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool);
                 Bake bake = bake(plan, source, content)) {
             // Every image of the migration, the programs' and the init steps', takes part in the shared layers.
@@ -214,11 +252,18 @@ public final class ImageAssembler {
             List<PulledBase> pulled = new ArrayList<>();
             List<ProgramLayer.Planned> planned = new ArrayList<>();
             List<List<RepairedFile>> repairs = new ArrayList<>();
+            int count = plan.programs().size() + inits.size();
+            long files = carried.size() + source.repairs().size();
+            long filesDone = 0;
+            progress.progress(Progress.of("assemble", Progress.count("programs", 0, count), Progress.count("files", 0, files)));
+            Set<String> carriedByAll = new TreeSet<>();
             for (ProgramPlan p : concat(plan.programs(), inits)) {
                 roles.add(programs.size() < plan.programs().size() ? Role.PROGRAM : Role.INIT);
                 List<RepairedFile> repaired = new ArrayList<>();
                 ProgramPlan program = withRepairs(p, source, content, repaired);
                 repairs.add(repaired);
+                content.ensure(PackageRecords.copyrights(source.packages(), owners,
+                        program.files().stream().map(CarriedFile::path).toList(), content.view()));
                 ImageReference baseReference = bases.reference(program.base().base(), program.runAs().uid() == NONROOT_UID,
                         repository.registry());
                 PulledBase base = pull(baseReference, source.image().platform());
@@ -239,14 +284,20 @@ public final class ImageAssembler {
                     sharedBy.add(g.programs().stream().map(j -> programs.get(j).name()).toList());
                 }
                 boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
-                images.add(build(programs.get(i), roles.get(i), only, source, bake, content, baseReferences.get(i),
-                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, repairs.get(i)));
+                images.add(build(programs.get(i), roles.get(i), only, source, owners, bake, content, baseReferences.get(i),
+                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, carriedByAll,
+                        repairs.get(i)));
+                filesDone = Math.min(files, filesDone + programs.get(i).files().size());
+                progress.progress(Progress.of("assemble", Progress.count("programs", images.size(), count),
+                        Progress.count("files", filesDone, files)));
             }
             long sourceUncompressed = 0;
             for (int i = 0; i < source.image().layers().size(); i++) {
                 sourceUncompressed += content.view().uncompressedSize(i);
             }
-            return new Assembly(images, LeftBehind.of(source.surface(), carried), source.image().compressedLayerSize(),
+            long sourceFiles = content.view().entries().filter(e -> !e.isDirectory()).count();
+            return new Assembly(images, LeftBehind.of(source.surface(), carried,
+                    PackageSurface.of(source.packages(), carriedByAll, sourceFiles)), source.image().compressedLayerSize(),
                     sourceUncompressed);
         } finally {
             WorkDirectories.removeTree(dir);
@@ -309,7 +360,7 @@ public final class ImageAssembler {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
                     image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
-                    image.changes(), image.baked(), image.layers(), image.repaired()));
+                    image.changes(), image.baked(), image.layers(), image.contents(), image.repaired()));
         }
         return tagged;
     }
@@ -391,9 +442,14 @@ public final class ImageAssembler {
         }
     }
 
-    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source, Bake bake, SourceContent content,
-            ImageReference baseReference, PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy,
-            WrittenLayer own, ProgramLayer.Planned planned, ImageReference repository, Path dir,
+    /**
+     * @param carriedByAll collects every source path any image carries, for the package surface
+     * @param repaired what repair rounds carried into this image beyond the plan
+     */
+    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source,
+            Map<String, List<InstalledPackage>> owners, Bake bake, SourceContent content, ImageReference baseReference,
+            PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy, WrittenLayer own,
+            ProgramLayer.Planned planned, ImageReference repository, Path dir, Set<String> carriedByAll,
             List<RepairedFile> repaired)
             throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
@@ -415,9 +471,22 @@ public final class ImageAssembler {
             sharedCompressed += layer.size();
             sharedUncompressed += layer.uncompressedSize();
         }
+        // The package records go right below the program's own layer: they are this image's own (which packages it
+        // carries, the shared files included), so the layers several images share sit below them, right above the base.
+        PackageRecords.Result records = PackageRecords.write(source.packages(), owners, planned.fromSource(content.view()),
+                base.packages(), base.content().view(), content,
+                dir.resolve(TagScheme.tagSafe(program.name()) + "-records.tar.gz"));
+        carriedByAll.addAll(records.carried());
+        long ownCompressed = 0;
+        long ownUncompressed = 0;
+        if (records.layer() != null) {
+            layers.add(records.layer().upload());
+            ownCompressed += records.layer().size();
+            ownUncompressed += records.layer().uncompressedSize();
+        }
         layers.add(own.upload());
-        long ownCompressed = own.size();
-        long ownUncompressed = own.uncompressedSize();
+        ownCompressed += own.size();
+        ownUncompressed += own.uncompressedSize();
         // The entrypoint's baked steps go on top: what they changed wins over the carried files.
         List<FileChange> changes = new ArrayList<>(planned.changes());
         Optional<BakeLayer.Result> baked = BakeLayer.write(bake, program, content.view(),
@@ -429,7 +498,18 @@ public final class ImageAssembler {
             changes.addAll(baked.get().changes());
         }
         long uncompressed = baseUncompressed + sharedUncompressed + ownUncompressed;
-        ObjectNode config = config(program, user, base, source, sharedBy, baked.map(b -> b.entries().size()).orElse(0));
+        int bakedFiles = baked.map(b -> b.entries().size()).orElse(0);
+        ObjectNode config = config(program, user, base, source, sharedBy, bakedFiles);
+        if (records.layer() != null) {
+            ArrayNode history = config.withArrayProperty("history");
+            ObjectNode step = JSON.createObjectNode();
+            step.put("created", CREATED);
+            step.put("created_by", "distill " + version + ": the package records of what " + program.name()
+                    + " carries (" + records.contents().packageDatabase() + ")");
+            step.put("comment", records.contents().packages().size() + " packages of the source");
+            // Before the program's own step (and the baked steps' after it), as the layers are.
+            history.insert(history.size() - (bakedFiles > 0 ? 2 : 1), step);
+        }
         Map<String, String> annotations = new TreeMap<>();
         annotations.put("org.opencontainers.image.base.name", baseReference.toString());
         annotations.put("org.opencontainers.image.base.digest", base.image().manifestDigest().toString());
@@ -439,11 +519,14 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
+        ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, baseReference, base.image(),
+                base.packages(), source, records, content);
         return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
                 user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, changes,
                 baked.map(BakeLayer.Result::entries).orElse(List.of()),
                 new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
-                        ownUncompressed, sharedBy), repaired);
+                        ownUncompressed, sharedBy),
+                records.contents().withSbom(sbom), repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */
@@ -515,10 +598,11 @@ public final class ImageAssembler {
     }
 
     /**
-     * A base as pulled: its manifest, config JSON, diffIDs and merged view with its files' hashes (for passwd, group,
-     * directories and the files it already has).
+     * A base as pulled: its manifest, config JSON, diffIDs, merged view with its files' hashes (for passwd, group,
+     * directories and the files it already has) and the packages it records.
      */
-    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, BaseContent content) {
+    private record PulledBase(ResolvedImage image, ObjectNode config, List<Digest> diffIds, BaseContent content,
+            BasePackages packages) {
     }
 
     private PulledBase pull(ImageReference reference, Platform platform) throws AssemblyException {
@@ -548,7 +632,7 @@ public final class ImageAssembler {
                         + image.layers().size() + " layers");
             }
             BaseContent content = BaseContent.read(image.layers(), BlobSource.registry(client, image.pinnedReference()), limits);
-            PulledBase base = new PulledBase(image, config, diffIds, content);
+            PulledBase base = new PulledBase(image, config, diffIds, content, BasePackages.read(content.view()));
             baseCache.put(image.manifestDigest(), base);
             return base;
         } catch (IOException | RegistryException | IllegalArgumentException | ClassCastException e) {

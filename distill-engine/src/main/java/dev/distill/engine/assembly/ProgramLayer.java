@@ -35,8 +35,13 @@ import java.util.TreeMap;
  */
 final class ProgramLayer {
 
-    /** What was written. */
-    record Result(WrittenLayer layer, int files, List<FileChange> changes) {
+    /**
+     * What was written.
+     *
+     * @param fromSource the source's entries the layer holds (the plan's files, the directories above them, what a
+     *     carried symlink hides), as the source has them: for the package records of what the image carries
+     */
+    record Result(WrittenLayer layer, int files, List<FileChange> changes, List<FileEntry> fromSource) {
     }
 
     /**
@@ -44,6 +49,17 @@ final class ProgramLayer {
      * number of files among them (entries that are not directories) and what was changed or left out.
      */
     record Planned(TreeMap<String, Entry> entries, int files, List<FileChange> changes) {
+
+        /** The source's entries among these (not the ones made here, such as merged accounts), as the source has them. */
+        List<FileEntry> fromSource(ImageFileSystem view) {
+            List<FileEntry> out = new ArrayList<>();
+            for (Entry e : entries.values()) {
+                if (e.bytes() == null) {
+                    view.entry(e.path()).filter(f -> f.type() == e.type()).ifPresent(out::add);
+                }
+            }
+            return out;
+        }
     }
 
     /** One entry to write; content comes from the source for regular files. */
@@ -66,7 +82,8 @@ final class ProgramLayer {
     static Result write(ProgramPlan plan, SourceContent source, ImageFileSystem base, Path target)
             throws IOException, AssemblyException {
         Planned planned = plan(plan, source, BaseContent.of(base));
-        return new Result(write(planned.entries(), source, target), planned.files(), planned.changes());
+        return new Result(write(planned.entries(), source, target), planned.files(), planned.changes(),
+                planned.fromSource(source.view()));
     }
 
     /** Everything the program adds to its base: the plan's files, their directories, places and accounts. */

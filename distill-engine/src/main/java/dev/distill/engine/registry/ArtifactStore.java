@@ -3,6 +3,7 @@ package dev.distill.engine.registry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.MediaTypes;
@@ -48,30 +49,45 @@ public final class ArtifactStore {
     public StoredArtifact put(String artifactType, String mediaType, byte[] content, Map<String, String> annotations)
             throws RegistryException {
         Digest blob = Digest.sha256(content);
-        Digest config = Digest.sha256(EMPTY_CONFIG);
-        push(config, EMPTY_CONFIG);
-        push(blob, content);
-        ObjectNode manifest = JSON.createObjectNode();
-        manifest.put("schemaVersion", 2);
-        manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
-        manifest.put("artifactType", artifactType);
-        manifest.set("config", ManifestJson.descriptor(EMPTY_CONFIG_MEDIA_TYPE, config, EMPTY_CONFIG.length));
-        ArrayNode layers = manifest.putArray("layers");
-        layers.add(ManifestJson.descriptor(mediaType, blob, content.length));
-        if (annotations != null && !annotations.isEmpty()) {
-            ObjectNode a = manifest.putObject("annotations");
-            new TreeMap<>(annotations).forEach(a::put);
-        }
-        byte[] body;
-        try {
-            body = JSON.writeValueAsBytes(manifest);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write an artifact manifest", e);
-        }
+        pushContent(client, repository, content);
+        byte[] body = manifest(artifactType, mediaType, blob, content.length, annotations, null);
         // Untagged on purpose: pushed by digest, so no tag moves and intake ignores the notification.
         ImageReference byDigest = new ImageReference(repository.registry(), repository.repository(), null, Digest.sha256(body));
         Digest manifestDigest = client.pushManifest(byDigest, MediaTypes.OCI_MANIFEST, body);
         return new StoredArtifact(repository, manifestDigest, blob, content.length);
+    }
+
+    /** Pushes the empty config and the content blob, each unless the repository has it already. */
+    static void pushContent(RegistryClient client, ImageReference repository, byte[] content) throws RegistryException {
+        push(client, repository, Digest.sha256(EMPTY_CONFIG), EMPTY_CONFIG);
+        push(client, repository, Digest.sha256(content), content);
+    }
+
+    /**
+     * An artifact manifest (OCI image manifest 1.1 form): {@code artifactType}, the empty config, one layer with the
+     * content and, for an artifact about an image, its {@code subject}.
+     */
+    static byte[] manifest(String artifactType, String mediaType, Digest blob, long size, Map<String, String> annotations,
+            Descriptor subject) {
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("schemaVersion", 2);
+        manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
+        manifest.put("artifactType", artifactType);
+        manifest.set("config", ManifestJson.descriptor(EMPTY_CONFIG_MEDIA_TYPE, Digest.sha256(EMPTY_CONFIG), EMPTY_CONFIG.length));
+        ArrayNode layers = manifest.putArray("layers");
+        layers.add(ManifestJson.descriptor(mediaType, blob, size));
+        if (subject != null) {
+            manifest.set("subject", ManifestJson.descriptor(subject.mediaType(), subject.digest(), subject.size()));
+        }
+        if (annotations != null && !annotations.isEmpty()) {
+            ObjectNode a = manifest.putObject("annotations");
+            new TreeMap<>(annotations).forEach(a::put);
+        }
+        try {
+            return JSON.writeValueAsBytes(manifest);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write an artifact manifest", e);
+        }
     }
 
     /**
@@ -94,7 +110,8 @@ public final class ArtifactStore {
         }
     }
 
-    private void push(Digest digest, byte[] content) throws RegistryException {
+    private static void push(RegistryClient client, ImageReference repository, Digest digest, byte[] content)
+            throws RegistryException {
         if (!client.blobExists(repository, digest)) {
             client.pushBlob(repository, digest, content.length, () -> new ByteArrayInputStream(content));
         }

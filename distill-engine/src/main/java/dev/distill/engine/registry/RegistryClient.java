@@ -38,11 +38,6 @@ import java.util.stream.Collectors;
 public final class RegistryClient {
 
     public static final long DEFAULT_MAX_MANIFEST_BYTES = 4L * 1024 * 1024;
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
-
-    /** Uploads get the read timeout plus one second per this many bytes, so big layers are not cut off. */
-    private static final long UPLOAD_BYTES_PER_SECOND = 512 * 1024;
 
     private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
             MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
@@ -63,8 +58,8 @@ public final class RegistryClient {
     private final TransferListener transfers;
 
     private RegistryClient(Builder builder) {
-        this.transport = new RegistryTransport(builder.credentials, builder.insecureRegistries, builder.connectTimeout,
-                builder.readTimeout, builder.userAgent, builder.clock);
+        this.transport = new RegistryTransport(builder.credentials, builder.insecureRegistries, builder.limits,
+                builder.userAgent, builder.clock);
         this.maxManifestBytes = builder.maxManifestBytes;
         this.userAgent = builder.userAgent;
         this.insecureRegistries = Set.copyOf(builder.insecureRegistries);
@@ -200,7 +195,8 @@ public final class RegistryClient {
                 : HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                         () -> new UploadStream(Objects.requireNonNull(content.get(), "content supplier returned null"), digest, size)),
                         size);
-        Duration timeout = transport.readTimeout().plusSeconds(size / UPLOAD_BYTES_PER_SECOND);
+        // The answer comes once the body is sent: allow for the body at the slowest rate worth waiting for.
+        Duration timeout = transport.limits().uploadTimeout(size);
         HttpResponse<InputStream> done = transport.send(request("PUT", repository, put,
                 Map.of("Content-Type", "application/octet-stream"), body, timeout, scopes));
         if (done.statusCode() != 201) {
@@ -260,6 +256,20 @@ public final class RegistryClient {
      * @return the digest of {@code body}, which the reference now points at
      */
     public Digest pushManifest(ImageReference reference, String mediaType, byte[] body) throws RegistryException {
+        return putManifest(reference, mediaType, body).digest();
+    }
+
+    /**
+     * What a manifest push answered.
+     *
+     * @param subject the {@code OCI-Subject} header: the registry took the manifest's {@code subject} into its
+     *     referrers API (OCI distribution 1.1); empty when it did not say so
+     */
+    public record PushedManifest(Digest digest, Optional<Digest> subject) {
+    }
+
+    /** {@link #pushManifest}, telling also whether the registry indexed the manifest's subject for the referrers API. */
+    public PushedManifest putManifest(ImageReference reference, String mediaType, byte[] body) throws RegistryException {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(body, "body");
         if (mediaType == null || mediaType.isBlank()) {
@@ -284,7 +294,48 @@ public final class RegistryClient {
             throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, "registry " + reference.registry()
                     + " stored " + what + " under digest " + stored.get() + ", but its content has digest " + digest);
         }
-        return digest;
+        Optional<String> subject = response.headers().firstValue("OCI-Subject");
+        return new PushedManifest(digest, subject.isPresent() ? Optional.of(announcedDigest(subject.get(), what,
+                reference.registry())) : Optional.empty());
+    }
+
+    /**
+     * A manifest or index as stored, verified against the reference's digest when it pins one; empty when the
+     * registry has no such tag or digest (404).
+     */
+    public Optional<byte[]> manifestIfExists(ImageReference reference) throws RegistryException {
+        Objects.requireNonNull(reference, "reference");
+        try {
+            return Optional.of(fetchManifest(reference, reference.manifestReference(), reference.digest(),
+                    "manifest " + reference).body());
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The referrers API (OCI distribution 1.1): the index of the manifests whose {@code subject} is {@code subject}.
+     * Empty when the registry does not have the API (it answers 404; one that has it answers 200, also with no
+     * referrers), so the caller falls back to the {@code <alg>-<hex>} tag schema.
+     */
+    public Optional<byte[]> referrers(ImageReference repository, Digest subject) throws RegistryException {
+        Objects.requireNonNull(repository, "repository");
+        Objects.requireNonNull(subject, "subject");
+        String what = "referrers of " + repository.repositoryLocation() + "@" + subject;
+        URI uri = transport.uri(repository.registry(), "/v2/" + repository.repository() + "/referrers/" + subject);
+        HttpResponse<InputStream> response = transport.send(request("GET", repository, uri,
+                Map.of("Accept", MediaTypes.OCI_INDEX), null, null, List.of(RegistryTransport.pullScope(repository))));
+        if (response.statusCode() == 404) {
+            RegistryTransport.discard(response);
+            return Optional.empty();
+        }
+        if (response.statusCode() != 200) {
+            throw unexpected(response, repository.registry(), what);
+        }
+        return Optional.of(readBounded(response, maxManifestBytes, "referrers index", what, repository.registry()));
     }
 
     @Override
@@ -460,6 +511,9 @@ public final class RegistryClient {
         byte[] bytes;
         try (InputStream in = response.body()) {
             bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+        } catch (TransferAbortedException e) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, "registry " + registry + ", " + what + ": "
+                    + e.getMessage(), e);
         } catch (IOException e) {
             throw new RegistryException(RegistryException.Kind.UNREACHABLE, "the connection to registry " + registry
                     + " broke while reading " + what + ": " + e.getMessage(), e);
@@ -545,7 +599,19 @@ public final class RegistryClient {
         return "distill/" + (version.isBlank() || version.contains("${") ? "dev" : version);
     }
 
-    /** Configures a {@link RegistryClient}; the defaults are anonymous, HTTPS except on loopback, 10 s / 30 s timeouts. */
+    /**
+     * The bounds every exchange with a registry is held to.
+     */
+    public TransferLimits transferLimits() {
+        return transport.limits();
+    }
+
+    /** Answers whose bodies are being read now; a transfer that was abandoned or finished is not among them. */
+    public int openTransfers() {
+        return transport.openTransfers();
+    }
+
+    /** Configures a {@link RegistryClient}; the defaults are anonymous, HTTPS except on loopback, {@link TransferLimits#DEFAULTS}. */
     public static final class Builder {
 
         private static final Pattern HOST_PORT = Pattern.compile(
@@ -553,8 +619,7 @@ public final class RegistryClient {
 
         private RegistryCredentials credentials = RegistryCredentials.anonymous();
         private final Set<String> insecureRegistries = new LinkedHashSet<>();
-        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+        private TransferLimits limits = TransferLimits.DEFAULTS;
         private String userAgent = defaultUserAgent();
         private long maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES;
         private Clock clock = Clock.systemUTC();
@@ -594,13 +659,19 @@ public final class RegistryClient {
         }
 
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connect timeout");
+            this.limits = limits.withConnectTimeout(positive(timeout, "connect timeout"));
             return this;
         }
 
         /** How long to wait for a registry's answer to start; uploads get more in proportion to their size. */
         public Builder readTimeout(Duration timeout) {
-            this.readTimeout = positive(timeout, "read timeout");
+            this.limits = limits.withResponseTimeout(positive(timeout, "read timeout"));
+            return this;
+        }
+
+        /** All the bounds at once: connect, answer, silence and the slowest acceptable rate. */
+        public Builder transferLimits(TransferLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

@@ -2,6 +2,8 @@ package dev.distill.engine.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.budget.Activity;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.image.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +30,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -59,32 +64,38 @@ final class RegistryTransport {
     private final HttpClient http;
     private final RegistryCredentials credentials;
     private final Set<String> insecureRegistries;
-    private final Duration connectTimeout;
-    private final Duration readTimeout;
+    private final TransferLimits limits;
+    private final TransferGuard.Watchdog watchdog;
     private final String userAgent;
     private final TokenCache tokens;
     /** The last challenge each registry sent, so later requests authenticate up front instead of after a 401. */
     private final ConcurrentMap<String, AuthChallenge> challenges = new ConcurrentHashMap<>();
 
-    RegistryTransport(RegistryCredentials credentials, Set<String> insecureRegistries, Duration connectTimeout,
-                      Duration readTimeout, String userAgent, Clock clock) {
+    RegistryTransport(RegistryCredentials credentials, Set<String> insecureRegistries, TransferLimits limits,
+                      String userAgent, Clock clock) {
         this.credentials = credentials;
         this.insecureRegistries = Set.copyOf(insecureRegistries);
-        this.connectTimeout = connectTimeout;
-        this.readTimeout = readTimeout;
+        this.limits = limits;
+        this.watchdog = new TransferGuard.Watchdog(limits);
         this.userAgent = userAgent;
         this.tokens = new TokenCache(clock);
         // Redirects are followed by hand: the JDK would forward the registry's Authorization header to blob
         // storage on another host, which leaks the token and makes pre-signed storage URLs fail.
         this.http = HttpClient.newBuilder()
-                .connectTimeout(connectTimeout)
+                .connectTimeout(limits.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .proxy(ProxySelector.getDefault())
                 .build();
     }
 
-    Duration readTimeout() {
-        return readTimeout;
+    TransferLimits limits() {
+        return limits;
+    }
+
+
+    /** Bodies being read right now (for tests: an abandoned transfer must not stay open). */
+    int openTransfers() {
+        return watchdog.openTransfers();
     }
 
     /** {@code http(s)://host/<path>} for a registry as named in image references. */
@@ -231,7 +242,7 @@ final class RegistryTransport {
                     + " names a token server that is not a valid URL: '" + realm + "'", e);
         }
         String server = "token server " + withoutQuery(uri) + " of registry " + request.registry();
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(readTimeout)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET().timeout(limits.responseTimeout())
                 .header("User-Agent", userAgent).header("Accept", "application/json");
         credential.ifPresent(c -> builder.header("Authorization", basic(c)));
         HttpResponse<InputStream> response = sendRaw(builder, uri, server);
@@ -294,7 +305,7 @@ final class RegistryTransport {
 
     private HttpResponse<InputStream> exchange(Request request, URI uri, String authorization) throws RegistryException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .timeout(request.timeout() == null ? readTimeout : request.timeout())
+                .timeout(request.timeout() == null ? limits.responseTimeout() : request.timeout())
                 .header("User-Agent", userAgent)
                 .method(request.method(), request.body() == null ? HttpRequest.BodyPublishers.noBody() : request.body());
         request.headers().forEach(builder::header);
@@ -315,18 +326,68 @@ final class RegistryTransport {
             // No h2c upgrade dance on plain HTTP: registries speak HTTP/1.1 there.
             builder.version(HttpClient.Version.HTTP_1_1);
         }
-        try {
-            return http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw failure(who, e);
+        HttpRequest built = builder.build();
+        // Asynchronous, so that the work's budget can cancel a request still waiting for its answer (or sending its
+        // body): cancelling the future closes the connection.
+        CompletableFuture<HttpResponse<InputStream>> answer = http.sendAsync(built, HttpResponse.BodyHandlers.ofInputStream());
+        PendingRequest pending = new PendingRequest(answer, built.method() + " " + withoutQuery(uri));
+        Budget budget = Budget.current();
+        try (Budget.Tracking ignored = budget.track(pending)) {
+            HttpResponse<InputStream> response = answer.get();
+            // Every body is read under the transfer limits and this work's budget, whoever reads it.
+            long size = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            return new GuardedResponse(response, new TransferGuard(response.body(),
+                    built.method() + " " + withoutQuery(uri), size, limits, watchdog, budget));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (pending.abortedBecause != null || cause instanceof CancellationException) {
+                throw new RegistryException(RegistryException.Kind.UNREACHABLE, "gave up waiting for " + who + " ("
+                        + pending.what + "): " + pending.abortedBecause, cause);
+            }
+            Duration timeout = built.timeout().orElse(limits.responseTimeout());
+            if (cause instanceof IOException io) {
+                throw failure(who, io, timeout);
+            }
+            if (cause instanceof UncheckedIOException unchecked) {
+                throw failure(who, unchecked.getCause(), timeout);
+            }
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, who + " is unreachable: " + cause, cause);
+        } catch (CancellationException e) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, "gave up waiting for " + who + " ("
+                    + pending.what + "): " + pending.abortedBecause, e);
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new RegistryException(RegistryException.Kind.UNREACHABLE, "interrupted while waiting for " + who, e);
         }
     }
 
+    /** A request waiting for its answer, which a spent budget cancels. */
+    private static final class PendingRequest implements Activity {
+        private final CompletableFuture<?> answer;
+        private final String what;
+        private final long started = System.nanoTime();
+        private volatile String abortedBecause;
+
+        PendingRequest(CompletableFuture<?> answer, String what) {
+            this.answer = answer;
+            this.what = what;
+        }
+
+        @Override
+        public String describe() {
+            return "waiting " + Budget.format(Duration.ofNanos(System.nanoTime() - started)) + " for the answer to " + what;
+        }
+
+        @Override
+        public void abort(String reason) {
+            abortedBecause = reason;
+            answer.cancel(true);
+        }
+    }
+
     /** Says what broke in words a person can act on; the exception chain stays attached as the cause. */
-    private RegistryException failure(String who, IOException e) {
+    private RegistryException failure(String who, IOException e, Duration timeout) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof DigestMismatchException mismatch) {
                 return new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, mismatch.getMessage(), e);
@@ -337,9 +398,9 @@ final class RegistryTransport {
         }
         String reason;
         if (e instanceof HttpConnectTimeoutException) {
-            reason = "no connection within " + seconds(connectTimeout);
+            reason = "no connection within " + seconds(limits.connectTimeout());
         } else if (e instanceof HttpTimeoutException) {
-            reason = "no answer within " + seconds(readTimeout);
+            reason = "no answer within " + seconds(timeout);
         } else if (hasCause(e, UnresolvedAddressException.class) || hasCause(e, UnknownHostException.class)) {
             reason = "unknown host (DNS lookup failed)";
         } else if (hasCause(e, SSLException.class)) {

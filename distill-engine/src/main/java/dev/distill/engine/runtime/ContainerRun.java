@@ -1,5 +1,7 @@
 package dev.distill.engine.runtime;
 
+import dev.distill.engine.budget.Activity;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.io.WorkDirectories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +40,7 @@ public final class ContainerRun implements AutoCloseable {
     private volatile Instant ended;
     private volatile boolean timedOut;
     private volatile ScheduledFuture<?> watchdog;
+    private volatile Budget.Tracking budgetTracking;
     private volatile boolean closed;
 
     ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, ContainerLog log,
@@ -114,14 +117,30 @@ public final class ContainerRun implements AutoCloseable {
         return cgroups.directories();
     }
 
-    /** Runs the container's process; the time limit starts now. */
+    /**
+     * Runs the container's process; the time limit starts now. It is cut short to what is left of the time budget of
+     * the work that runs it ({@link Budget#current()}), and a budget spent early (a cancelled migration) kills it too.
+     */
     public void start() throws IOException {
+        Budget budget = Budget.current();
+        budget.ensureRemaining("start container " + name);
         Runc.Result r = runc.start(id);
         if (!r.ok()) {
             throw new IOException("runc start " + id + " failed (exit " + r.exit() + "): " + r.stderr().strip() + logNote());
         }
         started = Instant.now();
-        watchdog = watchdogs.schedule(this::timeUp, timeLimit.toMillis(), TimeUnit.MILLISECONDS);
+        watchdog = watchdogs.schedule(this::timeUp, budget.cap(timeLimit).toMillis(), TimeUnit.MILLISECONDS);
+        budgetTracking = budget.track(new Activity() {
+            @Override
+            public String describe() {
+                return "running container " + name + " for " + Budget.format(Duration.between(started, Instant.now()));
+            }
+
+            @Override
+            public void abort(String reason) {
+                timeUp();
+            }
+        });
     }
 
     /** When {@link #start()} returned, or null before. */
@@ -217,6 +236,10 @@ public final class ContainerRun implements AutoCloseable {
         ScheduledFuture<?> w = watchdog;
         if (w != null) {
             w.cancel(false);
+        }
+        Budget.Tracking t = budgetTracking;
+        if (t != null) {
+            t.close();
         }
         IOException failure = null;
         try {

@@ -1,6 +1,7 @@
 package dev.distill.engine.runtime;
 
 import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.io.WorkDirectories;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -207,6 +208,8 @@ public final class Sandbox implements AutoCloseable {
         if (runs.containsKey(name)) {
             throw new IllegalArgumentException("sandbox " + workDir + " already has a container named " + name);
         }
+        // Unpacking and creating take time of their own: not worth it once the work's budget is spent.
+        Budget.current().ensureRemaining("create container " + name);
         String id = "distill-" + name + "-" + HexFormat.of().formatHex(bytes(4));
         Path bundle = workDir.resolve(id);
         Files.createDirectory(bundle);

@@ -18,6 +18,8 @@ import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.PlanNote;
 import dev.distill.engine.plan.Probe;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.Progress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.engine.runtime.Confinement;
@@ -215,6 +217,15 @@ public final class MigrationVerifier {
      * cannot be opened (a fault of the host, not of the image): then nothing was verified.
      */
     public Verification verify(Request request) throws IOException {
+        return verify(request, ProgressListener.NONE);
+    }
+
+    /**
+     * Verifies the build like {@link #verify(Request)}, reporting its steps: {@code pull} (images pulled, the results
+     * and the source), {@code check} (result images checked) and {@code run} (runs done of the source's and the
+     * result's, and the probes they ran).
+     */
+    public Verification verify(Request request, ProgressListener progress) throws IOException {
         long begin = System.nanoTime();
         BuildReport build = request.build();
         PodWiring pod = build.wiring().pod();
@@ -243,15 +254,19 @@ public final class MigrationVerifier {
             // The result images, pinned by the digests the builder pushed.
             long t = System.nanoTime();
             Map<String, Pulled> results = new LinkedHashMap<>();
+            int images = build.images().size();
+            progress.progress(Progress.of("pull", Progress.count("images", 0, images + 1)));
             for (BuildReport.Image image : build.images()) {
                 ImageReference ref = ImageReference.parse(image.reference()).withDigest(Digest.parse(image.digest()));
                 results.put(image.program(), pull(ref, request.platform()));
+                progress.progress(Progress.of("pull", Progress.count("images", results.size(), images + 1)));
             }
             long resultPull = millisSince(t);
 
             List<Verification.ImageCheck> checks = new ArrayList<>();
             for (BuildReport.Image image : build.images()) {
                 checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
+                progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
             }
 
             SourceSide side = await(sourceTask);
@@ -260,10 +275,15 @@ public final class MigrationVerifier {
             long sourcePull = side.pullMillis();
             SandboxRun.Outcome sourceRun = side.run();
             boolean sourceKnown = side.known();
+            progress.progress(Progress.of("pull", Progress.count("images", images + 1, images + 1)));
+            int sourceProbes = sourceRun == null ? 0 : sourceRun.run().probes().size();
+            progress.progress(Progress.of("run", Progress.count("runs", 1, 2), Progress.count("probes", sourceProbes, 0)));
             Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
                     : expectedWrites(request.plan(), sourceRun.run());
             SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, expectedWrites,
                     resultPull);
+            progress.progress(Progress.of("run", Progress.count("runs", 2, 2),
+                    Progress.count("probes", sourceProbes + resultRun.run().probes().size(), 0)));
 
             List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
                     : compare(sourceRun, resultRun);

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
+import dev.distill.engine.packages.InstalledPackage;
+import dev.distill.engine.packages.PackageFile;
+import dev.distill.engine.packages.PackageInventory;
+import dev.distill.engine.packages.PackageManager;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.Classification;
@@ -102,5 +106,34 @@ class DebianPhpAnalysisTest {
         assertThat(fpm.needed()).contains("libc.so.6");
         assertThat(fpm.resolved()).containsKeys(fpm.needed().toArray(String[]::new)).doesNotContainValue(null);
         assertThat(fpm.unresolved()).isEmpty();
+    }
+
+    @Test
+    void thePackagesOfTheImageAreKnownWithTheFilesTheyInstalledAndTheirLicences() throws Exception {
+        PackageInventory packages = report.packages();
+        assertThat(packages.manager()).isEqualTo(PackageManager.DPKG);
+        assertThat(packages.problems()).isEmpty();
+        // fixtures/debian-php unpacks 127 packages and writes their status stanzas as dpkg would.
+        assertThat(packages.packages()).hasSize(127);
+        InstalledPackage fpm = packages.packages().stream().filter(p -> p.name().equals("php8.2-fpm")).findFirst().orElseThrow();
+        assertThat(fpm.source()).isEqualTo("php8.2");
+        assertThat(fpm.files()).extracting(PackageFile::path).contains("/usr/sbin/php-fpm8.2", "/etc/php/8.2/fpm/php-fpm.conf");
+        assertThat(fpm.files()).filteredOn(f -> f.path().equals("/usr/sbin/php-fpm8.2")).singleElement()
+                .satisfies(f -> assertThat(f.checksum()).matches("[0-9a-f]{32}"));
+        assertThat(packages.owners().get("/lib/x86_64-linux-gnu/libc.so.6")).extracting(InstalledPackage::name)
+                .containsExactly("libc6");
+        // Every file a package lists that the image has, and no directory.
+        for (InstalledPackage p : packages.packages()) {
+            for (PackageFile f : p.files()) {
+                assertThat(f.path()).as(p.name()).doesNotEndWith("/");
+            }
+        }
+        // Debian's machine-readable copyright files declare their licences; zlib's says Zlib.
+        assertThat(packages.packages()).filteredOn(p -> p.name().equals("zlib1g")).singleElement()
+                .satisfies(p -> assertThat(p.licenses()).contains("Zlib"));
+        long withLicence = packages.packages().stream().filter(p -> !p.licenses().isEmpty()).count();
+        assertThat(withLicence).isGreaterThan(60);
+        assertThat(new ObjectMapper().writeValueAsBytes(packages).length).as("the inventory's share of the report")
+                .isLessThan(4 << 20);
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
+import dev.distill.engine.packages.InstalledPackage;
+import dev.distill.engine.packages.PackageManager;
 import dev.distill.engine.plan.BaseImage;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.Classification;
@@ -34,6 +36,14 @@ class MuslPluginAnalysisTest {
         assertThat(greeter.files()).filteredOn(f -> f.path().equals("/etc/greeter.conf")).singleElement()
                 .satisfies(f -> assertThat(f.reason()).contains("/usr/local/lib/greeter/plugins/shout.so"));
         assertThat(greeter.files()).extracting(CarriedFile::path).doesNotContain("/bin/sh", "/bin/busybox");
+        // The base layer's apk database: musl owns the loader; the application's files are no package's.
+        assertThat(report.packages().manager()).isEqualTo(PackageManager.APK);
+        assertThat(report.packages().packages()).extracting(InstalledPackage::name)
+                .containsExactly("musl", "busybox", "busybox-binsh", "alpine-baselayout-data");
+        assertThat(report.packages().owners().get("/lib/ld-musl-x86_64.so.1")).extracting(InstalledPackage::name)
+                .containsExactly("musl");
+        assertThat(report.packages().owners()).doesNotContainKey("/usr/local/bin/greeter");
+        assertThat(report.packages().packages().get(0).licenses()).containsExactly("MIT");
         assertThat(report.binaries()).anySatisfy(b -> {
             assertThat(b.path()).isEqualTo("/usr/local/bin/greeter");
             assertThat(b.interpreter()).isEqualTo("/lib/ld-musl-x86_64.so.1");

@@ -53,12 +53,16 @@ class OnePassAnalysisTest {
         lower.file("/usr/bin/app", ls, 0755); // an ELF file, replaced by a script above
         lower.file("/usr/bin/gone", ls, 0755); // an ELF file, deleted above
         lower.file("/etc/app.conf", "old=1\n".getBytes(StandardCharsets.UTF_8), 0644);
+        lower.file("/var/lib/dpkg/status", "Package: old\nVersion: 1\nStatus: install ok installed\n".getBytes(StandardCharsets.UTF_8), 0644);
+        lower.file("/var/lib/dpkg/info/old.list", "/.\n/etc/app.conf\n".getBytes(StandardCharsets.UTF_8), 0644);
         lower.file("/usr/bin/tool", ls, 0755);
         lower.hardlink("/usr/bin/tool-link", "/usr/bin/tool"); // keeps the ELF file when tool is replaced
         TarWriter upper = new TarWriter();
         upper.file("/usr/bin/app", "#!/bin/sh\nexec /usr/bin/tool-link\n".getBytes(StandardCharsets.UTF_8), 0755);
         upper.file("/usr/bin/.wh.gone", new byte[0], 0644);
         upper.file("/etc/app.conf", "new=2\n".getBytes(StandardCharsets.UTF_8), 0644);
+        upper.file("/var/lib/dpkg/status", "Package: new\nVersion: 2\nStatus: install ok installed\n".getBytes(StandardCharsets.UTF_8), 0644);
+        upper.file("/var/lib/dpkg/info/.wh.old.list", new byte[0], 0644);
         upper.file("/usr/bin/tool", "not an ELF file\n".getBytes(StandardCharsets.UTF_8), 0755);
         List<Descriptor> layers = List.of(layer(lower.finish()), layer(upper.finish()));
         BlobSource blobs = BlobSource.directory(dir);
@@ -74,6 +78,11 @@ class OnePassAnalysisTest {
         assertThat(onePass.binaries()).extracting(BinaryReport::path).containsExactly("/usr/bin/tool-link");
         assertThat(view[0].entry("/usr/bin/gone")).isEmpty();
         assertThat(onePass.stats().elfFiles()).isEqualTo(1);
+        assertThat(onePass.packages().packages()).as("the upper layer's database, without the deleted list")
+                .singleElement().satisfies(p -> {
+                    assertThat(p.name()).isEqualTo("new");
+                    assertThat(p.files()).isEmpty();
+                });
     }
 
     private Descriptor layer(byte[] tar) throws IOException {

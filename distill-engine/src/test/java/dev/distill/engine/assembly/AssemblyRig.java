@@ -83,6 +83,6 @@ final class AssemblyRig {
     /** What the builder would assemble for a source: its plan (or another), tagged like {@code tag}. */
     ImageAssembler.Source source(Analysed a, MigrationPlan plan, String tag) {
         return new ImageAssembler.Source(a.image(), BlobSource.registry(client, a.image().pinnedReference()), tag, plan,
-                a.surface());
+                a.surface()).withPackages(a.report().packages());
     }
 }

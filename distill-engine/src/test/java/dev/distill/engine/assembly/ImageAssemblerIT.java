@@ -209,7 +209,7 @@ class ImageAssemblerIT {
         ImageAssembler.Source base = rig.source(source, new MigrationPlan(List.of(lossy), List.of(), List.of()), "repair");
         ImageAssembler.Source repair = new ImageAssembler.Source(base.image(), base.blobs(), "repair", base.plan(),
                 base.surface(), List.of(new ImageAssembler.Repair(p.name(), "/usr/local/lib/libgreet.so.1", 1,
-                        "the result failed to open it")));
+                        "the result failed to open it")), base.packages());
 
         ImageAssembler.ProgramImage image = assembler().publish(assembler().assemble(repair)).get(0);
         // what the round added is listed with its bytes: the link the program named and the library it leads to

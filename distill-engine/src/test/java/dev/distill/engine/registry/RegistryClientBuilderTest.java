@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class RegistryClientBuilderTest {
 
     private final RegistryTransport transport = new RegistryTransport(RegistryCredentials.anonymous(),
-            java.util.Set.of("registry.lan", "other.lan:5000"), Duration.ofSeconds(1), Duration.ofSeconds(1), "ua",
+            java.util.Set.of("registry.lan", "other.lan:5000"),
+            TransferLimits.DEFAULTS.withConnectTimeout(Duration.ofSeconds(1)).withResponseTimeout(Duration.ofSeconds(1)), "ua",
             Clock.systemUTC());
 
     @ParameterizedTest(name = "{0} -> {1}")

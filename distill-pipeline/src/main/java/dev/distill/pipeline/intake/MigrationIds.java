@@ -36,6 +36,17 @@ public final class MigrationIds {
                 + requestedAt + "\n" + UUID.randomUUID());
     }
 
+    /**
+     * The id of the {@code attempt}-th run of the migration {@code firstId}: derived, so two requests for the same
+     * re-run at once find each other instead of starting two.
+     */
+    public static String attempt(String firstId, int attempt) {
+        if (attempt < 2) {
+            throw new IllegalArgumentException("a re-run is attempt 2 or later, got " + attempt);
+        }
+        return PREFIX + shortHash("distill-migration-attempt-v1\n" + firstId + "\n" + attempt);
+    }
+
     /** True for text shaped like an id this class makes; used to attribute unreadable records. */
     public static boolean looksLikeId(String text) {
         return text != null && text.matches("m-[0-9a-f]{24}");

@@ -55,6 +55,15 @@ public final class MigrationIntake {
      *     whether the migration exists (Kafka unavailable); nothing is published then
      */
     public Admission request(ImageReference reference, MigrationOptions options, String trigger) {
+        return request(reference, options, trigger, null);
+    }
+
+    /**
+     * Like {@link #request(ImageReference, MigrationOptions, String)}, naming who asked.
+     *
+     * @param requestedBy the API token's name, or null
+     */
+    public Admission request(ImageReference reference, MigrationOptions options, String trigger, String requestedBy) {
         Instant now = clock.instant();
         ImageReference pinned = reference.digestIfPinned().isPresent()
                 ? reference
@@ -76,7 +85,7 @@ public final class MigrationIntake {
                 ImageReference source = pinned != null ? pinned : reference;
                 publisher.publish(new MigrationRequested(id, now, reference.toString(), reference.registry(),
                         reference.repository(), reference.tag(), source.digestIfPinned().map(Digest::toString).orElse(null),
-                        options, trigger));
+                        options, trigger, null, 1, requestedBy));
                 status.awaitCaughtUp(catchUpTimeout);
                 return new Admission(id, true);
             } finally {

@@ -12,7 +12,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>Three independent signs, any one suffices: the tag carries the result-tag marker, the repository is
  * under a prefix Distill pushes base images to, or the pushing client's User-Agent is Distill's. Harbor
- * events carry no User-Agent, which is why the tag and repository checks exist besides it.
+ * events carry no User-Agent, which is why the tag and repository checks exist besides it. A tag of the referrers
+ * tag schema ({@code sha256-<hex>}, where Distill keeps its results' SBOMs) is never an image either.
  */
 public final class SelfPushGuard {
 
@@ -20,6 +21,12 @@ public final class SelfPushGuard {
     public static final String DEFAULT_RESULT_TAG_PATTERN = "-distroless";
     public static final List<String> DEFAULT_BASE_REPOSITORY_PREFIXES = List.of("distill/");
     public static final String DEFAULT_USER_AGENT_PREFIX = "distill/";
+
+    /**
+     * OCI's referrers tag schema: {@code <alg>-<hex>} names the index of the artifacts (SBOMs, signatures) attached to
+     * the image with that digest, which Distill keeps for its results on registries without the referrers API.
+     */
+    private static final Pattern REFERRERS_TAG = Pattern.compile("sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128}");
 
     private final Pattern resultTag;
     private final List<String> baseRepositoryPrefixes;
@@ -73,6 +80,10 @@ public final class SelfPushGuard {
         if (userAgentPrefix != null && agent != null
                 && agent.toLowerCase(Locale.ROOT).startsWith(userAgentPrefix.toLowerCase(Locale.ROOT))) {
             return Optional.of("User-Agent '" + agent + "' is Distill's registry client");
+        }
+        if (REFERRERS_TAG.matcher(push.tag()).matches()) {
+            return Optional.of("tag '" + push.repository() + ":" + push.tag() + "' is an OCI referrers index (the tag"
+                    + " schema for SBOMs and signatures attached to an image), not an image");
         }
         if (resultTag.matcher(push.tag()).find()) {
             return Optional.of("tag '" + push.repository() + ":" + push.tag() + "' is a Distill result tag");

@@ -23,7 +23,9 @@ public enum ReasonClass {
     /** The verification failed otherwise: static checks, the result could not run, it answered unlike its source. */
     VERIFICATION,
     /** It works, but equivalence with the source was not established or the plan has warnings: a person decides. */
-    REVIEW;
+    REVIEW,
+    /** Someone cancelled it (a verdict never says so; the case keeps the switch over outcomes whole). */
+    CANCELLED;
 
     public static ReasonClass of(StageFailed failed) {
         return failed.outcome() == Outcome.BLOCKED ? BLOCKED : STAGE_ERROR;
@@ -34,6 +36,7 @@ public enum ReasonClass {
             case SUCCEEDED -> NONE;
             case NEEDS_REVIEW -> REVIEW;
             case BLOCKED -> BLOCKED;
+            case CANCELLED -> CANCELLED;
             case FAILED -> {
                 MigrationVerified.Evidence evidence = verified.evidence();
                 if (evidence.structureTests().failed() > 0) {

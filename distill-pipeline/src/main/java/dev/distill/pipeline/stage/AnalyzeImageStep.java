@@ -1,6 +1,7 @@
 package dev.distill.pipeline.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.analysis.AnalysisReport;
 import dev.distill.engine.analysis.ImageAnalyzer;
 import dev.distill.engine.image.Descriptor;
@@ -15,6 +16,8 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.plan.Classification;
 import dev.distill.engine.plan.PlanNote;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.LayerReadProgress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.events.ImageAnalyzed;
 import dev.distill.events.ImageResolved;
@@ -70,15 +73,26 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
 
     @Override
     public List<MigrationEvent> perform(MigrationRequested input, EventPublisher progress) throws StageFailure {
+        StageContext context = StageContext.of(progress, input.migrationId(), Stage.ANALYZE, clock);
+        // What the work is doing, for the reason given should it run out of time.
+        Budget.current().step("resolving " + input.image());
         ResolvedImage image = resolve(input);
-        progress.publish(toEvent(input.migrationId(), image));
-        AnalysisReport report = analyse(image);
+        context.publish(toEvent(input.migrationId(), image));
+        context.checkpoint("reading the layers");
+        Budget.current().step("reading the layers of " + image.pinnedReference());
+        AnalysisReport report;
+        try (StageProgressReporter reporter = context.progress(0)) {
+            report = analyse(image, reporter);
+        }
+        context.checkpoint("storing the analysis report");
+        Budget.current().step("storing the analysis report");
         ReportStore.Stored stored = store(image, input.migrationId(), report);
-        progress.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.ANALYZE, stored.location(),
+        context.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.ANALYZE, stored.location(),
                 stored.digest(), report.classification().name()));
         if (report.classification() == Classification.BLOCKED) {
             throw StageFailure.blocked(blockedSummary(report));
         }
+        context.checkpoint("handing the plan on");
         List<String> programs = report.plan().programs().stream().map(ProgramPlan::name).toList();
         return List.of(new ImageAnalyzed(input.migrationId(), clock.instant(), stored.location(), stored.digest(), programs));
     }
@@ -103,12 +117,19 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
         }
     }
 
-    /** Reads the layers once, analysing while it reads; a hostile or broken layer fails with what is wrong. */
-    private AnalysisReport analyse(ResolvedImage image) throws StageFailure {
+    /**
+     * Reads the layers once, analysing while it reads (reporting layers and bytes read); a hostile or broken layer
+     * fails with what is wrong.
+     */
+    private AnalysisReport analyse(ResolvedImage image, ProgressListener progress) throws StageFailure {
         AnalysisReport.Subject subject = new AnalysisReport.Subject(image.reference().toString(),
                 image.manifestDigest().toString(), String.valueOf(image.platform()));
+        LayerReadProgress layers = new LayerReadProgress(blobs.of(image), image.layers(), "read-layers", progress);
+        layers.report();
         try {
-            return analyzer.analyze(image.layers(), blobs.of(image), limits, image.imageConfig(), subject, null);
+            AnalysisReport report = analyzer.analyze(image.layers(), layers, limits, image.imageConfig(), subject, null);
+            layers.report();
+            return report;
         } catch (LayerException e) {
             throw StageFailure.failed("cannot read the layers of " + image.pinnedReference() + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -1,15 +1,19 @@
 package dev.distill.pipeline.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.assembly.AssemblyException;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.LeftBehind;
+import dev.distill.engine.assembly.PackageSurface;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.LayerException;
 import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.progress.LayerReadProgress;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.events.ImageAnalyzed;
 import dev.distill.events.ImageBuilt;
@@ -71,9 +75,18 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
      */
     ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, List<ImageAssembler.Repair> repairs,
             int round, String previousVerification, EventPublisher progress) throws StageFailure {
+        StageContext context = StageContext.of(progress, migrationId, Stage.BUILD, clock);
+        Budget budget = Budget.current();
+        budget.step("reading the analysis report " + analysisLocation);
         Analysis analysis = readAnalysis(analysisLocation, analysisDigest);
+        budget.step("resolving the source " + analysis.reference());
         ResolvedImage source = resolve(analysis);
-        ImageAssembler.Assembly assembly = assemble(analysis, source, repairs);
+        context.checkpoint("assembling the images");
+        budget.step("building and pushing the images (round " + round + ")");
+        ImageAssembler.Assembly assembly;
+        try (StageProgressReporter reporter = context.progress(round)) {
+            assembly = assemble(analysis, source, repairs, reporter);
+        }
         BuildReport.Wiring wired;
         try {
             wired = wiring.wire(analysis.plan(), assembly.images());
@@ -86,18 +99,27 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         // published result always has its report.
         BuildReport report = BuildReport.of(sourceName, source.pushedDigest().toString(), analysisLocation, assembly,
                 wired);
+        context.checkpoint("storing the build report (nothing was tagged)");
         ReportStore.Stored stored;
+        budget.step("storing the build report");
         try {
             stored = reports.put(ReportKind.BUILD, source.pinnedReference(), migrationId, JSON.writeValueAsBytes(report));
         } catch (IOException | RegistryException e) {
             throw StageFailure.failed("the images were built but the build report could not be stored (no result was tagged): "
                     + e.getMessage(), e);
         }
-        progress.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
+        context.publish(new ReportStored(migrationId, clock.instant(), Stage.BUILD, stored.location(), stored.digest(),
                 round == 0 ? "BUILT" : "REPAIRED"));
+        // The last safe point: once tagging starts, the images are whole and the result stands.
+        context.checkpoint("tagging the result images (nothing was tagged)");
         List<ImageAssembler.ProgramImage> tagged;
         try {
+            // Never tag for work that has been abandoned: its migration has already ended FAILED.
+            budget.ensureRemaining("tag the results");
+            budget.step("tagging the results");
             tagged = assembler.publish(assembly);
+        } catch (dev.distill.engine.budget.BudgetExpiredException e) {
+            throw StageFailure.failed("the images were pushed by digest but not tagged: " + e.getMessage(), e);
         } catch (RegistryException e) {
             throw StageFailure.failed("the images were pushed by digest but tagging them failed: " + e.getMessage(), e);
         }
@@ -124,12 +146,14 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         }
     }
 
-    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, List<ImageAssembler.Repair> repairs)
-            throws StageFailure {
+    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, List<ImageAssembler.Repair> repairs,
+            ProgressListener progress) throws StageFailure {
         String tag = ImageReference.parse(analysis.reference()).tag();
+        LayerReadProgress layers = new LayerReadProgress(blobs.of(source), source.layers(), "read-source", progress);
+        layers.report();
         try {
-            return assembler.assemble(new ImageAssembler.Source(source, blobs.of(source), tag, analysis.plan(),
-                    analysis.surface(), repairs));
+            return assembler.assemble(new ImageAssembler.Source(source, layers, tag, analysis.plan(),
+                    analysis.surface(), repairs, analysis.packages()), progress);
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {
@@ -148,8 +172,12 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
     }
 
     private static ImageBuilt.LeftBehind toEvent(LeftBehind left) {
+        PackageSurface s = left.packageSurface();
         return new ImageBuilt.LeftBehind(left.items().stream()
                 .map(i -> new ImageBuilt.Item(i.kind(), i.name(), i.path(), i.layer())).toList(), left.packages(),
-                left.packageDatabase());
+                left.packageDatabase(), new dev.distill.events.PackageSurface(s.manager(), s.sourcePackages(),
+                        s.packagesRemoved(), s.sourceFiles(), s.filesRemoved(), s.remaining().stream()
+                                .map(r -> new dev.distill.events.PackageSurface.Remaining(r.name(), r.version(), r.partial(),
+                                        r.filesCarried(), r.filesTotal(), r.bytesCarried(), r.bytesTotal())).toList()));
     }
 }

@@ -3,6 +3,7 @@ package dev.distill.pipeline.stage;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.plan.MigrationPlan;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.events.MigrationVerified;
 import dev.distill.events.RepairRequested;
 import java.io.IOException;
@@ -18,6 +19,12 @@ public interface ImageVerifier {
      * @throws IOException when the verification itself could not be carried out (registry, disk)
      */
     Verdict verify(BuildReport build, MigrationPlan plan, Platform platform, int round) throws IOException;
+
+    /** Like {@link #verify(BuildReport, MigrationPlan, Platform, int)}, telling {@code progress} how far it is. */
+    default Verdict verify(BuildReport build, MigrationPlan plan, Platform platform, int round, ProgressListener progress)
+            throws IOException {
+        return verify(build, plan, platform, round);
+    }
 
     /** What the verification concluded. */
     enum Kind { SUCCEEDED, NEEDS_REVIEW, FAILED, REPAIR }

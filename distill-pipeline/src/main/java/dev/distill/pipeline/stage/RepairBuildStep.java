@@ -60,6 +60,11 @@ public final class RepairBuildStep implements StageStep<RepairRequested> {
         }
     }
 
+    @Override
+    public String workKey(RepairRequested input) {
+        return input.type().ceType() + "#" + input.round();
+    }
+
     /**
      * What this round builds with: every file earlier rounds asked for (the build report of the round before lists
      * them with their round) and this round's, each once, with the round that first asked for it. A round carries

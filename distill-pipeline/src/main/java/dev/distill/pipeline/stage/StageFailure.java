@@ -26,6 +26,14 @@ public final class StageFailure extends Exception {
         return new StageFailure(Outcome.BLOCKED, reason, null);
     }
 
+    /**
+     * The migration was cancelled while the stage worked on it: the stage stops here, at a safe point, and publishes
+     * nothing more for it (the cancellation already ended it).
+     */
+    public static StageFailure cancelled(String reason) {
+        return new StageFailure(Outcome.CANCELLED, reason, null);
+    }
+
     public Outcome outcome() {
         return outcome;
     }

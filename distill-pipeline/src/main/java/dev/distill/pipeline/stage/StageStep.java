@@ -28,4 +28,12 @@ public interface StageStep<I extends MigrationEvent> {
     default boolean alreadyHandled(I input, MigrationView view, Stage stage) {
         return view.stage(stage).ended() || view.state().isFinal();
     }
+
+    /**
+     * Names the work this input asks for, so that an instance can claim it (see {@link StageRunner}): by default the
+     * input's event type; steps that run in rounds add the round.
+     */
+    default String workKey(I input) {
+        return input.type().ceType();
+    }
 }

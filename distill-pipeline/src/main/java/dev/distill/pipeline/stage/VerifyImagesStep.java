@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.registry.RegistryException;
@@ -47,14 +48,19 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         if (input.reportLocation() == null) {
             throw StageFailure.failed("the build names no build report, so there is nothing to verify against");
         }
+        StageContext context = StageContext.of(progress, input.migrationId(), Stage.VERIFY, clock);
+        Budget.current().step("reading the build report " + input.reportLocation());
         BuildReport build = readBuild(input.reportLocation());
         Analysis analysis = Analysis.read(reports, build.analysisLocation(), null, maxReportBytes);
+        context.checkpoint("verifying round " + input.round());
         ImageVerifier.Verdict verdict;
-        try {
-            verdict = verifier.verify(build, analysis.plan(), analysis.platform(), input.round());
+        Budget.current().step("verifying round " + input.round());
+        try (StageProgressReporter reporter = context.progress(input.round())) {
+            verdict = verifier.verify(build, analysis.plan(), analysis.platform(), input.round(), reporter);
         } catch (IOException | RuntimeException e) {
             throw StageFailure.failed("the verification could not be carried out: " + e.getMessage(), e);
         }
+        context.checkpoint("storing the verification report of round " + input.round());
         ObjectNode report = roundsSoFar(input);
         ObjectNode round = ((ArrayNode) report.get("rounds")).addObject();
         round.put("round", input.round());
@@ -64,7 +70,12 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         round.set("repairs", JSON.valueToTree(verdict.repairs()));
         round.set("verification", JSON.valueToTree(verdict.report()));
         report.put("outcome", verdict.kind().name());
+        // What the source had that the result has not: tools and privileged files, and packages and files counted.
+        ObjectNode surface = report.putObject("surfaceRemoved");
+        surface.set("items", JSON.valueToTree(input.leftBehind().items()));
+        surface.set("packages", JSON.valueToTree(input.leftBehind().packageSurface()));
         ReportStore.Stored stored;
+        Budget.current().step("storing the verification report");
         try {
             stored = reports.put(ReportKind.VERIFICATION, ImageReference.parse(build.source()), input.migrationId(),
                     JSON.writeValueAsBytes(report));
@@ -72,8 +83,10 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
             throw StageFailure.failed("the verification finished (" + verdict.kind() + ") but its report could not be stored: "
                     + e.getMessage(), e);
         }
-        progress.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.VERIFY, stored.location(),
+        context.publish(new ReportStored(input.migrationId(), clock.instant(), Stage.VERIFY, stored.location(),
                 stored.digest(), verdict.kind().name()));
+        context.checkpoint(verdict.kind() == ImageVerifier.Kind.REPAIR ? "asking for repair round " + (input.round() + 1)
+                : "publishing the verdict");
         if (verdict.kind() == ImageVerifier.Kind.REPAIR) {
             return List.of(new RepairRequested(input.migrationId(), clock.instant(), input.round() + 1,
                     input.reportLocation(), verdict.repairs(), stored.location()));
@@ -81,7 +94,13 @@ public final class VerifyImagesStep implements StageStep<ImageBuilt> {
         List<String> removed = input.leftBehind().items().stream().map(ImageBuilt.Item::path).toList();
         return List.of(new MigrationVerified(input.migrationId(), clock.instant(), Outcome.valueOf(verdict.kind().name()),
                 verdict.reasons(), verdict.sourceSize(), verdict.resultSize(), removed, verdict.evidence(),
-                input.round(), stored.location(), stored.digest()));
+                input.round(), stored.location(), stored.digest(), input.leftBehind().packageSurface()));
+    }
+
+    /** Each round's build is verified on its own. */
+    @Override
+    public String workKey(ImageBuilt input) {
+        return input.type().ceType() + "#" + input.round();
     }
 
     /** A build of a round that a later repair round has overtaken is not verified. */

@@ -42,10 +42,13 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationStatusStore.class);
     private static final String CE_TYPE_HEADER = "ce_type";
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
+    private static final Duration BARRIER_POLL = Duration.ofMillis(10);
 
     private final Properties consumerProperties;
     private final List<String> topics;
     private final Map<String, MigrationView> views = new ConcurrentHashMap<>();
+    private final MigrationTimeline timeline = new MigrationTimeline();
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> barrierRequests = new ConcurrentLinkedQueue<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
@@ -94,6 +97,11 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                 .sorted(Comparator.comparing(MigrationStatusStore::sortTime).reversed().thenComparing(MigrationView::id))
                 .limit(Math.max(0, limit))
                 .toList();
+    }
+
+    /** What happened to each migration, for people watching live; its listeners hear each update as it is applied. */
+    public MigrationTimeline timeline() {
+        return timeline;
     }
 
     /** How many migrations match, without sorting them (for metrics scraped often). */
@@ -152,11 +160,21 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                 c.seekToBeginning(partitions);
                 pending.clear();
                 while (running) {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    // Someone waits for a barrier: look again soon rather than idle for the full poll (intake and
+                    // every stage input wait on barriers, twice each).
+                    Duration wait = pending.isEmpty() && barrierRequests.isEmpty() ? IDLE_POLL : BARRIER_POLL;
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(wait)) {
                         applyRecord(r);
                     }
+                    // One look at the end offsets serves every barrier asked for since the last one: under load
+                    // (many webhook requests and stage inputs at once) that is one broker round trip, not hundreds.
+                    List<CompletableFuture<Void>> asked = new ArrayList<>();
                     for (CompletableFuture<Void> b; (b = barrierRequests.poll()) != null; ) {
-                        pending.put(b, c.endOffsets(partitions));
+                        asked.add(b);
+                    }
+                    if (!asked.isEmpty()) {
+                        Map<TopicPartition, Long> ends = c.endOffsets(partitions);
+                        asked.forEach(b -> pending.put(b, ends));
                     }
                     pending.entrySet().removeIf(e -> {
                         boolean reached = e.getValue().entrySet().stream()
@@ -206,8 +224,9 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
         String ceType = typeHeader == null ? null : new String(typeHeader.value(), StandardCharsets.UTF_8);
         try {
             MigrationEvent event = EventCodec.decode(ceType, r.value());
-            views.compute(event.migrationId(), (id, current) -> MigrationProjection.apply(current, event));
+            MigrationView after = views.compute(event.migrationId(), (id, current) -> MigrationProjection.apply(current, event));
             applied.incrementAndGet();
+            timeline.record(MigrationUpdate.of(event, after));
         } catch (EventCodec.UnreadableEventException e) {
             // One bad record must not stop the view: count it and go on.
             unreadable.incrementAndGet();

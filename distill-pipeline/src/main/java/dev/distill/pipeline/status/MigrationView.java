@@ -5,6 +5,7 @@ import dev.distill.events.ImageResolved;
 import dev.distill.events.MigrationOptions;
 import dev.distill.events.Outcome;
 import dev.distill.events.Stage;
+import dev.distill.events.StageProgress;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -23,6 +24,11 @@ import java.util.Map;
  * @param buildRound the round of the latest build seen: 0 for the first, n after the n-th repair
  * @param repairRound the latest repair round the verifier asked for (0: none)
  * @param outcome the verifier's result: sizes, surface removed and evidence; null until verified
+ * @param progress the latest progress report of each stage
+ * @param cancellation who cancelled the migration and when; null unless someone did (the state says whether it
+ *     ended CANCELLED or had ended otherwise before)
+ * @param claims the instances' claims on this migration's inputs, in the order they were made (the last
+ *     {@value #MAX_CLAIMS} at most)
  */
 public record MigrationView(
         String id,
@@ -38,13 +44,34 @@ public record MigrationView(
         Instant updatedAt,
         int buildRound,
         int repairRound,
-        Result outcome) {
+        Result outcome,
+        Map<Stage, StageProgress> progress,
+        Cancellation cancellation,
+        List<Claim> claims) {
+
+    /** Claims kept per migration: enough for every takeover a migration plausibly sees. */
+    public static final int MAX_CLAIMS = 32;
 
     public MigrationView {
         stages = stages == null ? Map.of() : Map.copyOf(stages);
         reports = reports == null ? Map.of() : Map.copyOf(reports);
         results = results == null ? List.of() : List.copyOf(results);
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        progress = progress == null ? Map.of() : Map.copyOf(progress);
+        claims = claims == null ? List.of() : List.copyOf(claims);
+    }
+
+    /** A view without progress reports, cancellation or claims. */
+    public MigrationView(String id, MigrationState state, Source source, Map<Stage, StageRecord> stages, Resolved resolved,
+            Map<Stage, Report> reports, List<ImageBuilt.BuiltImage> results, Outcome verdict, List<String> reasons,
+            Instant requestedAt, Instant updatedAt, int buildRound, int repairRound, Result outcome) {
+        this(id, state, source, stages, resolved, reports, results, verdict, reasons, requestedAt, updatedAt, buildRound,
+                repairRound, outcome, Map.of(), null, List.of());
+    }
+
+    /** The claims on one input of one stage, oldest first. */
+    public List<Claim> claimsOn(Stage stage, String work) {
+        return claims.stream().filter(c -> c.stage() == stage && c.work().equals(work)).toList();
     }
 
     public StageRecord stage(Stage stage) {
@@ -60,18 +87,40 @@ public record MigrationView(
         return all;
     }
 
-    /** The source image as requested. */
+    /**
+     * The source image as requested.
+     *
+     * @param attemptOf for a re-run, the first migration of the same image; null for a first attempt
+     * @param attempt 1 for a first attempt, n for the n-th run
+     * @param requestedBy the API token's name that asked, or null
+     */
     public record Source(String image, String registry, String repository, String tag, String digest,
-            MigrationOptions options, String trigger) {
+            MigrationOptions options, String trigger, String attemptOf, int attempt, String requestedBy) {
+
+        public Source(String image, String registry, String repository, String tag, String digest,
+                MigrationOptions options, String trigger) {
+            this(image, registry, repository, tag, digest, options, trigger, null, 1, null);
+        }
+
+        /** The first migration of this image: this one, or the one it re-runs. */
+        public String firstAttempt(String ownId) {
+            return attemptOf != null ? attemptOf : ownId;
+        }
+    }
+
+    /** Someone stopped the migration: who (the API token's name), when, and why if they said. */
+    public record Cancellation(String by, Instant at, String reason) {
     }
 
     /**
      * What the verification established, as the results topic published it.
      *
      * @param sourceSize the source's layers, uncompressed; {@code resultSize} the result's (shared layers once)
+     * @param packageSurface the surface removed in packages and files, and the packages that remain
      */
     public record Result(long sourceSize, long resultSize, List<String> surfaceRemoved,
-            dev.distill.events.MigrationVerified.Evidence evidence, int repairRounds) {
+            dev.distill.events.MigrationVerified.Evidence evidence, int repairRounds,
+            dev.distill.events.PackageSurface packageSurface) {
     }
 
     /** Where a stage's full report is, and its summary verdict. */

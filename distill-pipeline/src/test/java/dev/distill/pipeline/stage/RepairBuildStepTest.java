@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.RepairedFile;
+import dev.distill.engine.assembly.ResultContents;
 import dev.distill.engine.fs.FileType;
 import dev.distill.events.RepairRequested;
 import java.time.Instant;
@@ -21,7 +22,7 @@ class RepairBuildStepTest {
     void aRoundCarriesWhatEveryEarlierRoundAskedForAndItsOwnEachOnce() throws Exception {
         // Round 1 carried the lexer (a link and its file); round 2 asks for another file and the lexer again.
         BuildReport.Image node = new BuildReport.Image("node", "PROGRAM", "r/app:1-distroless", "sha256:" + "b".repeat(64),
-                "cc", "sha256:" + "c".repeat(64), "1000:1000", "the image's user", 40, 1, 2, List.of(), List.of(), List.of(
+                "cc", "sha256:" + "c".repeat(64), "1000:1000", "the image's user", 40, 1, 2, List.of(), List.of(), ResultContents.NONE, List.of(
                         new RepairedFile("/usr/share/nodejs/cjs-module-lexer", FileType.SYMLINK, 0, 1,
                                 "/usr/share/nodejs/cjs-module-lexer/lexer.js", "the source's node read it"),
                         new RepairedFile("/usr/share/nodejs/cjs-module-lexer-1.2/lexer.js", FileType.REGULAR, 5120, 1,

@@ -13,6 +13,7 @@ import dev.distill.events.MigrationEvent;
 import dev.distill.events.MigrationOptions;
 import dev.distill.events.MigrationRequested;
 import dev.distill.events.MigrationVerified;
+import dev.distill.events.PackageSurface;
 import dev.distill.events.Outcome;
 import dev.distill.events.RepairRequested;
 import dev.distill.events.Stage;
@@ -73,11 +74,16 @@ class VerifyImagesStepTest {
         assertThat(verdict.resultSize()).isEqualTo(9_000_000);
         assertThat(verdict.sourceSize()).isEqualTo(200_000_000);
         assertThat(verdict.surfaceRemoved()).containsExactly("/bin/sh");
+        assertThat(verdict.packageSurface()).isEqualTo(SURFACE);
         assertThat(roundsVerified).containsExactly(0, 1);
         JsonNode report = JSON.readTree(reports.get(verdict.reportLocation(), 1 << 20));
         assertThat(report.at("/rounds/0/outcome").asText()).isEqualTo("REPAIR");
         assertThat(report.at("/rounds/0/repairs/0/path").asText()).isEqualTo("/etc/nginx/mime.types");
         assertThat(report.at("/rounds/1/outcome").asText()).isEqualTo("SUCCEEDED");
+        assertThat(report.at("/surfaceRemoved/items/0/path").asText()).isEqualTo("/bin/sh");
+        assertThat(report.at("/surfaceRemoved/packages/packagesRemoved").asInt()).isEqualTo(119);
+        assertThat(report.at("/surfaceRemoved/packages/remaining/0/name").asText()).isEqualTo("nginx");
+        assertThat(pipeline.find(id).orElseThrow().outcome().packageSurface()).isEqualTo(SURFACE);
         assertThat(pipeline.find(id).orElseThrow().state()).isEqualTo(MigrationState.SUCCEEDED);
         assertThat(pipeline.find(id).orElseThrow().reports().get(Stage.VERIFY).location()).isEqualTo(verdict.reportLocation());
     }
@@ -110,12 +116,15 @@ class VerifyImagesStepTest {
 
     private String buildReport;
 
+    private static final PackageSurface SURFACE = new PackageSurface("DPKG", 127, 119, 9000, 8700,
+            List.of(new PackageSurface.Remaining("nginx", "1.22.1-9", true, 3, 40, 1_200_000, 1_500_000)));
+
     private ImageBuilt built(String id, int round, String previousVerification) {
         ImageBuilt b = new ImageBuilt(id, clock.instant().plusSeconds(round), List.of(new ImageBuilt.BuiltImage("nginx",
                 SOURCE.repositoryLocation() + ":1-distroless-nginx", "sha256:" + "b".repeat(64), "b/base:latest",
                 "sha256:" + "c".repeat(64), "33:33", 8_000_000, 20_000_000, 23)), 60_000_000, 200_000_000,
                 new ImageBuilt.LeftBehind(List.of(new ImageBuilt.Item("SHELL", "sh", "/bin/sh", "sha256:" + "d".repeat(64))),
-                        List.of("dash"), "dpkg"), buildReport, "sha256:" + "e".repeat(64), round, previousVerification);
+                        List.of("dash"), "dpkg", SURFACE), buildReport, "sha256:" + "e".repeat(64), round, previousVerification);
         pipeline.publish(b);
         return b;
     }

@@ -4,6 +4,7 @@ import dev.distill.engine.assembly.BuildReport;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.plan.MigrationPlan;
 import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.structure.StructureTestResult;
 import dev.distill.engine.structure.StructureTestSuite;
 import dev.distill.engine.verification.MigrationVerifier;
@@ -33,12 +34,18 @@ final class DistillImageVerifier implements ImageVerifier {
 
     @Override
     public Verdict verify(BuildReport build, MigrationPlan plan, Platform platform, int round) throws IOException {
+        return verify(build, plan, platform, round, ProgressListener.NONE);
+    }
+
+    @Override
+    public Verdict verify(BuildReport build, MigrationPlan plan, Platform platform, int round, ProgressListener progress)
+            throws IOException {
         List<StructureTestSuite> userSuites = suites.suitesFor(build.source(), build.sourceDigest(), platform);
         Map<String, List<StructureTestSuite>> byProgram = new LinkedHashMap<>();
         for (ProgramPlan p : plan.programs()) {
             byProgram.put(p.name(), userSuites);
         }
-        Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, platform, byProgram, round));
+        Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, platform, byProgram, round), progress);
         // What the next round carries, with why (the builder gives it as each carried file's reason).
         List<RepairRequested.MissingFile> repairs = new ArrayList<>();
         for (Verification.Candidate c : v.candidates()) {

@@ -6,24 +6,28 @@ import dev.distill.events.Topics;
 import dev.distill.pipeline.stage.StageStep;
 import dev.distill.pipeline.stage.VerifyImagesStep;
 import dev.distill.service.StageConsumer;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
  * The verification stage: one consumer in the {@code distill-verifier} group per instance; the work is
- * {@link VerifyImagesStep}'s (pulls, unpacking and runc runs, so blocking, one migration at a time per instance).
+ * {@link VerifyImagesStep}'s (pulls, unpacking and runc runs), several migrations at a time per instance
+ * ({@code distill.stage.concurrency}), each within its budget however long it takes.
  */
 @ApplicationScoped
 public class VerifyConsumer extends StageConsumer<ImageBuilt> {
+
+    static final String CHANNEL = "image-built";
 
     @Inject
     VerifyImagesStep step;
 
     public VerifyConsumer() {
-        super(Stage.VERIFY, Topics.IMAGE_BUILT, ImageBuilt.class);
+        super(Stage.VERIFY, CHANNEL, Topics.IMAGE_BUILT, ImageBuilt.class);
     }
 
     @Override
@@ -31,9 +35,10 @@ public class VerifyConsumer extends StageConsumer<ImageBuilt> {
         return step;
     }
 
-    @Incoming("image-built")
-    @Blocking
-    public void consume(ConsumerRecord<String, String> record) {
-        handle(record);
+    /** Hands the record over and returns; see {@link dev.distill.service.StageConsumer} for acknowledgement and order. */
+    @Incoming(CHANNEL)
+    @Blocking(value = "distill-verify", ordered = false)
+    public CompletionStage<Void> consume(ConsumerRecord<String, String> record) {
+        return handle(record);
     }
 }

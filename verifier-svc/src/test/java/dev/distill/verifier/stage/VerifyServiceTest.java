@@ -21,6 +21,11 @@ class VerifyServiceTest extends StageServiceContract {
     }
 
     @Override
+    protected String consumerGroup() {
+        return "distill-verifier";
+    }
+
+    @Override
     protected String inputTopic() {
         return Topics.IMAGE_BUILT;
     }

@@ -159,7 +159,7 @@ public final class SurfaceDetector implements Detector<SurfaceResult> {
     }
 
     /** os-release: KEY=value lines, values optionally in single or double quotes with backslash escapes. */
-    static Map<String, String> osRelease(String text) {
+    public static Map<String, String> osRelease(String text) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
             line = line.strip();

@@ -1,0 +1,24 @@
+# Shared by bench/chaos.sh and bench/load.sh (sourced, not run): runs one harness class of e2e-tests against a fresh
+# local stack of its own (e2e-tests/target/stack-state), as the e2e tests do, and prints its figures.
+
+# run_stack_harness CLASS PREFIX [MAVEN ARGS...]
+run_stack_harness() {
+  local repo class=$1 prefix=$2
+  shift 2
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  [ "$(id -u)" = 0 ] || { echo "the stack harnesses run containers with runc: run as root" >&2; return 1; }
+  # One stack per set of ports at a time: DISTILL_PORT_OFFSET (deploy/local/lib.sh) picks another set, and its lock.
+  local offset=${DISTILL_PORT_OFFSET:-0} lock
+  if [ "$offset" = 0 ]; then lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack.lock}
+  else lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack-$offset.lock}; fi
+  echo "[bench] $class: waiting for $lock, then packaging the services and starting a fresh stack" >&2
+  # Only the harness runs: unit tests are skipped (-Dtest=none), and every other *IT is left out by it.test.
+  flock "$lock" "$repo/mvnw" -B verify -Pe2e -pl e2e-tests -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dit.test="$class" -Dfailsafe.failIfNoSpecifiedTests=false "$@" || {
+      echo "[bench] $class failed; its output: e2e-tests/target/failsafe-reports/dev.distill.e2e.$class-output.txt" >&2
+      grep "^$prefix" "$repo/e2e-tests/target/failsafe-reports/dev.distill.e2e.$class-output.txt" 2>/dev/null || true
+      return 1
+    }
+  echo "[bench] $class: figures" >&2
+  grep -A12 "^$prefix" "$repo/e2e-tests/target/failsafe-reports/dev.distill.e2e.$class-output.txt"
+}

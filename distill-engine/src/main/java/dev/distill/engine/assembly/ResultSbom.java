@@ -1,0 +1,117 @@
+package dev.distill.engine.assembly;
+
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.fs.FileEntry;
+import dev.distill.engine.fs.FileType;
+import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.image.MediaTypes;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.plan.CarriedFile;
+import dev.distill.engine.plan.ProgramPlan;
+import dev.distill.engine.registry.ImageUpload;
+import dev.distill.engine.registry.Referrers;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.registry.RegistryException;
+import dev.distill.engine.sbom.CycloneDxSbom;
+import dev.distill.engine.sbom.ImageContents;
+import dev.distill.engine.sbom.SpdxSbom;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SBOMs of one pushed result image, attached to it as OCI referrers: CycloneDX 1.6 JSON (artifact type
+ * {@code application/vnd.cyclonedx+json}) and SPDX 2.3 JSON ({@code application/spdx+json}).
+ */
+final class ResultSbom {
+
+    private ResultSbom() {
+    }
+
+    static ResultContents.Sbom attach(RegistryClient client, String version, ProgramPlan program, ImageUpload.Pushed pushed,
+            ImageReference baseReference, ResolvedImage base, BasePackages basePackages,
+            ImageAssembler.Source source, PackageRecords.Result records, SourceContent content)
+            throws IOException, RegistryException {
+        ImageReference repository = pushed.reference();
+        String architecture = source.image().platform() == null ? null : source.image().platform().architecture();
+        // Images by repository and digest, without tags: a tag moves, and the same image (the same plan built from the
+        // same source pushed under two tags) must get the same SBOM, not a second referrer.
+        ImageContents contents = new ImageContents(
+                new ImageContents.Image(repository.registry() + "/" + repository.repository(), null, pushed.manifestDigest(),
+                        architecture),
+                new ImageContents.Image(baseReference.registry() + "/" + baseReference.repository(), null,
+                        base.manifestDigest(), architecture),
+                new ImageContents.Image(source.image().reference().registry() + "/" + source.image().reference().repository(),
+                        null, source.image().pushedDigest(), architecture),
+                program.name(), distro(source.surface()), basePackages.distro(), records.packages(),
+                basePackages.packages(), looseFiles(program, records, content), version);
+        Descriptor subject = new Descriptor(MediaTypes.OCI_MANIFEST, pushed.manifestDigest(), pushed.manifest().length,
+                null, Map.of());
+        Referrers referrers = new Referrers(client);
+        Map<String, String> annotations = Map.of("org.opencontainers.image.created", ImageAssembler.CREATED,
+                "dev.distill.program", program.name());
+        Referrers.Attached cyclonedx = referrers.attach(repository, subject, CycloneDxSbom.MEDIA_TYPE,
+                CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.write(contents), annotations);
+        Referrers.Attached spdx = referrers.attach(repository, subject, SpdxSbom.MEDIA_TYPE, SpdxSbom.MEDIA_TYPE,
+                SpdxSbom.write(contents), annotations);
+        return new ResultContents.Sbom(cyclonedx.location(), cyclonedx.manifestDigest().toString(), spdx.location(),
+                spdx.manifestDigest().toString(), cyclonedx.indexedByRegistry() ? "referrers API"
+                        : "tag schema (" + Referrers.fallbackTag(pushed.manifestDigest()) + ")");
+    }
+
+    private static ImageContents.Distro distro(SurfaceResult surface) {
+        if (surface == null || surface.os() == null || surface.os().id().isEmpty()) {
+            return null;
+        }
+        return new ImageContents.Distro(surface.os().id(), surface.os().versionId());
+    }
+
+    /** The carried files of no package, with their hashes (regular files) or link targets. */
+    private static List<ImageContents.LooseFile> looseFiles(ProgramPlan program, PackageRecords.Result records,
+            SourceContent content) throws IOException {
+        List<ImageContents.LooseFile> out = new ArrayList<>();
+        Map<String, String> reasons = new java.util.HashMap<>();
+        program.files().forEach(f -> reasons.put(f.path(), f.reason()));
+        for (String path : records.contents().unpackaged()) {
+            FileEntry e = content.view().entry(path).orElse(null);
+            if (e == null) {
+                continue;
+            }
+            String reason = reasons.getOrDefault(path, "the base has a file there that the source's symlink hides");
+            if (e.type() == FileType.SYMLINK) {
+                out.add(new ImageContents.LooseFile(path, 0, e.linkTarget(), null, null, reason));
+                continue;
+            }
+            long size = content.size(path);
+            if (size < 0) {
+                continue; // a device or FIFO the layer left out
+            }
+            MessageDigest sha256 = digest("SHA-256");
+            MessageDigest sha1 = digest("SHA-1");
+            try (InputStream in = content.open(path)) {
+                byte[] buffer = new byte[64 << 10];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    sha256.update(buffer, 0, n);
+                    sha1.update(buffer, 0, n);
+                }
+            }
+            out.add(new ImageContents.LooseFile(path, size, null, HexFormat.of().formatHex(sha256.digest()),
+                    HexFormat.of().formatHex(sha1.digest()), reason));
+        }
+        return out;
+    }
+
+    private static MessageDigest digest(String algorithm) {
+        try {
+            return MessageDigest.getInstance(algorithm);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(algorithm + " is missing from this JVM", e);
+        }
+    }
+}

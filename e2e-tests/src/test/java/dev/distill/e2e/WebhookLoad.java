@@ -1,0 +1,286 @@
+package dev.distill.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.distill.events.MigrationEvent;
+import dev.distill.events.MigrationRequested;
+import dev.distill.events.Stage;
+import dev.distill.events.StageFailed;
+import dev.distill.events.StageStarted;
+import dev.distill.pipeline.testing.EventLog;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+/**
+ * Registry push notifications at a steady rate against the running stack, the way docker-registry sends them (one
+ * envelope per manifest push, {@code Authorization: Bearer <secret>}), half of them sent twice, as a registry does
+ * when it resends what it thinks was not acknowledged; an answer other than 2xx (or none within 5 s) is resent after a
+ * second, as the registry's retry queue does. Meanwhile a reader asks the status API for the migrations the webhook
+ * started, and the services' memory is sampled. Afterwards Kafka, the system of record, is asked whether every push
+ * got exactly one migration, and the analysis stage whether it started each exactly once.
+ *
+ * <p>The pushed digests do not exist in the registry: each migration ends FAILED in the analysis ("not found") right
+ * away, so the load is on intake, the status view and the analysis stage's consumer, not on building images.
+ */
+final class WebhookLoad {
+
+    /** What a run measured. */
+    record Report(int perSecond, int seconds, int notifications, int uniquePushes, int resent, Map<Integer, Integer> answers,
+            Latencies webhook, Latencies status, int migrations, int pushesWithoutMigration, int pushesWithSeveralMigrations,
+            int analysesStartedTwice, int notEnded, Duration drain, Map<String, Long> peakRssKib) {
+
+        String describe() {
+            return String.format(Locale.ROOT, """
+                    %d notifications in %d s (%d/s; %d unique pushes, the rest resent duplicates; %d resent after a non-2xx or no answer)
+                    webhook answers: %s
+                    webhook latency: %s
+                    status API latency: %s
+                    migrations: %d; pushes without a migration: %d; with more than one: %d; analyses started twice: %d; not ended: %d
+                    last migration ended %d s after the last notification
+                    peak RSS (MiB): %s""",
+                    notifications, seconds, perSecond, uniquePushes, resent, answers, webhook, status, migrations,
+                    pushesWithoutMigration, pushesWithSeveralMigrations, analysesStartedTwice, notEnded, drain.toSeconds(),
+                    peakRssKib.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() / 1024)
+                            .collect(Collectors.joining(", ")));
+        }
+    }
+
+    /** Latency percentiles in milliseconds. */
+    record Latencies(int count, double p50, double p99, double max) {
+        static Latencies of(List<Long> nanos) {
+            List<Long> sorted = new ArrayList<>(nanos);
+            Collections.sort(sorted);
+            if (sorted.isEmpty()) {
+                return new Latencies(0, 0, 0, 0);
+            }
+            return new Latencies(sorted.size(), ms(sorted, 0.50), ms(sorted, 0.99), sorted.get(sorted.size() - 1) / 1e6);
+        }
+
+        private static double ms(List<Long> sorted, double q) {
+            return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1)) / 1e6;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests)", p50, p99, max, count);
+        }
+    }
+
+    /** One manifest push; {@code eventId} is the notification's, the same when the registry resends it. */
+    private record Push(String repository, String tag, String digest, String eventId) {
+    }
+
+    private static final String SERVICES_PID_DIR = "pids";
+    private static final List<String> SAMPLED = List.of("analyzer-svc", "builder-svc", "verifier-svc", "kafka");
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .executor(Executors.newFixedThreadPool(64)).build();
+    private final String secret;
+    private final String repositoryPrefix;
+    private final Random random;
+
+    /**
+     * @param repositoryPrefix repositories are {@code <prefix>/r<n>}, so runs (and other tests) do not meet
+     */
+    WebhookLoad(String repositoryPrefix, long seed) throws IOException {
+        String fromEnv = System.getenv("DISTILL_WEBHOOK_SECRET");
+        this.secret = fromEnv != null && !fromEnv.isBlank() ? fromEnv
+                : Files.readString(LocalStack.stateDir().resolve("webhook-secret")).strip();
+        this.repositoryPrefix = repositoryPrefix;
+        this.random = new Random(seed);
+    }
+
+    Report run(int perSecond, int seconds, Duration drainAtMost) throws Exception {
+        int total = perSecond * seconds;
+        int unique = total / 2;
+        List<Push> pushes = new ArrayList<>();
+        for (int i = 0; i < unique; i++) {
+            byte[] d = new byte[32];
+            random.nextBytes(d);
+            pushes.add(new Push(repositoryPrefix + "/r" + (i % 50), "t" + i, "sha256:" + HexFormat.of().formatHex(d),
+                    new UUID(random.nextLong(), random.nextLong()).toString()));
+        }
+        // Each push twice: the second time 0.2 to 5 s later (a resend), never beyond the run.
+        long intervalNanos = TimeUnit.SECONDS.toNanos(1) / perSecond;
+        TreeMap<Long, List<Push>> schedule = new TreeMap<>();
+        for (int i = 0; i < unique; i++) {
+            long first = (long) i * 2 * intervalNanos;
+            long again = Math.min(first + TimeUnit.MILLISECONDS.toNanos(200 + random.nextInt(4800)),
+                    TimeUnit.SECONDS.toNanos(seconds) - intervalNanos);
+            schedule.computeIfAbsent(first, k -> new ArrayList<>()).add(pushes.get(i));
+            schedule.computeIfAbsent(Math.max(again, first + intervalNanos), k -> new ArrayList<>()).add(pushes.get(i));
+        }
+
+        List<Long> webhookNanos = new CopyOnWriteArrayList<>();
+        List<Long> statusNanos = new CopyOnWriteArrayList<>();
+        Map<Integer, Integer> answers = new ConcurrentHashMap<>();
+        List<String> startedIds = new CopyOnWriteArrayList<>();
+        AtomicInteger resent = new AtomicInteger();
+        AtomicInteger inFlight = new AtomicInteger();
+        Map<String, Long> peakRss = new ConcurrentHashMap<>();
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(4);
+        try {
+            timers.scheduleAtFixedRate(() -> sampleMemory(peakRss), 0, 1, TimeUnit.SECONDS);
+            // The status reader: one request every 50 ms, alternating a migration and the list.
+            AtomicInteger reads = new AtomicInteger();
+            timers.scheduleAtFixedRate(() -> readStatus(startedIds, reads.incrementAndGet(), statusNanos), 100, 50,
+                    TimeUnit.MILLISECONDS);
+
+            long start = System.nanoTime();
+            for (Map.Entry<Long, List<Push>> slot : schedule.entrySet()) {
+                long wait = start + slot.getKey() - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                for (Push p : slot.getValue()) {
+                    send(p, webhookNanos, answers, startedIds, resent, inFlight, timers, 0);
+                }
+            }
+            long sendEnd = System.nanoTime();
+            while (inFlight.get() > 0 && System.nanoTime() - sendEnd < TimeUnit.SECONDS.toNanos(120)) {
+                Thread.sleep(100);
+            }
+            long lastNotification = System.nanoTime();
+
+            // Kafka is the record: every push has exactly one migration, whose analysis started once and ended.
+            Set<String> wanted = pushes.stream().map(p -> p.repository() + "@" + p.digest()).collect(Collectors.toSet());
+            long drainDeadline = System.nanoTime() + drainAtMost.toNanos();
+            Map<String, List<MigrationEvent>> byMigration;
+            int notEnded;
+            while (true) {
+                Map<String, List<MigrationEvent>> all = EventLog.all(LocalStack.KAFKA).stream()
+                        .collect(Collectors.groupingBy(MigrationEvent::migrationId));
+                byMigration = all.entrySet().stream()
+                        .filter(en -> en.getValue().stream().anyMatch(e -> e instanceof MigrationRequested r
+                                && wanted.contains(r.repository() + "@" + r.digest())))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+                notEnded = (int) byMigration.values().stream().filter(events -> events.stream()
+                        .noneMatch(e -> e instanceof StageFailed f && f.stage() == Stage.ANALYZE)).count();
+                if (notEnded == 0 && byMigration.size() >= wanted.size() || System.nanoTime() > drainDeadline) {
+                    break;
+                }
+                Thread.sleep(2000);
+            }
+            Duration drain = Duration.ofNanos(System.nanoTime() - lastNotification);
+
+            Map<String, Long> migrationsPerPush = byMigration.values().stream()
+                    .flatMap(List::stream).filter(e -> e instanceof MigrationRequested)
+                    .map(e -> (MigrationRequested) e)
+                    .collect(Collectors.groupingBy(r -> r.repository() + "@" + r.digest(),
+                            Collectors.mapping(MigrationRequested::migrationId, Collectors.collectingAndThen(Collectors.toSet(),
+                                    s -> (long) s.size()))));
+            int without = (int) wanted.stream().filter(w -> !migrationsPerPush.containsKey(w)).count();
+            int several = (int) migrationsPerPush.values().stream().filter(n -> n > 1).count();
+            int startedTwice = (int) byMigration.values().stream().filter(events -> events.stream()
+                    .filter(e -> e instanceof StageStarted s && s.stage() == Stage.ANALYZE)
+                    .map(MigrationEvent::eventId).distinct().count() > 1).count();
+            return new Report(perSecond, seconds, total, unique, resent.get(), new TreeMap<>(answers),
+                    Latencies.of(webhookNanos), Latencies.of(statusNanos), migrationsPerPush.size(), without, several,
+                    startedTwice, notEnded, drain, new TreeMap<>(peakRss));
+        } finally {
+            timers.shutdownNow();
+        }
+    }
+
+    /** Sends one notification; on anything but 2xx, sends it again a second later, as the registry would. */
+    private void send(Push p, List<Long> latencies, Map<Integer, Integer> answers, List<String> startedIds,
+            AtomicInteger resent, AtomicInteger inFlight, ScheduledExecutorService timers, int attempt) {
+        inFlight.incrementAndGet();
+        long t0 = System.nanoTime();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(LocalStack.API + "/api/registry/events"))
+                .timeout(Duration.ofSeconds(5))
+                .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+                .header("Authorization", "Bearer " + secret)
+                .POST(HttpRequest.BodyPublishers.ofString(envelope(p), StandardCharsets.UTF_8)).build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
+            latencies.add(System.nanoTime() - t0);
+            int status = error != null ? 0 : r.statusCode();
+            answers.merge(status, 1, Integer::sum);
+            if (status == 202) {
+                try {
+                    JsonNode body = LocalStack.json(r);
+                    body.get("migrations").forEach(m -> startedIds.add(m.get("id").asText()));
+                } catch (AssertionError e) {
+                    // counted by status already
+                }
+            }
+            if ((status < 200 || status > 299) && attempt < 20) {
+                resent.incrementAndGet();
+                timers.schedule(() -> send(p, latencies, answers, startedIds, resent, inFlight, timers, attempt + 1), 1,
+                        TimeUnit.SECONDS);
+            }
+            inFlight.decrementAndGet();
+        });
+    }
+
+    private void readStatus(List<String> ids, int n, List<Long> latencies) {
+        String path = ids.isEmpty() || n % 2 == 0 ? "/api/migrations?limit=50"
+                : "/api/migrations/" + ids.get(random.nextInt(ids.size()));
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(LocalStack.API + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                latencies.add(System.nanoTime() - t0);
+            }
+        } catch (IOException e) {
+            // a lost read is not a latency
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The highest VmRSS seen per process of the stack. */
+    static void sampleMemory(Map<String, Long> peak) {
+        for (String name : SAMPLED) {
+            try {
+                Path pidFile = LocalStack.stateDir().resolve(SERVICES_PID_DIR).resolve(name + ".pid");
+                String pid = Files.readString(pidFile).strip();
+                for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        peak.merge(name, kib, Math::max);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // not running right now (a restart): nothing to sample
+            }
+        }
+    }
+
+    private String envelope(Push p) {
+        String id = p.eventId();
+        return """
+                {"events":[{"id":"%s","timestamp":"%s","action":"push",
+                 "target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":418,"digest":"%s","length":418,
+                  "repository":"%s","url":"http://%s/v2/%s/manifests/%s","tag":"%s"},
+                 "request":{"id":"%s","addr":"127.0.0.1:41972","host":"%s","method":"PUT","useragent":"load-harness/1.0"},
+                 "actor":{},"source":{"addr":"load:5000","instanceID":"load-harness"}}]}"""
+                .formatted(id, Instant.now(), p.digest(), p.repository(), LocalStack.REGISTRY, p.repository(), p.digest(),
+                        p.tag(), id, LocalStack.REGISTRY);
+    }
+}
