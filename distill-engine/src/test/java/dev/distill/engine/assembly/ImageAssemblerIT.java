@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -211,9 +210,20 @@ class ImageAssemblerIT {
         ProgramPlan lossy = p.withFiles(without);
         ImageAssembler.Source base = rig.source(source, new MigrationPlan(List.of(lossy), List.of(), List.of()), "repair");
         ImageAssembler.Source repair = new ImageAssembler.Source(base.image(), base.blobs(), "repair", base.plan(),
-                base.surface(), Map.of(p.name(), List.of("/usr/local/lib/libgreet.so.1")), 1, base.packages());
+                base.surface(), List.of(new ImageAssembler.Repair(p.name(), "/usr/local/lib/libgreet.so.1", 1,
+                        "the result failed to open it")), base.packages());
 
         ImageAssembler.ProgramImage image = assembler().publish(assembler().assemble(repair)).get(0);
+        // what the round added is listed with its bytes: the link the program named and the library it leads to
+        List<FileEntry> chain = SymlinkChain.of(source.view(), "/usr/local/lib/libgreet.so.1");
+        assertThat(image.repaired()).extracting(RepairedFile::path).containsExactlyElementsOf(
+                chain.stream().map(FileEntry::path).toList());
+        assertThat(image.repaired()).allSatisfy(f -> {
+            assertThat(f.round()).isEqualTo(1);
+            assertThat(f.requested()).isEqualTo("/usr/local/lib/libgreet.so.1");
+        });
+        assertThat(image.repaired().stream().mapToLong(RepairedFile::bytes).sum())
+                .isEqualTo(chain.stream().filter(FileEntry::isRegular).mapToLong(FileEntry::size).sum()).isPositive();
 
         ResolvedImage result = client.resolve(registry.reference("fixtures/musl:" + image.tag()), Platform.LINUX_AMD64);
         LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());
