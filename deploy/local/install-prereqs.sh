@@ -6,7 +6,7 @@
 #   for fixtures/ (read by its scripts): musl-tools, musl-dev (libc.a for -static), binutils
 #   (readelf, strip), gcc and libc6-dev (the host-tool tests compile C, also -static), file,
 #   util-linux (flock, nsenter, setpriv), mount (umount, for the sandbox sweep), prometheus (with promtool: the local stack's metrics and the alert rules'
-#   tests), nodejs and npm (deploy/schema-check), kubernetes-client (kubectl kustomize), and apt package
+#   tests), nodejs and npm (deploy/schema-check; fixtures/debian-node installs its app's dependencies with npm), kubernetes-client (kubectl kustomize), and apt package
 #   lists (debian-php resolves its packages from them),
 #   for fixtures/conformance (the layer corpus) and the apt-built fixtures: libarchive-tools (bsdtar),
 #   python3, attr and acl (setfattr, setfacl, getfattr), libcap2-bin (setcap), buildah, debootstrap,

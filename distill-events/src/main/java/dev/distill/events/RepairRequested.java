@@ -4,8 +4,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The verifier saw a result program fail to open files that its source image has: the builder adds them and
- * builds again (round {@code round}), and the verifier checks the new build. Rounds are bounded by the verifier.
+ * The verifier found files a result program needs that its source image has (the program used them in the source's
+ * run, or failed to open them in the result's): the builder adds them, with every earlier round's, and builds again
+ * (round {@code round}), and the verifier checks the new build. Rounds are bounded by the verifier.
  *
  * @param round the build round asked for, 1 for the first repair
  * @param buildReport where the build report of the round before is (it names the analysis and the source)
@@ -27,7 +28,7 @@ public record RepairRequested(String migrationId, Instant occurredAt, int round,
         }
     }
 
-    /** A file a program failed to open at run time, and how the verifier saw it fail. */
+    /** A file a program needs, and how the verifier saw it need it (the carried file's reason). */
     public record MissingFile(String program, String path, String seen) {
 
         public MissingFile {

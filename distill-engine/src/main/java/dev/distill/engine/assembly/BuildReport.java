@@ -31,31 +31,46 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
      * @param baked what the entrypoint's build-time steps made, changed or deleted in it, each with its step
      * @param contents the source's packages it carries (in full or in part) and their records, its files of no
      *     package, and where its SBOMs are
+     * @param repaired the files repair rounds carried beyond the plan, with their bytes (included in the sizes)
      */
     public record Image(String program, String role, String reference, String digest, String base, String baseDigest,
             String user, String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes,
-            List<BakedEntry> baked, ResultContents contents) {
+            List<BakedEntry> baked, ResultContents contents, List<RepairedFile> repaired) {
 
         public Image {
             role = role == null ? ImageAssembler.Role.PROGRAM.name() : role;
             changes = List.copyOf(changes);
             baked = baked == null ? List.of() : List.copyOf(baked);
             contents = contents == null ? ResultContents.NONE : contents;
+            repaired = repaired == null ? List.of() : List.copyOf(repaired);
         }
 
-        /** An image without package records. */
+        /** An image that no repair round touched. */
+        public Image(String program, String role, String reference, String digest, String base, String baseDigest,
+                String user, String userReason, int files, long compressedSize, long uncompressedSize,
+                List<FileChange> changes, List<BakedEntry> baked, ResultContents contents) {
+            this(program, role, reference, digest, base, baseDigest, user, userReason, files, compressedSize,
+                    uncompressedSize, changes, baked, contents, List.of());
+        }
+
+        /** An image without package records, that no repair round touched. */
         public Image(String program, String role, String reference, String digest, String base, String baseDigest,
                 String user, String userReason, int files, long compressedSize, long uncompressedSize,
                 List<FileChange> changes, List<BakedEntry> baked) {
             this(program, role, reference, digest, base, baseDigest, user, userReason, files, compressedSize,
-                    uncompressedSize, changes, baked, ResultContents.NONE);
+                    uncompressedSize, changes, baked, ResultContents.NONE, List.of());
         }
 
-        /** A program's image without baked files or package records. */
+        /** A program's image without baked files or package records, that no repair round touched. */
         public Image(String program, String reference, String digest, String base, String baseDigest, String user,
                 String userReason, int files, long compressedSize, long uncompressedSize, List<FileChange> changes) {
             this(program, ImageAssembler.Role.PROGRAM.name(), reference, digest, base, baseDigest, user, userReason, files,
-                    compressedSize, uncompressedSize, changes, List.of(), ResultContents.NONE);
+                    compressedSize, uncompressedSize, changes, List.of(), ResultContents.NONE, List.of());
+        }
+
+        /** The bytes repair rounds added to this image. */
+        public long repairedBytes() {
+            return repaired.stream().mapToLong(RepairedFile::bytes).sum();
         }
     }
 
@@ -75,7 +90,7 @@ public record BuildReport(int schemaVersion, String source, String sourceDigest,
         List<Image> images = assembly.images().stream().map(i -> new Image(i.program(), i.role().name(),
                 i.taggedReference().toString(), i.pushed().manifestDigest().toString(), i.base(), i.baseDigest().toString(),
                 i.user(), i.userReason(), i.files(), i.compressedSize(), i.uncompressedSize(), i.changes(), i.baked(),
-                i.contents())).toList();
+                i.contents(), i.repaired())).toList();
         return new BuildReport(SCHEMA_VERSION, source, sourceDigest, analysisLocation, images, assembly.leftBehind(),
                 assembly.sourceCompressedSize(), assembly.sourceUncompressedSize(), wiring);
     }

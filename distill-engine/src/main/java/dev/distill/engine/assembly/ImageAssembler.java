@@ -99,32 +99,49 @@ public final class ImageAssembler {
      *
      * @param sourceTag the tag the source was pushed with, or null
      * @param surface the analysis' attack-surface inventory, for the left-behind list; may be null
-     * @param repairs per program, paths the program failed to open at run time that the source has: carried in
-     *     addition to the plan's files (with every symlink on the way), for a repair round
-     * @param repairRound the round these repairs belong to, for the files' reasons (0 without repairs)
+     * @param repairs files the verifier asked for in repair rounds (this one and every earlier one): carried in
+     *     addition to the plan's files, with every symlink on the way
      * @param packages the source's package inventory from the analysis: which package owns which file, for the
      *     result's package records and SBOM; {@link PackageInventory#NONE} when unknown
      */
     public record Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
-            Map<String, List<String>> repairs, int repairRound, PackageInventory packages) {
+            List<Repair> repairs, PackageInventory packages) {
 
         public Source {
-            repairs = repairs == null ? Map.of() : Map.copyOf(repairs);
+            repairs = repairs == null ? List.of() : List.copyOf(repairs);
             packages = packages == null ? PackageInventory.NONE : packages;
         }
 
         public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface,
-                Map<String, List<String>> repairs, int repairRound) {
-            this(image, blobs, sourceTag, plan, surface, repairs, repairRound, PackageInventory.NONE);
+                List<Repair> repairs) {
+            this(image, blobs, sourceTag, plan, surface, repairs, PackageInventory.NONE);
         }
 
         public Source(ResolvedImage image, BlobSource blobs, String sourceTag, MigrationPlan plan, SurfaceResult surface) {
-            this(image, blobs, sourceTag, plan, surface, Map.of(), 0);
+            this(image, blobs, sourceTag, plan, surface, List.of());
         }
 
         /** The same source with its package inventory. */
         public Source withPackages(PackageInventory inventory) {
-            return new Source(image, blobs, sourceTag, plan, surface, repairs, repairRound, inventory);
+            return new Source(image, blobs, sourceTag, plan, surface, repairs, inventory);
+        }
+    }
+
+    /**
+     * A path the verifier asked a program's image to carry: one the program used in the source's run (or failed to
+     * open in the result's) that the source has and the result lacked.
+     *
+     * @param round the repair round that asked for it (1 for the first)
+     * @param reason why, as the verifier saw it
+     */
+    public record Repair(String program, String path, int round, String reason) {
+
+        public Repair {
+            if (program == null || path == null || !path.startsWith("/") || round < 1) {
+                throw new IllegalArgumentException("a repair names a program, an absolute path and a round >= 1, got "
+                        + program + " " + path + " " + round);
+            }
+            reason = reason == null || reason.isBlank() ? "the verifier asked for it" : reason;
         }
     }
 
@@ -138,15 +155,18 @@ public final class ImageAssembler {
      * @param layers its bytes by layer kind: the base's, the layers it shares with other images of the migration, its own
      * @param contents the source's packages it carries (with where their records are), its files of no package and
      *     its SBOMs
+     * @param repaired what repair rounds carried beyond the plan, with bytes
      */
     public record ProgramImage(String program, Role role, String tag, ImageUpload.Pushed pushed, String base,
             Digest baseDigest, String user, String userReason, int files, long compressedSize, long uncompressedSize,
-            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers, ResultContents contents) {
+            List<FileChange> changes, List<BakedEntry> baked, LayerSizes layers, ResultContents contents,
+            List<RepairedFile> repaired) {
 
         public ProgramImage {
             changes = List.copyOf(changes);
             baked = baked == null ? List.of() : List.copyOf(baked);
             contents = contents == null ? ResultContents.NONE : contents;
+            repaired = repaired == null ? List.of() : List.copyOf(repaired);
         }
 
         /** {@code registry/repository:tag}: where the image is once published. */
@@ -231,14 +251,17 @@ public final class ImageAssembler {
             List<ImageReference> baseReferences = new ArrayList<>();
             List<PulledBase> pulled = new ArrayList<>();
             List<ProgramLayer.Planned> planned = new ArrayList<>();
+            List<List<RepairedFile>> repairs = new ArrayList<>();
             int count = plan.programs().size() + inits.size();
-            long files = carried.size() + source.repairs().values().stream().mapToLong(List::size).sum();
+            long files = carried.size() + source.repairs().size();
             long filesDone = 0;
             progress.progress(Progress.of("assemble", Progress.count("programs", 0, count), Progress.count("files", 0, files)));
             Set<String> carriedByAll = new TreeSet<>();
             for (ProgramPlan p : concat(plan.programs(), inits)) {
                 roles.add(programs.size() < plan.programs().size() ? Role.PROGRAM : Role.INIT);
-                ProgramPlan program = withRepairs(p, source, content);
+                List<RepairedFile> repaired = new ArrayList<>();
+                ProgramPlan program = withRepairs(p, source, content, repaired);
+                repairs.add(repaired);
                 content.ensure(PackageRecords.copyrights(source.packages(), owners,
                         program.files().stream().map(CarriedFile::path).toList(), content.view()));
                 ImageReference baseReference = bases.reference(program.base().base(), program.runAs().uid() == NONROOT_UID,
@@ -262,7 +285,8 @@ public final class ImageAssembler {
                 }
                 boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
                 images.add(build(programs.get(i), roles.get(i), only, source, owners, bake, content, baseReferences.get(i),
-                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, carriedByAll));
+                        pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, carriedByAll,
+                        repairs.get(i)));
                 filesDone = Math.min(files, filesDone + programs.get(i).files().size());
                 progress.progress(Progress.of("assemble", Progress.count("programs", images.size(), count),
                         Progress.count("files", filesDone, files)));
@@ -299,23 +323,25 @@ public final class ImageAssembler {
     }
 
     /**
-     * The plan plus the files a repair round asks for: each path with every symlink on the way to what it names,
-     * as the source has them. A path the source does not have is not carried (the verifier only asks for what the
-     * source has, but the source is read again here).
+     * The plan plus the files repair rounds asked for: each path with every symlink on the way to what it names, as
+     * the source has them, each listed in {@code repaired} with its bytes. A path the source does not have is not
+     * carried (the verifier only asks for what the source has, but the source is read again here).
      */
-    private static ProgramPlan withRepairs(ProgramPlan p, Source source, SourceContent content) throws IOException {
-        List<String> paths = source.repairs().getOrDefault(p.name(), List.of());
-        if (paths.isEmpty()) {
+    private static ProgramPlan withRepairs(ProgramPlan p, Source source, SourceContent content, List<RepairedFile> repaired)
+            throws IOException {
+        List<Repair> repairs = source.repairs().stream().filter(r -> r.program().equals(p.name())).toList();
+        if (repairs.isEmpty()) {
             return p;
         }
         Map<String, CarriedFile> files = new LinkedHashMap<>();
         p.files().forEach(f -> files.put(f.path(), f));
-        String reason = "repair round " + source.repairRound() + ": the program failed to open it at run time";
         List<FileEntry> toRead = new ArrayList<>();
-        for (String path : paths) {
-            for (FileEntry e : SymlinkChain.of(content.view(), path)) {
+        for (Repair repair : repairs) {
+            for (FileEntry e : SymlinkChain.of(content.view(), repair.path())) {
                 if (!files.containsKey(e.path())) {
-                    files.put(e.path(), CarriedFile.of(e, reason));
+                    files.put(e.path(), CarriedFile.of(e, "repair round " + repair.round() + ": " + repair.reason()));
+                    repaired.add(new RepairedFile(e.path(), e.type(), e.type() == FileType.REGULAR ? e.size() : 0,
+                            repair.round(), repair.path(), repair.reason()));
                     if (e.type() == FileType.REGULAR || e.type() == FileType.HARDLINK) {
                         toRead.add(e);
                     }
@@ -334,7 +360,7 @@ public final class ImageAssembler {
             ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
             tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
                     image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
-                    image.changes(), image.baked(), image.layers(), image.contents()));
+                    image.changes(), image.baked(), image.layers(), image.contents(), image.repaired()));
         }
         return tagged;
     }
@@ -416,11 +442,15 @@ public final class ImageAssembler {
         }
     }
 
-    /** @param carriedByAll collects every source path any image carries, for the package surface */
+    /**
+     * @param carriedByAll collects every source path any image carries, for the package surface
+     * @param repaired what repair rounds carried into this image beyond the plan
+     */
     private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source,
             Map<String, List<InstalledPackage>> owners, Bake bake, SourceContent content, ImageReference baseReference,
             PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy, WrittenLayer own,
-            ProgramLayer.Planned planned, ImageReference repository, Path dir, Set<String> carriedByAll)
+            ProgramLayer.Planned planned, ImageReference repository, Path dir, Set<String> carriedByAll,
+            List<RepairedFile> repaired)
             throws AssemblyException, IOException, RegistryException {
         Identity user = program.runAs();
         List<ImageUpload.Layer> layers = new ArrayList<>();
@@ -496,7 +526,7 @@ public final class ImageAssembler {
                 baked.map(BakeLayer.Result::entries).orElse(List.of()),
                 new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
                         ownUncompressed, sharedBy),
-                records.contents().withSbom(sbom));
+                records.contents().withSbom(sbom), repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */

@@ -2,6 +2,8 @@ package dev.distill.engine.verification;
 
 import dev.distill.engine.assembly.BakedEntry;
 import dev.distill.engine.assembly.BuildReport;
+import dev.distill.engine.assembly.RepairedFile;
+import dev.distill.engine.fs.Paths;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.structure.FileExistenceTest;
 import dev.distill.engine.identity.Identity;
@@ -175,6 +177,9 @@ public final class MigrationVerifier {
         }
     }
 
+    /** The source's container, and its program in the run's per-program maps. */
+    private static final String SOURCE = "source";
+
     /** A command test's command is a quick check (a version, a config test), not a server. */
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
     /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
@@ -282,17 +287,21 @@ public final class MigrationVerifier {
 
             List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
                     : compare(sourceRun, resultRun);
-            Map<String, List<String>> candidates = source == null ? Map.of()
-                    : repairCandidates(resultRun.run(), source.fs(), results);
+            RepairCandidates.Found found = source == null
+                    ? new RepairCandidates.Found(List.of(), List.of(), List.of("nothing can be repaired without the source"))
+                    : new RepairCandidates(source.fs(), KnownFiles.defaults()).find(
+                            sourceRun == null ? null : sourceRun.traces().get(SOURCE),
+                            programs(request, pod, results, resultRun.run()), asked(build));
             long resultSize = build.images().stream().mapToLong(BuildReport.Image::uncompressedSize).sum();
 
             List<String> reasons = new ArrayList<>();
             Verification.Verdict verdict = judge(options, request, checks, resultRun.run(), sourceError, ports, comparisons,
-                    candidates, reasons);
+                    found, reasons);
             Verification.Timings r = resultRun.run().timings();
             return new Verification(build.source(), build.sourceDigest(), request.round(), verdict, reasons, checks,
                     resultRun.run(), sourceRun == null ? Verification.Run.notRun(sourceError) : sourceRun.run(), comparisons,
-                    candidates, resultSize, build.sourceUncompressedSize(),
+                    verdict == Verification.Verdict.REPAIR ? toRepair(found.candidates()) : Map.of(), found.candidates(),
+                    found.processes(), resultSize, build.sourceUncompressedSize(),
                     new Verification.Timings(resultPull + sourcePull, r.unpackMillis()
                             + (sourceRun == null || sourceKnown ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
                             r.probeMillis(), millisSince(begin)));
@@ -429,14 +438,13 @@ public final class MigrationVerifier {
             RuntimeConfig config = RuntimeConfig.of(source.image().imageConfig(),
                     Identity.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
                     .withLimits(options.limits());
-            spec = new PodSpec(List.of(), List.of(new PodSpec.Member("source", source.fs(), config, List.of())));
+            spec = new PodSpec(List.of(), List.of(new PodSpec.Member(SOURCE, source.fs(), config, List.of())));
         } catch (IOException | RuntimeException e) {
-            return new SandboxRun.Outcome(Verification.Run.notRun("cannot configure the source: " + e.getMessage()),
-                    Map.of(), Map.of());
+            return SandboxRun.Outcome.notRun("cannot configure the source: " + e.getMessage());
         }
         int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
         List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
-        return SandboxRun.run(dir, new SandboxRun.Plan(spec, Map.of("source", "source"), ports, http, Map.of(), settle),
+        return SandboxRun.run(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle),
                 options, pullMillis);
     }
 
@@ -463,8 +471,7 @@ public final class MigrationVerifier {
             }
             spec = new PodSpec(volumes, members);
         } catch (RuntimeException e) {
-            return new SandboxRun.Outcome(Verification.Run.notRun("cannot configure the pod: " + e.getMessage()),
-                    Map.of(), Map.of());
+            return SandboxRun.Outcome.notRun("cannot configure the pod: " + e.getMessage());
         }
         List<HttpCheck> http = new ArrayList<>();
         for (int port : ports) {
@@ -600,29 +607,70 @@ public final class MigrationVerifier {
         return run.probes().stream().filter(p -> p.kind().equals(kind) && p.port() == port).findFirst().orElse(null);
     }
 
-    /** The files a program missed that its source has and its image lacks: what the builder can add. */
-    static Map<String, List<String>> repairCandidates(Verification.Run result, LayeredFileSystem source,
-            Map<String, Pulled> images) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        result.missing().forEach((program, paths) -> {
-            Pulled image = images.get(program);
-            TreeSet<String> found = new TreeSet<>();
-            for (String path : paths) {
-                if (source.entry(path).isPresent() && (image == null || image.fs().entry(path).isEmpty())) {
-                    found.add(path);
-                }
+    /** Each program of the pod as the repair candidates need it: command, image, volumes, what it failed to open. */
+    private static List<RepairCandidates.Program> programs(Request request, PodWiring pod, Map<String, Pulled> results,
+            Verification.Run result) {
+        List<RepairCandidates.Program> out = new ArrayList<>();
+        for (ContainerWiring c : pod.containers()) {
+            Pulled image = results.get(c.program());
+            if (image == null) {
+                continue;
             }
-            if (!found.isEmpty()) {
-                out.put(program, List.copyOf(found));
-            }
-        });
+            ProgramPlan plan = request.plan().programs().stream().filter(p -> p.name().equals(c.program())).findFirst()
+                    .orElse(null);
+            List<String> command = !c.command().isEmpty() || plan == null ? c.command() : plan.command();
+            List<String> env = !c.env().isEmpty() || plan == null ? c.env() : plan.env();
+            Map<String, String> mounts = new LinkedHashMap<>();
+            c.mounts().forEach(m -> mounts.put(Paths.normalize(m.path()), m.volume()));
+            out.add(new RepairCandidates.Program(c.program(), command, RepairCandidates.Program.searchPath(env), image.fs(),
+                    mounts, new TreeSet<>(result.missing().getOrDefault(c.program(), List.of()))));
+        }
         return out;
+    }
+
+    /** Per program, what earlier repair rounds asked for (the build report lists what they carried). */
+    private static Map<String, Map<String, Integer>> asked(BuildReport build) {
+        Map<String, Map<String, Integer>> out = new LinkedHashMap<>();
+        for (BuildReport.Image image : build.images()) {
+            for (RepairedFile f : image.repaired()) {
+                out.computeIfAbsent(image.program(), p -> new LinkedHashMap<>()).merge(f.requested(), f.round(), Math::min);
+            }
+        }
+        return out;
+    }
+
+    /** What the next round is asked to carry: the needed candidates no earlier round asked for, per program. */
+    static Map<String, List<String>> toRepair(List<Verification.Candidate> candidates) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Verification.Candidate c : fresh(candidates)) {
+            out.computeIfAbsent(c.program(), p -> new ArrayList<>()).add(c.path());
+        }
+        return out;
+    }
+
+    private static List<Verification.Candidate> fresh(List<Verification.Candidate> candidates) {
+        return candidates.stream().filter(c -> c.need() == Verification.Need.NEEDED && c.askedInRound() == 0).toList();
+    }
+
+    /** At most ten paths per program, and how many more, with the bytes they add. */
+    private static String summary(List<Verification.Candidate> candidates) {
+        Map<String, List<String>> byProgram = new LinkedHashMap<>();
+        long bytes = 0;
+        for (Verification.Candidate c : candidates) {
+            byProgram.computeIfAbsent(c.program(), p -> new ArrayList<>()).add(c.path());
+            bytes += c.bytes();
+        }
+        List<String> parts = new ArrayList<>();
+        byProgram.forEach((program, paths) -> parts.add(program + ": " + String.join(", ", paths.subList(0,
+                Math.min(10, paths.size()))) + (paths.size() > 10 ? " and " + (paths.size() - 10) + " more" : "")));
+        return candidates.size() + (candidates.size() == 1 ? " path" : " paths") + ", " + bytes + " bytes ("
+                + String.join("; ", parts) + ")";
     }
 
     /** The verdict and its reasons (appended to {@code reasons}), by the rules in docs/verification.md. */
     static Verification.Verdict judge(Options options, Request request, List<Verification.ImageCheck> checks, Verification.Run result,
             String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
-            Map<String, List<String>> candidates, List<String> reasons) {
+            RepairCandidates.Found found, List<String> reasons) {
         List<String> failures = new ArrayList<>();
         for (Verification.ImageCheck c : checks) {
             c.staticChecks().failed().forEach(s -> failures.add(c.program() + ": static check " + s.name() + " failed: "
@@ -684,14 +732,31 @@ public final class MigrationVerifier {
         }
         if (!failures.isEmpty()) {
             reasons.addAll(failures);
-            if (!candidates.isEmpty() && request.round() < options.maxRepairRounds()) {
+            List<Verification.Candidate> needed = found.candidates().stream()
+                    .filter(c -> c.need() == Verification.Need.NEEDED).toList();
+            List<Verification.Candidate> fresh = fresh(needed);
+            List<Verification.Candidate> again = needed.stream().filter(c -> c.askedInRound() > 0).toList();
+            long others = found.candidates().size() - needed.size();
+            String left = others == 0 ? "" : "; " + others + " more the result does without (harmless, provided at run"
+                    + " time or written: see the candidates)";
+            if (!fresh.isEmpty() && request.round() < options.maxRepairRounds()) {
                 reasons.add("repair round " + (request.round() + 1) + " of " + options.maxRepairRounds()
-                        + ": the source has files the result failed to open: " + candidates);
+                        + ": the source's programs used what the result lacks: " + summary(fresh) + left);
+                reasons.addAll(found.notes());
                 return Verification.Verdict.REPAIR;
             }
-            if (!candidates.isEmpty()) {
-                reasons.add("repair rounds exhausted (" + options.maxRepairRounds() + "); still missing: " + candidates);
+            if (!fresh.isEmpty()) {
+                reasons.add("repair rounds exhausted (" + options.maxRepairRounds() + "); still missing: " + summary(fresh));
+            } else if (!again.isEmpty()) {
+                reasons.add("repair round " + request.round() + " added nothing new: still missing although asked for "
+                        + "before: " + summary(again));
+            } else if (request.round() > 0) {
+                reasons.add("repair round " + request.round() + " added nothing new: the result lacks nothing else its"
+                        + " source used" + left);
+            } else {
+                reasons.add("nothing to repair: the result lacks nothing its source used" + left);
             }
+            reasons.addAll(found.notes());
             return Verification.Verdict.FAILED;
         }
         boolean effectsCompared = result.probes().stream().anyMatch(p -> p.kind().equals("writes") && p.passed());

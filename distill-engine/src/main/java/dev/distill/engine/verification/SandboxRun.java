@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -65,8 +66,16 @@ final class SandboxRun {
     /** How long nothing new must appear in the places of the workers before their work counts as done. */
     static final Duration SETTLED = Duration.ofSeconds(2);
 
-    /** A run plus, per HTTP port, the whole body of the first and of a second GET (null when there was none). */
-    record Outcome(Verification.Run run, Map<Integer, String> firstBodies, Map<Integer, String> secondBodies) {
+    /**
+     * A run plus, per HTTP port, the whole body of the first and of a second GET (null when there was none), and per
+     * program the trace of its container (none when strace could not attach).
+     */
+    record Outcome(Verification.Run run, Map<Integer, String> firstBodies, Map<Integer, String> secondBodies,
+            Map<String, FileAccessTrace> traces) {
+
+        static Outcome notRun(String error) {
+            return new Outcome(Verification.Run.notRun(error), Map.of(), Map.of(), Map.of());
+        }
     }
 
     private SandboxRun() {
@@ -83,6 +92,7 @@ final class SandboxRun {
         Map<Integer, String> secondBodies = new LinkedHashMap<>();
         Map<String, List<String>> missing = new LinkedHashMap<>();
         Map<String, List<String>> opened = new LinkedHashMap<>();
+        Map<String, FileAccessTrace> parsed = new LinkedHashMap<>();
         Map<String, ResourceUsage> usage = new LinkedHashMap<>();
         Map<String, String> stops = new LinkedHashMap<>();
         Map<String, List<String>> denied = new LinkedHashMap<>();
@@ -113,11 +123,12 @@ final class SandboxRun {
                             : "exited with " + r.exitStatus()) + ", so the programs were not started: " + r.logExcerpt();
                     return new Outcome(new Verification.Run(false, why, probes, r.logExcerpt(), missing, opened, written,
                             ended, r.timedOut(), new Verification.Timings(pullMillis, unpack, 0, 0,
-                            pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies);
+                            pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
                 }
             }
             Map<String, StraceSession> traces = new LinkedHashMap<>();
             List<String> traceErrors = new ArrayList<>();
+            List<String> crashes = new ArrayList<>();
             for (ContainerRun c : pod.containers()) {
                 try {
                     traces.put(c.name(), StraceSession.attach(c.pid(), c.bundle().resolve("strace.out")));
@@ -179,18 +190,23 @@ final class SandboxRun {
             }
             for (Map.Entry<String, StraceSession> trace : traces.entrySet()) {
                 try {
+                    Optional<StraceSession.Fault> fault = trace.getValue().killedOnFault();
+                    fault.ifPresent(f -> crashes.add(trace.getKey() + " crashed (" + f + "); as its container's init"
+                            + " under the tracer it could not end by itself, so it was killed"));
                     FileAccessTrace found = trace.getValue().finish();
                     if (trace.getValue().truncated()) {
                         traceErrors.add(trace.getKey() + ": trace cut at " + (StraceSession.MAX_OUTPUT_BYTES >> 20)
                                 + " MiB; what the program did after is not in it");
                     }
                     String program = plan.programs().getOrDefault(trace.getKey(), trace.getKey());
+                    parsed.put(program, found);
                     missing.computeIfAbsent(program, k -> new ArrayList<>()).addAll(new TreeSet<>(found.missing()));
                     opened.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.opened());
                     written.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.written());
                     Integer pid = endedPids.get(trace.getKey());
                     if (pid != null) {
-                        ended.put(program, found.exits().getOrDefault(pid, -1));
+                        // Killed on its fault: the status it would have ended with untraced, not the SIGKILL.
+                        ended.put(program, fault.isPresent() ? fault.get().exitStatus() : found.exits().getOrDefault(pid, -1));
                     }
                     if (!found.denied().isEmpty()) {
                         denied.computeIfAbsent(program, k -> new ArrayList<>()).addAll(found.denied());
@@ -199,6 +215,9 @@ final class SandboxRun {
                     traceErrors.add(trace.getKey() + ": " + e.getMessage());
                 }
             }
+            for (String crash : crashes) {
+                log = log + "\n[distill] " + crash;
+            }
             if (!traceErrors.isEmpty()) {
                 log = log + "\n[distill] trace unavailable: " + String.join("; ", traceErrors);
             }
@@ -206,12 +225,12 @@ final class SandboxRun {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
-                    pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies);
+                    pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
         }
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
                 new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)), usage, stops,
                 denied, inits),
-                firstBodies, secondBodies);
+                firstBodies, secondBodies, parsed);
     }
 
     /** Runs one init container to its end; its exit status comes from strace, as a command test's does. */

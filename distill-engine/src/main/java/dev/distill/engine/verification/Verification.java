@@ -14,13 +14,18 @@ import java.util.Map;
  * @param round the repair round this verification belongs to (0 = the first build)
  * @param verdict the outcome; {@link Verdict#REPAIR} asks the caller for another round
  * @param reasons why the verdict is what it is, one sentence each
- * @param repairCandidates per program, the files it failed to open that the source image has
+ * @param repairCandidates per program, the files the next repair round is asked to carry: the {@link Need#NEEDED}
+ *     candidates no earlier round asked for
+ * @param candidates every file a program used (in the source's run, or failed to open in the result's) that the source
+ *     image has and the result lacks, classified, with the evidence
+ * @param sourceProcesses the source's processes as traced, and which result program each was taken for
  * @param resultSize uncompressed bytes of all result images together
  * @param sourceSize uncompressed bytes of the source image
  */
 public record Verification(String source, String sourceDigest, int round, Verdict verdict, List<String> reasons,
         List<ImageCheck> images, Run result, Run sourceRun, List<Comparison> comparisons,
-        Map<String, List<String>> repairCandidates, long resultSize, long sourceSize, Timings timings) {
+        Map<String, List<String>> repairCandidates, List<Candidate> candidates, List<SourceProcess> sourceProcesses,
+        long resultSize, long sourceSize, Timings timings) {
 
     public Verification {
         if (verdict == null || round < 0) {
@@ -32,6 +37,8 @@ public record Verification(String source, String sourceDigest, int round, Verdic
         Map<String, List<String>> copy = new LinkedHashMap<>();
         repairCandidates.forEach((program, files) -> copy.put(program, List.copyOf(files)));
         repairCandidates = java.util.Collections.unmodifiableMap(copy);
+        candidates = List.copyOf(candidates);
+        sourceProcesses = List.copyOf(sourceProcesses);
     }
 
     /** The outcome of a round. */
@@ -44,6 +51,63 @@ public record Verification(String source, String sourceDigest, int round, Verdic
         FAILED,
         /** Failed, but the source has files the result missed: the caller sends them to the builder and asks again. */
         REPAIR
+    }
+
+    /** What a repair candidate is to the result. */
+    public enum Need {
+        /** The program used it and the result lacks it: a repair round carries it. */
+        NEEDED,
+        /** The program runs without it (the loader's cache, the local time zone, password hashes). */
+        HARMLESS,
+        /** The runtime provides it: a volume of the wiring, a tmpfs, a file the container runtime mounts, /proc. */
+        PROVIDED_AT_RUN_TIME,
+        /** The source program writes it: a writable place for the plan, not a file to carry (a result's root is read-only). */
+        WRITTEN
+    }
+
+    /**
+     * A file the result lacks that its source image has and that a program used, classified, with the evidence.
+     *
+     * @param path as the program named it
+     * @param entries what the result lacks to open it as the source does: every symlink on the way and the file itself
+     * @param bytes the regular files' bytes among the entries: what carrying it adds
+     * @param source which source processes used it, and how ({@code pid 12 /usr/bin/node [node server.js]: read}); at
+     *     most three; empty when only the result's run shows it
+     * @param resultFailed whether the result's program failed to open it ({@code ENOENT})
+     * @param askedInRound the repair round that already asked for it, 0 when none did
+     */
+    public record Candidate(String program, String path, Need need, String reason, List<Entry> entries, long bytes,
+            List<String> source, boolean resultFailed, int askedInRound) {
+
+        public Candidate {
+            if (program == null || path == null || need == null || reason == null) {
+                throw new IllegalArgumentException("a candidate needs a program, a path, a need and a reason, got "
+                        + program + " " + path + " " + need + " " + reason);
+            }
+            entries = List.copyOf(entries);
+            source = List.copyOf(source);
+        }
+    }
+
+    /** One entry a candidate needs: its type ({@code REGULAR}, {@code SYMLINK}, {@code DIRECTORY}...) and bytes. */
+    public record Entry(String path, String type, long bytes) {
+    }
+
+    /**
+     * A process of the source's run as the trace shows it.
+     *
+     * @param executable the program it ran; for a fork, its parent's
+     * @param forked whether it is a fork still running its parent's program (no execve of its own)
+     * @param programs the result programs it was taken for (its executable, or the one it was forked or executed from)
+     * @param paths how many existing paths it used
+     */
+    public record SourceProcess(int pid, String executable, List<String> argv, boolean forked, List<String> programs,
+            int paths) {
+
+        public SourceProcess {
+            argv = List.copyOf(argv);
+            programs = List.copyOf(programs);
+        }
     }
 
     /** The checks of one result image that need no container. */

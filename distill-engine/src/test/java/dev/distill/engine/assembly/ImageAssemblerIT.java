@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -115,15 +114,17 @@ class ImageAssemblerIT {
             assertThat(image.compressedSize()).isEqualTo(image.layers().baseCompressed() + image.layers().sharedCompressed()
                     + image.layers().ownCompressed());
         }
-        assertThat(results).allSatisfy(r -> assertThat(r.layers()).hasSize(3));
+        // Base, shared, the image's own package records (issue 16), its own files on top.
+        assertThat(results).allSatisfy(r -> assertThat(r.layers()).hasSize(4));
         assertThat(results.get(0).layers().get(0)).isEqualTo(results.get(1).layers().get(0)); // the stand-in base
         assertThat(results.get(0).layers().get(1)).isEqualTo(results.get(1).layers().get(1));
         assertThat(results.get(0).layers().get(2)).isNotEqualTo(results.get(1).layers().get(2));
+        assertThat(results.get(0).layers().get(3)).isNotEqualTo(results.get(1).layers().get(3));
         LayeredFileSystem shared = LayeredFileSystem.build(results.get(0).layers().subList(1, 2),
                 BlobSource.registry(client, results.get(0).pinnedReference()), LayerLimits.defaults());
         assertThat(shared.entry("/etc/passwd")).isPresent();
         for (ResolvedImage r : results) {
-            LayeredFileSystem own = LayeredFileSystem.build(r.layers().subList(2, 3), BlobSource.registry(client, r.pinnedReference()),
+            LayeredFileSystem own = LayeredFileSystem.build(r.layers().subList(3, 4), BlobSource.registry(client, r.pinnedReference()),
                     LayerLimits.defaults());
             assertThat(own.entries().filter(e -> !e.isDirectory()).map(FileEntry::path))
                     .doesNotContainAnyElementsOf(shared.entries().filter(e -> !e.isDirectory()).map(FileEntry::path).toList());
@@ -209,9 +210,20 @@ class ImageAssemblerIT {
         ProgramPlan lossy = p.withFiles(without);
         ImageAssembler.Source base = rig.source(source, new MigrationPlan(List.of(lossy), List.of(), List.of()), "repair");
         ImageAssembler.Source repair = new ImageAssembler.Source(base.image(), base.blobs(), "repair", base.plan(),
-                base.surface(), Map.of(p.name(), List.of("/usr/local/lib/libgreet.so.1")), 1, base.packages());
+                base.surface(), List.of(new ImageAssembler.Repair(p.name(), "/usr/local/lib/libgreet.so.1", 1,
+                        "the result failed to open it")), base.packages());
 
         ImageAssembler.ProgramImage image = assembler().publish(assembler().assemble(repair)).get(0);
+        // what the round added is listed with its bytes: the link the program named and the library it leads to
+        List<FileEntry> chain = SymlinkChain.of(source.view(), "/usr/local/lib/libgreet.so.1");
+        assertThat(image.repaired()).extracting(RepairedFile::path).containsExactlyElementsOf(
+                chain.stream().map(FileEntry::path).toList());
+        assertThat(image.repaired()).allSatisfy(f -> {
+            assertThat(f.round()).isEqualTo(1);
+            assertThat(f.requested()).isEqualTo("/usr/local/lib/libgreet.so.1");
+        });
+        assertThat(image.repaired().stream().mapToLong(RepairedFile::bytes).sum())
+                .isEqualTo(chain.stream().filter(FileEntry::isRegular).mapToLong(FileEntry::size).sum()).isPositive();
 
         ResolvedImage result = client.resolve(registry.reference("fixtures/musl:" + image.tag()), Platform.LINUX_AMD64);
         LayeredFileSystem fs = LayeredFileSystem.build(result, client, LayerLimits.defaults());

@@ -108,11 +108,11 @@ public final class VerifyBenchmark {
                 long[] split = new long[6];  // pull, unpack, start, probe, source start, source probe
                 BuildReport build;
                 Verification v;
-                Map<String, List<String>> repairs = Map.of();
+                List<ImageAssembler.Repair> repairs = new ArrayList<>();
                 int repairRound = 0;
                 while (true) {
                     long a = System.nanoTime();
-                    build = build(client, bases, work, source, report, repairs, repairRound);
+                    build = build(client, bases, work, source, report, repairs);
                     long b = System.nanoTime();
                     v = verifier.verify(new MigrationVerifier.Request(build, report.plan(), Platform.LINUX_AMD64, Map.of(),
                             repairRound));
@@ -134,8 +134,13 @@ public final class VerifyBenchmark {
                     if (v.verdict() != Verification.Verdict.REPAIR) {
                         break;
                     }
-                    repairs = v.repairCandidates();
                     repairRound++;
+                    // As the builder's repair step: every round's files, this one's added.
+                    for (Verification.Candidate asked : v.candidates()) {
+                        if (v.repairCandidates().getOrDefault(asked.program(), List.of()).contains(asked.path())) {
+                            repairs.add(new ImageAssembler.Repair(asked.program(), asked.path(), repairRound, asked.reason()));
+                        }
+                    }
                 }
                 long t4 = System.nanoTime();
 
@@ -170,12 +175,12 @@ public final class VerifyBenchmark {
 
     /** Assembles, wires (as distill-pipeline's PodWiringGenerator does) and publishes, as the builder stage does. */
     private static BuildReport build(RegistryClient client, BaseCatalog bases, Path work, ResolvedImage source,
-            AnalysisReport report, Map<String, List<String>> repairs, int repairRound) throws Exception {
+            AnalysisReport report, List<ImageAssembler.Repair> repairs) throws Exception {
         ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "bench",
                 Files.createDirectories(work.resolve("assembly")));
         ImageAssembler.Assembly assembly = assembler.assemble(new ImageAssembler.Source(source,
                 BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), report.plan(),
-                (SurfaceResult) report.detections().get("surface"), repairs, repairRound));
+                (SurfaceResult) report.detections().get("surface"), repairs));
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         for (ImageAssembler.ProgramImage image : assembly.images()) {
             ImageReference r = image.taggedReference();

@@ -90,6 +90,8 @@ class MigrationVerifierIT {
         bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
         FixtureImages.push("musl-plugin", registry.host() + "/fixtures/musl:1");
         FixtureImages.push("debian-php", registry.host() + "/fixtures/php:1");
+        FixtureImages.push("stitcher", registry.host() + "/fixtures/stitcher:1");
+        FixtureImages.push("debian-node", registry.host() + "/fixtures/node:1");
     }
 
     @AfterAll
@@ -170,6 +172,79 @@ class MigrationVerifierIT {
         // The same source under the same probes: its answers are reused, not run again (the same run, timings and all).
         assertThat(first.sourceRun().passed()).isTrue();
         assertThat(last.sourceRun()).isSameAs(first.sourceRun());
+    }
+
+    @Test
+    void aProgramThatStopsAtItsFirstMissingFileIsRepairedInOneRoundFromTheSourcesOwnRun() throws Exception {
+        // The plan carries the program (static analysis cannot see its data files): the result stops at the first.
+        Migration m = migrate("fixtures/stitcher:1", UnaryOperator.identity());
+        assertThat(m.plan().programs()).singleElement().satisfies(p -> assertThat(p.files())
+                .noneMatch(f -> f.path().startsWith("/usr/share/stitcher")));
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v")));
+
+        List<Verification> rounds = verifyAndRepair(m, verifier, "stitcher");
+
+        Verification first = rounds.get(0);
+        assertThat(first.verdict()).isEqualTo(Verification.Verdict.REPAIR);
+        // the result's own run shows one missing file; the source's run shows all seven entries
+        assertThat(first.result().missing().get("stitcher")).containsExactly("/usr/share/stitcher/header.txt");
+        assertThat(first.repairCandidates().get("stitcher")).containsExactlyInAnyOrder("/usr/share/stitcher/header.txt",
+                "/usr/share/stitcher/parts", "/usr/share/stitcher/parts-v2", "/usr/share/stitcher/parts/01-one.txt",
+                "/usr/share/stitcher/parts/02-two.txt", "/usr/share/stitcher/parts/03-three.txt",
+                "/usr/share/stitcher/footer.txt");
+        assertThat(first.candidates()).filteredOn(c -> c.path().equals("/usr/share/stitcher/header.txt")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.resultFailed()).isTrue();
+                    assertThat(c.source()).singleElement().asString().contains("/usr/local/bin/stitcher");
+                });
+        assertThat(first.sourceProcesses()).anySatisfy(p -> assertThat(p.programs()).containsExactly("stitcher"));
+
+        assertThat(rounds).hasSize(2);
+        assertThat(succeededLikeItsSource(rounds.get(1))).isEqualTo("Stitched from parts:\none\ntwo\nthree\n-- the end\n");
+    }
+
+    @Test
+    void debiansNodeWithAnNpmDependencyIsRepairedInOneRoundAndAnswersLikeItsSource() throws Exception {
+        // The build carries node and the app's own files, not Debian's builtins under /usr/share/nodejs nor the npm
+        // dependencies: node stops at the first module it cannot load, one per run.
+        Migration m = migrate("fixtures/node:1", MigrationVerifierIT::withoutNodeModules);
+        assertThat(m.plan().blockers()).isEmpty();
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v")));
+
+        List<Verification> rounds = verifyAndRepair(m, verifier, "debian-node");
+
+        Verification first = rounds.get(0);
+        assertThat(first.verdict()).isEqualTo(Verification.Verdict.REPAIR);
+        // node aborted at its first missing builtin: the result's own run shows that one only
+        assertThat(first.result().missing().get("node")).contains("/usr/share/nodejs/cjs-module-lexer/lexer.js")
+                .doesNotContain("/usr/share/nodejs/cjs-module-lexer/dist/lexer.js", "/app/node_modules/express/index.js");
+        // it crashed as its container's init under the tracer: ended at once, not at the time limit
+        assertThat(first.result().timedOut()).isFalse();
+        assertThat(first.result().logExcerpt()).contains("[distill] node crashed (SIG");
+        assertThat(first.result().ended()).containsEntry("node", 139);  // abort() as pid 1 ends in SIGSEGV
+        List<String> asked = first.repairCandidates().values().iterator().next();
+        assertThat(asked).contains("/usr/share/nodejs/cjs-module-lexer/lexer.js",
+                "/usr/share/nodejs/cjs-module-lexer/dist/lexer.js", "/usr/share/nodejs/acorn/dist/acorn.js",
+                "/app/node_modules/express/index.js", "/app/node_modules/body-parser/index.js",
+                // loaded by a computed name when the source's express rendered its first page
+                "/app/node_modules/eta/dist/eta.umd.js");
+        assertThat(asked).doesNotContain("/app/node_modules/eta/dist/browser.min.umd.js");  // installed, never loaded
+        assertThat(asked).noneMatch(p -> p.equals("/etc/ld.so.cache"));
+        assertThat(first.candidates()).filteredOn(c -> c.path().equals("/etc/ld.so.cache"))
+                .allSatisfy(c -> assertThat(c.need()).isEqualTo(Verification.Need.HARMLESS));
+
+        assertThat(rounds).hasSize(2);
+        assertThat(succeededLikeItsSource(rounds.get(1))).startsWith("Hello from express 4.21.2 on node 18.");
+    }
+
+    /** Asserts SUCCEEDED with an HTTP answer like the source's, body compared; returns the result's body. */
+    private static String succeededLikeItsSource(Verification v) {
+        assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
+        assertThat(v.comparisons()).filteredOn(c -> c.kind().equals("http")).singleElement().satisfies(c -> {
+            assertThat(c.bodyCompared()).isTrue();
+            assertThat(c.matches()).isTrue();
+        });
+        return v.result().probes().stream().filter(p -> p.kind().equals("http")).findFirst().orElseThrow().body();
     }
 
     @Test
@@ -345,7 +420,12 @@ class MigrationVerifierIT {
 
     // --- the migration as the pipeline does it: analyse, assemble, publish, wire
 
-    private record Migration(BuildReport build, MigrationPlan plan) {
+    /**
+     * A migration as the pipeline has it: the build of one round, the analysis' plan the verifier checks against, and
+     * what a repair round rebuilds from (the source, the analysis, the plan the builder followed).
+     */
+    private record Migration(BuildReport build, MigrationPlan plan, ResolvedImage source, AnalysisReport report,
+            MigrationPlan built) {
         MigrationVerifier.Request request(int round) {
             return new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), round);
         }
@@ -356,12 +436,17 @@ class MigrationVerifierIT {
         AnalysisReport report = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).analyze(source.layers(),
                 BlobSource.registry(client, source.pinnedReference()), LayerLimits.defaults(), source.imageConfig(),
                 new AnalysisReport.Subject(reference, source.pushedDigest().toString(), "linux/amd64"), null);
-        MigrationPlan built = builderPlan.apply(report.plan());
+        return build(source, report, builderPlan.apply(report.plan()), List.of());
+    }
+
+    /** Assembles (with what repair rounds asked for), publishes and wires, as the builder stage does. */
+    private static Migration build(ResolvedImage source, AnalysisReport report, MigrationPlan built,
+            List<ImageAssembler.Repair> repairs) throws Exception {
         ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "test",
                 Files.createDirectories(work.resolve("assembly")));
         ImageAssembler.Assembly assembly = assembler.assemble(new ImageAssembler.Source(source,
                 BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), built,
-                (SurfaceResult) report.detections().get("surface")));
+                (SurfaceResult) report.detections().get("surface"), repairs));
         List<ImageAssembler.ProgramImage> images = assembler.publish(assembly);
         // As distill-pipeline's PodWiringGenerator: the pod of the images as planned and built, pinned by digest.
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
@@ -372,7 +457,45 @@ class MigrationVerifierIT {
         PodWiring pod = PodWiring.fromPlan("app", built, pushed);
         BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "test",
                 assembly, new BuildReport.Wiring(pod, "", ""));
-        return new Migration(build, report.plan());
+        return new Migration(build, report.plan(), source, report, built);
+    }
+
+    /**
+     * Verifies round after round as the pipeline does: on REPAIR the builder builds again from the same plan with what
+     * every round so far asked for (RepairBuildStep), and the verifier checks the new build against that plan (in the
+     * pipeline the analysis' plan is the one built). Every round's verification.
+     */
+    private static List<Verification> verifyAndRepair(Migration first, MigrationVerifier verifier, String name)
+            throws Exception {
+        List<Verification> rounds = new java.util.ArrayList<>();
+        List<ImageAssembler.Repair> repairs = new java.util.ArrayList<>();
+        Migration m = first;
+        for (int round = 0; ; round++) {
+            Verification v = verifier.verify(new MigrationVerifier.Request(m.build(), m.built(), Platform.LINUX_AMD64,
+                    Map.of(), round));
+            print(name + " round " + round, v);
+            rounds.add(v);
+            if (v.verdict() != Verification.Verdict.REPAIR) {
+                return rounds;
+            }
+            for (Verification.Candidate c : v.candidates()) {
+                if (v.repairCandidates().getOrDefault(c.program(), List.of()).contains(c.path())) {
+                    repairs.add(new ImageAssembler.Repair(c.program(), c.path(), round + 1, c.reason()));
+                }
+            }
+            m = build(m.source(), m.report(), m.built(), repairs);
+        }
+    }
+
+    /**
+     * The plan without what node loads at run time: Debian's builtins under /usr/share/nodejs and the app's npm
+     * dependencies. The analysis finds most of them (libnode names the builtins; the code requires packages by name);
+     * taking them all out stands for a program whose every file is out of an analysis's sight, one abort at a time.
+     */
+    private static MigrationPlan withoutNodeModules(MigrationPlan plan) {
+        return new MigrationPlan(plan.programs().stream().map(p -> p.withFiles(p.files().stream()
+                .filter(f -> !f.path().startsWith("/usr/share/nodejs/") && !f.path().startsWith("/app/node_modules/"))
+                .toList())).toList(), plan.blockers(), plan.warnings());
     }
 
     private static ProgramPlan withoutFile(ProgramPlan p, String path) {

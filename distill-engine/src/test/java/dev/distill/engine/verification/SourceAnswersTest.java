@@ -31,7 +31,7 @@ class SourceAnswersTest {
     void aRunThatFailedAProbeOrDidNotRunIsNotKept() {
         SourceAnswers answers = new SourceAnswers(4);
         answers.offer(key("a", OPTIONS, List.of(80)), outcome(false));
-        answers.offer(key("b", OPTIONS, List.of(80)), new SandboxRun.Outcome(Verification.Run.notRun("no runc"), Map.of(), Map.of()));
+        answers.offer(key("b", OPTIONS, List.of(80)), SandboxRun.Outcome.notRun("no runc"));
         assertThat(answers.size()).isZero();
     }
 
@@ -56,6 +56,6 @@ class SourceAnswersTest {
     private static SandboxRun.Outcome outcome(boolean passed) {
         Verification.Probe probe = new Verification.Probe("tcp", 80, "connects", passed, "", 1, 0, 0, null, "");
         return new SandboxRun.Outcome(new Verification.Run(true, null, List.of(probe), "", Map.of(), false,
-                Verification.Timings.NONE), Map.of(), Map.of());
+                Verification.Timings.NONE), Map.of(), Map.of(), Map.of());
     }
 }

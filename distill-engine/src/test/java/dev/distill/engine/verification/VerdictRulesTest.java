@@ -35,25 +35,25 @@ class VerdictRulesTest {
     void everythingPassingAndAnsweringLikeTheSourceSucceeds() {
         List<String> reasons = new ArrayList<>();
         Verification.Verdict v = judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
-                List.of(httpMatch(true)), Map.of(), reasons);
+                List.of(httpMatch(true)), List.of(), reasons);
         assertThat(v).isEqualTo(Verification.Verdict.SUCCEEDED);
     }
 
     @Test
     void withoutAPortOrASourceOrWithPlanWarningsItNeedsReviewAndSaysWhy() {
         List<String> reasons = new ArrayList<>();
-        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(), List.of(), Map.of(),
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(), List.of(), List.of(),
                 reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().contains("no TCP port");
 
         reasons.clear();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), "the source image could not be run: x",
-                List.of(8080), List.of(), Map.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+                List.of(8080), List.of(), List.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().contains("could not be run");
 
         reasons.clear();
         assertThat(judge(request(0, List.of(new PlanNote("/etc/x", null, "odd config"))), List.of(CLEAN.passing()),
-                passingRun(), null, List.of(8080), List.of(httpMatch(true)), Map.of(), reasons))
+                passingRun(), null, List.of(8080), List.of(httpMatch(true)), List.of(), reasons))
                 .isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().contains("odd config");
     }
@@ -62,22 +62,57 @@ class VerdictRulesTest {
     void aFailedCheckOrProbeOrADifferentAnswerFailsAndMissingSourceFilesAskForRepairWhileRoundsLast() {
         List<String> reasons = new ArrayList<>();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.failingStatic()), passingRun(), null, List.of(8080),
-                List.of(httpMatch(true)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+                List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.contains("static check elf-dependencies failed"));
 
         reasons.clear();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
-                List.of(httpMatch(false)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+                List.of(httpMatch(false)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.contains("answers differently"));
 
-        Map<String, List<String>> candidates = Map.of("app", List.of("/usr/lib/libx.so.1"));
+        List<Verification.Candidate> candidates = List.of(candidate("/usr/lib/libx.so.1", Verification.Need.NEEDED, 0));
         reasons.clear();
         assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 candidates, reasons)).isEqualTo(Verification.Verdict.REPAIR);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 2 of 2: ") && r.contains("1 path, 4096 bytes (app: /usr/lib/libx.so.1)"));
         reasons.clear();
         assertThat(judge(request(2, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
                 candidates, reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).anyMatch(r -> r.startsWith("repair rounds exhausted (2)"));
+    }
+
+    @Test
+    void onlyNeededFilesNoRoundAskedForMakeARepairAndARoundThatAddsNothingNewEndsTheLoop() {
+        List<String> reasons = new ArrayList<>();
+        // the loader's cache and a volume's content are candidates, but nothing to carry
+        List<Verification.Candidate> harmless = List.of(candidate("/etc/ld.so.cache", Verification.Need.HARMLESS, 0),
+                candidate("/var/lib/app/db", Verification.Need.PROVIDED_AT_RUN_TIME, 0));
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                harmless, reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("nothing to repair: the result lacks nothing its source used; 2 more"
+                + " the result does without"));
+
+        // round 1 carried what round 0 asked for, the result still fails and the source used nothing else
+        reasons.clear();
+        assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 1 added nothing new: the result lacks nothing else"));
+
+        // what round 1 asked for is still missing (the builder could not carry it): no round 2 for it
+        reasons.clear();
+        assertThat(judge(request(1, List.of()), List.of(CLEAN.passing()), failingRun(), null, List.of(8080), List.of(),
+                List.of(candidate("/opt/x", Verification.Need.NEEDED, 1)), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).anyMatch(r -> r.startsWith("repair round 1 added nothing new: still missing although asked"
+                + " for before: 1 path"));
+        assertThat(MigrationVerifier.toRepair(List.of(candidate("/opt/x", Verification.Need.NEEDED, 1),
+                candidate("/opt/y", Verification.Need.NEEDED, 0), candidate("/etc/localtime", Verification.Need.HARMLESS, 0))))
+                .isEqualTo(Map.of("app", List.of("/opt/y")));
+
+        // a result that passes is never repaired, whatever the candidates
+        reasons.clear();
+        assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), null, List.of(8080),
+                List.of(httpMatch(true)), List.of(candidate("/opt/y", Verification.Need.NEEDED, 0)), reasons))
+                .isEqualTo(Verification.Verdict.SUCCEEDED);
     }
 
     @Test
@@ -99,6 +134,9 @@ class VerdictRulesTest {
         assertThat(MigrationVerifier.compare(stableSource, notFound).get(0).note()).isEqualTo("status 404 where the source answers 200");
     }
 
+    /** A failure with no candidates says why no repair round follows: the source used nothing the result lacks. */
+    private static final String NOTHING_TO_REPAIR = "nothing to repair: the result lacks nothing its source used";
+
     @Test
     void aResultThatLostAProcessToItsMemoryOrPidsLimitFailsNamingTheLimitEvenWhenItsProbesPass() {
         ResourceLimits limits = new ResourceLimits(64L << 20, 100, 64);
@@ -106,14 +144,15 @@ class VerdictRulesTest {
         ResourceUsage forks = new ResourceUsage(limits, 1 << 20, 0, 33, 30, 2, 10, 30, 3000);
         List<String> reasons = new ArrayList<>();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), sandboxed(passingRun(), Map.of("app", oom), Map.of(), Map.of()),
-                null, List.of(8080), List.of(httpMatch(true)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+                null, List.of(8080), List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).containsExactly("the result's container app reached its memory limit of 64.0 MiB: the kernel killed 1 "
-                + "process for exceeding it (peak 64.0 MiB)");
+                + "process for exceeding it (peak 64.0 MiB)", NOTHING_TO_REPAIR);
 
         reasons.clear();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), sandboxed(passingRun(), Map.of("app", forks), Map.of(), Map.of()),
-                null, List.of(8080), List.of(httpMatch(true)), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
-        assertThat(reasons).containsExactly("the result's container app reached its pids limit of 64 tasks: 33 forks were refused");
+                null, List.of(8080), List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+        assertThat(reasons).containsExactly("the result's container app reached its pids limit of 64 tasks: 33 forks were refused",
+                NOTHING_TO_REPAIR);
     }
 
     @Test
@@ -124,18 +163,18 @@ class VerdictRulesTest {
         List<String> reasons = new ArrayList<>();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()),
                 sandboxed(passingRun(), Map.of("app", spinning), Map.of("app", "KILLED"), denied), null, List.of(8080),
-                List.of(httpMatch(true)), Map.of(), reasons)).isEqualTo(Verification.Verdict.SUCCEEDED);
+                List.of(httpMatch(true)), List.of(), reasons)).isEqualTo(Verification.Verdict.SUCCEEDED);
 
         reasons.clear();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()),
                 sandboxed(failingRun(), Map.of("app", spinning), Map.of("app", "KILLED"), denied), null, List.of(8080),
-                List.of(), Map.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
+                List.of(), List.of(), reasons)).isEqualTo(Verification.Verdict.FAILED);
         assertThat(reasons).containsExactly("the result fails tcp 8080: refused",
                 "the result's container app ran at its CPU limit of 0.10 CPU: used 1.0 s of CPU in 10.0 s, 98% of its quota, "
                         + "throttled in 90 periods",
                 "the result's container app did not end on its stop signal and was killed",
                 "the result's program app tried calls the sandbox refuses (seccomp profile or missing capability): "
-                        + "unshare(CLONE_NEWUSER) = -1 EPERM");
+                        + "unshare(CLONE_NEWUSER) = -1 EPERM", NOTHING_TO_REPAIR);
         // A short busy start is no CPU limit reached: under a second, or a small share of the quota over the run.
         assertThat(new ResourceUsage(limits, 0, 0, 0, 5, 5, 400, 90, 900).cpuLimitReached()).isFalse();
         assertThat(new ResourceUsage(limits, 0, 0, 0, 100, 40, 400, 400, 10_000).cpuLimitReached()).isFalse();
@@ -149,7 +188,7 @@ class VerdictRulesTest {
         assertThat(MigrationVerifier.sourceLimits(passingRun())).isNull();
         List<String> reasons = new ArrayList<>();
         assertThat(judge(request(0, List.of()), List.of(CLEAN.passing()), passingRun(), why, List.of(8080), List.of(httpMatch(true)),
-                Map.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
+                List.of(), reasons)).isEqualTo(Verification.Verdict.NEEDS_REVIEW);
         assertThat(reasons).singleElement().asString().startsWith("equivalence not established: the source reached its memory limit");
     }
 
@@ -157,11 +196,15 @@ class VerdictRulesTest {
     void theReportIsPlainJson() throws Exception {
         Verification v = new Verification("r/app:1", "sha256:" + "a".repeat(64), 0, Verification.Verdict.FAILED,
                 List.of("why"), List.of(CLEAN.failingStatic()), failingRun(), Verification.Run.notRun("no source"),
-                List.of(httpMatch(true)), Map.of("app", List.of("/x")), 1, 2, Verification.Timings.NONE);
+                List.of(httpMatch(true)), Map.of("app", List.of("/x")), List.of(candidate("/x", Verification.Need.NEEDED, 0)),
+                List.of(new Verification.SourceProcess(7, "/app", List.of("/app"), false, List.of("app"), 1)), 1, 2,
+                Verification.Timings.NONE);
         String json = new ObjectMapper().writeValueAsString(v);
         assertThat(new ObjectMapper().readTree(json).at("/images/0/staticChecks/checks/0/name").asText())
                 .isEqualTo("elf-dependencies");
         assertThat(new ObjectMapper().readTree(json).at("/result/probes/0/evidence").asText()).isEqualTo("refused");
+        assertThat(new ObjectMapper().readTree(json).at("/candidates/0/entries/0/bytes").asLong()).isEqualTo(4096);
+        assertThat(new ObjectMapper().readTree(json).at("/candidates/0/need").asText()).isEqualTo("NEEDED");
     }
 
     @Test
@@ -181,8 +224,14 @@ class VerdictRulesTest {
 
     private static Verification.Verdict judge(MigrationVerifier.Request request, List<Verification.ImageCheck> checks,
             Verification.Run result, String sourceError, List<Integer> ports, List<Verification.Comparison> comparisons,
-            Map<String, List<String>> candidates, List<String> reasons) {
-        return MigrationVerifier.judge(OPTIONS, request, checks, result, sourceError, ports, comparisons, candidates, reasons);
+            List<Verification.Candidate> candidates, List<String> reasons) {
+        return MigrationVerifier.judge(OPTIONS, request, checks, result, sourceError, ports, comparisons,
+                new RepairCandidates.Found(candidates, List.of(), List.of()), reasons);
+    }
+
+    private static Verification.Candidate candidate(String path, Verification.Need need, int askedInRound) {
+        return new Verification.Candidate("app", path, need, "test", List.of(new Verification.Entry(path, "REGULAR", 4096)),
+                4096, List.of("pid 7 /app [/app]: read"), false, askedInRound);
     }
 
     private static MigrationVerifier.Request request(int round, List<PlanNote> warnings) {
@@ -218,7 +267,7 @@ class VerdictRulesTest {
     }
 
     private static SandboxRun.Outcome outcome(Verification.Probe http, String first, String second) {
-        return new SandboxRun.Outcome(run(http), Map.of(http.port(), first), Map.of(http.port(), second));
+        return new SandboxRun.Outcome(run(http), Map.of(http.port(), first), Map.of(http.port(), second), Map.of());
     }
 
     private static Verification.Comparison httpMatch(boolean matches) {

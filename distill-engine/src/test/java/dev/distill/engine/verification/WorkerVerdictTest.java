@@ -92,7 +92,8 @@ class WorkerVerdictTest {
         MigrationVerifier.Request request = new MigrationVerifier.Request(build, PLAN, Platform.LINUX_AMD64, Map.of(), 0);
         Verification.ImageCheck clean = new Verification.ImageCheck("worker", "r/app:1", new StaticReport(List.of()),
                 new StructureTestReport(List.of()), 0);
-        return MigrationVerifier.judge(OPTIONS, request, List.of(clean), result, null, List.of(), List.of(), Map.of(), reasons);
+        return MigrationVerifier.judge(OPTIONS, request, List.of(clean), result, null, List.of(), List.of(),
+                new RepairCandidates.Found(List.of(), List.of(), List.of()), reasons);
     }
 
     private static Verification.Run run(List<Verification.Probe> probes, Map<String, List<String>> written,

@@ -28,7 +28,6 @@ import dev.distill.pipeline.stage.AnalyzeImageStep.LayerBlobs;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The build stage: fetch the analysis report, build one distroless image per program of its plan (pushed
@@ -66,15 +65,15 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
 
     @Override
     public List<MigrationEvent> perform(ImageAnalyzed input, EventPublisher progress) throws StageFailure {
-        return List.of(build(input.migrationId(), input.reportLocation(), input.reportDigest(), Map.of(), 0, null, progress));
+        return List.of(build(input.migrationId(), input.reportLocation(), input.reportDigest(), List.of(), 0, null, progress));
     }
 
     /**
      * Builds, stores the report, tags: the first build (round 0, no repairs) or a repair round.
      *
-     * @param repairs per program, paths to carry in addition to the plan's
+     * @param repairs what every repair round so far asked for, carried in addition to the plan's files
      */
-    ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, Map<String, List<String>> repairs,
+    ImageBuilt build(String migrationId, String analysisLocation, String analysisDigest, List<ImageAssembler.Repair> repairs,
             int round, String previousVerification, EventPublisher progress) throws StageFailure {
         StageContext context = StageContext.of(progress, migrationId, Stage.BUILD, clock);
         Budget budget = Budget.current();
@@ -86,7 +85,7 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         budget.step("building and pushing the images (round " + round + ")");
         ImageAssembler.Assembly assembly;
         try (StageProgressReporter reporter = context.progress(round)) {
-            assembly = assemble(analysis, source, repairs, round, reporter);
+            assembly = assemble(analysis, source, repairs, reporter);
         }
         BuildReport.Wiring wired;
         try {
@@ -147,14 +146,14 @@ public final class BuildImagesStep implements StageStep<ImageAnalyzed> {
         }
     }
 
-    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, Map<String, List<String>> repairs,
-            int round, ProgressListener progress) throws StageFailure {
+    private ImageAssembler.Assembly assemble(Analysis analysis, ResolvedImage source, List<ImageAssembler.Repair> repairs,
+            ProgressListener progress) throws StageFailure {
         String tag = ImageReference.parse(analysis.reference()).tag();
         LayerReadProgress layers = new LayerReadProgress(blobs.of(source), source.layers(), "read-source", progress);
         layers.report();
         try {
             return assembler.assemble(new ImageAssembler.Source(source, layers, tag, analysis.plan(),
-                    analysis.surface(), repairs, round, analysis.packages()), progress);
+                    analysis.surface(), repairs, analysis.packages()), progress);
         } catch (AssemblyException e) {
             throw StageFailure.failed(e.getMessage(), e);
         } catch (LayerException e) {

@@ -46,9 +46,13 @@ final class DistillImageVerifier implements ImageVerifier {
             byProgram.put(p.name(), userSuites);
         }
         Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, platform, byProgram, round), progress);
+        // What the next round carries, with why (the builder gives it as each carried file's reason).
         List<RepairRequested.MissingFile> repairs = new ArrayList<>();
-        v.repairCandidates().forEach((program, paths) -> paths.forEach(path ->
-                repairs.add(new RepairRequested.MissingFile(program, path, "failed to open (ENOENT) at run time; the source has it"))));
+        for (Verification.Candidate c : v.candidates()) {
+            if (v.repairCandidates().getOrDefault(c.program(), List.of()).contains(c.path())) {
+                repairs.add(new RepairRequested.MissingFile(c.program(), c.path(), c.reason()));
+            }
+        }
         return new Verdict(Kind.valueOf(v.verdict().name()), v.reasons(), v,
                 v.verdict() == Verification.Verdict.REPAIR ? repairs : List.of(), evidence(v), v.sourceSize(), v.resultSize());
     }

@@ -3,12 +3,16 @@ package dev.distill.engine.runtime.trace;
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,7 +21,8 @@ import java.util.regex.Pattern;
  * {@code strace} attached to a process and everything it forks, writing {@link FileAccessTrace#SYSCALLS} and
  * {@link FileAccessTrace#DENIED_CALLS} to a file.
  * Attach it to a container's init process after {@code runc create} and before {@code runc start}: the init process
- * then waits for the start signal, so the trace sees the program from its {@code execve} on.
+ * then waits for the start signal, so the trace sees the program from its {@code execve} on. A traced init that
+ * crashes cannot die of its fault (see {@link FaultLoop}); the session kills it, as the crash would have untraced.
  *
  * <pre>{@code
  * ContainerRun run = sandbox.create(...);
@@ -39,35 +44,24 @@ public final class StraceSession implements AutoCloseable {
 
     private static final Pattern TRACER = Pattern.compile("(?m)^TracerPid:\\s*(\\d+)");
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(5);
-    private static final long SIZE_CHECK_MILLIS = 500;
+    private static final long WATCH_INTERVAL_MILLIS = 100;
 
     private final Process strace;
     private final Path output;
+    private final int pid;
     private final long maxBytes;
+    private final Thread watcher;
+    private volatile boolean closed;
     private volatile boolean truncated;
+    private volatile Fault fault;
 
-    private StraceSession(Process strace, Path output, long maxBytes) {
+    private StraceSession(Process strace, Path output, int pid, long maxBytes) {
         this.strace = strace;
         this.output = output;
+        this.pid = pid;
         this.maxBytes = maxBytes;
-        Thread guard = new Thread(this::boundOutput, "strace-size " + output.getFileName());
-        guard.setDaemon(true);
-        guard.start();
-    }
-
-    private void boundOutput() {
-        try {
-            while (strace.isAlive()) {
-                if (Files.exists(output) && Files.size(output) > maxBytes) {
-                    truncated = true;
-                    strace.destroy();  // SIGTERM: strace detaches from every tracee and flushes
-                    return;
-                }
-                Thread.sleep(SIZE_CHECK_MILLIS);
-            }
-        } catch (IOException | InterruptedException e) {
-            // the session ended meanwhile
-        }
+        this.watcher = new Thread(this::watch, "strace-watch " + pid);
+        this.watcher.setDaemon(true);
     }
 
     /** Whether the trace was cut at its size limit: what came after is not in it. */
@@ -76,7 +70,10 @@ public final class StraceSession implements AutoCloseable {
     }
 
     /**
-     * Starts {@code strace -f -q -y -p pid} (exit statuses kept) and returns once the kernel shows it as the process's tracer.
+     * Starts {@code strace -f -q -y --pidns-translation -s 256 -p pid} and returns once the kernel shows it as the
+     * process's tracer ({@code -q}: exit statuses kept; {@code --pidns-translation}: a fork in a container returns the
+     * child's pid in the container's namespace, strace's lines name it by the host's; {@code -s 256}: an
+     * {@code execve}'s arguments tell apart programs that share an executable; paths are printed whole anyway).
      *
      * @throws IOException when strace cannot be started or does not attach within five seconds (with its message)
      */
@@ -89,7 +86,8 @@ public final class StraceSession implements AutoCloseable {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
         List<String> traced = new ArrayList<>(FileAccessTrace.SYSCALLS);
         traced.addAll(FileAccessTrace.DENIED_CALLS);
-        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "-e", "trace=" + String.join(",", traced),
+        Process strace = new ProcessBuilder("strace", "-f", "-q", "-y", "--pidns-translation", "-s", "256",
+                "-e", "trace=" + String.join(",", traced),
                 "-o", output.toString(), "-p", Integer.toString(pid))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -99,7 +97,9 @@ public final class StraceSession implements AutoCloseable {
         try {
             while (true) {
                 if (tracerOf(pid) == strace.pid()) {
-                    return new StraceSession(strace, output, maxBytes);
+                    StraceSession session = new StraceSession(strace, output, pid, maxBytes);
+                    session.watcher.start();
+                    return session;
                 }
                 if (!strace.isAlive() || System.nanoTime() > deadline) {
                     strace.destroyForcibly();
@@ -111,6 +111,34 @@ public final class StraceSession implements AutoCloseable {
             strace.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted attaching strace to " + pid, e);
+        }
+    }
+
+    /**
+     * Why the traced process was killed, if it was: it crashed as its container's init, which the kernel does not let
+     * die of its own fault while traced ({@link FaultLoop}); the session ended it with SIGKILL, as it would have ended
+     * untraced, rather than let it spin until the time limit.
+     */
+    public Optional<Fault> killedOnFault() {
+        return Optional.ofNullable(fault);
+    }
+
+    /**
+     * The fault a traced init was stuck on.
+     *
+     * @param signal its name, {@code SIGSEGV}
+     * @param info what strace printed of it, {@code {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}}
+     */
+    public record Fault(String signal, String info) {
+
+        /** The status the process would have ended with untraced: 128 + the signal's number, as a shell reports it. */
+        public int exitStatus() {
+            return 128 + StraceParser.SIGNALS.getOrDefault(signal.startsWith("SIG") ? signal.substring(3) : signal, 0);
+        }
+
+        @Override
+        public String toString() {
+            return signal + " " + info;
         }
     }
 
@@ -133,6 +161,7 @@ public final class StraceSession implements AutoCloseable {
     /** Detaches strace if it still runs: SIGTERM makes it detach and flush; SIGKILL if it does not end. */
     @Override
     public void close() {
+        closed = true;
         try {
             if (!strace.waitFor(500, TimeUnit.MILLISECONDS)) {
                 strace.destroy();
@@ -143,6 +172,54 @@ public final class StraceSession implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             strace.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Follows the output as strace writes it: kills the traced init once it is stuck on a fault, and tells strace to
+     * detach once the output passes its size limit (SIGTERM: strace detaches from every tracee and flushes).
+     */
+    private void watch() {
+        FaultLoop loop = new FaultLoop(pid);
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        StringBuilder line = new StringBuilder();
+        long position = 0;
+        try {
+            while (!closed && strace.isAlive()) {
+                if (Files.exists(output)) {
+                    try (FileChannel in = FileChannel.open(output, StandardOpenOption.READ)) {
+                        in.position(position);
+                        for (int n; (n = in.read(buffer.clear())) > 0; ) {
+                            position += n;
+                            if (position > maxBytes && !closed) {
+                                truncated = true;
+                                strace.destroy();
+                                return;
+                            }
+                            for (int i = 0; i < n; i++) {
+                                char c = (char) (buffer.get(i) & 0xff);
+                                if (c != '\n') {
+                                    line.append(c);
+                                    continue;
+                                }
+                                String found = loop.line(line.toString());
+                                line.setLength(0);
+                                if (found != null && !closed) {
+                                    int space = found.indexOf(' ');
+                                    fault = new Fault(found.substring(0, space), found.substring(space + 1));
+                                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }
+                Thread.sleep(WATCH_INTERVAL_MILLIS);
+            }
+        } catch (IOException e) {
+            // the trace stays whole on disk; only the watch over a crash loop and the size limit are lost
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
