@@ -20,6 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each instance reads every partition itself (no consumer group, nothing committed), so restarting
  * rebuilds the same view and every instance converges on the same answer. {@link #awaitCaughtUp} gives
  * read-your-writes: it returns once everything written before the call has been applied.
+ *
+ * <p>A barrier asks the topics' end offsets through an {@link Admin} client, not the projecting consumer: a broker
+ * answers one connection's requests in order, so the consumer's own {@code endOffsets} would queue behind the fetch
+ * it has parked at the broker (up to {@code fetch.max.wait.ms}, 500 ms) and every barrier would cost that much even
+ * with nothing to read. Asking for a barrier also wakes the projecting consumer from its idle poll.
  */
 public final class MigrationStatusStore implements MigrationStatus, AutoCloseable {
 
@@ -46,6 +55,7 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
     private static final Duration BARRIER_POLL = Duration.ofMillis(10);
 
     private final Properties consumerProperties;
+    private final Properties adminProperties;
     private final List<String> topics;
     private final Map<String, MigrationView> views = new ConcurrentHashMap<>();
     private final MigrationTimeline timeline = new MigrationTimeline();
@@ -55,6 +65,9 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
     private final CompletableFuture<Void> initialCatchUp = new CompletableFuture<>();
     private volatile boolean running;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    /** True while the consumer is in its read loop, where a wake-up only cuts a poll short (see awaitCaughtUp). */
+    private volatile boolean reading;
+    private Admin admin;
     private Thread thread;
 
     /**
@@ -71,6 +84,10 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "distill-status-" + Long.toHexString(System.nanoTime()));
         this.consumerProperties = p;
+        Properties a = new Properties();
+        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        a.put(AdminClientConfig.CLIENT_ID_CONFIG, p.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-barrier");
+        this.adminProperties = a;
     }
 
     public synchronized void start() {
@@ -78,6 +95,7 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
             return;
         }
         running = true;
+        admin = Admin.create(adminProperties);
         barrierRequests.add(initialCatchUp);
         thread = new Thread(this::run, "distill-status-projection");
         thread.setDaemon(true);
@@ -118,6 +136,10 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
     public boolean awaitCaughtUp(Duration timeout) {
         CompletableFuture<Void> barrier = new CompletableFuture<>();
         barrierRequests.add(barrier);
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (reading && c != null) {
+            c.wakeup();  // the reader may be idling in a poll: have it take the barrier now
+        }
         try {
             barrier.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
@@ -153,40 +175,28 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
         // older ones (the initial catch-up above all) done.
         Map<CompletableFuture<Void>, Map<TopicPartition, Long>> pending = new LinkedHashMap<>();
         while (running) {
+            reading = false;
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties)) {
                 consumer = c;
                 List<TopicPartition> partitions = assignAll(c);
                 // Replaying from the start is safe without clearing: the fold ignores facts it already has.
                 c.seekToBeginning(partitions);
                 pending.clear();
+                reading = true;
                 while (running) {
-                    // Someone waits for a barrier: look again soon rather than idle for the full poll (intake and
-                    // every stage input wait on barriers, twice each).
-                    Duration wait = pending.isEmpty() && barrierRequests.isEmpty() ? IDLE_POLL : BARRIER_POLL;
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(wait)) {
-                        applyRecord(r);
-                    }
-                    // One look at the end offsets serves every barrier asked for since the last one: under load
-                    // (many webhook requests and stage inputs at once) that is one broker round trip, not hundreds.
-                    List<CompletableFuture<Void>> asked = new ArrayList<>();
-                    for (CompletableFuture<Void> b; (b = barrierRequests.poll()) != null; ) {
-                        asked.add(b);
-                    }
-                    if (!asked.isEmpty()) {
-                        Map<TopicPartition, Long> ends = c.endOffsets(partitions);
-                        asked.forEach(b -> pending.put(b, ends));
-                    }
-                    pending.entrySet().removeIf(e -> {
-                        boolean reached = e.getValue().entrySet().stream()
-                                .allMatch(t -> c.position(t.getKey()) >= t.getValue());
-                        if (reached) {
-                            e.getKey().complete(null);
+                    try {
+                        readOnce(c, partitions, pending);
+                    } catch (WakeupException e) {
+                        // A barrier was asked for (awaitCaughtUp) or close() asked us to stop: nothing is lost, the
+                        // records a cut-short poll had fetched stay buffered for the next one.
+                        if (!running) {
+                            throw e;
                         }
-                        return reached;
-                    });
+                    }
                 }
             } catch (WakeupException e) {
-                // close() asked us to stop.
+                // close() asked us to stop (or, rarely, a barrier's wake-up reached a consumer being rebuilt).
+                barrierRequests.addAll(pending.keySet());
             } catch (RuntimeException e) {
                 if (running) {
                     LOG.warn("status projection lost its consumer, rebuilding from the beginning: {}", e.toString());
@@ -194,6 +204,58 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
                     sleepQuietly(1000);
                 }
             }
+        }
+    }
+
+    private void readOnce(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> partitions,
+            Map<CompletableFuture<Void>, Map<TopicPartition, Long>> pending) {
+        // Someone waits for a barrier: look again soon rather than idle for the full poll (intake and every stage
+        // input wait on barriers, twice each). A poll returns as soon as records arrive in either case.
+        Duration wait = pending.isEmpty() && barrierRequests.isEmpty() ? IDLE_POLL : BARRIER_POLL;
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(wait)) {
+            applyRecord(r);
+        }
+        // One look at the end offsets serves every barrier asked for since the last one: under load (many webhook
+        // requests and stage inputs at once) that is one broker round trip, not hundreds.
+        List<CompletableFuture<Void>> asked = new ArrayList<>();
+        for (CompletableFuture<Void> b; (b = barrierRequests.poll()) != null; ) {
+            asked.add(b);
+        }
+        if (!asked.isEmpty()) {
+            Map<TopicPartition, Long> ends;
+            try {
+                ends = endOffsets(partitions);
+            } catch (RuntimeException e) {
+                barrierRequests.addAll(asked);  // asked again on the next round; their callers' timeouts bound it
+                throw e;
+            }
+            asked.forEach(b -> pending.put(b, ends));
+        }
+        pending.entrySet().removeIf(e -> {
+            boolean reached = e.getValue().entrySet().stream()
+                    .allMatch(t -> c.position(t.getKey()) >= t.getValue());
+            if (reached) {
+                e.getKey().complete(null);
+            }
+            return reached;
+        });
+    }
+
+    /** The topics' end offsets (high watermarks: what a read_uncommitted consumer reads up to), on the admin's connection. */
+    private Map<TopicPartition, Long> endOffsets(List<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+        partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        try {
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> infos =
+                    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+            infos.forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the end offsets", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not ask the event topics' end offsets: " + e, e);
         }
     }
 
@@ -259,6 +321,9 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
         }
     }
 }

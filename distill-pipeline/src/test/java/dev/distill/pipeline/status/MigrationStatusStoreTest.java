@@ -15,6 +15,12 @@ import dev.distill.pipeline.testing.EmbeddedKafka;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,6 +73,33 @@ class MigrationStatusStoreTest {
                 assertThat(second.find("m-s1")).isEqualTo(first.find("m-s1"));
                 assertThat(second.find("m-s2")).isEqualTo(first.find("m-s2"));
             }
+        }
+    }
+
+    @Test
+    void barriersAskedFromManyThreadsAtOnceEachSeeTheirOwnWrite() throws Exception {
+        // Each barrier wakes the projecting consumer, wherever it is in its loop: none may lose a record or a barrier.
+        try (MigrationStatusStore store = new MigrationStatusStore(kafka.bootstrapServers(), Topics.EVENT_TOPICS)) {
+            store.start();
+            assertThat(store.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Boolean>> seen = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    String id = "m-many-" + i;
+                    Instant at = Instant.parse("2026-11-27T12:00:00Z").plusSeconds(i);
+                    seen.add(pool.submit(() -> {
+                        publisher.publish(requested(id, "demo/many", at));
+                        return store.awaitCaughtUp(Duration.ofSeconds(20)) && store.find(id).isPresent();
+                    }));
+                }
+                for (Future<Boolean> f : seen) {
+                    assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(store.count(v -> v.id().startsWith("m-many-"))).isEqualTo(40);
         }
     }
 
