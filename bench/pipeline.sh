@@ -23,6 +23,10 @@ done
 # shellcheck source=deploy/local/lib.sh
 source "$repo/deploy/local/lib.sh"
 api="http://127.0.0.1:$ANALYZER_PORT/api/migrations"
+# The user API takes the stack's operator token (up.sh writes it; docs/configuration.md, access).
+token_file="$DISTILL_STATE_DIR/api-tokens/operator"
+[ -r "$token_file" ] || { echo "bench/pipeline.sh: no API token at $token_file (start the stack with up.sh)" >&2; exit 1; }
+auth="Authorization: Bearer $(cat "$token_file")"
 ms() { date -d "$1" +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
 out=$(mktemp -d)
@@ -34,12 +38,12 @@ for r in $(seq 1 "$rounds"); do
   t1=$(date +%s%3N)
   # The registry's push notification starts the migration (the webhook); asking again through the API for the
   # same image gives the same migration.
-  id=$(curl -sS -m 30 -X POST "$api" -H 'Content-Type: application/json' -H 'Accept: application/json' \
+  id=$(curl -sS -m 30 -X POST "$api" -H "$auth" -H 'Content-Type: application/json' -H 'Accept: application/json' \
     --data "{\"image\":\"$ref\"}" | jq -r '.id')
   while :; do
-    curl -sS -m 10 -H 'Accept: application/json' "$api/$id" > "$out/view.json" || true
+    curl -sS -m 10 -H "$auth" -H 'Accept: application/json' "$api/$id" > "$out/view.json" || true
     state=$(jq -r '.state // empty' "$out/view.json")
-    case $state in SUCCEEDED|NEEDS_REVIEW|BLOCKED|FAILED) break ;; esac
+    case $state in SUCCEEDED|NEEDS_REVIEW|BLOCKED|FAILED|CANCELLED) break ;; esac
     sleep 0.2   # the benchmark's own polling of the API; not part of any figure below (event times are)
   done
   # Stage records: startedAt/endedAt from the events' own times.
