@@ -115,15 +115,17 @@ class ImageAssemblerIT {
             assertThat(image.compressedSize()).isEqualTo(image.layers().baseCompressed() + image.layers().sharedCompressed()
                     + image.layers().ownCompressed());
         }
-        assertThat(results).allSatisfy(r -> assertThat(r.layers()).hasSize(3));
+        // Base, shared, the image's own package records (issue 16), its own files on top.
+        assertThat(results).allSatisfy(r -> assertThat(r.layers()).hasSize(4));
         assertThat(results.get(0).layers().get(0)).isEqualTo(results.get(1).layers().get(0)); // the stand-in base
         assertThat(results.get(0).layers().get(1)).isEqualTo(results.get(1).layers().get(1));
         assertThat(results.get(0).layers().get(2)).isNotEqualTo(results.get(1).layers().get(2));
+        assertThat(results.get(0).layers().get(3)).isNotEqualTo(results.get(1).layers().get(3));
         LayeredFileSystem shared = LayeredFileSystem.build(results.get(0).layers().subList(1, 2),
                 BlobSource.registry(client, results.get(0).pinnedReference()), LayerLimits.defaults());
         assertThat(shared.entry("/etc/passwd")).isPresent();
         for (ResolvedImage r : results) {
-            LayeredFileSystem own = LayeredFileSystem.build(r.layers().subList(2, 3), BlobSource.registry(client, r.pinnedReference()),
+            LayeredFileSystem own = LayeredFileSystem.build(r.layers().subList(3, 4), BlobSource.registry(client, r.pinnedReference()),
                     LayerLimits.defaults());
             assertThat(own.entries().filter(e -> !e.isDirectory()).map(FileEntry::path))
                     .doesNotContainAnyElementsOf(shared.entries().filter(e -> !e.isDirectory()).map(FileEntry::path).toList());

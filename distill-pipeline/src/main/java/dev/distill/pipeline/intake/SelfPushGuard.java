@@ -22,12 +22,6 @@ public final class SelfPushGuard {
     public static final List<String> DEFAULT_BASE_REPOSITORY_PREFIXES = List.of("distill/");
     public static final String DEFAULT_USER_AGENT_PREFIX = "distill/";
 
-    /**
-     * OCI's referrers tag schema: {@code <alg>-<hex>} names the index of the artifacts (SBOMs, signatures) attached to
-     * the image with that digest, which Distill keeps for its results on registries without the referrers API.
-     */
-    private static final Pattern REFERRERS_TAG = Pattern.compile("sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128}");
-
     private final Pattern resultTag;
     private final List<String> baseRepositoryPrefixes;
     private final String userAgentPrefix;
@@ -80,10 +74,6 @@ public final class SelfPushGuard {
         if (userAgentPrefix != null && agent != null
                 && agent.toLowerCase(Locale.ROOT).startsWith(userAgentPrefix.toLowerCase(Locale.ROOT))) {
             return Optional.of("User-Agent '" + agent + "' is Distill's registry client");
-        }
-        if (REFERRERS_TAG.matcher(push.tag()).matches()) {
-            return Optional.of("tag '" + push.repository() + ":" + push.tag() + "' is an OCI referrers index (the tag"
-                    + " schema for SBOMs and signatures attached to an image), not an image");
         }
         if (resultTag.matcher(push.tag()).find()) {
             return Optional.of("tag '" + push.repository() + ":" + push.tag() + "' is a Distill result tag");

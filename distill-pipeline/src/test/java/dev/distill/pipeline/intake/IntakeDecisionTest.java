@@ -53,6 +53,10 @@ class IntakeDecisionTest {
         assertThat(decision.accepted()).isEmpty();
         assertThat(decision.ignored()).extracting(Ignored::reason).allMatch(reason -> reason.contains(
                 "names a signature, attestation or referrers index, not an image"));
+        // Distill's own SBOMs sit under such a tag (the OCI referrers tag schema): they never start a migration.
+        ImagePush notADigest = push("demo/app", "sha256-abc");
+        assertThat(IntakeDecision.decide(new Notification(List.of(notADigest), List.of()), filter, guard).accepted())
+                .as("not a digest: an ordinary tag").hasSize(1);
     }
 
     @Test

@@ -27,13 +27,6 @@ class SelfPushGuardTest {
     }
 
     @Test
-    void aReferrersIndexTagIsNeverAnImage() {
-        assertThat(guard.ownPushReason(push("demo/app", "sha256-" + "ab".repeat(32), null)))
-                .hasValueSatisfying(r -> assertThat(r).contains("OCI referrers index"));
-        assertThat(guard.ownPushReason(push("demo/app", "sha256-abc"))).as("not a digest").isEmpty();
-    }
-
-    @Test
     void aBaseImageRepositoryIsOwn() {
         assertThat(guard.ownPushReason(push("distill/base-cc", "debian12")))
                 .contains("repository 'distill/base-cc' is under Distill's base image prefix 'distill/'");
