@@ -74,12 +74,16 @@ public final class MigrationIntake {
         Object lock = admitting.computeIfAbsent(id, k -> new Object());
         synchronized (lock) {
             try {
+                // A migration already in the view was published: a resent notification (the registry resends what it
+                // thinks went unanswered) is answered from it without waiting for the view to catch up.
+                if (known(id)) {
+                    return new Admission(id, false);
+                }
                 if (!status.awaitCaughtUp(catchUpTimeout)) {
                     throw new IllegalStateException("the migration status view is not up to date (is Kafka reachable?);"
                             + " nothing was started, try again");
                 }
-                Optional<MigrationView> existing = status.find(id);
-                if (existing.isPresent() && existing.get().source() != null) {
+                if (known(id)) {
                     return new Admission(id, false);
                 }
                 ImageReference source = pinned != null ? pinned : reference;
@@ -92,5 +96,11 @@ public final class MigrationIntake {
                 admitting.remove(id, lock);
             }
         }
+    }
+
+    /** True when the view holds the migration's request (not only later events that arrived first). */
+    private boolean known(String id) {
+        Optional<MigrationView> existing = status.find(id);
+        return existing.isPresent() && existing.get().source() != null;
     }
 }

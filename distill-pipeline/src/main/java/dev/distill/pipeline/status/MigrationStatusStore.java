@@ -53,6 +53,7 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
     private static final String CE_TYPE_HEADER = "ce_type";
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     private static final Duration BARRIER_POLL = Duration.ofMillis(10);
+    private static final Duration FETCH_MAX_WAIT = Duration.ofMillis(20);
 
     private final Properties consumerProperties;
     private final Properties adminProperties;
@@ -83,6 +84,11 @@ public final class MigrationStatusStore implements MigrationStatus, AutoCloseabl
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "distill-status-" + Long.toHexString(System.nanoTime()));
+        // A barrier waits for the fetch that brings its records. At the end of the log the broker parks a fetch for
+        // up to fetch.max.wait.ms (500 ms by default) and, measured, answers it only then even when new records
+        // arrive meanwhile: every barrier cost half a second, two per admission and two per stage input. A short
+        // park costs an idle instance a few small fetches a second instead.
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT.toMillis()));
         this.consumerProperties = p;
         Properties a = new Properties();
         a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
