@@ -36,6 +36,7 @@ import org.cyclonedx.parsers.JsonParser;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,6 +58,11 @@ class SbomApiTest {
     @AfterAll
     static void stopRegistry() {
         registry.close();
+    }
+
+    @BeforeEach
+    void operatorToken() {
+        ApiTokens.useOperator();
     }
 
     /** A migration of {@code repository:1} whose build produced one result image per program, each with its SBOMs. */
