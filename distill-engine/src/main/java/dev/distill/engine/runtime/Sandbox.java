@@ -244,7 +244,7 @@ public final class Sandbox implements AutoCloseable {
                             + overlay.treesUnpacked() + " unpacked now, in " + overlay.treesTook().toMillis() + " ms)");
                 } catch (IOException e) {
                     whyNot = "the overlay of layer trees failed: " + e.getMessage();
-                    for (String dir : new String[] {"rootfs", "upper", "work"}) {
+                    for (String dir : new String[] {"rootfs", OverlayRootfs.WRITABLE_LAYER}) {
                         WorkDirectories.removeTree(bundle.resolve(dir));
                     }
                     overlay = null;

@@ -75,8 +75,10 @@ final class SandboxSweeper {
         List<Path> dirs = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
-                // Never into a rootfs, nor into a store of layer trees (shared, and cleaned by the store itself).
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !p.getFileName().toString().equals("rootfs")
+                // Never into a rootfs or a container's writable layer, nor into a store of layer trees (shared, and
+                // cleaned by the store itself).
+                String name = p.getFileName().toString();
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.equals("rootfs") && !name.equals(OverlayRootfs.WRITABLE_LAYER)
                         && !Files.exists(p.resolve(LayerTreeStore.MARKER), LinkOption.NOFOLLOW_LINKS)) {
                     dirs.add(p);
                 }

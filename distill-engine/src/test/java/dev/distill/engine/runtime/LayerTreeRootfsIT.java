@@ -64,7 +64,7 @@ class LayerTreeRootfsIT {
             assertThat(writable.awaitExit(Duration.ofSeconds(15))).isTrue();
             assertThat(writable.log()).contains("changed\n", "done");
             // The write went to this container's upper directory; the shared tree is as it was, with the image's own owner.
-            assertThat(writable.bundle().resolve("upper/var/www/index.html")).hasContent("changed");
+            assertThat(writable.bundle().resolve(OverlayRootfs.WRITABLE_LAYER).resolve("upper/var/www/index.html")).hasContent("changed");
             assertThat(sharedFile).hasContent("shared bytes");
             assertThat(Files.getAttribute(sharedFile, "unix:uid")).isEqualTo(33);
             assertThat(store.directory().resolve(LayerTreeStore.key(image.layers().get(1).digest())).resolve("tree/opaque/new.txt"))
