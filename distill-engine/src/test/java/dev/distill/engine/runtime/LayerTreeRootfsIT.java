@@ -86,6 +86,9 @@ class LayerTreeRootfsIT {
             Path sandboxDir = Path.of(dead.said().get(0));
             assertThat(dead.said().get(2)).startsWith("overlay");
             assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).contains(sandboxDir.toString());
+            // Another live process uses the tree: however small the size, this process cannot evict it.
+            LayerTreeStore.open(trees, 1).evict();
+            assertThat(LayerTreeStore.open(trees, 1L << 30).layers()).hasSize(1);
             dead.kill9();
 
             SweepReport report = Sandbox.sweep(root, Sandbox.Options.defaults());
