@@ -79,6 +79,27 @@ class LayerTreeRootfsIT {
     }
 
     @Test
+    void aLayerThatCannotBeATreeOfItsOwnFallsBackToAFullUnpackAndSaysWhy() throws Exception {
+        Path dir = Files.createDirectories(temp.resolve("image"));
+        Path lower = Files.createDirectories(dir.resolve("lower"));
+        TarLayers.busybox(lower);
+        // A hard link in the upper layer to the lower layer's busybox: the upper layer alone has no such file.
+        LayeredFileSystem image = new TarLayers(dir).layer(lower).hardLinkLayer("bin/linked", "bin/busybox").image();
+        Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(20))
+                .withLayerTrees(LayerTreeStore.open(temp.resolve("trees"), 1L << 30)));
+        try {
+            ContainerRun run = sandbox.create("linked", image, Busybox.shell("stat -c '%h %n' /bin/linked"));
+            run.start();
+            assertThat(run.awaitExit(Duration.ofSeconds(15))).isTrue();
+            assertThat(run.log()).contains("2 /bin/linked");
+            assertThat(run.unpack().overlay()).isFalse();
+            assertThat(run.unpack().method()).startsWith("full unpack (the overlay of layer trees failed: ").contains("hard link");
+        } finally {
+            SandboxTest.closeAndExpectNothingLeft(sandbox);
+        }
+    }
+
+    @Test
     void theSweepUnmountsAKilledInstancesOverlayAndLeavesTheSharedTrees() throws Exception {
         Path root = Files.createDirectories(temp.resolve("work"));
         Path trees = root.resolve("layer-trees");

@@ -31,6 +31,27 @@ final class TarLayers {
         if (p.waitFor() != 0) {
             throw new IOException("tar failed: " + out);
         }
+        return add(tar);
+    }
+
+    /**
+     * Adds a layer written by Python's {@code tarfile}: one hard link {@code link} to {@code target}, a file of a
+     * lower layer (legal in an image, impossible for a layer on its own).
+     */
+    TarLayers hardLinkLayer(String link, String target) throws IOException, InterruptedException {
+        Path tar = blobs.resolve("layer.tar");
+        String script = "import sys, tarfile\n"
+                + "with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t:\n"
+                + "    i = tarfile.TarInfo(sys.argv[2]); i.type = tarfile.LNKTYPE; i.linkname = sys.argv[3]; t.addfile(i)\n";
+        Process p = new ProcessBuilder("python3", "-c", script, tar.toString(), link, target).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException("python3 tarfile failed: " + out);
+        }
+        return add(tar);
+    }
+
+    private TarLayers add(Path tar) throws IOException {
         byte[] bytes = Files.readAllBytes(tar);
         Digest digest = Digest.sha256(bytes);
         Files.createDirectories(blobs.resolve("sha256"));
