@@ -100,6 +100,25 @@ class LayerTreeRootfsIT {
     }
 
     @Test
+    void anIdPoolThatCouldMapTheTreesOwnersGetsNoOverlay() throws Exception {
+        Path dir = Files.createDirectories(temp.resolve("image"));
+        TarLayers.busybox(Files.createDirectories(dir.resolve("lower")));
+        LayeredFileSystem image = new TarLayers(dir).layer(dir.resolve("lower")).image();
+        // Ids 100-65635: a run's namespace would map host ids the trees' files belong to.
+        HostIdPool low = new HostIdPool(100, 100, 1, temp.resolve("id-ranges"));
+        Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(20))
+                .withConfinement(Confinement.defaults().withUserNamespaces(low))
+                .withLayerTrees(LayerTreeStore.open(temp.resolve("trees"), 1L << 30)));
+        try {
+            ContainerRun run = sandbox.create("low-ids", image, Busybox.shell("true"));
+            assertThat(run.unpack().method()).startsWith("full unpack (the id pool").contains("overlaps the layer trees' owners");
+        } finally {
+            sandbox.close();
+        }
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(temp.toString());
+    }
+
+    @Test
     void theSweepUnmountsAKilledInstancesOverlayAndLeavesTheSharedTrees() throws Exception {
         Path root = Files.createDirectories(temp.resolve("work"));
         Path trees = root.resolve("layer-trees");
