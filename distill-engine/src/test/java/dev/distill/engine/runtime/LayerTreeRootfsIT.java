@@ -37,6 +37,7 @@ class LayerTreeRootfsIT {
         Files.setAttribute(lower.resolve("var/www"), "unix:gid", 33);
         Files.setAttribute(lower.resolve("var/www"), "unix:mode", 0750);
         TarLayers.file(lower, "usr/bin/tool", "#!", 0, 0, 04755);
+        TarLayers.file(lower, "high-id", "x", 70000, 70000, 04755);
         TarLayers.file(lower, "gone.txt", "deleted above\n", 0, 0, 0644);
         TarLayers.file(lower, "opaque/old.txt", "hidden above\n", 0, 0, 0644);
         Path upper = Files.createDirectories(dir.resolve("upper"));
@@ -51,12 +52,15 @@ class LayerTreeRootfsIT {
                 .withLayerTrees(store));
         try {
             ContainerRun readOnly = sandbox.create("read-only", image, Busybox.shell("ls /opaque; test -e /gone.txt && echo gone-is-there; "
-                    + "stat -c '%u:%g %a %n' /var/www /var/www/index.html /usr/bin/tool /; echo x > /var/www/index.html || echo refused"));
+                    + "stat -c '%u:%g %a %n' /var/www /var/www/index.html /usr/bin/tool /high-id /; echo x > /var/www/index.html || echo refused"));
             readOnly.start();
             assertThat(readOnly.awaitExit(Duration.ofSeconds(15))).isTrue();
             assertThat(readOnly.unpack().overlay()).as(readOnly.unpack().method()).isTrue();
             assertThat(readOnly.log()).contains("new.txt", "33:33 750 /var/www\n", "33:33 640 /var/www/index.html\n",
                     "0:0 4755 /usr/bin/tool\n", "0:0 755 /\n", "refused").doesNotContain("old.txt", "gone-is-there");
+            // As a full unpack does: an id the namespace cannot map is nobody's, without its setuid bit, and reported.
+            assertThat(readOnly.log()).contains("65534:65534 755 /high-id\n");
+            assertThat(readOnly.unpack().skipped()).anySatisfy(k -> assertThat(k.path()).isEqualTo("/high-id"));
 
             ContainerRun writable = sandbox.create("writable", image, Busybox.shell("echo changed > /var/www/index.html && chown 0:0 "
                     + "/var/www/index.html && rm /opaque/new.txt && cat /var/www/index.html && echo done").withWritableRoot());
