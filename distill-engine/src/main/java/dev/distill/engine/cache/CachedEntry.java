@@ -2,7 +2,7 @@ package dev.distill.engine.cache;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,9 +52,37 @@ public final class CachedEntry implements AutoCloseable {
         return value;
     }
 
-    /** The value from its start; each call reads it anew. */
-    public InputStream open() throws IOException {
-        return Channels.newInputStream(data.position(0));
+    /** The value from its start; each call reads it anew, independently of other open streams. */
+    public InputStream open() {
+        return open(0);
+    }
+
+    /** The value from byte {@code from} on. */
+    public InputStream open(long from) {
+        return new InputStream() {
+            private long at = from;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (at >= length) {
+                    return -1;
+                }
+                int n = data.read(ByteBuffer.wrap(b, off, (int) Math.min(len, length - at)), at);
+                if (n > 0) {
+                    at += n;
+                }
+                return n;
+            }
+        };
     }
 
     /** Copies the value to a new file at {@code target}. */
