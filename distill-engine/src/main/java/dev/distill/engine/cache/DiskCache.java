@@ -112,8 +112,13 @@ public final class DiskCache {
                 data.close();
                 return damaged(dir);
             }
+            Map<String, String> attributes = attributes(meta);
+            if (attributesChecksum(attributes) != Long.parseLong(meta.getProperty("attributes-crc32c", "-1"))) {
+                data.close();
+                return damaged(dir);
+            }
             touch(dir.resolve(META));
-            return Optional.of(new CachedEntry(key, data, length, attributes(meta)));
+            return Optional.of(new CachedEntry(key, data, length, attributes));
         } catch (NoSuchFileException e) {
             close(data);
             return Optional.empty(); // evicted by another instance meanwhile
@@ -194,6 +199,7 @@ public final class DiskCache {
             meta.setProperty("length", String.valueOf(counted.count));
             meta.setProperty("crc32c", String.valueOf(crc.getValue()));
             attributes.forEach((k, v) -> meta.setProperty("attribute." + k, v));
+            meta.setProperty("attributes-crc32c", String.valueOf(attributesChecksum(attributes)));
             try (OutputStream m = Files.newOutputStream(dir.resolve(META))) {
                 meta.store(m, null);
             }
@@ -328,6 +334,12 @@ public final class DiskCache {
             buffer.clear();
             at += n;
         }
+        return crc.getValue();
+    }
+
+    private static long attributesChecksum(Map<String, String> attributes) {
+        CRC32C crc = new CRC32C();
+        new java.util.TreeMap<>(attributes).forEach((k, v) -> crc.update((k + "=" + v + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return crc.getValue();
     }
 

@@ -18,7 +18,9 @@ public interface KnownLayers {
 
     /**
      * For a recalled layer, what the build's visitor is given for one of its regular files instead of the bytes:
-     * whatever the earlier pass kept of them. Called in tar order, for exactly the files a read would visit.
+     * whatever the earlier pass kept of them. Called in tar order, for exactly the files a read would visit. Null
+     * when nothing was kept: the visitor is then not called for the file, which the caller reads from the view
+     * like one whose visited version an upper layer replaced.
      */
     InputStream recalledContent(FileEntry file, int ordinal) throws IOException;
 

@@ -326,7 +326,9 @@ public final class LayeredFileSystem extends IndexedFileSystem {
                     } catch (IOException e) {
                         throw new VisitorFailure(e); // the keeper's own failure, not the layer's
                     }
-                    visit(visitor, file, content);
+                    if (content != null) {
+                        visit(visitor, file, content);
+                    }
                 }
             }
         } catch (VisitorFailure e) {
