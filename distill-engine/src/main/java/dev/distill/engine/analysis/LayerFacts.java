@@ -91,9 +91,13 @@ final class LayerFacts implements KnownLayers, AutoCloseable {
         return layersRead;
     }
 
+    /** The entry being recalled, to be removed when it turns out not to fit its layer. */
+    private CacheKey recalling;
+
     @Override
     public LayerIndex recall(int layerIndex, Descriptor layer) throws IOException {
         endReading();
+        recalling = key(layer);
         abandonWriting();
         CachedEntry found = cache.find(key(layer)).orElse(null);
         if (found != null) {
@@ -106,7 +110,7 @@ final class LayerFacts implements KnownLayers, AutoCloseable {
                 return index;
             } catch (IOException | RuntimeException e) {
                 found.close();
-                throw new Mismatch("the kept facts of layer " + layer.digest() + " do not read: " + e);
+                throw mismatch("the kept facts of layer " + layer.digest() + " do not read: " + e);
             }
         }
         layersRead++;
@@ -124,7 +128,7 @@ final class LayerFacts implements KnownLayers, AutoCloseable {
         try {
             String path = LayerIndex.readString(in);
             if (!path.equals(file.path())) {
-                throw new Mismatch("the kept facts list " + path + " where the layer has " + file.path());
+                throw mismatch("the kept facts list " + path + " where the layer has " + file.path());
             }
             byte[] head = new byte[in.readInt()];
             in.readFully(head);
@@ -133,14 +137,22 @@ final class LayerFacts implements KnownLayers, AutoCloseable {
                 case NO_ELF -> null;
                 case ELF_PARSED -> new ElfObjects.Parsed(ElfFile.readFrom(in), null);
                 case ELF_ERROR -> new ElfObjects.Parsed(null, new ElfFormatException(in.readBoolean() ? LayerIndex.readString(in) : null));
-                default -> throw new Mismatch("the kept facts of " + path + " are not in a known form");
+                default -> throw mismatch("the kept facts of " + path + " are not in a known form");
             };
             return new ByteArrayInputStream(head);
         } catch (Mismatch e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new Mismatch("the kept facts of " + file.path() + " do not read: " + e);
+            throw mismatch("the kept facts of " + file.path() + " do not read: " + e);
         }
+    }
+
+    /** An entry that passed its checksum but does not fit its layer is removed, so the next analysis stores a good one. */
+    private Mismatch mismatch(String message) {
+        if (recalling != null) {
+            cache.remove(recalling);
+        }
+        return new Mismatch(message);
     }
 
     /** For {@link ElfObjects#visitor(long, ContentVisitor, java.util.function.Function)}: the recalled parse. */

@@ -41,7 +41,9 @@ import java.util.zip.CheckedOutputStream;
  * deleting it, and a reader holds the data open from the moment it verified it, so neither disturbs the other.
  * Every read checks the length and checksum; an entry that fails (a torn write after a crash, a damaged disk) is
  * dropped and reported as a miss, never trusted. The access time is the {@code meta} file's modification time,
- * touched on each hit.
+ * touched on each hit. The size is counted as entries are stored and the directory scanned when the count passes the
+ * limit, and after every {@value #RESCAN_EVERY} stores (other instances store too), so the directory may exceed the
+ * limit by what other instances stored since the last scan.
  *
  * <p>Errors of the cache itself (a full disk, a read-only volume) never fail the work that uses it: a lookup that
  * cannot read is a miss, a store that cannot write is skipped; callers log what {@link #problems} counts.
@@ -58,6 +60,11 @@ public final class DiskCache {
     private final long maxBytes;
     private final Clock clock;
     private volatile long problems;
+    /** The entries' bytes as of the last scan plus what this instance stored since; -1 before the first scan. */
+    private final java.util.concurrent.atomic.AtomicLong estimate = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final java.util.concurrent.atomic.AtomicInteger storesSinceScan = new java.util.concurrent.atomic.AtomicInteger();
+    /** Other instances store too: the directory is scanned again after this many stores of this one, whatever the estimate. */
+    private static final int RESCAN_EVERY = 256;
 
     /**
      * @param directory the cache's directory, created when missing; give a volume for the cache to survive restarts
@@ -125,6 +132,15 @@ public final class DiskCache {
         } catch (IOException | NumberFormatException e) {
             close(data);
             return damaged(dir);
+        }
+    }
+
+    /** Removes the entry for {@code key}, if any: for a user that found a checked entry unfit (a bug, not damage). */
+    public void remove(CacheKey key) {
+        try {
+            remove(entries.resolve(key.fileName()));
+        } catch (IOException e) {
+            problems++;
         }
     }
 
@@ -218,7 +234,12 @@ public final class DiskCache {
                 removeTree(dir); // rename(2) onto a non-empty directory: another writer was first
                 return;
             }
-            prune();
+            // Scanning the directory on every store would cost a stat per entry each time: the sizes are counted
+            // instead, and the directory scanned when the count passes the limit (or now and then, for the others').
+            long stored = counted.count + Files.size(target.resolve(META));
+            if (estimate.get() < 0 || estimate.addAndGet(stored) > maxBytes || storesSinceScan.incrementAndGet() >= RESCAN_EVERY) {
+                prune();
+            }
         }
 
         @Override
@@ -239,6 +260,7 @@ public final class DiskCache {
      * left behind. Runs after each store; concurrent pruning by several instances is harmless.
      */
     public void prune() throws IOException {
+        storesSinceScan.set(0);
         List<Stored> all = list();
         long total = all.stream().mapToLong(Stored::bytes).sum();
         if (total > maxBytes) {
@@ -251,6 +273,7 @@ public final class DiskCache {
                 total -= s.bytes();
             }
         }
+        estimate.set(total);
         FileTime abandoned = FileTime.from(clock.instant().minus(ABANDONED));
         try (DirectoryStream<Path> tmp = Files.newDirectoryStream(temporary)) {
             for (Path t : tmp) {
