@@ -138,7 +138,7 @@ public final class ImageAnalyzer {
             });
         }
         ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor()));
-        image.set(fs);
+        image.set(cached ? new RememberedReads(fs, cache) : fs);
         if (built != null) {
             built.accept(fs);
         }

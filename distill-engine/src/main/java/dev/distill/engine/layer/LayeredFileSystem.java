@@ -156,6 +156,18 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         return unreadable;
     }
 
+    /**
+     * Where a regular file's (or hard link's) bytes are: its layer's digest and the entry's ordinal in that layer's
+     * tar, which name the same bytes in every image with that layer; null when it is not a regular file of this view.
+     */
+    public String contentId(FileEntry file) {
+        Long content = contents.get(file.path());
+        if (content == null || index.entry(file.path()).isEmpty()) {
+            return null;
+        }
+        return layers.get(LayerMerger.layerOf(content)).digest() + "#" + LayerMerger.ordinalOf(content);
+    }
+
     /** The layers this view was built from, bottom first. */
     public List<Descriptor> layers() {
         return layers;
