@@ -8,12 +8,10 @@ import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageConfig;
-import dev.distill.engine.image.MediaTypes;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.testing.TarWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,16 +58,16 @@ class CachedAnalysisTest {
         ImageAnalyzer cached = UNCACHED.withCache(new DiskCache(dir.resolve("cache"), 1L << 30));
         AnalysisReport.Subject subject = new AnalysisReport.Subject("debian-php", image.manifestDigest().toString(), "linux/amd64");
 
-        AnalysisReport plain = UNCACHED.analyze(image.layers(), image.blobs(), LayerLimits.defaults(), image.config(), subject, null);
         Counting cold = new Counting(image.blobs());
         AnalysisReport first = cached.analyze(image.layers(), cold, LayerLimits.defaults(), image.config(), subject, null);
         Counting warm = new Counting(image.blobs());
         AnalysisReport again = cached.analyze(image.layers(), warm, LayerLimits.defaults(), image.config(), subject, null);
 
-        assertThat(comparable(first)).isEqualTo(comparable(plain));
-        assertThat(comparable(again)).isEqualTo(comparable(plain));
-        assertThat(again.stats().configFilesKept()).isEqualTo(plain.stats().configFilesKept());
-        assertThat(again.stats().configBytesKept()).isEqualTo(plain.stats().configBytesKept());
+        // The first analysis read every blob as an uncached one does (OnePassAnalysisTest holds that to the two-pass
+        // analysis); the second recalled every layer.
+        assertThat(comparable(again)).isEqualTo(comparable(first));
+        assertThat(again.stats().configFilesKept()).isEqualTo(first.stats().configFilesKept());
+        assertThat(again.stats().configBytesKept()).isEqualTo(first.stats().configBytesKept());
         assertThat(cold.opened).containsAll(image.layers().stream().map(Descriptor::digest).toList());
         // Neither the pass nor the detectors' later reads (kept by where the bytes are) read a blob.
         assertThat(warm.opened).isEmpty();
@@ -86,7 +83,9 @@ class CachedAnalysisTest {
         Counting next = new Counting(both);
         AnalysisReport releasePlain = UNCACHED.analyze(release, both, LayerLimits.defaults(), image.config(), subject, null);
         AnalysisReport releaseCached = cached.analyze(release, next, LayerLimits.defaults(), image.config(), subject, null);
+        // The release's report with every lower layer recalled is the uncached analysis's, to the byte.
         assertThat(comparable(releaseCached)).isEqualTo(comparable(releasePlain));
+        assertThat(comparable(releaseCached)).isNotEqualTo(comparable(first));
         assertThat(next.opened).containsExactly(release.get(release.size() - 1).digest());
     }
 
@@ -161,15 +160,7 @@ class CachedAnalysisTest {
     }
 
     private static Descriptor layer(Path dir, byte[] tar) throws IOException {
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(tar);
-        }
-        byte[] blob = gz.toByteArray();
-        Digest digest = Digest.sha256(blob);
-        Files.createDirectories(dir.resolve(digest.algorithm()));
-        Files.write(dir.resolve(digest.algorithm()).resolve(digest.hex()), blob);
-        return new Descriptor(MediaTypes.OCI_LAYER_TAR_GZIP, digest, blob.length);
+        return Fixtures.gzipLayer(dir, tar);
     }
 
     /** The report without its statistics' time. */
