@@ -1,5 +1,6 @@
 package dev.distill.engine.assembly;
 
+import dev.distill.engine.cache.CacheKey;
 import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
@@ -64,7 +65,8 @@ final class SourceContent implements Closeable {
         Map<String, Integer> versions = new HashMap<>();
         Map<Path, byte[]> hashes = new ConcurrentHashMap<>();
         LayeredFileSystem view;
-        try (SourceLayers known = cache == null ? null : new SourceLayers(cache, wanted, limits.maxPathLength(), hashes)) {
+        Map<FileEntry, CacheKey> missed = new IdentityHashMap<>();
+        try (SourceLayers known = cache == null ? null : new SourceLayers(cache, wanted, limits.maxPathLength(), hashes, missed)) {
             view = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
                 if (wanted.contains(file.path())) {
                     int n = versions.merge(file.path(), 1, Integer::sum);
@@ -82,6 +84,7 @@ final class SourceContent implements Closeable {
             }, known);
         }
         Map<String, Path> content = new HashMap<>();
+        Map<FileEntry, Path> readAgain = new IdentityHashMap<>();
         List<FileEntry> rest = new ArrayList<>();
         for (String path : wanted) {
             FileEntry entry = view.entry(path).orElse(null);
@@ -104,7 +107,12 @@ final class SourceContent implements Closeable {
                     in.transferTo(out);
                 }
                 content.put(file.path(), target);
+                readAgain.put(file, target);
             });
+            if (cache != null) {
+                // Files of recalled layers that no earlier build carried: kept now, so the next build need not read.
+                SourceLayers.keepMissed(cache, missed, readAgain, hashes);
+            }
         }
         return new SourceContent(view, spool, content, hashes);
     }

@@ -44,6 +44,8 @@ final class SourceLayers implements KnownLayers, AutoCloseable {
     private final Set<String> wanted;
     private final int maxPathLength;
     private final Map<Path, byte[]> hashes;
+    /** Files of recalled layers whose bytes were not kept, with the key to keep them under once read. */
+    private final Map<FileEntry, CacheKey> missed;
     /** The entry whose bytes the visitor is reading; held open until the next file. */
     private CachedEntry current;
     private final List<Spooled> spooled = new ArrayList<>();
@@ -54,8 +56,11 @@ final class SourceLayers implements KnownLayers, AutoCloseable {
     /**
      * @param wanted the paths whose bytes the build carries
      * @param hashes receives the SHA-256 of each spooled file's bytes, by spool file, when known without reading it
+     * @param missed receives the files of recalled layers whose bytes were not kept (see {@link #keepMissed})
      */
-    SourceLayers(DiskCache cache, Set<String> wanted, int maxPathLength, Map<Path, byte[]> hashes) {
+    SourceLayers(DiskCache cache, Set<String> wanted, int maxPathLength, Map<Path, byte[]> hashes,
+            Map<FileEntry, CacheKey> missed) {
+        this.missed = missed;
         this.cache = cache;
         this.wanted = wanted;
         this.maxPathLength = maxPathLength;
@@ -97,11 +102,13 @@ final class SourceLayers implements KnownLayers, AutoCloseable {
             return NOTHING; // the spooling visitor takes only what it wants
         }
         closeOpen();
-        CachedEntry found = cache.find(fileKey(file.path())).orElse(null);
+        CacheKey key = fileKey(file.path());
+        CachedEntry found = cache.find(key).orElse(null);
         if (found == null || found.length() != file.size()) {
             if (found != null) {
                 found.close();
             }
+            missed.put(file, key);
             return null;
         }
         current = found;
@@ -134,21 +141,41 @@ final class SourceLayers implements KnownLayers, AutoCloseable {
             data.flush();
         });
         for (Spooled s : spooled) {
-            try (DiskCache.Pending p = cache.begin(s.key())) {
-                MessageDigest sha = sha256();
-                try (InputStream in = Files.newInputStream(s.file())) {
-                    OutputStream out = new DigestOutputStream(p.out(), sha);
-                    in.transferTo(out);
-                    out.flush();
-                }
-                byte[] hash = sha.digest();
-                hashes.put(s.file(), hash);
-                p.commit(Map.of("sha256", HexFormat.of().formatHex(hash)));
-            } catch (IOException e) {
-                // not kept; the next build reads it from the blob
-            }
+            store(cache, s.key(), s.file(), hashes);
         }
         spooled.clear();
+    }
+
+    /**
+     * Keeps the bytes of recalled layers' files that had to be read from the view (an earlier build carried other
+     * files of those layers), under the keys {@link #recalledContent} looked for.
+     *
+     * @param read the files read again, each with its spool file; those not in {@code missed} are not a recalled layer's
+     */
+    static void keepMissed(DiskCache cache, Map<FileEntry, CacheKey> missed, Map<FileEntry, Path> read,
+            Map<Path, byte[]> hashes) {
+        read.forEach((file, spool) -> {
+            CacheKey key = missed.get(file);
+            if (key != null) {
+                store(cache, key, spool, hashes);
+            }
+        });
+    }
+
+    private static void store(DiskCache cache, CacheKey key, Path file, Map<Path, byte[]> hashes) {
+        try (DiskCache.Pending p = cache.begin(key)) {
+            MessageDigest sha = sha256();
+            try (InputStream in = Files.newInputStream(file)) {
+                OutputStream out = new DigestOutputStream(p.out(), sha);
+                in.transferTo(out);
+                out.flush();
+            }
+            byte[] hash = sha.digest();
+            hashes.put(file, hash);
+            p.commit(Map.of("sha256", HexFormat.of().formatHex(hash)));
+        } catch (IOException e) {
+            // not kept; the next build reads it from the blob
+        }
     }
 
     private static MessageDigest sha256() {
