@@ -61,6 +61,19 @@ public final class LayerReadProgress implements BlobSource {
                 Progress.count("bytes", Math.min(bytes, totalBytes), totalBytes)));
     }
 
+    /**
+     * Reports the step complete: every layer dealt with, whether its bytes were read or, for a layer analysed before,
+     * its facts recalled from the layer cache without reading it (the counts say how far the step got, not how much
+     * came over the network; the transfer metrics say that).
+     */
+    public void finish() {
+        for (int i = 0; i < layers.size(); i++) {
+            read.set(i, Math.max(0, layers.get(i).size()));
+            finished.set(i, 1);
+        }
+        report();
+    }
+
     private void advanced(int index, long position, boolean atEnd) {
         long size = Math.max(0, layers.get(index).size());
         read.accumulateAndGet(index, Math.min(position, size), Math::max);

@@ -54,6 +54,28 @@ class LayerReadProgressTest {
     }
 
     @Test
+    void aStepThatRecalledALayerInsteadOfReadingItEndsComplete() throws IOException {
+        byte[] read = new byte[1000];
+        byte[] recalled = new byte[500];
+        Descriptor a = layer(read);
+        Descriptor b = layer(recalled);
+        List<Progress> reports = new ArrayList<>();
+        LayerReadProgress counted = new LayerReadProgress(d -> new ByteArrayInputStream(read), List.of(a, b),
+                "read-layers", reports::add);
+        try (InputStream in = counted.open(a)) {
+            in.readAllBytes();
+        }
+        // b was never opened: its facts came from the layer cache.
+        assertThat(reports.get(reports.size() - 1)).isEqualTo(Progress.of("read-layers",
+                Progress.count("layers", 1, 2), Progress.count("bytes", 1000, 1500)));
+
+        counted.finish();
+
+        assertThat(reports.get(reports.size() - 1)).isEqualTo(Progress.of("read-layers",
+                Progress.count("layers", 2, 2), Progress.count("bytes", 1500, 1500)));
+    }
+
+    @Test
     void aBlobThatIsNotALayerPassesThroughUncounted() throws IOException {
         byte[] config = "{}".getBytes();
         Descriptor c = new Descriptor("application/vnd.oci.image.config.v1+json", Digest.sha256(config), 2, null, Map.of());

@@ -128,7 +128,7 @@ public final class AnalyzeImageStep implements StageStep<MigrationRequested> {
         layers.report();
         try {
             AnalysisReport report = analyzer.analyze(image.layers(), layers, limits, image.imageConfig(), subject, null);
-            layers.report();
+            layers.finish();
             return report;
         } catch (LayerException e) {
             throw StageFailure.failed("cannot read the layers of " + image.pinnedReference() + ": " + e.getMessage(), e);
