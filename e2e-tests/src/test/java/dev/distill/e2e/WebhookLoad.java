@@ -197,6 +197,10 @@ final class WebhookLoad {
             }
             long lastNotification = System.nanoTime();
             String serverSide = serverSideTime();
+            // The webhook's figures at once: what follows reads Kafka, which a busy machine may make fail.
+            System.out.printf(Locale.ROOT, "%s: %d requests, answers %s, %d resent; latency %s; inside the service %s;"
+                    + " status API %s%n", repositoryPrefix, webhookNanos.size(), new TreeMap<>(answers), resent.get(),
+                    Latencies.of(webhookNanos), serverSide, Latencies.of(statusNanos));
 
             // Kafka is the record: every push has exactly one migration, whose analysis started once and ended.
             Set<String> wanted = pushes.stream().map(p -> p.repository() + "@" + p.digest()).collect(Collectors.toSet());
@@ -205,7 +209,7 @@ final class WebhookLoad {
             int notEnded;
             int notEndedAtFirst = -1;
             while (true) {
-                Map<String, List<MigrationEvent>> all = EventLog.all(LocalStack.KAFKA).stream()
+                Map<String, List<MigrationEvent>> all = readEventLog().stream()
                         .collect(Collectors.groupingBy(MigrationEvent::migrationId));
                 byMigration = all.entrySet().stream()
                         .filter(en -> en.getValue().stream().anyMatch(e -> e instanceof MigrationRequested r
@@ -323,6 +327,20 @@ final class WebhookLoad {
                 }
             } catch (IOException | RuntimeException e) {
                 // not running right now (a restart): nothing to sample
+            }
+        }
+    }
+
+    /** Every event in Kafka; asked again when the broker does not answer in time (a busy machine). */
+    private static List<MigrationEvent> readEventLog() throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return EventLog.all(LocalStack.KAFKA);
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                Thread.sleep(5000);
             }
         }
     }
