@@ -276,8 +276,9 @@ class ChaosHarness {
 
     /**
      * What work leaves on the host, read from outside the services: entries in their work directories (besides each
-     * live instance's own empty directory and its lock), runc containers (the default root, which other work on the
-     * machine may use too, and every sandbox's below the work directories), mounts (any kind: bind, overlay, proc,
+     * live instance's own empty directory and its lock, and the layer caches' entries, kept by design), runc
+     * containers (the default root, which other work on the machine may use too, and every sandbox's below the work
+     * directories), mounts (any kind: bind, overlay, proc,
      * tmpfs…) below the stack's state directory or the verifier's work root, processes whose root is inside either
      * (a container's), named network namespaces.
      */
@@ -304,6 +305,12 @@ class ChaosHarness {
                         String name = p.getFileName().toString();
                         boolean instanceDir = p.getParent().equals(root) && name.startsWith("instance-")
                                 || name.equals(".lock") && p.getParent().getFileName().toString().startsWith("instance-");
+                        // The layer caches (lib.sh: <work>/cache) keep their entries by design; only a partial file in
+                        // their tmp (a writer killed mid-write) is left-over work.
+                        Path cache = root.resolve("cache");
+                        if (p.equals(cache) || p.equals(cache.resolve("tmp")) || p.startsWith(cache.resolve("entries"))) {
+                            continue;
+                        }
                         if (name.equals("runc") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                             containers.addAll(run("runc", "--root", p.toString(), "list", "--quiet"));
                         }
