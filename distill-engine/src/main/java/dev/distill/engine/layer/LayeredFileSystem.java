@@ -48,10 +48,12 @@ public final class LayeredFileSystem extends IndexedFileSystem {
     private final Map<String, Long> contents;
     private final long[] uncompressedSizes;
     private final List<UnreadableEntry> unreadable;
+    private final List<Whiteout> whiteouts;
 
     private LayeredFileSystem(List<Descriptor> layers, BlobSource source, LayerLimits limits, FileIndex index,
-            Map<String, Long> contents, long[] uncompressedSizes, List<UnreadableEntry> unreadable) {
+            Map<String, Long> contents, long[] uncompressedSizes, List<UnreadableEntry> unreadable, List<Whiteout> whiteouts) {
         super(index);
+        this.whiteouts = whiteouts;
         this.unreadable = unreadable;
         this.layers = layers;
         this.source = source;
@@ -138,7 +140,8 @@ public final class LayeredFileSystem extends IndexedFileSystem {
                 known.indexed(i, layer, new LayerIndex(sizes[i], holes[0], record));
             }
         }
-        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes, merger.unreadable());
+        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes, merger.unreadable(),
+                merger.whiteouts());
     }
 
     /** The view of a resolved image, its layers streamed from the registry it was resolved in. */
@@ -154,6 +157,24 @@ public final class LayeredFileSystem extends IndexedFileSystem {
     /** The entries left out of the view because their name or link target is not UTF-8, bottom layer first. */
     public List<UnreadableEntry> unreadableEntries() {
         return unreadable;
+    }
+
+    /**
+     * The deletions the layers made in the layers below them (already applied to this view), bottom layer first:
+     * what a runtime that stacks the layers itself needs besides each layer's files.
+     */
+    public List<Whiteout> whiteouts() {
+        return whiteouts;
+    }
+
+    /** Where the layers' bytes are read from (a view of some of the layers reads them from the same). */
+    public BlobSource blobSource() {
+        return source;
+    }
+
+    /** The limits the view was built under; a view of some of its layers is built under the same. */
+    public LayerLimits limits() {
+        return limits;
     }
 
     /**

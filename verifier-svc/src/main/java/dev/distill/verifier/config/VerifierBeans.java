@@ -7,6 +7,7 @@ import dev.distill.engine.verification.MigrationVerifier;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.VerifyImagesStep;
 import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.runtime.SweepReport;
 import dev.distill.service.ReportSettings;
 import io.quarkus.runtime.StartupEvent;
@@ -14,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.jboss.logging.Logger;
@@ -31,6 +33,15 @@ public class VerifierBeans {
                 new ResourceLimits(settings.memoryBytes(), settings.cpuMillis(), settings.pids()), settings.staysUp(),
                 settings.probeDeadline(), settings.httpPath(), settings.expectedStatus(), settings.maxRepairRounds(),
                 LayerLimits.defaults(), settings.logLines(), confinement);
+        if (settings.layerTreesMaxBytes() > 0) {
+            Path trees = Path.of(settings.layerTreesDirectory().orElse(settings.workDir() + "/layer-trees"));
+            try {
+                options = options.withLayerTrees(LayerTreeStore.open(trees, settings.layerTreesMaxBytes()));
+            } catch (IOException | RuntimeException e) {
+                // Slower, not wrong: every run then unpacks its images in full, and its timings say so.
+                LOG.warnf("no layer tree store in %s (%s): every container's image is unpacked in full", trees, e.getMessage());
+            }
+        }
         return new MigrationVerifier(registry, options);
     }
 
