@@ -51,20 +51,27 @@ final class WebhookLoad {
     /** What a run measured. */
     record Report(int perSecond, int seconds, int notifications, int uniquePushes, int resent, Map<Integer, Integer> answers,
             Latencies webhook, Latencies status, int migrations, int pushesWithoutMigration, int pushesWithSeveralMigrations,
-            int analysesStartedTwice, int notEnded, Duration drain, Map<String, Long> peakRssKib) {
+            int analysesStartedTwice, int notEnded, Duration drain, int endedDuringDrain, Map<String, Long> peakRssKib,
+            Map<String, Long> peakHeapBytes, int statusFailures, String serverSide) {
 
         String describe() {
             return String.format(Locale.ROOT, """
                     %d notifications in %d s (%d/s; %d unique pushes, the rest resent duplicates; %d resent after a non-2xx or no answer)
                     webhook answers: %s
                     webhook latency: %s
-                    status API latency: %s
-                    migrations: %d; pushes without a migration: %d; with more than one: %d; analyses started twice: %d; not ended: %d
-                    last migration ended %d s after the last notification
-                    peak RSS (MiB): %s""",
-                    notifications, seconds, perSecond, uniquePushes, resent, answers, webhook, status, migrations,
-                    pushesWithoutMigration, pushesWithSeveralMigrations, analysesStartedTwice, notEnded, drain.toSeconds(),
+                    webhook time inside the service (its http_server_requests metric): %s
+                    status API latency: %s; reads not answered 200: %d
+                    migrations: %d; pushes without a migration: %d; with more than one: %d; analyses started twice: %d
+                    drain (the analysis stage's backlog, not the webhook's check): %d migrations ended in the %d s after the last notification; %d not ended then
+                    peak RSS (MiB): %s
+                    peak JVM heap used (MiB): %s""",
+                    notifications, seconds, perSecond, uniquePushes, resent, answers, webhook, serverSide, status,
+                    statusFailures,
+                    migrations, pushesWithoutMigration, pushesWithSeveralMigrations, analysesStartedTwice,
+                    endedDuringDrain, drain.toSeconds(), notEnded,
                     peakRssKib.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() / 1024)
+                            .collect(Collectors.joining(", ")),
+                    peakHeapBytes.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() / (1024 * 1024))
                             .collect(Collectors.joining(", ")));
         }
     }
@@ -96,10 +103,26 @@ final class WebhookLoad {
 
     private static final String SERVICES_PID_DIR = "pids";
     private static final List<String> SAMPLED = List.of("analyzer-svc", "builder-svc", "verifier-svc", "kafka");
+    private static final List<String> SERVICES = List.of("analyzer-svc", "builder-svc", "verifier-svc");
 
+    /**
+     * HTTP/1.1, as the registry speaks to a webhook ({@code http://}: Go's client does not upgrade to HTTP/2). The
+     * JDK's client would otherwise upgrade to HTTP/2 and multiplex every request over one connection, which one event
+     * loop of the service serves ({@code -Dload.http=2} to measure that).
+     */
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newFixedThreadPool(64)).build();
+            .version("2".equals(System.getProperty("load.http")) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newFixedThreadPool(8)).build();
+    /**
+     * The senders: each sends one notification at a time over its kept-alive connection, as one registry does to its
+     * endpoint, so this is {@code -Dload.connections} (64) registries at once. An unbounded number of connections
+     * made the client itself the bottleneck (thousands of connections, the harness's JVM using as much CPU as the
+     * service), which measured the client, not the webhook.
+     */
+    private final java.util.concurrent.ExecutorService senders =
+            Executors.newFixedThreadPool(Integer.getInteger("load.connections", 64));
     private final String secret;
+    private final String readerToken;
     private final String repositoryPrefix;
     private final Random random;
 
@@ -110,10 +133,15 @@ final class WebhookLoad {
         String fromEnv = System.getenv("DISTILL_WEBHOOK_SECRET");
         this.secret = fromEnv != null && !fromEnv.isBlank() ? fromEnv
                 : Files.readString(LocalStack.stateDir().resolve("webhook-secret")).strip();
+        this.readerToken = LocalStack.token("reader");
         this.repositoryPrefix = repositoryPrefix;
         this.random = new Random(seed);
     }
 
+    /**
+     * @param drainAtMost how long to wait, after the last notification, for the analysis stage to end every migration;
+     *     what has not ended then is reported, the webhook's figures do not depend on it
+     */
     Report run(int perSecond, int seconds, Duration drainAtMost) throws Exception {
         int total = perSecond * seconds;
         int unique = total / 2;
@@ -142,13 +170,16 @@ final class WebhookLoad {
         AtomicInteger resent = new AtomicInteger();
         AtomicInteger inFlight = new AtomicInteger();
         Map<String, Long> peakRss = new ConcurrentHashMap<>();
+        Map<String, Long> peakHeap = new ConcurrentHashMap<>();
+        AtomicInteger statusFailures = new AtomicInteger();
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(4);
         try {
             timers.scheduleAtFixedRate(() -> sampleMemory(peakRss), 0, 1, TimeUnit.SECONDS);
+            timers.scheduleAtFixedRate(() -> sampleHeap(peakHeap), 0, 1, TimeUnit.SECONDS);
             // The status reader: one request every 50 ms, alternating a migration and the list.
             AtomicInteger reads = new AtomicInteger();
-            timers.scheduleAtFixedRate(() -> readStatus(startedIds, reads.incrementAndGet(), statusNanos), 100, 50,
-                    TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(() -> readStatus(startedIds, reads.incrementAndGet(), statusNanos, statusFailures),
+                    100, 50, TimeUnit.MILLISECONDS);
 
             long start = System.nanoTime();
             for (Map.Entry<Long, List<Push>> slot : schedule.entrySet()) {
@@ -165,14 +196,20 @@ final class WebhookLoad {
                 Thread.sleep(100);
             }
             long lastNotification = System.nanoTime();
+            String serverSide = serverSideTime();
+            // The webhook's figures at once: what follows reads Kafka, which a busy machine may make fail.
+            System.out.printf(Locale.ROOT, "%s: %d requests, answers %s, %d resent; latency %s; inside the service %s;"
+                    + " status API %s%n", repositoryPrefix, webhookNanos.size(), new TreeMap<>(answers), resent.get(),
+                    Latencies.of(webhookNanos), serverSide, Latencies.of(statusNanos));
 
             // Kafka is the record: every push has exactly one migration, whose analysis started once and ended.
             Set<String> wanted = pushes.stream().map(p -> p.repository() + "@" + p.digest()).collect(Collectors.toSet());
             long drainDeadline = System.nanoTime() + drainAtMost.toNanos();
             Map<String, List<MigrationEvent>> byMigration;
             int notEnded;
+            int notEndedAtFirst = -1;
             while (true) {
-                Map<String, List<MigrationEvent>> all = EventLog.all(LocalStack.KAFKA).stream()
+                Map<String, List<MigrationEvent>> all = readEventLog().stream()
                         .collect(Collectors.groupingBy(MigrationEvent::migrationId));
                 byMigration = all.entrySet().stream()
                         .filter(en -> en.getValue().stream().anyMatch(e -> e instanceof MigrationRequested r
@@ -180,6 +217,9 @@ final class WebhookLoad {
                         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
                 notEnded = (int) byMigration.values().stream().filter(events -> events.stream()
                         .noneMatch(e -> e instanceof StageFailed f && f.stage() == Stage.ANALYZE)).count();
+                if (notEndedAtFirst < 0) {
+                    notEndedAtFirst = notEnded + Math.max(0, wanted.size() - byMigration.size());
+                }
                 if (notEnded == 0 && byMigration.size() >= wanted.size() || System.nanoTime() > drainDeadline) {
                     break;
                 }
@@ -200,55 +240,74 @@ final class WebhookLoad {
                     .map(MigrationEvent::eventId).distinct().count() > 1).count();
             return new Report(perSecond, seconds, total, unique, resent.get(), new TreeMap<>(answers),
                     Latencies.of(webhookNanos), Latencies.of(statusNanos), migrationsPerPush.size(), without, several,
-                    startedTwice, notEnded, drain, new TreeMap<>(peakRss));
+                    startedTwice, notEnded, drain, Math.max(0, notEndedAtFirst - notEnded), new TreeMap<>(peakRss),
+                    new TreeMap<>(peakHeap), statusFailures.get(), serverSide);
         } finally {
             timers.shutdownNow();
+            senders.shutdownNow();
         }
     }
 
-    /** Sends one notification; on anything but 2xx, sends it again a second later, as the registry would. */
+    /**
+     * Sends one notification on the next free connection; on anything but 2xx, sends it again a second later, as the
+     * registry would. The latency counts from the moment it was due, so time spent waiting for a connection counts.
+     */
     private void send(Push p, List<Long> latencies, Map<Integer, Integer> answers, List<String> startedIds,
             AtomicInteger resent, AtomicInteger inFlight, ScheduledExecutorService timers, int attempt) {
         inFlight.incrementAndGet();
         long t0 = System.nanoTime();
+        try {
+            senders.execute(() -> sendNow(p, t0, latencies, answers, startedIds, resent, inFlight, timers, attempt));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            inFlight.decrementAndGet();  // the run is over
+        }
+    }
+
+    private void sendNow(Push p, long t0, List<Long> latencies, Map<Integer, Integer> answers, List<String> startedIds,
+            AtomicInteger resent, AtomicInteger inFlight, ScheduledExecutorService timers, int attempt) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(LocalStack.API + "/api/registry/events"))
                 .timeout(Duration.ofSeconds(5))
                 .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
                 .header("Authorization", "Bearer " + secret)
                 .POST(HttpRequest.BodyPublishers.ofString(envelope(p), StandardCharsets.UTF_8)).build();
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
-            latencies.add(System.nanoTime() - t0);
-            int status = error != null ? 0 : r.statusCode();
-            answers.merge(status, 1, Integer::sum);
+        int status = 0;  // no answer within the timeout, or the connection failed
+        try {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            status = r.statusCode();
             if (status == 202) {
-                try {
-                    JsonNode body = LocalStack.json(r);
-                    body.get("migrations").forEach(m -> startedIds.add(m.get("id").asText()));
-                } catch (AssertionError e) {
-                    // counted by status already
-                }
+                LocalStack.json(r).get("migrations").forEach(m -> startedIds.add(m.get("id").asText()));
             }
-            if ((status < 200 || status > 299) && attempt < 20) {
-                resent.incrementAndGet();
-                timers.schedule(() -> send(p, latencies, answers, startedIds, resent, inFlight, timers, attempt + 1), 1,
-                        TimeUnit.SECONDS);
-            }
-            inFlight.decrementAndGet();
-        });
+        } catch (IOException | AssertionError e) {
+            // counted by its status
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        latencies.add(System.nanoTime() - t0);
+        answers.merge(status, 1, Integer::sum);
+        if ((status < 200 || status > 299) && attempt < 20) {
+            resent.incrementAndGet();
+            timers.schedule(() -> send(p, latencies, answers, startedIds, resent, inFlight, timers, attempt + 1), 1,
+                    TimeUnit.SECONDS);
+        }
+        inFlight.decrementAndGet();
     }
 
-    private void readStatus(List<String> ids, int n, List<Long> latencies) {
+    private void readStatus(List<String> ids, int n, List<Long> latencies, AtomicInteger failures) {
         String path = ids.isEmpty() || n % 2 == 0 ? "/api/migrations?limit=50"
                 : "/api/migrations/" + ids.get(random.nextInt(ids.size()));
         long t0 = System.nanoTime();
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(LocalStack.API + path))
+                    .header("Authorization", "Bearer " + readerToken)
                     .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 200) {
                 latencies.add(System.nanoTime() - t0);
+            } else {
+                failures.incrementAndGet();
             }
         } catch (IOException e) {
-            // a lost read is not a latency
+            // a lost read is not a latency, but it is counted
+            failures.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -268,6 +327,75 @@ final class WebhookLoad {
                 }
             } catch (IOException | RuntimeException e) {
                 // not running right now (a restart): nothing to sample
+            }
+        }
+    }
+
+    /** Every event in Kafka; asked again when the broker does not answer in time (a busy machine). */
+    private static List<MigrationEvent> readEventLog() throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return EventLog.all(LocalStack.KAFKA);
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                Thread.sleep(5000);
+            }
+        }
+    }
+
+    /**
+     * What the analyzer's own metric says of the webhook requests: how many, their mean time and the largest, from
+     * when Quarkus had the request to its answer (what the client adds, waiting for a connection, is not in it).
+     */
+    private String serverSideTime() {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(LocalStack.API + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            double count = 0;
+            double sum = 0;
+            double max = 0;
+            for (String l : r.body().lines().toList()) {
+                if (!l.startsWith("http_server_requests_seconds") || !l.contains("uri=\"/api/registry/events\"")) {
+                    continue;
+                }
+                double v = Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+                if (l.startsWith("http_server_requests_seconds_count")) {
+                    count += v;
+                } else if (l.startsWith("http_server_requests_seconds_sum")) {
+                    sum += v;
+                } else if (l.startsWith("http_server_requests_seconds_max")) {
+                    max = Math.max(max, v);
+                }
+            }
+            return count == 0 ? "not reported" : String.format(Locale.ROOT,
+                    "mean %.1f ms (%d requests), largest of the last minutes %.1f ms", sum / count * 1000, (long) count,
+                    max * 1000);
+        } catch (IOException | RuntimeException e) {
+            return "not read: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "not read";
+        }
+    }
+
+    /** The highest JVM heap in use per service, from its Micrometer metrics ({@code jvm_memory_used_bytes}). */
+    private void sampleHeap(Map<String, Long> peak) {
+        for (String name : SERVICES) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(LocalStack.service(name) + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                long used = r.body().lines()
+                        .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
+                        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                if (used > 0) {
+                    peak.merge(name, used, Math::max);
+                }
+            } catch (IOException | RuntimeException e) {
+                // not answering right now: nothing to sample
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

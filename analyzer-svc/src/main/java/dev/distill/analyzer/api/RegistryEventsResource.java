@@ -12,6 +12,8 @@ import dev.distill.pipeline.intake.RegistryNotificationParser;
 import dev.distill.pipeline.intake.RepositoryFilter;
 import dev.distill.pipeline.intake.SelfPushGuard;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -21,10 +23,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +39,9 @@ import org.jboss.logging.Logger;
 
 /**
  * {@code POST /api/registry/events}: registry push notifications (CNCF distribution envelopes, Harbor JSON and
- * Harbor CloudEvents). Checks the shared secret and the size before reading, parses the whole body before
- * acting (a malformed envelope starts nothing), and starts one migration per accepted manifest push.
+ * Harbor CloudEvents). The shared secret and the declared size are checked before the body is read ({@link
+ * WebhookGate}); the whole body is parsed before acting (a malformed envelope starts nothing), and one migration is
+ * started per accepted manifest push, answered as soon as Kafka has its request.
  */
 @Path("/api/registry/events")
 @Tag(name = "registry webhook")
@@ -85,27 +84,19 @@ public class RegistryEventsResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response receive(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
-            InputStream body) {
-        if (settings.webhookSecret().isEmpty() || settings.webhookSecret().get().isBlank()) {
-            return rejected(Response.Status.SERVICE_UNAVAILABLE, "webhook-disabled",
-                    "the webhook is disabled: set distill.intake.webhook-secret and send it as 'Authorization: Bearer <secret>'");
+    public Uni<Response> receive(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+        // On the event loop: the secret and the declared length were checked before the body was read (WebhookGate);
+        // the body arrived with the request, so no worker thread waits for the event loop to hand it over, which is
+        // where requests queued under a burst. Admission waits on Kafka: a worker thread does it.
+        byte[] bytes = body == null ? new byte[0] : body;
+        if (bytes.length > settings.maxBodyBytes()) {
+            return Uni.createFrom().item(rejected(Response.Status.REQUEST_ENTITY_TOO_LARGE, "too-large",
+                    WebhookGate.tooLarge(settings.maxBodyBytes())));
         }
-        if (!secretMatches(authorization, settings.webhookSecret().get())) {
-            return rejected(Response.Status.UNAUTHORIZED, "unauthorized",
-                    "missing or wrong shared secret: send 'Authorization: Bearer <secret>' as configured in the registry's"
-                            + " notification endpoint headers");
-        }
-        byte[] bytes;
-        try {
-            bytes = readBounded(contentLength, body, settings.maxBodyBytes());
-        } catch (TooLarge e) {
-            return rejected(Response.Status.REQUEST_ENTITY_TOO_LARGE, "too-large", e.getMessage());
-        } catch (IOException e) {
-            return rejected(Response.Status.BAD_REQUEST, "unreadable-body", "the body could not be read: " + e.getMessage());
-        }
+        return Uni.createFrom().item(() -> admit(contentType, bytes)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private Response admit(String contentType, byte[] bytes) {
         Notification notification;
         try {
             notification = parser.parse(contentType, bytes);
@@ -118,7 +109,8 @@ public class RegistryEventsResource {
             ImageReference reference = push.image();
             MigrationIntake.Admission admission;
             try {
-                admission = intake.request(reference, new MigrationOptions(settings.platform()), "webhook:" + push.source());
+                // The registry does not read the migration back: answered once Kafka has the request.
+                admission = intake.admit(reference, new MigrationOptions(settings.platform()), "webhook:" + push.source());
             } catch (IllegalStateException e) {
                 // 503 makes the registry retry the whole envelope later; admissions already made are deduplicated then.
                 return rejected(Response.Status.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
@@ -149,47 +141,6 @@ public class RegistryEventsResource {
     }
 
     private Response rejected(Response.Status status, String error, String message) {
-        metrics.counter("distill_webhook_rejected_total", "reason", error).increment();
-        return ApiError.response(status, error, message);
-    }
-
-    /** Compares digests of both values, so the time taken says nothing about the secret. */
-    static boolean secretMatches(String authorization, String secret) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        String presented = authorization.substring(7).trim();
-        return MessageDigest.isEqual(sha256(presented), sha256(secret));
-    }
-
-    private static byte[] sha256(String s) {
-        return dev.distill.engine.image.Digest.newSha256().digest(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] readBounded(String contentLength, InputStream body, int max) throws IOException {
-        if (contentLength != null) {
-            try {
-                if (Long.parseLong(contentLength.trim()) > max) {
-                    throw new TooLarge(max);
-                }
-            } catch (NumberFormatException e) {
-                throw new IOException("Content-Length '" + contentLength + "' is not a number");
-            }
-        }
-        if (body == null) {
-            return new byte[0];
-        }
-        // The declared length may be absent (chunked) or false: count what actually arrives.
-        byte[] bytes = body.readNBytes(max + 1);
-        if (bytes.length > max) {
-            throw new TooLarge(max);
-        }
-        return bytes;
-    }
-
-    private static final class TooLarge extends IOException {
-        TooLarge(int max) {
-            super("the body is larger than the configured limit of " + max + " bytes (distill.intake.max-body-bytes)");
-        }
+        return WebhookGate.rejected(metrics, status, error, message);
     }
 }

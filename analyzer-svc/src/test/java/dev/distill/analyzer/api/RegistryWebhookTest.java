@@ -12,6 +12,12 @@ import dev.distill.service.testing.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,5 +161,25 @@ class RegistryWebhookTest {
         String big = push("hooks/big", "1", "f", "x".repeat(9000));
         send(V1, big).then().statusCode(413).body("message", containsString("8192"));
         assertThat(requestsFor("hooks/big")).isEmpty();
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitAnswers413AndTheSecretIsCheckedFirst() throws Exception {
+        String big = push("hooks/chunked", "1", "f", "x".repeat(9000));
+        // No Content-Length (chunked transfer): the size is known only once the body is read.
+        int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/registry/events"))
+                .header("Authorization", AUTH).header("Content-Type", V1)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+                .build();
+        HttpResponse<String> answer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(chunked, HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(413);
+        assertThat(answer.body()).contains("8192");
+        // Without the secret a body declared too large is refused as unauthorized, before its size is looked at.
+        given().header("Authorization", "Bearer wrong").contentType(V1).body(big).post("/api/registry/events").then()
+                .statusCode(401);
+        assertThat(requestsFor("hooks/chunked")).isEmpty();
     }
 }

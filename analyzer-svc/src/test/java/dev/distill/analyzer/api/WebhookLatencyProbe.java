@@ -38,7 +38,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * A measuring tool, not a test run in CI: fires webhook notifications at a steady rate from many clients at once
  * (half of them resent concurrently, as a registry does), prints the latency percentiles, and samples the stacks of
  * the threads serving them to show where an admission spends its time. Run with
- * {@code -Ddistill.bench=webhook [-Ddistill.bench.rate=100 -Ddistill.bench.seconds=5]}. It still checks that every push
+ * {@code -Ddistill.bench=webhook [-Ddistill.bench.rate=100 -Ddistill.bench.seconds=5 -Ddistill.bench.http=1.1|2]}. It still checks that every push
  * got exactly one migration, so a faster webhook cannot pass by dropping or doubling work.
  */
 @QuarkusTest
@@ -171,8 +171,11 @@ class WebhookLatencyProbe {
         }
     }
 
-    // The JDK client on its own pool, so the client is not what queues the requests.
-    private static final HttpClient HTTP = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64)).build();
+    // The JDK client on its own pool, so the client is not what queues the requests; HTTP/1.1 as a registry speaks it
+    // (-Ddistill.bench.http=2 multiplexes every request over one connection instead).
+    private static final HttpClient HTTP = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(64))
+            .version("2".equals(System.getProperty("distill.bench.http")) ? HttpClient.Version.HTTP_2
+                    : HttpClient.Version.HTTP_1_1).build();
 
     private static int send(String repository, String tag, String digestHex) {
         String body = RegistryWebhookTest.push(repository, tag, "0", "skopeo/1.9").replace("0".repeat(64), digestHex);

@@ -64,6 +64,23 @@ public final class MigrationIntake {
      * @param requestedBy the API token's name, or null
      */
     public Admission request(ImageReference reference, MigrationOptions options, String trigger, String requestedBy) {
+        return admit(reference, options, trigger, requestedBy, true);
+    }
+
+    /**
+     * Like {@link #request(ImageReference, MigrationOptions, String)} for a caller that does not read the migration
+     * back (a registry's notification): answered as soon as Kafka has the request, without waiting for this
+     * instance's view to show it. Deduplication is the same: a later admission of the same digest that does not find
+     * it in the view waits for the view to catch up (past this request) before deciding.
+     *
+     * @throws IllegalStateException as {@link #request(ImageReference, MigrationOptions, String)}
+     */
+    public Admission admit(ImageReference reference, MigrationOptions options, String trigger) {
+        return admit(reference, options, trigger, null, false);
+    }
+
+    private Admission admit(ImageReference reference, MigrationOptions options, String trigger, String requestedBy,
+            boolean readBack) {
         Instant now = clock.instant();
         ImageReference pinned = reference.digestIfPinned().isPresent()
                 ? reference
@@ -90,7 +107,10 @@ public final class MigrationIntake {
                 publisher.publish(new MigrationRequested(id, now, reference.toString(), reference.registry(),
                         reference.repository(), reference.tag(), source.digestIfPinned().map(Digest::toString).orElse(null),
                         options, trigger, null, 1, requestedBy));
-                status.awaitCaughtUp(catchUpTimeout);
+                if (readBack) {
+                    // The caller may ask for the migration right away (the API's 202 and its Location).
+                    status.awaitCaughtUp(catchUpTimeout);
+                }
                 return new Admission(id, true);
             } finally {
                 admitting.remove(id, lock);

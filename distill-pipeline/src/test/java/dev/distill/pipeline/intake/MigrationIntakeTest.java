@@ -77,6 +77,44 @@ class MigrationIntakeTest {
     }
 
     @Test
+    void aNotificationIsAnsweredOnceKafkaHasTheRequestAndAResendBehindALaggingViewStartsNothing() {
+        Pipeline p = new Pipeline();
+        // A view that shows what was published only after a barrier, as the Kafka-fed one does.
+        AtomicBoolean caughtUp = new AtomicBoolean(true);
+        MigrationStatus lagging = new MigrationStatus() {
+            @Override
+            public Optional<MigrationView> find(String id) {
+                return caughtUp.get() ? p.find(id) : Optional.empty();
+            }
+
+            @Override
+            public List<MigrationView> list(Predicate<MigrationView> filter, int limit) {
+                return p.list(filter, limit);
+            }
+
+            @Override
+            public boolean awaitCaughtUp(Duration timeout) {
+                p.barriers.incrementAndGet();
+                caughtUp.set(true);
+                return true;
+            }
+        };
+        MigrationIntake intake = new MigrationIntake(lagging, event -> {
+            p.log.publish(event);
+            caughtUp.set(false);
+        }, reference -> Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(1));
+
+        MigrationIntake.Admission first = intake.admit(PUSH, MigrationOptions.DEFAULT, "webhook:distribution");
+        int barriersForNew = p.barriers.get();
+        MigrationIntake.Admission resent = intake.admit(PUSH, MigrationOptions.DEFAULT, "webhook:distribution");
+
+        assertThat(first.created()).isTrue();
+        assertThat(barriersForNew).as("one barrier, before deciding; none after publishing").isEqualTo(1);
+        assertThat(resent).isEqualTo(new MigrationIntake.Admission(first.migrationId(), false));
+        assertThat(p.requests()).isEqualTo(1);
+    }
+
+    @Test
     void anUnknownPushIsNotStartedWhenTheViewCannotCatchUp() {
         Pipeline p = new Pipeline();
         p.reachable.set(false);
