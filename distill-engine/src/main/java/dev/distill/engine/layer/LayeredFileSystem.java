@@ -138,6 +138,11 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         return layers;
     }
 
+    /** Where the layers' bytes are read from (a verifier hands the privileged runner the spooled ones by it). */
+    public BlobSource blobSource() {
+        return source;
+    }
+
     /**
      * Reads the file into memory (at most {@link LayerLimits#maxInMemoryFileBytes()}) and verifies its layer
      * before returning it. A hard link reads as the file it links to.
