@@ -150,6 +150,43 @@ class MigrationVerifierIT {
     }
 
     @Test
+    void theMuslResultVerifiesTheSameThroughTheSandboxRunner() throws Exception {
+        // The verifier's half (pulls, checks, comparison) here, the containers in a runner on a socket: the verdict,
+        // the command test's exit status and the trace's paths come back over it unchanged.
+        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
+        StructureTestSuite userSuite = StructureTestYaml.parse("""
+                schemaVersion: "2.0.0"
+                commandTests:
+                  - name: "greeter refuses a missing configuration"
+                    command: "/usr/local/bin/greeter"
+                    args: ["/nonexistent.conf"]
+                    expectedError: ["nonexistent.conf: No such file"]
+                    exitCode: 1
+                """);
+        Path spool = work.resolve("spool");
+        Path socket = work.resolve("runner-socket/runner.sock");
+        Confinement confinement = Confinement.defaults().withUserNamespaces(POOL);
+        try (SandboxRunner runner = new SandboxRunner(new SandboxRunner.Settings(socket, null, spool,
+                work.resolve("runner"), confinement, Duration.ofMinutes(5), 4))) {
+            runner.start();
+            MigrationVerifier verifier = new MigrationVerifier(client, MigrationVerifier.Options.defaults(spool)
+                    .withConfinement(confinement), PrivilegedRuns.socket(socket, spool));
+            Verification v = verifier.verify(new MigrationVerifier.Request(m.build(), m.plan(), Platform.LINUX_AMD64,
+                    Map.of("greeter", List.of(userSuite)), 0));
+            print("musl-plugin through the runner", v);
+
+            assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
+            assertThat(v.images().get(0).structureTests().results()).filteredOn(r -> r.kind() == StructureTestResult.Kind.COMMAND)
+                    .singleElement().satisfies(r -> assertThat(r.status()).as(r.message()).isEqualTo(StructureTestResult.Status.PASSED));
+            assertThat(v.result().opened().get("greeter")).contains("/usr/local/lib/greeter/plugins/shout.so");
+            assertThat(runner.liveRuns()).isZero();
+            assertThat(Files.list(spool)).as("the verification's spooled layers are gone with it").isEmpty();
+            assertThat(Files.list(work.resolve("runner")).filter(p -> !p.getFileName().toString().startsWith(".")))
+                    .as("the runner's sandboxes are gone").isEmpty();
+        }
+    }
+
+    @Test
     void aBuildWithoutItsLibraryIsCaughtStaticallyAndAtRunTimeAndAsksForTheLibrary() throws Exception {
         Migration m = migrate("fixtures/musl:1", plan -> new MigrationPlan(plan.programs().stream()
                 .map(p -> withoutFile(p, "/usr/local/lib/libgreet.so.1")).toList(), plan.blockers(), plan.warnings()));

@@ -4,6 +4,7 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.verification.MigrationVerifier;
+import dev.distill.engine.verification.PrivilegedRuns;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.VerifyImagesStep;
 import dev.distill.engine.runtime.Confinement;
@@ -31,7 +32,10 @@ public class VerifierBeans {
                 new ResourceLimits(settings.memoryBytes(), settings.cpuMillis(), settings.pids()), settings.staysUp(),
                 settings.probeDeadline(), settings.httpPath(), settings.expectedStatus(), settings.maxRepairRounds(),
                 LayerLimits.defaults(), settings.logLines(), confinement);
-        return new MigrationVerifier(registry, options);
+        PrivilegedRuns runs = settings.runner() == VerifySettings.Runner.SOCKET
+                ? PrivilegedRuns.socket(Path.of(settings.runnerSocket()), options.workRoot())
+                : PrivilegedRuns.inProcess();
+        return new MigrationVerifier(registry, options, runs);
     }
 
     @Produces
@@ -52,6 +56,7 @@ public class VerifierBeans {
         if (!swept.isEmpty()) {
             LOG.infof("work root %s: %s", verifier.options().workRoot(), swept);
         }
-        LOG.infof("containers run under %s", verifier.options().confinement());
+        LOG.infof("containers run %s, under %s", verifier.runs(),
+                verifier.runs() == PrivilegedRuns.inProcess() ? verifier.options().confinement() : "the runner's confinement");
     }
 }
