@@ -5,6 +5,7 @@ import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.HostIdPool;
 import dev.distill.engine.runtime.PodSpec;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
@@ -32,7 +33,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,6 +57,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SandboxRunner implements Closeable {
 
     private static final System.Logger LOG = System.getLogger(SandboxRunner.class.getName());
+    static final Duration REQUEST_WAIT = Duration.ofSeconds(30);
 
     /**
      * @param socket the socket file; its directory is made root-owned, mode 0750, group {@code group}
@@ -92,7 +98,7 @@ public final class SandboxRunner implements Closeable {
                 }
             }
             Set<String> known = Set.of("socket", "group", "spool", "work", "runtime", "seccomp", "user-namespaces",
-                    "max-time-limit-seconds", "max-connections");
+                    "max-time-limit-seconds", "max-connections", "id-lock-directory");
             for (String name : given.keySet()) {
                 if (!known.contains(name)) {
                     throw new IllegalArgumentException("unknown option --" + name + "; known: " + known);
@@ -109,6 +115,9 @@ public final class SandboxRunner implements Closeable {
             }
             if (!Boolean.parseBoolean(given.getOrDefault("user-namespaces", "true"))) {
                 confinement = confinement.withoutUserNamespaces();
+            } else if (given.containsKey("id-lock-directory")) {
+                // Shared with every other Distill process of the host that runs containers (the builder's bakes).
+                confinement = confinement.withUserNamespaces(HostIdPool.defaults(Path.of(given.get("id-lock-directory"))));
             }
             return new Settings(Path.of(given.get("socket")), given.get("group"), Path.of(given.get("spool")),
                     Path.of(given.get("work")), confinement,
@@ -121,6 +130,12 @@ public final class SandboxRunner implements Closeable {
     private final Semaphore connections;
     private final Map<Long, LiveRun> live = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /** Closes a connection whose request has not come whole in {@link #REQUEST_WAIT}: a silent peer holds no slot. */
+    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sandbox-runner-timeouts");
+        t.setDaemon(true);
+        return t;
+    });
     private ServerSocketChannel server;
     private Thread acceptor;
 
@@ -159,6 +174,12 @@ public final class SandboxRunner implements Closeable {
         Files.createDirectories(dir);
         GroupPrincipal group = settings.group() == null ? null
                 : FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(settings.group());
+        if (!Files.exists(settings.spoolRoot()) && group != null) {
+            // A fresh volume is root's: the verifier, in the group, fills the spool; the runner only reads it.
+            Files.createDirectories(settings.spoolRoot());
+            Files.getFileAttributeView(settings.spoolRoot(), PosixFileAttributeView.class).setGroup(group);
+            Files.setAttribute(settings.spoolRoot(), "unix:mode", 0770);
+        }
         if (group != null) {
             Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(group);
         }
@@ -203,6 +224,7 @@ public final class SandboxRunner implements Closeable {
             LOG.log(System.Logger.Level.WARNING, "closing the socket: {0}", e.toString());
         }
         live.values().forEach(LiveRun::cancel);
+        timeouts.shutdownNow();
     }
 
     /** How many runs are in progress. */
@@ -220,12 +242,26 @@ public final class SandboxRunner implements Closeable {
             }
             try {
                 RunnerProtocol.Request request;
+                ScheduledFuture<?> timeout = timeouts.schedule(() -> {
+                    try {
+                        channel.close();
+                    } catch (IOException e) {
+                        // closing anyway
+                    }
+                }, REQUEST_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                byte[] frame;
                 try {
-                    request = RunnerProtocol.parse(RunnerProtocol.readFrame(channel, RunnerProtocol.MAX_REQUEST_BYTES),
-                            RunnerProtocol.Request.class);
+                    frame = RunnerProtocol.readFrame(channel, RunnerProtocol.MAX_REQUEST_BYTES);
+                } catch (RunnerProtocol.FrameTooLargeException e) {
+                    RunnerProtocol.write(channel, RunnerProtocol.Response.failed(e.getMessage()));
+                    return;
+                } finally {
+                    timeout.cancel(false);
+                }
+                try {
+                    request = RunnerProtocol.parse(frame, RunnerProtocol.Request.class);
                     request.validate();
-                } catch (RunnerProtocol.FrameTooLargeException | RunnerProtocol.MalformedFrameException
-                        | IllegalArgumentException e) {
+                } catch (RunnerProtocol.MalformedFrameException | IllegalArgumentException e) {
                     RunnerProtocol.write(channel, RunnerProtocol.Response.failed(e.getMessage()));
                     return;
                 }
@@ -245,8 +281,14 @@ public final class SandboxRunner implements Closeable {
         live.put(id, run);
         Thread watcher = new Thread(() -> {
             try {
-                // The client sends nothing after its request: a read returns only when it closes (or we do).
-                if (channel.read(ByteBuffer.allocate(1)) < 0 && !run.answered()) {
+                // The client sends nothing after its request (what it might send is dropped): a read ends only when it
+                // closes the connection, or this side does after answering.
+                ByteBuffer drop = ByteBuffer.allocate(64);
+                int read;
+                do {
+                    read = channel.read(drop.clear());  // blocks until bytes come or the connection ends
+                } while (read >= 0);
+                if (!run.answered()) {
                     LOG.log(System.Logger.Level.INFO, "the verifier closed request {0} mid-run: closing its sandboxes", id);
                     run.cancel();
                 }

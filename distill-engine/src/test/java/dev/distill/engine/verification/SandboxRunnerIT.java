@@ -150,6 +150,42 @@ class SandboxRunnerIT {
         runs.check();
     }
 
+    @Test
+    void aRunnerKilledMidRunLeavesWhatTheNextOneSweeps() throws Exception {
+        // A runner in a JVM of its own, killed with SIGKILL while its container runs: nothing could clean up then.
+        Path otherWork = temp.resolve("killed-runner");
+        Path otherSocket = temp.resolve("killed-sock/runner.sock");
+        Process killed = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), SandboxRunner.class.getName(), "--socket", otherSocket.toString(),
+                "--spool", spool.toString(), "--work", otherWork.toString(), "--max-time-limit-seconds", "120")
+                .redirectErrorStream(true).redirectOutput(temp.resolve("killed-runner.log").toFile()).start();
+        try {
+            await("the runner listens", () -> Files.exists(otherSocket), Duration.ofSeconds(30));
+            RunnerProtocol.PodRun pod = new RunnerProtocol.PodRun(new RunnerProtocol.RunLimits(110_000, 2_000, 100_000, 20),
+                    List.of(), List.of(new RunnerProtocol.Member("sleeper", RunnerProtocol.image(image, spool),
+                    RunnerProtocol.config(config("/bin/sleep", "600")), List.of())), List.of(), Map.of(), List.of(8080),
+                    List.of(), Map.of(), List.of(), 0);
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.connect(UnixDomainSocketAddress.of(otherSocket));
+                RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null));
+                await("the container runs", () -> !containers(otherWork).isEmpty(), Duration.ofSeconds(60));
+                killed.destroyForcibly().waitFor();  // SIGKILL
+                assertThat(containers(otherWork)).as("left by the killed runner").isNotEmpty();
+            }
+        } finally {
+            killed.destroyForcibly().waitFor();
+        }
+
+        try (SandboxRunner next = new SandboxRunner(new SandboxRunner.Settings(otherSocket, null, spool, otherWork,
+                Confinement.defaults().withUserNamespaces(MigrationVerifierIT.POOL), Duration.ofMinutes(2), 4))) {
+            next.start();  // sweeps its work root first
+            assertThat(containers(otherWork)).isEmpty();
+            assertThat(leftovers(otherWork)).isEmpty();
+            assertThat(mountsUnder(otherWork)).isEmpty();
+            PrivilegedRuns.socket(otherSocket, spool).check();
+        }
+    }
+
     private static RuntimeConfig config(String... args) {
         return new RuntimeConfig(List.of(args), List.of("PATH=/bin"), "/", Identity.ROOT, "distill", ResourceLimits.DEFAULTS,
                 NetworkMode.LOOPBACK_ONLY, List.of(), true, "SIGTERM");
@@ -199,6 +235,10 @@ class SandboxRunnerIT {
 
     /** What is left in the runner's work root (its lock files aside). */
     private static List<Path> leftovers() {
+        return leftovers(work);
+    }
+
+    private static List<Path> leftovers(Path work) {
         try (Stream<Path> s = Files.list(work)) {
             return s.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
         } catch (IOException e) {
@@ -208,6 +248,13 @@ class SandboxRunnerIT {
 
     /** Every container runc lists in any sandbox of the runner's work root. */
     private static List<String> containers() {
+        return containers(work);
+    }
+
+    private static List<String> containers(Path work) {
+        if (!Files.isDirectory(work)) {
+            return List.of();
+        }
         try (Stream<Path> s = Files.list(work)) {
             return s.map(d -> d.resolve("runc")).filter(Files::isDirectory).flatMap(root -> {
                 try {
