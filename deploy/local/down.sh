@@ -46,8 +46,8 @@ if $clean; then
   # The verifier's spool; the runner's bundles only when no mount is left below them (a killed runner's next start
   # sweeps those).
   rm -rf "$(verify_spool_dir)"
-  if ! grep -q " $DISTILL_STATE_DIR/sandbox-runner/" /proc/self/mountinfo; then
-    rm -rf "$DISTILL_STATE_DIR/sandbox-runner"
+  if ! grep -q " $(runner_work_dir)/" /proc/self/mountinfo; then
+    rm -rf "$(runner_work_dir)"
   fi
   log "data removed"
 fi

@@ -271,7 +271,9 @@ svc_env() {
 verifier_via_runner() { [ "$DISTILL_VERIFY_RUNNER" = socket ] && [ "$(run_mode)" != images ]; }
 runner_socket() { printf '%s/sandbox-runner/socket/runner.sock' "$DISTILL_STATE_DIR"; }
 # The verifier's verification directories (layers spooled by digest): the runner's spool root.
-verify_spool_dir() { printf '%s/verifier-svc/verify' "$DISTILL_STATE_DIR"; }
+verify_spool_dir() { printf '%s' "${DISTILL_VERIFY_WORK_DIR:-$DISTILL_STATE_DIR/verifier-svc/verify}"; }
+# The runner's sandboxes, beside the spool: a short path when the spool's is (runc's socket paths must stay short).
+runner_work_dir() { printf '%s' "${DISTILL_RUNNER_WORK_DIR:-$(verify_spool_dir)-runner}"; }
 
 # ensure_service_user: the verifier's unprivileged user. A system account, so that useradd gives it no subordinate
 # ids (the sandboxes' id pool reads /etc/subuid for this very name: docs/security.md).
@@ -295,16 +297,19 @@ start_sandbox_runner() {
   fi
   lib="$DISTILL_ROOT/verifier-svc/target/quarkus-app/lib/main"
   [ -d "$lib" ] || die "$lib is missing: build first (./mvnw -B -q package -DskipTests)"
-  mkdir -p "$(verify_spool_dir)" "$DISTILL_STATE_DIR/sandbox-runner/work"
-  chown "$DISTILL_SERVICE_USER:" "$(verify_spool_dir)"
-  chmod 0700 "$(verify_spool_dir)"
+  mkdir -p "$(verify_spool_dir)" "$(runner_work_dir)"
   rm -f "$sock"
   log "starting sandbox-runner on $sock"
   (cd "$DISTILL_ROOT" && start_bg sandbox-runner "$logfile" java -Xmx256m ${JAVA_OPTS_EXTRA:-} -cp "$lib/*" \
     dev.distill.engine.verification.SandboxRunner --socket "$sock" --group "$DISTILL_SERVICE_USER" \
-    --spool "$(verify_spool_dir)" --work "$DISTILL_STATE_DIR/sandbox-runner/work")
+    --spool "$(verify_spool_dir)" --work "$(runner_work_dir)")
   for i in $(seq 1 300); do
-    [ -S "$sock" ] && return 0
+    if [ -S "$sock" ]; then
+      # Swept by the runner as it started (also what a verifier run as root left there): now the verifier's alone.
+      chown -R "$DISTILL_SERVICE_USER:" "$(verify_spool_dir)"
+      chmod 0700 "$(verify_spool_dir)"
+      return 0
+    fi
     pid_alive "$pidfile" || start_failed sandbox-runner "sandbox-runner exited before it listened"
     sleep 0.1
   done

@@ -170,6 +170,13 @@ public final class SandboxRunner implements Closeable {
         if (!swept.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "swept what a previous runner left: {0}", swept);
         }
+        if (Files.isDirectory(settings.spoolRoot())) {
+            // What dead verifiers left: also a verifier that ran as root in process here before (its containers).
+            SweepReport spool = Sandbox.sweep(settings.spoolRoot(), sandboxOptions(Duration.ofMinutes(2)));
+            if (!spool.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "swept what dead verifiers left in the spool: {0}", spool);
+            }
+        }
         Path dir = settings.socket().toAbsolutePath().getParent();
         Files.createDirectories(dir);
         GroupPrincipal group = settings.group() == null ? null
