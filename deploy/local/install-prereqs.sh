@@ -76,6 +76,12 @@ need_cmd file file
 need_cmd bsdtar libarchive-tools
 [ -x /usr/bin/python3 ] || missing+=(python3)
 need_cmd setfattr attr
+# The verifier's layer trees (issue 15): overlay whiteouts with mknod, opaque directories with setfattr, the
+# metacopy probe with getfattr, the containers' overlay rootfs with mount/umount.
+need_cmd getfattr attr
+need_cmd mknod coreutils
+need_cmd mount mount
+need_cmd umount mount
 need_cmd setfacl acl
 need_cmd setcap libcap2-bin
 need_cmd buildah buildah

@@ -258,6 +258,12 @@ svc_env() {
     "DISTILL_INTAKE_WEBHOOK_SECRET=$(webhook_secret)" \
     "DISTILL_REGISTRY_INSECURE=$REGISTRY_HOSTPORT" \
     "DISTILL_WORK_DIR=$(svc_work_dir "$svc")"
+  # The layer caches (analysis facts, source and built layers) persist under the service's state with its work
+  # directory: a restart of the stack keeps them; down.sh --purge removes them.
+  case "$svc" in
+    analyzer-svc) echo "DISTILL_ANALYSIS_CACHE_DIR=$(svc_work_dir "$svc")/cache" ;;
+    builder-svc) echo "DISTILL_BUILD_CACHE_DIR=$(svc_work_dir "$svc")/cache" ;;
+  esac
   if [ "$svc" = analyzer-svc ]; then
     api_auth_env
   fi
@@ -423,7 +429,8 @@ prepare_bundle() {
   # The work directory belongs to the user the image runs as (65532 for analyzer and builder).
   chown "$(jq -r '.process.user.uid' "$bundle/config.json"):$(jq -r '.process.user.gid' "$bundle/config.json")" "$work" "$work/tmp"
   printf '127.0.0.1\tlocalhost %s\n' "$(container_id "$svc")" >"$dir/hosts"
-  envs=$(svc_env "$svc" | grep -v '^DISTILL_WORK_DIR=' | jq -R . | jq -s \
+  # In the container the state's work directory is /work: the caches' directories move with it.
+  envs=$(svc_env "$svc" | grep -v '^DISTILL_WORK_DIR=' | sed -E 's#^(DISTILL_[A-Z]+_CACHE_DIR)=.*#\1=/work/cache#' | jq -R . | jq -s \
     '. + ["JAVA_TOOL_OPTIONS=-Xmx'"$DISTILL_SERVICE_XMX"' -Djava.io.tmpdir=/work/tmp"]')
   jq --argjson env "$envs" --arg work "$work" --arg hosts "$dir/hosts" --arg id "$(container_id "$svc")" '
     .process.terminal = false

@@ -281,7 +281,9 @@ class ChaosHarness {
                         if (name.equals("runc") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                             containers.addAll(run("runc", "--root", p.toString(), "list", "--quiet"));
                         }
-                        if (!instanceDir) {
+                        // The verifier's layer trees (issue 15) are a cache meant to outlive every migration.
+                        boolean layerTrees = p.startsWith(root.resolve("layer-trees"));
+                        if (!instanceDir && !layerTrees) {
                             work.add(p.toString());
                         }
                     }

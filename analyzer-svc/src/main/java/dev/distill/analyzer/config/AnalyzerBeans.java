@@ -1,6 +1,7 @@
 package dev.distill.analyzer.config;
 
 import dev.distill.engine.analysis.ImageAnalyzer;
+import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.BlobSource;
@@ -19,6 +20,8 @@ import dev.distill.pipeline.status.MigrationStatusStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +41,15 @@ public class AnalyzerBeans {
                 .withMaxEntries(settings.maxEntries());
         ImageAnalyzer analyzer = new ImageAnalyzer(new ImageAnalyzer.Options(
                 ImageAnalyzer.Options.defaults().maxElfBytes(), settings.configCacheBytes()));
+        if (settings.cacheMaxBytes() > 0) {
+            try {
+                analyzer = analyzer.withCache(new DiskCache(Path.of(settings.cacheDir()), settings.cacheMaxBytes()));
+                LOG.infof("layer facts cached in %s (at most %d bytes)", settings.cacheDir(), settings.cacheMaxBytes());
+            } catch (IOException | RuntimeException e) {
+                // Analyses still work without it, only slower: say so instead of failing the service.
+                LOG.warnf("the layer facts cache %s cannot be used, analysing without it: %s", settings.cacheDir(), e.getMessage());
+            }
+        }
         return new AnalyzeImageStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 limits, analyzer, reports, clock);
     }

@@ -33,6 +33,20 @@ public interface BuildSettings {
     @WithDefault("${distill.work-dir:${java.io.tmpdir}/distill-build}")
     String workDir();
 
+    /**
+     * Where source layers' indexes and carried files, and built program layers, are kept between builds, by layer
+     * digest and by a hash of a layer's inputs (a volume keeps them over restarts; several instances may share it).
+     * Under the work directory by default, beside the instances' own directories.
+     */
+    @WithName("cache.dir")
+    @WithDefault("${distill.work-dir:${java.io.tmpdir}/distill-build}/cache")
+    String cacheDir();
+
+    /** The most the cache may take on disk; the least recently used entries go first. 0 turns the cache off. */
+    @WithName("cache.max-bytes")
+    @WithDefault("4294967296")
+    long cacheMaxBytes();
+
     /** A source whose layers decompress to more than this fails (decompression bombs). */
     @WithDefault("8589934592")
     long maxUncompressedBytes();

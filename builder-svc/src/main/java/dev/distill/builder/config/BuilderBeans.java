@@ -2,6 +2,7 @@ package dev.distill.builder.config;
 
 import dev.distill.engine.assembly.BaseCatalog;
 import dev.distill.engine.bake.StepBaker;
+import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.assembly.ImageAssembler;
 import dev.distill.engine.assembly.TagScheme;
 import dev.distill.engine.layer.BlobSource;
@@ -51,9 +52,24 @@ public class BuilderBeans {
                 bake.sandbox().withConfinement(confinement));
         ImageAssembler assembler = new ImageAssembler(registry, new BaseCatalog(settings.baseImages()),
                 new TagScheme(settings.singleProgramTag(), settings.perProgramTag()), limits, settings.distillVersion(),
-                work, new StepBaker(bake));
+                work, new StepBaker(bake), cache(settings));
         return new BuildImagesStep(registry::resolve, image -> BlobSource.registry(registry, image.pinnedReference()),
                 assembler, new PodWiringGenerator(), reports, reportSettings.maxBytes(), clock);
+    }
+
+    /** The cache of source layers and built layers; none (builds read and write everything) when off or unusable. */
+    private static DiskCache cache(BuildSettings settings) {
+        if (settings.cacheMaxBytes() <= 0) {
+            return null;
+        }
+        try {
+            DiskCache cache = new DiskCache(Path.of(settings.cacheDir()), settings.cacheMaxBytes());
+            LOG.infof("source and built layers cached in %s (at most %d bytes)", settings.cacheDir(), settings.cacheMaxBytes());
+            return cache;
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("the layer cache %s cannot be used, building without it: %s", settings.cacheDir(), e.getMessage());
+            return null;
+        }
     }
 
     /** This instance's own directory under the work root; what crashed builders left there is removed first. */

@@ -83,6 +83,17 @@ final class ConfigCache extends ForwardingFileSystem {
         };
     }
 
+    /**
+     * The most bytes {@link #keeper} reads of a file, whatever the budget left: what a pass must keep of it to give
+     * the keeper the same bytes again.
+     */
+    static int bytesRead(FileEntry file, Predicate<String> alsoKeep) {
+        if (worthKeeping(file) || file.isRegular() && file.size() <= MAX_FILE_BYTES && alsoKeep.test(file.path())) {
+            return isDatabase(file) ? MAX_DATABASE_BYTES : MAX_FILE_BYTES;
+        }
+        return HEAD_BYTES;
+    }
+
     static boolean worthKeeping(FileEntry file) {
         if (file.isRegular() && isDatabase(file)) {
             return file.size() <= MAX_DATABASE_BYTES;

@@ -1,5 +1,6 @@
 package dev.distill.engine.analysis;
 
+import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.detect.Detection;
 import dev.distill.engine.detect.Finding;
 import dev.distill.engine.detect.accounts.AccountsResult;
@@ -50,6 +51,7 @@ public final class ImageAnalyzer {
 
     private final Options options;
     private final Catalog catalog;
+    private final DiskCache cache;
 
     public ImageAnalyzer(Options options) {
         this(options, Catalog.standard());
@@ -57,8 +59,22 @@ public final class ImageAnalyzer {
 
     /** @param catalog the detectors and program kinds to run */
     public ImageAnalyzer(Options options, Catalog catalog) {
+        this(options, catalog, null);
+    }
+
+    private ImageAnalyzer(Options options, Catalog catalog, DiskCache cache) {
         this.options = options;
         this.catalog = catalog;
+        this.cache = cache;
+    }
+
+    /**
+     * This analyzer keeping each layer's own facts in {@code cache} by layer digest ({@link LayerFacts}), so that an
+     * image whose layers were analysed before, in any image, reads only its new layers' blobs. The report is the
+     * same as without the cache.
+     */
+    public ImageAnalyzer withCache(DiskCache cache) {
+        return new ImageAnalyzer(options, catalog, cache);
     }
 
     public AnalysisReport analyze(ImageFileSystem image, ImageConfig config, AnalysisReport.Subject subject)
@@ -86,17 +102,43 @@ public final class ImageAnalyzer {
     public AnalysisReport analyze(List<Descriptor> layers, BlobSource blobs, LayerLimits limits, ImageConfig config,
             AnalysisReport.Subject subject, Consumer<LayeredFileSystem> built) throws IOException {
         long start = System.nanoTime();
+        if (cache != null) {
+            try {
+                return analyze(layers, blobs, limits, config, subject, built, start, true);
+            } catch (LayerFacts.Mismatch e) {
+                // A kept entry that does not fit its layer is not used; the analysis starts over from the blobs.
+            }
+        }
+        return analyze(layers, blobs, limits, config, subject, built, start, false);
+    }
+
+    private AnalysisReport analyze(List<Descriptor> layers, BlobSource blobs, LayerLimits limits, ImageConfig config,
+            AnalysisReport.Subject subject, Consumer<LayeredFileSystem> built, long start, boolean cached)
+            throws IOException {
         DeferredFileSystem image = new DeferredFileSystem();
         ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
         PackageDatabaseReader packages = new PackageDatabaseReader();
-        ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor()));
         Map<String, FileEntry> seen = new HashMap<>();
-        LayeredFileSystem fs = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
-            seen.put(file.path(), file);
-            visitor.visit(file, in);
-        });
-        image.set(fs);
+        LayeredFileSystem fs;
+        if (cached) {
+            try (LayerFacts facts = new LayerFacts(cache, cacheSettings(limits), objects,
+                    f -> Math.max(ConfigCache.bytesRead(f, catalog::reads), PackageDatabaseReader.bytesRead(f)))) {
+                ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor(), facts::earlier));
+                fs = LayeredFileSystem.build(layers, blobs, limits, facts.recording((file, in) -> {
+                    seen.put(file.path(), file);
+                    visitor.visit(file, in);
+                }), facts);
+            }
+        } else {
+            ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor()));
+            fs = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
+                seen.put(file.path(), file);
+                visitor.visit(file, in);
+            });
+        }
+        ContentVisitor visitor = files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor()));
+        image.set(cached ? new RememberedReads(fs, cache) : fs);
         if (built != null) {
             built.accept(fs);
         }
@@ -119,6 +161,15 @@ public final class ImageAnalyzer {
             fs.readAll(unread, visitor);
         }
         return analyze(fs, files, objects, packages.inventory(fs), regular, config, subject, start, unreadable(fs));
+    }
+
+    /**
+     * What besides a layer's digest decides the facts kept of it: the tar reader's bound on names, how large an ELF
+     * file is parsed in the pass, and which files the program kinds read.
+     */
+    private String cacheSettings(LayerLimits limits) {
+        return "paths=" + limits.maxPathLength() + " elf=" + options.maxElfBytes() + " kinds="
+                + catalog.kinds().stream().map(k -> k.getClass().getName()).sorted().toList();
     }
 
     /**

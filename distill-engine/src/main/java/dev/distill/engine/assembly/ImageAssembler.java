@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distill.engine.bake.Bake;
 import dev.distill.engine.bake.BakeException;
 import dev.distill.engine.bake.StepBaker;
+import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
@@ -75,6 +76,7 @@ public final class ImageAssembler {
     private final Path workDir;
     private final StepBaker baker;
     private final Map<Digest, PulledBase> baseCache = new ConcurrentHashMap<>();
+    private final DiskCache cache;
 
     /** An assembler that cannot bake: a plan with baked steps fails with that reason. */
     public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
@@ -85,6 +87,16 @@ public final class ImageAssembler {
     /** @param baker runs the entrypoint's build-time steps in a sandbox of the source; null when this builder cannot */
     public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
             Path workDir, StepBaker baker) {
+        this(client, bases, tags, limits, version, workDir, baker, null);
+    }
+
+    /**
+     * @param cache where source layers' indexes and carried files ({@link SourceLayers}) and built layers
+     *     ({@link BuiltLayers}) are kept between builds, by layer digest and by a hash of a layer's inputs; null for none
+     */
+    public ImageAssembler(RegistryClient client, BaseCatalog bases, TagScheme tags, LayerLimits limits, String version,
+            Path workDir, StepBaker baker, DiskCache cache) {
+        this.cache = cache;
         this.client = client;
         this.bases = bases;
         this.tags = tags;
@@ -243,7 +255,8 @@ public final class ImageAssembler {
             owners.getOrDefault(path, List.of()).stream().map(InstalledPackage::copyright).filter(c -> c != null)
                     .forEach(wanted::add);
         }
-        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool);
+        try (SourceContent content = SourceContent.read(source.image().layers(), source.blobs(), limits, wanted, spool,
+                cache);
                 Bake bake = bake(plan, source, content)) {
             // Every image of the migration, the programs' and the init steps', takes part in the shared layers.
             List<ProgramPlan> programs = new ArrayList<>();
@@ -274,7 +287,7 @@ public final class ImageAssembler {
             }
             SharedLayers.Split split = SharedLayers.of(planned.stream().map(ProgramLayer.Planned::entries).toList(),
                     pulled.stream().map(b -> b.content().view()).toList());
-            Layers written = writeLayers(split, programs, content, dir);
+            Layers written = writeLayers(split, programs, content, dir, cache);
             for (int i = 0; i < programs.size(); i++) {
                 List<WrittenLayer> shared = new ArrayList<>();
                 List<List<String>> sharedBy = new ArrayList<>();
@@ -373,18 +386,18 @@ public final class ImageAssembler {
      * Writes every layer of the migration, shared and own, each on a thread of its own (at most one per core): they
      * read the spooled source files, which the one pass over the source's layers left for all of them.
      */
-    private static Layers writeLayers(SharedLayers.Split split, List<ProgramPlan> programs, SourceContent content, Path dir)
-            throws IOException, AssemblyException {
+    private static Layers writeLayers(SharedLayers.Split split, List<ProgramPlan> programs, SourceContent content, Path dir,
+            DiskCache cache) throws IOException, AssemblyException {
         List<Callable<WrittenLayer>> tasks = new ArrayList<>();
         for (int k = 0; k < split.shared().size(); k++) {
             TreeMap<String, ProgramLayer.Entry> entries = split.shared().get(k).entries();
             Path target = dir.resolve("shared-" + k + ".tar.gz");
-            tasks.add(() -> ProgramLayer.write(entries, content, target));
+            tasks.add(() -> BuiltLayers.write(cache, entries, content, target));
         }
         for (int i = 0; i < programs.size(); i++) {
             TreeMap<String, ProgramLayer.Entry> entries = split.own().get(i);
             Path target = dir.resolve(i + "-" + TagScheme.tagSafe(programs.get(i).name()) + ".tar.gz");
-            tasks.add(() -> ProgramLayer.write(entries, content, target));
+            tasks.add(() -> BuiltLayers.write(cache, entries, content, target));
         }
         List<WrittenLayer> done = new ArrayList<>();
         int threads = Math.max(1, Math.min(tasks.size(), Runtime.getRuntime().availableProcessors()));

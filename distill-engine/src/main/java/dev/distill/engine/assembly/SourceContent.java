@@ -1,5 +1,7 @@
 package dev.distill.engine.assembly;
 
+import dev.distill.engine.cache.CacheKey;
+import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.image.Descriptor;
@@ -20,6 +22,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The source image's merged view and the bytes of the files the plan carries, read in one pass over the source
@@ -31,12 +34,14 @@ final class SourceContent implements Closeable {
     private final LayeredFileSystem view;
     private final Path spool;
     private final Map<String, Path> content;
-    private final Map<String, byte[]> hashes = new HashMap<>();
+    /** The SHA-256 of spooled files' bytes, by spool file: computed once, or known from the cache. */
+    private final Map<Path, byte[]> hashes;
 
-    private SourceContent(LayeredFileSystem view, Path spool, Map<String, Path> content) {
+    private SourceContent(LayeredFileSystem view, Path spool, Map<String, Path> content, Map<Path, byte[]> hashes) {
         this.view = view;
         this.spool = spool;
         this.content = content;
+        this.hashes = hashes;
     }
 
     /**
@@ -45,21 +50,41 @@ final class SourceContent implements Closeable {
      */
     static SourceContent read(List<Descriptor> layers, BlobSource blobs, LayerLimits limits, Set<String> wanted,
             Path spool) throws IOException {
+        return read(layers, blobs, limits, wanted, spool, null);
+    }
+
+    /**
+     * @param cache where the layers' indexes and carried files of earlier builds are kept ({@link SourceLayers}), so
+     *     that only the layers no build read before are fetched; null to read every layer
+     */
+    static SourceContent read(List<Descriptor> layers, BlobSource blobs, LayerLimits limits, Set<String> wanted,
+            Path spool, DiskCache cache) throws IOException {
         // Every version of a wanted path that some layer holds is spooled; the view decides afterwards which one
         // is the image's (an upper layer may replace or delete it).
         Map<FileEntry, Path> seen = new IdentityHashMap<>();
         Map<String, Integer> versions = new HashMap<>();
-        LayeredFileSystem view = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
-            if (wanted.contains(file.path())) {
-                int n = versions.merge(file.path(), 1, Integer::sum);
-                Path target = spool.resolve(seen.size() + "-" + n);
-                try (OutputStream out = Files.newOutputStream(target)) {
-                    in.transferTo(out);
+        Map<Path, byte[]> hashes = new ConcurrentHashMap<>();
+        LayeredFileSystem view;
+        Map<FileEntry, CacheKey> missed = new IdentityHashMap<>();
+        try (SourceLayers known = cache == null ? null : new SourceLayers(cache, wanted, limits.maxPathLength(), hashes, missed)) {
+            view = LayeredFileSystem.build(layers, blobs, limits, (file, in) -> {
+                if (wanted.contains(file.path())) {
+                    int n = versions.merge(file.path(), 1, Integer::sum);
+                    Path target = spool.resolve(seen.size() + "-" + n);
+                    try (OutputStream out = Files.newOutputStream(target)) {
+                        in.transferTo(out);
+                    }
+                    seen.put(file, target);
+                    if (known != null && known.recalling()) {
+                        known.recalledSpooled(target);
+                    } else if (known != null) {
+                        known.spooled(file, target);
+                    }
                 }
-                seen.put(file, target);
-            }
-        });
+            }, known);
+        }
         Map<String, Path> content = new HashMap<>();
+        Map<FileEntry, Path> readAgain = new IdentityHashMap<>();
         List<FileEntry> rest = new ArrayList<>();
         for (String path : wanted) {
             FileEntry entry = view.entry(path).orElse(null);
@@ -82,9 +107,14 @@ final class SourceContent implements Closeable {
                     in.transferTo(out);
                 }
                 content.put(file.path(), target);
+                readAgain.put(file, target);
             });
+            if (cache != null) {
+                // Files of recalled layers that no earlier build carried: kept now, so the next build need not read.
+                SourceLayers.keepMissed(cache, missed, readAgain, hashes);
+            }
         }
-        return new SourceContent(view, spool, content);
+        return new SourceContent(view, spool, content, hashes);
     }
 
     /** Reads the bytes of further regular files (repairs found after the first pass), one more pass per layer. */
@@ -115,15 +145,16 @@ final class SourceContent implements Closeable {
 
     /** The SHA-256 of a carried file's bytes (null when they were not read), computed once. */
     byte[] sha256(String path) throws IOException {
-        byte[] known = hashes.get(path);
+        Path p = content.get(path);
+        if (p == null) {
+            return null;
+        }
+        byte[] known = hashes.get(p);
         if (known == null) {
-            try (InputStream in = open(path)) {
-                if (in == null) {
-                    return null;
-                }
+            try (InputStream in = Files.newInputStream(p)) {
                 known = BaseContent.hash(in);
             }
-            hashes.put(path, known);
+            hashes.put(p, known);
         }
         return known;
     }

@@ -1,13 +1,7 @@
 package dev.distill.engine.distroless;
 
-import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.registry.RegistryClient;
-import dev.distill.engine.registry.RegistryException;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Command line for {@code deploy/local/bases.sh --java}:
@@ -26,42 +20,24 @@ public final class BuildJavaBase {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length < 2) {
-            err.println("usage: BuildJavaBase <deb-directory> <registry[/repository]> [package=version ...]");
-            err.println("  e.g. BuildJavaBase /work/fixture-cache/debs 127.0.0.1:5000   (pushes 127.0.0.1:5000/distill/java17:{latest,nonroot}"
-                    + " and 127.0.0.1:5000/distill/java17-runc:latest)");
-            return 2;
-        }
-        Map<String, String> versions;
-        try {
-            versions = BuildBases.pinnedVersions(args);
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            return 2;
-        }
-        Path work = null;
-        try {
-            String prefix = DistrolessBaseBuilder.repositoryPrefix(args[1]);
-            work = Files.createTempDirectory("distill-java-base-");
-            JavaBaseReport report = new JavaBaseBuilder(RegistryClient.builder().build(),
-                    new DebDirectory(Path.of(args[0]), versions), work).buildAndPush(prefix);
-            for (JavaBaseReport.Image image : report.images()) {
-                out.printf("pushed %s %s compressed=%d layers=%d%n", image.reference().withDigest(null), image.manifestDigest(),
-                        image.compressedSize(), image.layers());
-            }
-            out.println("base " + report.base());
-            out.println("java-home " + report.javaHome());
-            out.println("packages " + String.join(" ", report.packages()));
-            report.libraries().forEach(c -> out.println("library " + c.packageVersion() + " " + String.join(" ", c.paths())));
-            out.println("unused " + String.join(" ", report.unused()));
-            out.println("certificates " + report.certificates());
-            report.omitted().forEach(o -> out.println("omitted " + o.packageName() + " " + o.path() + ": " + o.reason()));
-            return 0;
-        } catch (IOException | RegistryException | IllegalArgumentException e) {
-            err.println("building the Java base failed: " + e.getMessage());
-            return 1;
-        } finally {
-            WorkDirectories.removeTreeQuietly(work);
-        }
+        return BaseCommandLine.run("BuildJavaBase", "BuildJavaBase /work/fixture-cache/debs 127.0.0.1:5000   (pushes"
+                + " 127.0.0.1:5000/distill/java17:{latest,nonroot} and 127.0.0.1:5000/distill/java17-runc:latest)",
+                "the Java base", args, err, (debs, prefix, work) -> {
+                    JavaBaseReport report = new JavaBaseBuilder(RegistryClient.builder().build(), debs, work)
+                            .buildAndPush(prefix);
+                    for (JavaBaseReport.Image image : report.images()) {
+                        out.printf("pushed %s %s compressed=%d layers=%d%n", image.reference().withDigest(null),
+                                image.manifestDigest(), image.compressedSize(), image.layers());
+                    }
+                    out.println("base " + report.base());
+                    out.println("java-home " + report.javaHome());
+                    out.println("packages " + String.join(" ", report.packages()));
+                    report.libraries().forEach(c -> out.println("library " + c.packageVersion() + " "
+                            + String.join(" ", c.paths())));
+                    out.println("unused " + String.join(" ", report.unused()));
+                    out.println("certificates " + report.certificates());
+                    report.omitted().forEach(o -> out.println("omitted " + o.packageName() + " " + o.path() + ": "
+                            + o.reason()));
+                });
     }
 }

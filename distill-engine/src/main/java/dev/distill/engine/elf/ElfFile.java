@@ -86,6 +86,98 @@ public final class ElfFile {
         this.flags1 = p.flags1;
     }
 
+    private ElfFile(java.io.DataInput in) throws IOException {
+        this.elfClass = ElfClass.valueOf(readString(in));
+        this.data = ElfData.valueOf(readString(in));
+        this.machineCode = in.readInt();
+        this.type = ElfType.valueOf(readString(in));
+        this.entry = in.readLong();
+        this.interpreter = in.readBoolean() ? readString(in) : null;
+        this.dynamic = in.readBoolean();
+        this.needed = readList(in);
+        this.soname = in.readBoolean() ? readString(in) : null;
+        this.rpath = readList(in);
+        this.runpath = readList(in);
+        this.rpathPresent = in.readBoolean();
+        this.runpathPresent = in.readBoolean();
+        this.flags = in.readLong();
+        this.flags1 = in.readLong();
+    }
+
+    /**
+     * Writes what was parsed, for {@link #readFrom} to give back the same object without the file: an analysis keeps
+     * a layer's parsed ELF files with the layer. The form is private to this class; a change bumps the keeper's
+     * format version.
+     */
+    public void writeTo(java.io.DataOutput out) throws IOException {
+        writeString(out, elfClass.name());
+        writeString(out, data.name());
+        out.writeInt(machineCode);
+        writeString(out, type.name());
+        out.writeLong(entry);
+        writeOptional(out, interpreter);
+        out.writeBoolean(dynamic);
+        writeList(out, needed);
+        writeOptional(out, soname);
+        writeList(out, rpath);
+        writeList(out, runpath);
+        out.writeBoolean(rpathPresent);
+        out.writeBoolean(runpathPresent);
+        out.writeLong(flags);
+        out.writeLong(flags1);
+    }
+
+    /** Reads what {@link #writeTo} wrote. */
+    public static ElfFile readFrom(java.io.DataInput in) throws IOException {
+        try {
+            return new ElfFile(in);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("not a written ELF file: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeOptional(java.io.DataOutput out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            writeString(out, s);
+        }
+    }
+
+    private static void writeList(java.io.DataOutput out, List<String> list) throws IOException {
+        out.writeInt(list.size());
+        for (String s : list) {
+            writeString(out, s);
+        }
+    }
+
+    private static List<String> readList(java.io.DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 1 << 20) {
+            throw new IOException("not a written ELF file: a list of " + n + " strings");
+        }
+        List<String> list = new ArrayList<>(Math.min(n, 64));
+        for (int i = 0; i < n; i++) {
+            list.add(readString(in));
+        }
+        return List.copyOf(list);
+    }
+
+    private static void writeString(java.io.DataOutput out, String s) throws IOException {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readString(java.io.DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_STRTAB_BYTES) {
+            throw new IOException("not a written ELF file: a string of " + n + " bytes");
+        }
+        byte[] bytes = new byte[n];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
     /** Parses a whole file (or a prefix of it: a range beyond the end is reported as truncation). */
     public static ElfFile parse(byte[] bytes) throws ElfFormatException {
         try {

@@ -30,7 +30,13 @@ public final class ElfObjects {
     private final Map<String, Parsed> parsed = new ConcurrentHashMap<>();
     private final Map<String, byte[]> small = new ConcurrentHashMap<>();
 
-    private record Parsed(ElfFile elf, IOException error) {
+    /** What parsing one file gave: the parsed file, or why it is not a readable ELF file. */
+    public record Parsed(ElfFile elf, ElfFormatException error) {
+        public Parsed {
+            if ((elf == null) == (error == null)) {
+                throw new IllegalArgumentException("a parse gives a file or an error, got " + elf + " and " + error);
+            }
+        }
     }
 
     public ElfObjects(ImageFileSystem fs) {
@@ -104,12 +110,27 @@ public final class ElfObjects {
      * header bytes put back in front), so one pass over the layers can serve several readers.
      */
     public ContentVisitor visitor(long maxElfBytes, ContentVisitor others) {
+        return visitor(maxElfBytes, others, file -> null);
+    }
+
+    /**
+     * As {@link #visitor(long, ContentVisitor)}, but an ELF file that {@code earlier} knows is taken as parsed
+     * without its bytes: a pass over layers whose parsed files were kept gets only their heads.
+     *
+     * @param earlier the parse an earlier pass made of the very content being visited, or null
+     */
+    public ContentVisitor visitor(long maxElfBytes, ContentVisitor others, java.util.function.Function<FileEntry, Parsed> earlier) {
         return (file, in) -> {
             byte[] head = in.readNBytes(HEADER_BYTES);
             forget(file.path()); // a pass that reads every layer sees a replaced file before its replacement
             headers.put(file.path(), head);
             if (!ElfFile.isElf(head) || file.size() > maxElfBytes) {
                 others.visit(file, new SequenceInputStream(new ByteArrayInputStream(head), in));
+                return;
+            }
+            Parsed known = earlier.apply(file);
+            if (known != null) {
+                parsed.put(file.path(), known);
                 return;
             }
             byte[] all = readRest(head, in, file.size());
@@ -119,6 +140,11 @@ public final class ElfObjects {
                 parsed.put(file.path(), new Parsed(null, e));
             }
         };
+    }
+
+    /** How the file at {@code path} parsed, when it was parsed; null otherwise. */
+    public Parsed parsed(String path) {
+        return parsed.get(path);
     }
 
     /** Drops all that is remembered of the file at {@code path} (for a pass that saw content an upper layer replaced). */

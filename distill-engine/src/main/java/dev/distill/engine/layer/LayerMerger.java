@@ -44,6 +44,7 @@ final class LayerMerger {
     private final LayerLimits limits;
     private final TreeMap<String, Node> tree = new TreeMap<>();
     private final List<UnreadableEntry> unreadable = new ArrayList<>();
+    private final List<Whiteout> whiteouts = new ArrayList<>();
     private long xattrBytes;
     /** Hard link target (always a non-link) → the paths linking to it. */
     private final Map<String, TreeSet<String>> linksTo = new HashMap<>();
@@ -135,6 +136,11 @@ final class LayerMerger {
         return List.copyOf(unreadable);
     }
 
+    /** The layers' whiteouts, bottom layer first and in tar order within a layer. */
+    List<Whiteout> whiteouts() {
+        return List.copyOf(whiteouts);
+    }
+
     /** Where each regular file's (and hard link's) bytes are, by path. */
     Map<String, Long> contents() {
         Map<String, Long> contents = new HashMap<>();
@@ -150,12 +156,14 @@ final class LayerMerger {
         String directory = Paths.parent(path);
         if (name.equals(OPAQUE)) {
             removeLower(directory, false);
+            whiteouts.add(new Whiteout(layerIndex, directory, true));
         } else if (!name.startsWith(AUFS_META)) { // other .wh..wh. names are aufs bookkeeping, not deletions
             String victim = name.substring(WHITEOUT.length());
             if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
                 throw new LayerProblem(UNSAFE, raw, "whiteout of '" + LayerException.printable(victim) + "' would delete outside its directory");
             }
             removeLower(Paths.join(directory, victim), true);
+            whiteouts.add(new Whiteout(layerIndex, Paths.join(directory, victim), false));
         }
     }
 

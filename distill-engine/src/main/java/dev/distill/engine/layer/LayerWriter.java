@@ -33,6 +33,12 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class LayerWriter implements Closeable {
 
+    /**
+     * Names this class's output for the same entries: tar format, header fields, compression and its level. Bumped
+     * with any change that alters the bytes, since built layers are cached under it.
+     */
+    public static final int FORMAT_VERSION = 1;
+
     private static final int BLOCK = 512;
     private static final long USTAR_MAX_SIZE = 077777777777L;
     private static final int USTAR_MAX_ID = 07777777;

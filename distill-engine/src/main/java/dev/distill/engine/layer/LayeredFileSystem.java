@@ -48,10 +48,12 @@ public final class LayeredFileSystem extends IndexedFileSystem {
     private final Map<String, Long> contents;
     private final long[] uncompressedSizes;
     private final List<UnreadableEntry> unreadable;
+    private final List<Whiteout> whiteouts;
 
     private LayeredFileSystem(List<Descriptor> layers, BlobSource source, LayerLimits limits, FileIndex index,
-            Map<String, Long> contents, long[] uncompressedSizes, List<UnreadableEntry> unreadable) {
+            Map<String, Long> contents, long[] uncompressedSizes, List<UnreadableEntry> unreadable, List<Whiteout> whiteouts) {
         super(index);
+        this.whiteouts = whiteouts;
         this.unreadable = unreadable;
         this.layers = layers;
         this.source = source;
@@ -97,6 +99,19 @@ public final class LayeredFileSystem extends IndexedFileSystem {
      */
     public static LayeredFileSystem build(List<Descriptor> layers, BlobSource source, LayerLimits limits,
             ContentVisitor visitor) throws IOException {
+        return build(layers, source, limits, visitor, null);
+    }
+
+    /**
+     * As {@link #build(List, BlobSource, LayerLimits, ContentVisitor)}, but layers that {@code known} recalls are
+     * merged from their kept index without reading their blobs, and the visitor is given what {@code known} kept of
+     * their files; every layer read is handed to {@code known} once indexed and verified. The view is the same: the
+     * limits hold as for a read, and reading a recalled layer's file later streams its blob as for any other.
+     *
+     * @param known layers indexed before; may be null
+     */
+    public static LayeredFileSystem build(List<Descriptor> layers, BlobSource source, LayerLimits limits,
+            ContentVisitor visitor, KnownLayers known) throws IOException {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(limits, "limits");
         List<Descriptor> copy = List.copyOf(layers);
@@ -113,9 +128,20 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         for (int i = 0; i < copy.size(); i++) {
             Descriptor layer = copy.get(i);
             merger.startLayer(i, layer.digest().toString());
-            sizes[i] = indexLayer(i, layer, source, merger, budget, limits, visitor);
+            LayerIndex recalled = known == null ? null : known.recall(i, layer);
+            if (recalled != null) {
+                sizes[i] = mergeRecalled(i, layer, recalled, merger, budget, limits, visitor, known);
+                continue;
+            }
+            List<TarEntry> record = known == null ? null : new ArrayList<>();
+            long[] holes = {0};
+            sizes[i] = indexLayer(i, layer, source, merger, budget, limits, visitor, record, holes);
+            if (known != null) {
+                known.indexed(i, layer, new LayerIndex(sizes[i], holes[0], record));
+            }
         }
-        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes, merger.unreadable());
+        return new LayeredFileSystem(copy, source, limits, merger.index(), merger.contents(), sizes, merger.unreadable(),
+                merger.whiteouts());
     }
 
     /** The view of a resolved image, its layers streamed from the registry it was resolved in. */
@@ -133,14 +159,39 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         return unreadable;
     }
 
+    /**
+     * The deletions the layers made in the layers below them (already applied to this view), bottom layer first:
+     * what a runtime that stacks the layers itself needs besides each layer's files.
+     */
+    public List<Whiteout> whiteouts() {
+        return whiteouts;
+    }
+
+    /** Where the layers' bytes are read from (a view of some of the layers reads them from the same). */
+    public BlobSource blobSource() {
+        return source;
+    }
+
+    /** The limits the view was built under; a view of some of its layers is built under the same. */
+    public LayerLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Where a regular file's (or hard link's) bytes are: its layer's digest and the entry's ordinal in that layer's
+     * tar, which name the same bytes in every image with that layer; null when it is not a regular file of this view.
+     */
+    public String contentId(FileEntry file) {
+        Long content = contents.get(file.path());
+        if (content == null || index.entry(file.path()).isEmpty()) {
+            return null;
+        }
+        return layers.get(LayerMerger.layerOf(content)).digest() + "#" + LayerMerger.ordinalOf(content);
+    }
+
     /** The layers this view was built from, bottom first. */
     public List<Descriptor> layers() {
         return layers;
-    }
-
-    /** Where the layers' bytes are read from (a verifier hands the privileged runner the spooled ones by it). */
-    public BlobSource blobSource() {
-        return source;
     }
 
     /**
@@ -288,9 +339,47 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         }
     }
 
-    /** @param budget the bytes all layers from this one up may still decompress to (and sparse holes expand to); lowered here */
+    /**
+     * Merges a layer from an earlier pass's index, under the same limits as a read of its blob (the tar reader's own
+     * bounds held when the index was made; its keeper keys it by the limits too).
+     */
+    private static long mergeRecalled(int layerIndex, Descriptor layer, LayerIndex index, LayerMerger merger, long[] budget,
+            LayerLimits limits, ContentVisitor visitor, KnownLayers known) throws IOException {
+        if (index.uncompressedSize() + index.holeBytes() > budget[0]) {
+            throw new LayerException(LIMIT_EXCEEDED, layerIndex, layer.digest(), null, "the layers decompress to more than "
+                    + limits.maxTotalUncompressedBytes() + " bytes (the limit)", null);
+        }
+        try {
+            for (TarEntry entry : index.entries()) {
+                FileEntry file = merger.apply(entry);
+                if (visitor != null && file != null) {
+                    InputStream content;
+                    try {
+                        content = known.recalledContent(file, entry.ordinal());
+                    } catch (IOException e) {
+                        throw new VisitorFailure(e); // the keeper's own failure, not the layer's
+                    }
+                    if (content != null) {
+                        visit(visitor, file, content);
+                    }
+                }
+            }
+        } catch (VisitorFailure e) {
+            throw e.getCause();
+        } catch (IOException e) {
+            throw failure(layerIndex, layer, null, e);
+        }
+        budget[0] -= index.uncompressedSize() + index.holeBytes();
+        return index.uncompressedSize();
+    }
+
+    /**
+     * @param budget the bytes all layers from this one up may still decompress to (and sparse holes expand to); lowered here
+     * @param record receives every entry read, when not null
+     * @param holes receives the bytes charged for sparse files' holes
+     */
     private static long indexLayer(int layerIndex, Descriptor layer, BlobSource source, LayerMerger merger, long[] budget,
-            LayerLimits limits, ContentVisitor visitor) throws IOException {
+            LayerLimits limits, ContentVisitor visitor, List<TarEntry> record, long[] holes) throws IOException {
         TarReader reader = null;
         try (InputStream raw = source.open(layer)) {
             long size;
@@ -302,6 +391,9 @@ public final class LayeredFileSystem extends IndexedFileSystem {
                 while ((entry = reader.next()) != null) {
                     // A sparse file's holes read as zeros: a small layer must not expand without end that way either.
                     counted.charge(reader.holeBytes());
+                    if (record != null) {
+                        record.add(entry);
+                    }
                     FileEntry file = merger.apply(entry);
                     if (visitor != null && file != null) {
                         visit(visitor, file, reader.body());
@@ -310,6 +402,7 @@ public final class LayeredFileSystem extends IndexedFileSystem {
                 // Read to the very end: that checks the gzip trailer, and below, the blob's digest.
                 reader.drain();
                 size = counted.count();
+                holes[0] = counted.charged();
                 budget[0] -= size + counted.charged();
             } catch (LayerProblem e) {
                 throw blame(e, raw);

@@ -36,6 +36,14 @@ public final class PackageDatabaseReader {
         return DpkgDatabase.isDatabaseFile(path) || DpkgDatabase.isCopyright(path) || path.equals(ApkDatabase.INSTALLED);
     }
 
+    /** The most bytes {@link #visitor()} reads of a file, whatever it read before: a pass that keeps them can replay it. */
+    public static int bytesRead(dev.distill.engine.fs.FileEntry file) {
+        if (!file.isRegular() || !reads(file.path())) {
+            return 0;
+        }
+        return DpkgDatabase.isCopyright(file.path()) ? MAX_COPYRIGHT_BYTES : MAX_FILE_BYTES;
+    }
+
     /** Receives the pass's files; ignores everything {@link #reads} does not want. */
     public ContentVisitor visitor() {
         return (file, in) -> {

@@ -30,6 +30,7 @@ public final class ContainerRun implements AutoCloseable {
     private final Runc runc;
     private final RuntimeConfig config;
     private final UnpackReport unpack;
+    private final OverlayRootfs overlay;
     private final ContainerLog log;
     private final int pid;
     private final ContainerCgroups cgroups;
@@ -43,7 +44,7 @@ public final class ContainerRun implements AutoCloseable {
     private volatile Budget.Tracking budgetTracking;
     private volatile boolean closed;
 
-    ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, ContainerLog log,
+    ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, OverlayRootfs overlay, ContainerLog log,
             int pid, ContainerCgroups cgroups, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
         this.name = name;
         this.id = id;
@@ -51,6 +52,7 @@ public final class ContainerRun implements AutoCloseable {
         this.runc = runc;
         this.config = config;
         this.unpack = unpack;
+        this.overlay = overlay;
         this.log = log;
         this.pid = pid;
         this.cgroups = cgroups;
@@ -251,6 +253,13 @@ public final class ContainerRun implements AutoCloseable {
             failure = e;
         }
         log.close();
+        if (overlay != null) {
+            try {
+                overlay.close();  // unmounted also when the bundle is kept: a mount must not outlive its container
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
         if (!keepBundle) {
             try {
                 WorkDirectories.removeTree(bundle);

@@ -164,6 +164,20 @@ public final class RootfsUnpacker {
         applyXattrs();
     }
 
+    /**
+     * Applies the extended attributes of {@code entries}, already placed under {@code root}, with ACL ids mapped
+     * through {@code ids} as {@link #unpack} would: for a tree whose files were placed another way (an overlay whose
+     * owners were changed afterwards, which drops file capabilities).
+     *
+     * @return the attributes not applied, each with why
+     */
+    static List<UnpackReport.Skipped> applyXattrs(Path root, IdMapping ids, java.util.Collection<FileEntry> entries) throws IOException {
+        RootfsUnpacker unpacker = new RootfsUnpacker(root, ids);
+        entries.forEach(unpacker::noteXattrs);
+        unpacker.applyXattrs();
+        return unpacker.skipped;
+    }
+
     private void noteXattrs(FileEntry entry) {
         if (!entry.xattrs().values().isEmpty()) {
             withXattrs.add(entry);
@@ -276,7 +290,7 @@ public final class RootfsUnpacker {
     }
 
     /** getfattr's spelling of a path: control characters and backslashes as octal escapes, other bytes as they are. */
-    private static String escapeForDump(String path) {
+    static String escapeForDump(String path) {
         StringBuilder out = new StringBuilder();
         for (char c : path.toCharArray()) {
             if (c < 0x20 || c == 0x7f || c == '\\') {
@@ -288,7 +302,7 @@ public final class RootfsUnpacker {
         return out.toString();
     }
 
-    private static boolean onPath(String command) {
+    static boolean onPath(String command) {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;

@@ -3,6 +3,7 @@ package dev.distill.engine.runtime;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.budget.Budget;
 import dev.distill.engine.io.WorkDirectories;
+import dev.distill.engine.layer.LayeredFileSystem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -59,8 +60,11 @@ public final class Sandbox implements AutoCloseable {
      * @param keepWorkDir leave bundles and logs on disk after close (containers are deleted all the same)
      * @param cgroups which limits the host can enforce
      * @param confinement the runtime, seccomp profile and user namespaces of every container
+     * @param layerTrees where layers are unpacked once and shared by containers' overlay rootfs; null to unpack every
+     *     image in full for every container
      */
-    public record Options(Duration timeLimit, long logLimit, boolean keepWorkDir, HostCgroups cgroups, Confinement confinement) {
+    public record Options(Duration timeLimit, long logLimit, boolean keepWorkDir, HostCgroups cgroups, Confinement confinement,
+            LayerTreeStore layerTrees) {
 
         public Options {
             if (timeLimit == null || timeLimit.isNegative() || timeLimit.isZero()) {
@@ -74,24 +78,34 @@ public final class Sandbox implements AutoCloseable {
             }
         }
 
+        /** Without shared layer trees: every container's image unpacked in full. */
+        public Options(Duration timeLimit, long logLimit, boolean keepWorkDir, HostCgroups cgroups, Confinement confinement) {
+            this(timeLimit, logLimit, keepWorkDir, cgroups, confinement, null);
+        }
+
         /**
          * Two minutes, 1 MiB of output per container, the host's cgroups, and the full confinement
-         * ({@link Confinement#defaults()}: runc, the seccomp profile, user namespaces).
+         * ({@link Confinement#defaults()}: runc, the seccomp profile, user namespaces); images unpacked in full.
          */
         public static Options defaults() {
             return new Options(Duration.ofMinutes(2), 1 << 20, false, HostCgroups.detect(), Confinement.defaults());
         }
 
         public Options withTimeLimit(Duration limit) {
-            return new Options(limit, logLimit, keepWorkDir, cgroups, confinement);
+            return new Options(limit, logLimit, keepWorkDir, cgroups, confinement, layerTrees);
         }
 
         public Options keepingWorkDir() {
-            return new Options(timeLimit, logLimit, true, cgroups, confinement);
+            return new Options(timeLimit, logLimit, true, cgroups, confinement, layerTrees);
         }
 
         public Options withConfinement(Confinement newConfinement) {
-            return new Options(timeLimit, logLimit, keepWorkDir, cgroups, newConfinement);
+            return new Options(timeLimit, logLimit, keepWorkDir, cgroups, newConfinement, layerTrees);
+        }
+
+        /** Containers' rootfs as overlays of the store's layer trees where the host can (null: full unpacks). */
+        public Options withLayerTrees(LayerTreeStore store) {
+            return new Options(timeLimit, logLimit, keepWorkDir, cgroups, confinement, store);
         }
     }
 
@@ -214,9 +228,34 @@ public final class Sandbox implements AutoCloseable {
         Path bundle = workDir.resolve(id);
         Files.createDirectory(bundle);
         ContainerLog log = null;
+        OverlayRootfs overlay = null;
         boolean created = false;
         try {
-            UnpackReport unpack = RootfsUnpacker.unpack(image, bundle.resolve("rootfs"), idMapping());
+            long started = System.nanoTime();
+            UnpackReport unpack = null;
+            String whyNot = overlayProblem(image);
+            if (whyNot == null) {
+                try {
+                    List<UnpackReport.Skipped> skipped = new ArrayList<>();
+                    overlay = OverlayRootfs.mount(bundle, options.layerTrees().acquire((LayeredFileSystem) image), image, idMapping(), skipped);
+                    Duration took = Duration.ofNanos(System.nanoTime() - started);
+                    unpack = new UnpackReport(overlay.rootfs(), overlay.directories(), overlay.files(), overlay.symlinks(),
+                            overlay.hardLinks(), 0, took, skipped, "overlay of " + overlay.layers() + " shared layer trees ("
+                            + overlay.treesUnpacked() + " unpacked now, in " + overlay.treesTook().toMillis() + " ms)");
+                } catch (IOException e) {
+                    whyNot = "the overlay of layer trees failed: " + e.getMessage();
+                    for (String dir : new String[] {"rootfs", OverlayRootfs.WRITABLE_LAYER}) {
+                        WorkDirectories.removeTree(bundle.resolve(dir));
+                    }
+                    overlay = null;
+                }
+            }
+            if (overlay == null) {
+                unpack = RootfsUnpacker.unpack(image, bundle.resolve("rootfs"), idMapping());
+                if (whyNot != null && options.layerTrees() != null) {
+                    unpack = unpack.withMethod(UnpackReport.FULL_UNPACK + " (" + whyNot + ")", Duration.ofNanos(System.nanoTime() - started));
+                }
+            }
             // A relative cgroups path nests the container's cgroups under our own: the limits of the process that
             // runs the sandbox still apply to everything inside it.
             Files.write(bundle.resolve("config.json"), config.toJson(id, options.cgroups(), options.confinement().seccomp(),
@@ -237,7 +276,7 @@ public final class Sandbox implements AutoCloseable {
             // Where its cgroups are: for the limits it reached, and for a sweep should this process die.
             ContainerCgroups cgroups = ContainerCgroups.of(pid);
             cgroups.save(bundle);
-            ContainerRun run = new ContainerRun(name, id, bundle, runc, config, unpack, log, pid, cgroups,
+            ContainerRun run = new ContainerRun(name, id, bundle, runc, config, unpack, overlay, log, pid, cgroups,
                     options.timeLimit(), watchdogs, options.keepWorkDir());
             runs.put(name, run);
             return run;
@@ -248,11 +287,34 @@ public final class Sandbox implements AutoCloseable {
             if (log != null) {
                 log.close();
             }
+            if (overlay != null) {
+                overlay.close();  // before the bundle goes: a removal must never walk into the shared trees
+            }
             if (!options.keepWorkDir()) {
                 WorkDirectories.removeTree(bundle);
             }
             throw e;
         }
+    }
+
+    /**
+     * Why this image's rootfs cannot be an overlay of shared layer trees (null if it can): no store configured, an
+     * image not read from layers, a host without overlayfs metacopy, or an id pool that could map the trees' owners.
+     */
+    private String overlayProblem(ImageFileSystem image) {
+        LayerTreeStore store = options.layerTrees();
+        if (store == null) {
+            return "no layer tree store";
+        }
+        if (!(image instanceof LayeredFileSystem)) {
+            return "the image is not read from layers";
+        }
+        HostIdPool pool = options.confinement().userNamespaces();
+        if (pool != null && (pool.firstUid() < LayerTreeStore.TREE_IDS.size() || pool.firstGid() < LayerTreeStore.TREE_IDS.size())) {
+            // The trees belong to host ids 0-65535; a container whose namespace maps them could own the shared files.
+            return "the id pool (" + pool + ") overlaps the layer trees' owners, host ids 0-" + (LayerTreeStore.TREE_IDS.size() - 1);
+        }
+        return store.overlayProblem();
     }
 
     /**

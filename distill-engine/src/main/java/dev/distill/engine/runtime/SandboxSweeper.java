@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Finds and removes the leftovers of dead processes below a work root (see {@link Sandbox#sweep}). Walks a few
- * levels down, never into a rootfs, never through a link, never into a directory a live process holds.
+ * levels down, never into a rootfs or a store of layer trees, never through a link, never into a directory a live
+ * process holds. A container's overlay rootfs is unmounted with the rest of its sandbox's mounts, before any removal.
  */
 final class SandboxSweeper {
 
@@ -74,7 +75,11 @@ final class SandboxSweeper {
         List<Path> dirs = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !p.getFileName().toString().equals("rootfs")) {
+                // Never into a rootfs or a container's writable layer, nor into a store of layer trees (shared, and
+                // cleaned by the store itself).
+                String name = p.getFileName().toString();
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.equals("rootfs") && !name.equals(OverlayRootfs.WRITABLE_LAYER)
+                        && !Files.exists(p.resolve(LayerTreeStore.MARKER), LinkOption.NOFOLLOW_LINKS)) {
                     dirs.add(p);
                 }
             }

@@ -1,5 +1,6 @@
 /**
- * Runs an image under runc in a sandbox: unpacks its merged filesystem into an OCI runtime bundle, writes a
+ * Runs an image under runc in a sandbox: makes its rootfs in an OCI runtime bundle (an overlay of layer trees shared
+ * between runs, or its merged filesystem unpacked in full), writes a
  * locked-down runtime config from the image config, and drives the container (or a pod of containers sharing one
  * network namespace) through create, optional tracing, start, stop and cleanup, within a time limit. Every container
  * of a {@link dev.distill.engine.runtime.Sandbox} is confined alike ({@link dev.distill.engine.runtime.Confinement}:

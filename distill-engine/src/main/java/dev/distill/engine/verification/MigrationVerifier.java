@@ -23,6 +23,7 @@ import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.runtime.OwnedDirectory;
 import dev.distill.engine.runtime.PodSpec;
 import dev.distill.engine.runtime.ResourceLimits;
@@ -80,10 +81,12 @@ public final class MigrationVerifier {
      * @param expectedStatus the status that passes; 0 = whatever the source answers (200 when it cannot be run)
      * @param maxRepairRounds rounds after the first in which missing files may be asked for
      * @param confinement the runtime, seccomp profile and user namespaces of every container the verifier runs
+     * @param layerTrees where image layers are unpacked once and shared by the containers' overlay rootfs; null to
+     *     unpack every image in full for every run
      */
     public record Options(Path workRoot, Duration timeLimit, ResourceLimits limits, Duration staysUp, Duration probeDeadline,
             String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines,
-            Confinement confinement) {
+            Confinement confinement, LayerTreeStore layerTrees) {
 
         public Options {
             Objects.requireNonNull(workRoot, "workRoot");
@@ -109,6 +112,14 @@ public final class MigrationVerifier {
             }
         }
 
+        /** Without shared layer trees. */
+        public Options(Path workRoot, Duration timeLimit, ResourceLimits limits, Duration staysUp, Duration probeDeadline,
+                String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines,
+                Confinement confinement) {
+            this(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds, layerLimits,
+                    logLines, confinement, null);
+        }
+
         /** With the full confinement ({@link Confinement#defaults()}). */
         public Options(Path workRoot, Duration timeLimit, ResourceLimits limits, Duration staysUp, Duration probeDeadline,
                 String httpPath, int expectedStatus, int maxRepairRounds, LayerLimits layerLimits, int logLines) {
@@ -127,32 +138,38 @@ public final class MigrationVerifier {
 
         public Options withConfinement(Confinement newConfinement) {
             return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds,
-                    layerLimits, logLines, newConfinement);
+                    layerLimits, logLines, newConfinement, layerTrees);
         }
 
         public Options withTimeLimit(Duration limit) {
             return new Options(workRoot, limit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds,
-                    layerLimits, logLines, confinement);
+                    layerLimits, logLines, confinement, layerTrees);
         }
 
         public Options withLimits(ResourceLimits newLimits) {
             return new Options(workRoot, timeLimit, newLimits, staysUp, probeDeadline, httpPath, expectedStatus,
-                    maxRepairRounds, layerLimits, logLines, confinement);
+                    maxRepairRounds, layerLimits, logLines, confinement, layerTrees);
         }
 
         public Options withProbes(Duration newStaysUp, Duration newDeadline) {
             return new Options(workRoot, timeLimit, limits, newStaysUp, newDeadline, httpPath, expectedStatus,
-                    maxRepairRounds, layerLimits, logLines, confinement);
+                    maxRepairRounds, layerLimits, logLines, confinement, layerTrees);
         }
 
         public Options withHttp(String path, int status) {
             return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, path, status, maxRepairRounds,
-                    layerLimits, logLines, confinement);
+                    layerLimits, logLines, confinement, layerTrees);
+        }
+
+        /** Containers' rootfs as overlays of the store's layer trees, where the host can mount them. */
+        public Options withLayerTrees(LayerTreeStore store) {
+            return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, maxRepairRounds,
+                    layerLimits, logLines, confinement, store);
         }
 
         public Options withMaxRepairRounds(int rounds) {
             return new Options(workRoot, timeLimit, limits, staysUp, probeDeadline, httpPath, expectedStatus, rounds,
-                    layerLimits, logLines, confinement);
+                    layerLimits, logLines, confinement, layerTrees);
         }
     }
 
@@ -222,7 +239,8 @@ public final class MigrationVerifier {
     }
 
     static Sandbox.Options sandboxOptions(Options options) {
-        return Sandbox.Options.defaults().withTimeLimit(options.timeLimit()).withConfinement(options.confinement());
+        return Sandbox.Options.defaults().withTimeLimit(options.timeLimit()).withConfinement(options.confinement())
+                .withLayerTrees(options.layerTrees());
     }
 
     /**
@@ -315,7 +333,8 @@ public final class MigrationVerifier {
                     found.processes(), resultSize, build.sourceUncompressedSize(),
                     new Verification.Timings(resultPull + sourcePull, r.unpackMillis()
                             + (sourceRun == null || sourceKnown ? 0 : sourceRun.run().timings().unpackMillis()), r.startMillis(),
-                            r.probeMillis(), millisSince(begin)));
+                            r.probeMillis(), millisSince(begin), "result: " + r.rootfs() + (sourceRun == null || sourceKnown ? ""
+                            : "; source: " + sourceRun.run().timings().rootfs())));
         } finally {
             // Never delete the directory under a source run still going (a failed pull of the results ends here).
             sourceTask.cancel(false);

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -113,6 +114,7 @@ final class SandboxRun {
         long unpack = 0;
         long start = 0;
         long probing = 0;
+        String rootfs = "";
         Sandbox sandbox = opener.open(dir, MigrationVerifier.sandboxOptions(options));
         try (sandbox) {
             long t = System.nanoTime();
@@ -121,6 +123,7 @@ final class SandboxRun {
             for (ContainerRun c : pod.containers()) {
                 unpack += c.unpack().took().toMillis();
             }
+            rootfs = pod.containers().stream().map(c -> c.unpack().method()).distinct().collect(Collectors.joining("; "));
             // The init containers run first, each to its end, in the namespace and volumes the programs then use.
             for (PodSpec.Member init : plan.init()) {
                 Verification.InitRun r = runInit(sandbox, pod, init, plan.programs().getOrDefault(init.name(), init.name()),
@@ -132,7 +135,7 @@ final class SandboxRun {
                             : "exited with " + r.exitStatus()) + ", so the programs were not started: " + r.logExcerpt();
                     return new Outcome(new Verification.Run(false, why, probes, r.logExcerpt(), missing, opened, written,
                             ended, r.timedOut(), new Verification.Timings(pullMillis, unpack, 0, 0,
-                            pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
+                            pullMillis + millisSince(begin), rootfs), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
                 }
             }
             Map<String, StraceSession> traces = new LinkedHashMap<>();
@@ -234,10 +237,10 @@ final class SandboxRun {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
-                    pullMillis + millisSince(begin)), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
+                    pullMillis + millisSince(begin), rootfs), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
         }
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
-                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin)), usage, stops,
+                new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin), rootfs), usage, stops,
                 denied, inits),
                 firstBodies, secondBodies, parsed);
     }

@@ -6,6 +6,7 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.runtime.Confinement;
 import dev.distill.engine.runtime.HostIdPool;
+import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.runtime.PodSpec;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
@@ -65,9 +66,11 @@ public final class SandboxRunner implements Closeable {
      * @param spoolRoot where the verifier keeps the blobs of its verifications (its work root)
      * @param workRoot where the runner's sandboxes live (root's, swept on start)
      * @param maxTimeLimit the longest a run's containers may run
+     * @param layerTrees where layers are unpacked once and shared by the containers' overlay rootfs; null to unpack
+     *     every container's image in full
      */
     public record Settings(Path socket, String group, Path spoolRoot, Path workRoot, Confinement confinement,
-            Duration maxTimeLimit, int maxConnections) {
+            Duration maxTimeLimit, int maxConnections, LayerTreeStore layerTrees) {
 
         public Settings {
             Objects.requireNonNull(socket, "socket");
@@ -78,6 +81,12 @@ public final class SandboxRunner implements Closeable {
                 throw new IllegalArgumentException("max time limit must be positive and max connections >= 1, got "
                         + maxTimeLimit + ", " + maxConnections);
             }
+        }
+
+        /** Without layer trees. */
+        public Settings(Path socket, String group, Path spoolRoot, Path workRoot, Confinement confinement,
+                Duration maxTimeLimit, int maxConnections) {
+            this(socket, group, spoolRoot, workRoot, confinement, maxTimeLimit, maxConnections, null);
         }
 
         /** From {@code --name value} arguments; see the class comment. */
@@ -98,7 +107,7 @@ public final class SandboxRunner implements Closeable {
                 }
             }
             Set<String> known = Set.of("socket", "group", "spool", "work", "runtime", "seccomp", "user-namespaces",
-                    "max-time-limit-seconds", "max-connections", "id-lock-directory");
+                    "max-time-limit-seconds", "max-connections", "id-lock-directory", "layer-trees", "layer-trees-max-bytes");
             for (String name : given.keySet()) {
                 if (!known.contains(name)) {
                     throw new IllegalArgumentException("unknown option --" + name + "; known: " + known);
@@ -119,10 +128,22 @@ public final class SandboxRunner implements Closeable {
                 // Shared with every other Distill process of the host that runs containers (the builder's bakes).
                 confinement = confinement.withUserNamespaces(HostIdPool.defaults(Path.of(given.get("id-lock-directory"))));
             }
-            return new Settings(Path.of(given.get("socket")), given.get("group"), Path.of(given.get("spool")),
-                    Path.of(given.get("work")), confinement,
-                    Duration.ofSeconds(Long.parseLong(given.getOrDefault("max-time-limit-seconds", "600"))),
-                    Integer.parseInt(given.getOrDefault("max-connections", "16")));
+            Path work = Path.of(given.get("work"));
+            long treeBytes = Long.parseLong(given.getOrDefault("layer-trees-max-bytes", Long.toString(8L << 30)));
+            LayerTreeStore trees = null;
+            if (treeBytes > 0) {
+                Path dir = Path.of(given.getOrDefault("layer-trees", work.resolve("layer-trees").toString()));
+                try {
+                    trees = LayerTreeStore.open(dir, treeBytes);
+                } catch (IOException | RuntimeException e) {
+                    // Slower, not wrong: every run then unpacks its images in full, and its timings say so.
+                    LOG.log(System.Logger.Level.WARNING, "no layer tree store in {0} ({1}): every container''s image is"
+                            + " unpacked in full", dir, e.getMessage());
+                }
+            }
+            return new Settings(Path.of(given.get("socket")), given.get("group"), Path.of(given.get("spool")), work,
+                    confinement, Duration.ofSeconds(Long.parseLong(given.getOrDefault("max-time-limit-seconds", "600"))),
+                    Integer.parseInt(given.getOrDefault("max-connections", "16")), trees);
         }
     }
 
@@ -347,7 +368,7 @@ public final class SandboxRunner implements Closeable {
                         timeLimit(l.timeLimitMillis()), ResourceLimits.DEFAULTS,
                         RunnerProtocol.millis(l.staysUpMillis(), "stays-up"),
                         RunnerProtocol.millis(l.probeDeadlineMillis(), "probe deadline"), "/", 0, 0, LayerLimits.defaults(),
-                        Math.max(1, Math.min(l.logLines(), 1000)), settings.confinement());
+                        Math.max(1, Math.min(l.logLines(), 1000)), settings.confinement()).withLayerTrees(settings.layerTrees());
                 Map<RunnerProtocol.Image, ImageFileSystem> images = new HashMap<>();
                 List<PodSpec.Member> members = new ArrayList<>();
                 for (RunnerProtocol.Member m : p.members()) {
@@ -399,7 +420,8 @@ public final class SandboxRunner implements Closeable {
     }
 
     private Sandbox.Options sandboxOptions(Duration timeLimit) {
-        return Sandbox.Options.defaults().withTimeLimit(timeLimit).withConfinement(settings.confinement());
+        return Sandbox.Options.defaults().withTimeLimit(timeLimit).withConfinement(settings.confinement())
+                .withLayerTrees(settings.layerTrees());
     }
 
     /** The sandboxes of one request, closed all at once when its verifier goes away. */

@@ -225,9 +225,23 @@ public record Verification(String source, String sourceDigest, int round, Verdic
             int resultStatus, boolean bodyCompared, boolean matches, String note) {
     }
 
-    /** Where the time went, for the benchmark. */
-    public record Timings(long pullMillis, long unpackMillis, long startMillis, long probeMillis, long totalMillis) {
+    /**
+     * Where the time went, for the benchmark.
+     *
+     * @param unpackMillis making the containers' rootfs: unpacking, or mounting overlays of shared layer trees
+     * @param rootfs how the rootfs were made ({@code runtime.UnpackReport#method()}), e.g. why no overlay was used;
+     *     empty when nothing ran
+     */
+    public record Timings(long pullMillis, long unpackMillis, long startMillis, long probeMillis, long totalMillis, String rootfs) {
 
         static final Timings NONE = new Timings(0, 0, 0, 0, 0);
+
+        public Timings {
+            rootfs = rootfs == null ? "" : rootfs;
+        }
+
+        public Timings(long pullMillis, long unpackMillis, long startMillis, long probeMillis, long totalMillis) {
+            this(pullMillis, unpackMillis, startMillis, probeMillis, totalMillis, "");
+        }
     }
 }

@@ -13,6 +13,19 @@ final class Fixtures {
     private Fixtures() {
     }
 
+    /** Writes a tar as a gzip'd layer blob named by its digest under {@code dir/sha256/}, as a blob directory has it. */
+    static dev.distill.engine.image.Descriptor gzipLayer(Path dir, byte[] tar) throws IOException {
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(tar);
+        }
+        byte[] blob = gz.toByteArray();
+        dev.distill.engine.image.Digest digest = dev.distill.engine.image.Digest.sha256(blob);
+        java.nio.file.Files.createDirectories(dir.resolve(digest.algorithm()));
+        java.nio.file.Files.write(dir.resolve(digest.algorithm()).resolve(digest.hex()), blob);
+        return new dev.distill.engine.image.Descriptor(dev.distill.engine.image.MediaTypes.OCI_LAYER_TAR_GZIP, digest, blob.length);
+    }
+
     static Path repoRoot() {
         return FixtureImages.repoRoot();
     }

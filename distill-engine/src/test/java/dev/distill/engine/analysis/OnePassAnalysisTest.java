@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distill.engine.image.Descriptor;
-import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageConfig;
-import dev.distill.engine.image.MediaTypes;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.testing.TarWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,15 +82,7 @@ class OnePassAnalysisTest {
     }
 
     private Descriptor layer(byte[] tar) throws IOException {
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(tar);
-        }
-        byte[] blob = gz.toByteArray();
-        Digest digest = Digest.sha256(blob);
-        Files.createDirectories(dir.resolve(digest.algorithm()));
-        Files.write(dir.resolve(digest.algorithm()).resolve(digest.hex()), blob);
-        return new Descriptor(MediaTypes.OCI_LAYER_TAR_GZIP, digest, blob.length);
+        return Fixtures.gzipLayer(dir, tar);
     }
 
     /** The report without its statistics (time taken; what the cache kept can differ). */

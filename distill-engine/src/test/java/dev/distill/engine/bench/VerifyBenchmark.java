@@ -25,6 +25,7 @@ import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.testing.DistrolessBases;
 import dev.distill.engine.testing.FixtureImages;
 import dev.distill.engine.testing.LocalRegistry;
+import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.verification.MigrationVerifier;
 import dev.distill.engine.verification.Verification;
 import dev.distill.engine.wiring.PodWiring;
@@ -86,7 +87,13 @@ public final class VerifyBenchmark {
             // -Ddistill.bench.keepVerifier=true: one verifier for all rounds, as the service keeps one; the source's
             // answers it keeps (same fixture, same digest) then spare rounds 2..N the source's unpack and run.
             boolean keepVerifier = Boolean.getBoolean("distill.bench.keepVerifier");
-            MigrationVerifier kept = new MigrationVerifier(client, MigrationVerifier.Options.defaults(work.resolve("verify")));
+            // -Ddistill.bench.layerTrees=DIR (or true: in the bench's work directory): containers' rootfs as overlays of
+            // layer trees unpacked once per layer (issue 15); a DIR kept between runs starts the trees warm.
+            String treesProperty = System.getProperty("distill.bench.layerTrees", "false");
+            LayerTreeStore trees = treesProperty.equals("false") ? null
+                    : LayerTreeStore.open(treesProperty.equals("true") ? work.resolve("layer-trees") : Path.of(treesProperty), 8L << 30);
+            MigrationVerifier.Options verifierOptions = MigrationVerifier.Options.defaults(work.resolve("verify")).withLayerTrees(trees);
+            MigrationVerifier kept = new MigrationVerifier(client, verifierOptions);
             Verification.Run lastSourceRun = null;
             for (int round = 1; round <= rounds; round++) {
                 String repository = "bench/php-r" + round;
@@ -101,8 +108,7 @@ public final class VerifyBenchmark {
                 long t2 = System.nanoTime();
 
                 // As the pipeline: build, verify; on REPAIR build again with the files asked for, verify again.
-                MigrationVerifier verifier = keepVerifier ? kept : new MigrationVerifier(client,
-                        MigrationVerifier.Options.defaults(work.resolve("verify")));
+                MigrationVerifier verifier = keepVerifier ? kept : new MigrationVerifier(client, verifierOptions);
                 long buildNanos = 0;
                 long verifyNanos = 0;
                 long[] split = new long[6];  // pull, unpack, start, probe, source start, source probe
@@ -129,6 +135,8 @@ public final class VerifyBenchmark {
                     for (int i = 0; i < split.length; i++) {
                         split[i] += these[i];
                     }
+                    System.err.printf("[bench] round %d, repair round %d: rootfs %s; unpack %d ms (source %d ms)%n", round, repairRound,
+                            in.rootfs(), in.unpackMillis(), sourceRun.unpackMillis());
                     System.err.printf("[bench] round %d, repair round %d: %s %s%n", round, repairRound, v.verdict(),
                             v.verdict() == Verification.Verdict.SUCCEEDED ? "" : v.reasons() + "\n" + v.result().logExcerpt());
                     if (v.verdict() != Verification.Verdict.REPAIR) {

@@ -13,16 +13,16 @@ class BuildBasesTest {
 
     @Test
     void pinsFollowTheTwoPositionalArgumentsInOrder() {
-        assertThat(BuildBases.pinnedVersions(new String[] {"debs", "127.0.0.1:5000", "libc6=2.36-9", "tzdata=2024a-0+deb12u1"}))
+        assertThat(BaseCommandLine.pinnedVersions(new String[] {"debs", "127.0.0.1:5000", "libc6=2.36-9", "tzdata=2024a-0+deb12u1"}))
                 .containsExactly(entry("libc6", "2.36-9"),
                         entry("tzdata", "2024a-0+deb12u1"));
     }
 
     @Test
     void aPinWithoutVersionIsRefusedNamingIt() {
-        assertThatThrownBy(() -> BuildBases.pinnedVersions(new String[] {"debs", "r", "libc6="}))
+        assertThatThrownBy(() -> BaseCommandLine.pinnedVersions(new String[] {"debs", "r", "libc6="}))
                 .hasMessage("not package=version: libc6=");
-        assertThatThrownBy(() -> BuildBases.pinnedVersions(new String[] {"debs", "r", "=1.0"}))
+        assertThatThrownBy(() -> BaseCommandLine.pinnedVersions(new String[] {"debs", "r", "=1.0"}))
                 .hasMessage("not package=version: =1.0");
     }
 

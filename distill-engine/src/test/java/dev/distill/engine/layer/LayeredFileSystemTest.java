@@ -77,6 +77,9 @@ class LayeredFileSystemTest {
         assertThat(text(fs, "/etc/a.conf")).isEqualTo("a2");
         assertThat(text(fs, "/etc/b.conf")).isEqualTo("b0");
         assertThat(fs.entries().map(FileEntry::path)).noneMatch(p -> p.contains(".wh."));
+        // As each layer said them, for a runtime that stacks the layers itself.
+        assertThat(fs.whiteouts()).containsExactly(new Whiteout(1, "/etc/a.conf", false), new Whiteout(1, "/var/cache", true),
+                new Whiteout(1, "/opt/keep", false), new Whiteout(2, "/var/cache/new", false));
     }
 
     @Test

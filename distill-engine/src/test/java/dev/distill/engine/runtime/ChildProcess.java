@@ -1,9 +1,11 @@
 package dev.distill.engine.runtime;
 
+import dev.distill.engine.layer.LayeredFileSystem;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code lease LOCKDIR FIRST RANGES}: leases one range of that pool; prints {@code LEASED <host uid>}</li>
  *   <li>{@code pod ROOT}: opens a sandbox in a new directory under ROOT with a pod of a server and a busy loop,
  *       started; prints {@code RUNNING <sandbox dir> <host uid> <host gid of container root> <pid> <pid>}</li>
+ *   <li>{@code overlay ROOT TREES}: opens a sandbox under ROOT whose container's rootfs is an overlay of layer trees in
+ *       TREES, started; prints {@code RUNNING <sandbox dir> <bundle>}</li>
  * </ul>
  */
 final class ChildProcess implements AutoCloseable {
@@ -99,6 +103,17 @@ final class ChildProcess implements AutoCloseable {
                     pod.start();
                     System.out.println("RUNNING " + sandbox.workDir() + " " + sandbox.idMapping().hostUid(0) + " "
                             + sandbox.idMapping().hostGid(0) + " " + pod.container("server").pid() + " " + pod.container("busy").pid());
+                }
+                case "overlay" -> {
+                    Path image = Files.createDirectories(Path.of(args[1]).resolve("image-" + ProcessHandle.current().pid()));
+                    TarLayers.busybox(Files.createDirectories(image.resolve("staged")));
+                    LayeredFileSystem fs = new TarLayers(image).layer(image.resolve("staged")).image();
+                    Sandbox sandbox = Sandbox.open(Path.of(args[1]).resolve("sandbox-" + ProcessHandle.current().pid()),
+                            Sandbox.Options.defaults().withTimeLimit(Duration.ofMinutes(10))
+                                    .withLayerTrees(LayerTreeStore.open(Path.of(args[2]), 1L << 30)));
+                    ContainerRun run = sandbox.create("sleeper", fs, Busybox.shell("sleep 600"));
+                    run.start();
+                    System.out.println("RUNNING " + sandbox.workDir() + " " + run.bundle() + " " + run.unpack().method().replace(' ', '_'));
                 }
                 default -> throw new IllegalArgumentException("unknown mode " + args[0]);
             }

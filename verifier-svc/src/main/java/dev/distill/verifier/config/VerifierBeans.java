@@ -8,6 +8,7 @@ import dev.distill.engine.verification.PrivilegedRuns;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.VerifyImagesStep;
 import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.runtime.SweepReport;
 import dev.distill.service.ReportSettings;
 import io.quarkus.runtime.StartupEvent;
@@ -15,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.jboss.logging.Logger;
@@ -32,10 +34,21 @@ public class VerifierBeans {
                 new ResourceLimits(settings.memoryBytes(), settings.cpuMillis(), settings.pids()), settings.staysUp(),
                 settings.probeDeadline(), settings.httpPath(), settings.expectedStatus(), settings.maxRepairRounds(),
                 LayerLimits.defaults(), settings.logLines(), confinement);
-        PrivilegedRuns runs = settings.runner() == VerifySettings.Runner.SOCKET
-                ? PrivilegedRuns.socket(Path.of(settings.runnerSocket()), options.workRoot())
-                : PrivilegedRuns.inProcess();
-        return new MigrationVerifier(registry, options, runs);
+        if (settings.runner() == VerifySettings.Runner.SOCKET) {
+            // The runner unpacks and mounts, so it keeps the layer trees (its --layer-trees): nothing here needs root.
+            return new MigrationVerifier(registry, options, PrivilegedRuns.socket(Path.of(settings.runnerSocket()),
+                    options.workRoot()));
+        }
+        if (settings.layerTreesMaxBytes() > 0) {
+            Path trees = Path.of(settings.layerTreesDirectory().orElse(settings.workDir() + "/layer-trees"));
+            try {
+                options = options.withLayerTrees(LayerTreeStore.open(trees, settings.layerTreesMaxBytes()));
+            } catch (IOException | RuntimeException e) {
+                // Slower, not wrong: every run then unpacks its images in full, and its timings say so.
+                LOG.warnf("no layer tree store in %s (%s): every container's image is unpacked in full", trees, e.getMessage());
+            }
+        }
+        return new MigrationVerifier(registry, options, PrivilegedRuns.inProcess());
     }
 
     @Produces

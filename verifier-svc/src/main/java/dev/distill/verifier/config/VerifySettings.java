@@ -2,6 +2,7 @@ package dev.distill.verifier.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.Map;
 
@@ -57,6 +58,18 @@ public interface VerifySettings {
      * image of a matching source, in addition to the default suite derived from the plan.
      */
     Map<String, String> structureTests();
+
+    /**
+     * Where image layers are unpacked once each and shared read-only by the containers' overlay rootfs (by layer
+     * digest); default {@code <work-dir>/layer-trees}. Give a volume to keep them over restarts; instances may share it.
+     */
+    @WithName("layer-trees.directory")
+    java.util.Optional<String> layerTreesDirectory();
+
+    /** Bytes of layer trees kept; above it, trees no run uses go, least recently used first. 0 = no trees, full unpacks. */
+    @WithName("layer-trees.max-bytes")
+    @WithDefault("8589934592")
+    long layerTreesMaxBytes();
 
     /** Image label of the source naming a suite file inside the source image. */
     @WithDefault("dev.distill.structure-tests")

@@ -1,0 +1,150 @@
+package dev.distill.engine.bench;
+
+import dev.distill.engine.analysis.AnalysisReport;
+import dev.distill.engine.analysis.ImageAnalyzer;
+import dev.distill.engine.assembly.BaseCatalog;
+import dev.distill.engine.assembly.ImageAssembler;
+import dev.distill.engine.assembly.TagScheme;
+import dev.distill.engine.cache.DiskCache;
+import dev.distill.engine.detect.surface.SurfaceResult;
+import dev.distill.engine.image.Platform;
+import dev.distill.engine.image.ResolvedImage;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.testing.DistrolessBases;
+import dev.distill.engine.testing.LocalRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The release benchmark (issue 15, layer-level reuse): an image analysed and built (tag 1), then its next release
+ * (tag 2, the same image with its top layer rebuilt) analysed and built with the caches tag 1 left, against the same
+ * release analysed and built without caches, in one JVM, round by round. Also the bytes the release's push
+ * uploaded. Each round starts with empty caches and a repository of its own. Run by bench/release.sh.
+ */
+public final class ReleaseBenchmark {
+
+    private static final Pattern UPLOAD = Pattern.compile("PUT /v2/[^ \"]*/blobs/uploads/[^ \"]*digest=sha256(?::|%3A)([0-9a-f]{64})");
+
+    private ReleaseBenchmark() {
+    }
+
+    private record Times(long analysisMs, long buildMs) {
+        long total() {
+            return analysisMs + buildMs;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2 || args.length > 4) {
+            System.err.println("usage: ReleaseBenchmark TAG1_LAYOUT TAG2_LAYOUT [ROUNDS [WARMUPS]]  (layouts as DIR:TAG)");
+            System.exit(2);
+        }
+        String one = args[0];
+        String two = args[1];
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        Path work = Files.createTempDirectory("release-bench");
+        try (LocalRegistry registry = LocalRegistry.start()) {
+            RegistryClient client = registry.client();
+            DistrolessBases.push(client, registry.host(), work.resolve("bases"));
+            BaseCatalog bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
+            List<long[]> rows = new ArrayList<>();
+            for (int round = 1 - warmups; round <= rounds; round++) {
+                String repository = "bench/app-r" + (round + warmups);
+                skopeo(one, registry.host() + "/" + repository + ":1");
+                skopeo(two, registry.host() + "/" + repository + ":2");
+                String plain = "bench/plain-r" + (round + warmups);
+                skopeo(two, registry.host() + "/" + plain + ":2");
+                Path dir = Files.createDirectories(work.resolve("round-" + (round + warmups)));
+                DiskCache analysisCache = new DiskCache(dir.resolve("analysis-cache"), 4L << 30);
+                DiskCache buildCache = new DiskCache(dir.resolve("build-cache"), 4L << 30);
+                ImageAnalyzer cachedAnalyzer = new ImageAnalyzer(ImageAnalyzer.Options.defaults()).withCache(analysisCache);
+                ImageAssembler cachedAssembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(),
+                        "bench", dir, null, buildCache);
+
+                Times first = run(client, registry.reference(repository + ":1"), cachedAnalyzer, cachedAssembler);
+                long logAt = registry.log().length();
+                Times release = run(client, registry.reference(repository + ":2"), cachedAnalyzer, cachedAssembler);
+                long[] uploaded = uploaded(registry, registry.log().substring((int) logAt));
+                Times uncached = run(client, registry.reference(plain + ":2"),
+                        new ImageAnalyzer(ImageAnalyzer.Options.defaults()),
+                        new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "bench", dir));
+                long[] uploadedPlain = uploaded(registry, registry.log().substring((int) logAt));
+                String label = round < 1 ? "warm-up" : "round " + round;
+                System.out.printf("%s: tag 1 (empty caches) analysis %d ms + build %d ms = %d ms | tag 2 with caches"
+                        + " analysis %d ms + build %d ms = %d ms (%.2fx of tag 1), uploaded %d blobs, %d bytes | tag 2"
+                        + " without caches %d ms + %d ms = %d ms, uploaded %d blobs, %d bytes | cache %d + %d bytes on disk%n",
+                        label, first.analysisMs(), first.buildMs(), first.total(), release.analysisMs(), release.buildMs(),
+                        release.total(), (double) release.total() / first.total(), uploaded[0], uploaded[1],
+                        uncached.analysisMs(), uncached.buildMs(), uncached.total(), uploadedPlain[0] - uploaded[0],
+                        uploadedPlain[1] - uploaded[1], analysisCache.size(), buildCache.size());
+                if (round >= 1) {
+                    rows.add(new long[] {first.analysisMs(), first.buildMs(), first.total(), release.analysisMs(),
+                            release.buildMs(), release.total(), uncached.total(), uploaded[1], uploadedPlain[1] - uploaded[1]});
+                }
+                BuildBenchmark.deleteTree(dir);
+            }
+            System.out.printf("median of %d: tag 1 %d ms (analysis %d, build %d); tag 2 with caches %d ms (analysis %d,"
+                    + " build %d), %.2fx of tag 1; tag 2 without caches %d ms; tag 2 uploaded %d bytes with caches, %d"
+                    + " without%n", rows.size(), median(rows, 2), median(rows, 0), median(rows, 1), median(rows, 5),
+                    median(rows, 3), median(rows, 4), rows.stream().mapToDouble(r -> (double) r[5] / r[2]).sorted()
+                            .skip(rows.size() / 2).findFirst().orElse(0), median(rows, 6), median(rows, 7), median(rows, 8));
+        } finally {
+            BuildBenchmark.deleteTree(work);
+        }
+    }
+
+    /** Analyses and builds (assembles, pushes and tags) one image; the times of each. */
+    private static Times run(RegistryClient client, dev.distill.engine.image.ImageReference reference, ImageAnalyzer analyzer,
+            ImageAssembler assembler) throws Exception {
+        long a = System.nanoTime();
+        ResolvedImage image = client.resolve(reference, Platform.LINUX_AMD64);
+        BlobSource blobs = BlobSource.registry(client, image.pinnedReference());
+        AnalysisReport report = analyzer.analyze(image.layers(), blobs, LayerLimits.defaults(), image.imageConfig(),
+                new AnalysisReport.Subject(reference.toString(), image.pushedDigest().toString(), "linux/amd64"), null);
+        long b = System.nanoTime();
+        ImageAssembler.Assembly built = assembler.assemble(new ImageAssembler.Source(image, blobs, reference.tag(),
+                report.plan(), (SurfaceResult) report.detections().get("surface")).withPackages(report.packages()));
+        assembler.publish(built);
+        long c = System.nanoTime();
+        return new Times(BuildBenchmark.ms(b - a), BuildBenchmark.ms(c - b));
+    }
+
+    /** Blobs uploaded according to the registry's log, and their bytes (from its storage). */
+    private static long[] uploaded(LocalRegistry registry, String log) throws IOException {
+        Set<String> digests = new TreeSet<>();
+        Matcher m = UPLOAD.matcher(log);
+        while (m.find()) {
+            digests.add(m.group(1));
+        }
+        long bytes = 0;
+        for (String hex : digests) {
+            Path data = registry.storage().resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+            bytes += Files.size(data);
+        }
+        return new long[] {digests.size(), bytes};
+    }
+
+    private static void skopeo(String layout, String reference) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false", "oci:" + layout,
+                "docker://" + reference).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IOException("skopeo could not copy " + layout + " to " + reference);
+        }
+    }
+
+    private static long median(List<long[]> rows, int column) {
+        long[] values = rows.stream().mapToLong(r -> r[column]).sorted().toArray();
+        return values.length == 0 ? 0 : values[values.length / 2];
+    }
+}
