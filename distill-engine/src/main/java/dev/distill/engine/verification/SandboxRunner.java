@@ -305,7 +305,7 @@ public final class SandboxRunner implements Closeable {
     /** Answers on this thread while another watches the connection: the peer closing it cancels the run. */
     private RunnerProtocol.Response answerWatching(SocketChannel channel, RunnerProtocol.Request request) {
         long id = ids.incrementAndGet();
-        LiveRun run = new LiveRun();
+        LiveRun run = new LiveRun(Thread.currentThread());
         live.put(id, run);
         Thread watcher = new Thread(() -> {
             try {
@@ -337,6 +337,11 @@ public final class SandboxRunner implements Closeable {
             return RunnerProtocol.Response.failed("interrupted");
         } finally {
             run.answer();
+            if (run.cancelled()) {
+                // Its sandboxes were closed under it; what it made after (a probe's files) goes too.
+                run.removeDirectories();
+                Thread.interrupted();
+            }
             live.remove(id);
         }
     }
@@ -428,8 +433,13 @@ public final class SandboxRunner implements Closeable {
     private static final class LiveRun {
 
         private final List<Sandbox> sandboxes = new ArrayList<>();
+        private final Thread worker;
         private boolean cancelled;
         private boolean answered;
+
+        LiveRun(Thread worker) {
+            this.worker = worker;
+        }
 
         synchronized Sandbox open(Path dir, Sandbox.Options options) throws IOException {
             if (cancelled) {
@@ -453,6 +463,16 @@ public final class SandboxRunner implements Closeable {
                     WorkDirectories.removeTreeQuietly(s.workDir());
                 }
             }
+            // Its containers are gone: the worker's waits (probes up to their deadline) end now, not at the deadline.
+            worker.interrupt();
+        }
+
+        synchronized boolean cancelled() {
+            return cancelled;
+        }
+
+        synchronized void removeDirectories() {
+            sandboxes.forEach(s -> WorkDirectories.removeTreeQuietly(s.workDir()));
         }
 
         synchronized void answer() {
