@@ -121,11 +121,9 @@ class MigrationVerifierIT {
         assertThat(json.get("verdict").asText()).isEqualTo("SUCCEEDED");
     }
 
-    @Test
-    void theMuslResultServesWithItsDlopenedPlugin() throws Exception {
-        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
-        // A user's suite with a command test, run in a container of the result image.
-        StructureTestSuite userSuite = StructureTestYaml.parse("""
+    /** A user's suite with a command test, run in a container of the result image. */
+    private static StructureTestSuite greeterSuite() {
+        return StructureTestYaml.parse("""
                 schemaVersion: "2.0.0"
                 commandTests:
                   - name: "greeter refuses a missing configuration"
@@ -134,6 +132,12 @@ class MigrationVerifierIT {
                     expectedError: ["nonexistent.conf: No such file"]
                     exitCode: 1
                 """);
+    }
+
+    @Test
+    void theMuslResultServesWithItsDlopenedPlugin() throws Exception {
+        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
+        StructureTestSuite userSuite = greeterSuite();
         Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(new MigrationVerifier.Request(
                 m.build(), m.plan(), Platform.LINUX_AMD64, Map.of("greeter", List.of(userSuite)), 0));
         print("musl-plugin", v);
@@ -154,15 +158,7 @@ class MigrationVerifierIT {
         // The verifier's half (pulls, checks, comparison) here, the containers in a runner on a socket: the verdict,
         // the command test's exit status and the trace's paths come back over it unchanged.
         Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
-        StructureTestSuite userSuite = StructureTestYaml.parse("""
-                schemaVersion: "2.0.0"
-                commandTests:
-                  - name: "greeter refuses a missing configuration"
-                    command: "/usr/local/bin/greeter"
-                    args: ["/nonexistent.conf"]
-                    expectedError: ["nonexistent.conf: No such file"]
-                    exitCode: 1
-                """);
+        StructureTestSuite userSuite = greeterSuite();
         Path spool = work.resolve("spool");
         Path socket = work.resolve("runner-socket/runner.sock");
         Confinement confinement = Confinement.defaults().withUserNamespaces(POOL);
