@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # -----------------------------------------------------------------------------
-# Stops the local Distill stack started by up.sh: Prometheus, the three services,
-# the registry and Kafka, through their pid files (TERM, then KILL after
+# Stops the local Distill stack started by up.sh: Prometheus, the three services
+# (and the verifier's sandbox runner), the registry and Kafka, through their pid files (TERM, then KILL after
 # DISTILL_STOP_GRACE = 15 s). Idempotent: what does not run is skipped.
 #
 # Usage: deploy/local/down.sh [--clean]
@@ -43,6 +43,12 @@ if $clean; then
   for svc in "${DISTILL_SERVICES[@]}"; do
     rm -rf "$(svc_work_dir "$svc")"
   done
+  # The verifier's spool; the runner's bundles only when no mount is left below them (a killed runner's next start
+  # sweeps those).
+  rm -rf "$(verify_spool_dir)"
+  if ! grep -q " $(runner_work_dir)/" /proc/self/mountinfo; then
+    rm -rf "$(runner_work_dir)"
+  fi
   log "data removed"
 fi
 log "local stack stopped"

@@ -117,6 +117,12 @@ if ! command -v mvn >/dev/null 2>&1 && [ ! -x "$HOME/.m2/wrapper/dists/apache-ma
   missing+=(maven)
 fi
 
+# The verifier service's unprivileged user (the sandbox runner, root, runs its containers: docs/security.md). A
+# system account: useradd gives it no subordinate ids, which the sandboxes' id pool would otherwise read for this name.
+if ! $check_only && is_root; then
+  ensure_service_user
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   if have_apt_lists; then
     log "prerequisites: all present"

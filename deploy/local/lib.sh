@@ -40,6 +40,13 @@ DISTILL_READY_TIMEOUT="${DISTILL_READY_TIMEOUT:-120}"
 # Seconds between TERM and KILL when stopping a process.
 DISTILL_STOP_GRACE="${DISTILL_STOP_GRACE:-15}"
 
+# The verifier's privileges (docs/security.md, "The verifier's own privileges"). With "socket" (the default, jar
+# mode) the sandbox runner, a small root process, runs the containers and the verifier service runs as the
+# unprivileged DISTILL_SERVICE_USER (made by install-prereqs.sh, or here when missing); "in-process" runs the
+# verifier as root, running them itself. The images mode (up.sh --images) always runs it in process.
+DISTILL_VERIFY_RUNNER="${DISTILL_VERIFY_RUNNER:-socket}"
+DISTILL_SERVICE_USER="${DISTILL_SERVICE_USER:-distill}"
+
 # Output ---------------------------------------------------------------------------
 log()  { printf '[distill-local] %s\n' "$*" >&2; }
 warn() { printf '[distill-local] WARNING: %s\n' "$*" >&2; }
@@ -260,6 +267,59 @@ svc_env() {
   if [ "$svc" = analyzer-svc ]; then
     api_auth_env
   fi
+  if [ "$svc" = verifier-svc ] && verifier_via_runner; then
+    printf '%s\n' "DISTILL_VERIFY_RUNNER=socket" "DISTILL_VERIFY_RUNNER_SOCKET=$(runner_socket)" \
+      "DISTILL_VERIFY_WORK_DIR=$(verify_spool_dir)"
+  fi
+}
+
+# The sandbox runner (root) and the unprivileged verifier -------------------------------------------------------
+verifier_via_runner() { [ "$DISTILL_VERIFY_RUNNER" = socket ] && [ "$(run_mode)" != images ]; }
+runner_socket() { printf '%s/sandbox-runner/socket/runner.sock' "$DISTILL_STATE_DIR"; }
+# The verifier's verification directories (layers spooled by digest): the runner's spool root.
+verify_spool_dir() { printf '%s' "${DISTILL_VERIFY_WORK_DIR:-$DISTILL_STATE_DIR/verifier-svc/verify}"; }
+# The runner's sandboxes, beside the spool: a short path when the spool's is (runc's socket paths must stay short).
+runner_work_dir() { printf '%s' "${DISTILL_RUNNER_WORK_DIR:-$(verify_spool_dir)-runner}"; }
+
+# ensure_service_user: the verifier's unprivileged user. A system account, so that useradd gives it no subordinate
+# ids (the sandboxes' id pool reads /etc/subuid for this very name: docs/security.md).
+ensure_service_user() {
+  id -u "$DISTILL_SERVICE_USER" >/dev/null 2>&1 && return 0
+  is_root || die "user $DISTILL_SERVICE_USER is missing and only root can add it"
+  log "adding the system user $DISTILL_SERVICE_USER (the verifier runs as it)"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$DISTILL_SERVICE_USER"
+}
+
+# start_sandbox_runner: the runner as root on its socket (group DISTILL_SERVICE_USER), from the verifier's jars;
+# waits for the socket.
+start_sandbox_runner() {
+  local pidfile logfile sock lib i
+  pidfile=$(pidfile_of sandbox-runner)
+  logfile=$(logfile_of sandbox-runner)
+  sock=$(runner_socket)
+  if pid_alive "$pidfile"; then
+    log "sandbox-runner already runs (pid $(pid_of "$pidfile"))"
+    return 0
+  fi
+  lib="$DISTILL_ROOT/verifier-svc/target/quarkus-app/lib/main"
+  [ -d "$lib" ] || die "$lib is missing: build first (./mvnw -B -q package -DskipTests)"
+  mkdir -p "$(verify_spool_dir)" "$(runner_work_dir)"
+  rm -f "$sock"
+  log "starting sandbox-runner on $sock"
+  (cd "$DISTILL_ROOT" && start_bg sandbox-runner "$logfile" java -Xmx256m ${JAVA_OPTS_EXTRA:-} -cp "$lib/*" \
+    dev.distill.engine.verification.SandboxRunner --socket "$sock" --group "$DISTILL_SERVICE_USER" \
+    --spool "$(verify_spool_dir)" --work "$(runner_work_dir)")
+  for i in $(seq 1 300); do
+    if [ -S "$sock" ]; then
+      # Swept by the runner as it started (also what a verifier run as root left there): now the verifier's alone.
+      chown -R "$DISTILL_SERVICE_USER:" "$(verify_spool_dir)"
+      chmod 0700 "$(verify_spool_dir)"
+      return 0
+    fi
+    pid_alive "$pidfile" || start_failed sandbox-runner "sandbox-runner exited before it listened"
+    sleep 0.1
+  done
+  start_failed sandbox-runner "sandbox-runner did not listen on $sock within 30 s"
 }
 
 # How the services run: "jars" (java -jar from */target/quarkus-app, the default) or "images" (their Jib
@@ -291,12 +351,18 @@ start_service_jar() {
     die "port $port (for $svc) is already in use by another process"
   fi
   mkdir -p "$(svc_work_dir "$svc")"
-  local -a envs
+  local -a envs as_user=()
+  if [ "$svc" = verifier-svc ] && verifier_via_runner; then
+    ensure_service_user
+    start_sandbox_runner
+    chown -R "$DISTILL_SERVICE_USER:" "$(svc_work_dir "$svc")"
+    as_user=(setpriv "--reuid=$DISTILL_SERVICE_USER" "--regid=$DISTILL_SERVICE_USER" --init-groups --inh-caps=-all)
+  fi
   mapfile -t envs < <(svc_env "$svc")
   log "starting $svc on port $port"
   # JAVA_OPTS_EXTRA: extra JVM flags for the services (e.g. a debug agent).
   # shellcheck disable=SC2086
-  (cd "$DISTILL_ROOT" && start_bg "$svc" "$logfile" env "${envs[@]}" \
+  (cd "$DISTILL_ROOT" && start_bg "$svc" "$logfile" env "${envs[@]}" "${as_user[@]}" \
     java "-Xmx$DISTILL_SERVICE_XMX" ${JAVA_OPTS_EXTRA:-} -jar "$jar")
 }
 
@@ -317,6 +383,9 @@ wait_service() {
 
 stop_service() {
   stop_pidfile "$1"
+  if [ "$1" = verifier-svc ]; then
+    stop_pidfile sandbox-runner  # after the verifier: no run is asked for any more
+  fi
   if [ -d "$(runc_root)" ]; then
     runc --root "$(runc_root)" delete --force "$(container_id "$1")" >/dev/null 2>&1 || true
   fi

@@ -3,7 +3,8 @@
 # Starts the whole local Distill stack, without Docker:
 #   prerequisites (as root) -> build (unless --no-build) -> Kafka (KRaft) ->
 #   docker-registry (webhook to the analyzer) -> distroless bases (bases.sh) -> analyzer-svc, builder-svc,
-#   verifier-svc as background java processes -> wait for /q/health/ready -> Prometheus scraping them.
+#   verifier-svc as background java processes (the verifier as the user distill, its sandbox runner as root) ->
+#   wait for /q/health/ready -> Prometheus scraping them.
 # Idempotent: what already runs is left alone (see restart.sh to restart one part).
 #
 # Usage: deploy/local/up.sh [--images] [--no-build] [--sample]

@@ -290,9 +290,9 @@ class ChaosHarness {
             List<String> work = new ArrayList<>();
             List<String> containers = new ArrayList<>(run("runc", "list", "--quiet"));
             // The builder and analyzer work below DISTILL_WORK_DIR; the verifier in a short root of this stack's own
-            // (runc's socket paths must stay short).
+            // (runc's socket paths must stay short), and its sandbox runner beside it (deploy/local/lib.sh).
             List<Path> roots = List.of(state.resolve("builder-svc/work"), state.resolve("analyzer-svc/work"),
-                    LocalStack.VERIFY_WORK);
+                    LocalStack.VERIFY_WORK, Path.of(LocalStack.VERIFY_WORK + "-runner"));
             for (Path root : roots) {
                 if (!Files.isDirectory(root)) {
                     continue;

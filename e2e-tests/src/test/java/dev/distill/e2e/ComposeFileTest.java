@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * deploy/compose/compose.yaml, the compose file that runs Distill itself: it passes the Compose Specification's schema
  * (vendored, with ajv) after Compose's interpolation, and says what the services are: the images images.sh pushes,
- * their ports, read-only and unprivileged but for the verifier, Prometheus with the alert rules, Grafana with the
+ * their ports, read-only and unprivileged but for the verifier's sandbox runner, Prometheus with the alert rules, Grafana with the
  * provisioning of deploy/grafana.
  */
 class ComposeFileTest {
@@ -33,7 +33,7 @@ class ComposeFileTest {
         assertThat(report.get("failed").asInt()).as(report.toPrettyString()).isZero();
         JsonNode services = report.at("/checked/0/document/services");
         assertThat(report.at("/checked/0/services").toString()).contains("kafka", "registry", "analyzer-svc", "builder-svc",
-                "verifier-svc", "prometheus", "grafana");
+                "verifier-svc", "sandbox-runner", "prometheus", "grafana");
         String[][] ports = {{"analyzer-svc", "8080"}, {"builder-svc", "8081"}, {"verifier-svc", "8082"}};
         for (String[] p : ports) {
             JsonNode s = services.get(p[0]);
@@ -41,15 +41,18 @@ class ComposeFileTest {
             assertThat(s.at("/environment/QUARKUS_HTTP_PORT").asText()).isEqualTo(p[1]);
             assertThat(s.at("/environment/DISTILL_INTAKE_WEBHOOK_SECRET").asText()).isEqualTo("s3cret");
             assertThat(s.get("read_only").asBoolean()).isTrue();
-            if (p[0].equals("verifier-svc")) {
-                assertThat(s.get("privileged").asBoolean()).isTrue();
-                assertThat(s.get("user").asText()).isEqualTo("0:0");
-            } else {
-                assertThat(s.path("privileged").asBoolean(false)).isFalse();
-                assertThat(s.get("user").asText()).isEqualTo("65532:65532");
-                assertThat(s.get("cap_drop").toString()).contains("ALL");
-            }
+            // Every service is unprivileged; the verifier's containers are run by its sandbox runner (below).
+            assertThat(s.path("privileged").asBoolean(false)).isFalse();
+            assertThat(s.get("user").asText()).isEqualTo("65532:65532");
+            assertThat(s.get("cap_drop").toString()).contains("ALL");
         }
+        JsonNode runner = services.get("sandbox-runner");
+        assertThat(runner.get("privileged").asBoolean()).isTrue();
+        assertThat(runner.get("user").asText()).isEqualTo("0:0");
+        assertThat(runner.get("read_only").asBoolean()).isTrue();
+        assertThat(services.at("/verifier-svc/environment/DISTILL_VERIFY_RUNNER").asText()).isEqualTo("socket");
+        assertThat(services.at("/verifier-svc/volumes").toString()).contains("runner-socket:/run/distill-runner");
+        assertThat(runner.get("volumes").toString()).contains("runner-socket:/run/distill-runner", "verifier-work:/work");
         assertThat(report.at("/checked/0/document/configs/registry-config/content").asText())
                 .contains("url: http://127.0.0.1:8080/api/registry/events").contains("Bearer s3cret");
         assertThat(services.at("/prometheus/volumes").toString()).contains("../prometheus/distill-alerts.yml");

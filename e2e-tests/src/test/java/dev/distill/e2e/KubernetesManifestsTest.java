@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Strimzi and KEDA CRD schemas, strictly, for KafkaTopic and ScaledObject); and what the manifests say matches what
  * the services are: the images deploy/local/images.sh pushes, the health endpoints, a KafkaTopic for every topic and
  * dead-letter topic, a ScaledObject for every stage's consumer group, non-root and read-only everywhere but where
- * the verifier needs more.
+ * the verifier's sandbox runner needs more.
  */
 class KubernetesManifestsTest {
 
@@ -144,9 +144,23 @@ class KubernetesManifestsTest {
             assertThat(deployment.at("/spec/template/metadata/annotations/prometheus.io~1path").asText()).isEqualTo("/q/metrics");
             assertThat(named("Service", service).at("/spec/ports/0/port").asText()).isEqualTo(port);
             if (service.equals("verifier-svc")) {
-                // runc needs root and a privileged container; nothing else in Distill does.
-                assertThat(pod.at("/securityContext/runAsUser").asInt()).isZero();
-                assertThat(c.at("/securityContext/privileged").asBoolean()).isTrue();
+                // The service runs unprivileged; runc needs root and a privileged container: its sandbox runner beside
+                // it, and nothing else in Distill (docs/security.md, "The verifier's own privileges").
+                assertThat(c.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+                assertThat(c.at("/securityContext/runAsUser").asInt()).isEqualTo(65532);
+                assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).isFalse();
+                assertThat(c.at("/securityContext/capabilities/drop").toString()).contains("ALL");
+                assertThat(c.at("/securityContext/privileged").asBoolean(false)).isFalse();
+                assertThat(c.path("env").toString()).contains("DISTILL_VERIFY_RUNNER", "socket");
+                JsonNode runner = pod.at("/containers/1");
+                assertThat(runner.get("name").asText()).isEqualTo("sandbox-runner");
+                assertThat(runner.at("/securityContext/runAsUser").asInt()).isZero();
+                assertThat(runner.at("/securityContext/privileged").asBoolean()).isTrue();
+                assertThat(runner.get("command").toString()).contains("dev.distill.engine.verification.SandboxRunner");
+                for (JsonNode container : List.of(c, runner)) {
+                    // The socket and the spool are shared.
+                    assertThat(container.path("volumeMounts").findValuesAsText("mountPath")).contains("/run/distill-runner", "/work");
+                }
             } else {
                 assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
                 assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(65532);

@@ -19,6 +19,8 @@ import dev.distill.events.MigrationVerified;
 import dev.distill.events.StageFailed;
 import dev.distill.pipeline.testing.EventLog;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -281,5 +283,30 @@ class LocalStackIT {
             extra.destroy();
             extra.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    @Order(7)
+    void theVerifierRunsUnprivilegedAndOnlyTheSandboxRunnerIsRoot() throws Exception {
+        // The migrations above were verified (run under runc) by this pair: the verifier as the service user, the
+        // runner as root (deploy/local/lib.sh, distill.verify.runner=socket; docs/security.md).
+        assertThat(uidOf("verifier-svc")).as("the verifier service's real and effective uid").isNotZero();
+        assertThat(uidOf("sandbox-runner")).as("the sandbox runner's uid").isZero();
+        String caps = status("verifier-svc").lines().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow();
+        assertThat(caps).as("the verifier's effective capabilities").endsWith("0000000000000000");
+        assertThat(LocalStack.get("http://127.0.0.1:" + (8082 + LocalStack.PORT_OFFSET), "/q/health/ready").body())
+                .contains("sandbox-runner");
+    }
+
+    private static String status(String process) throws Exception {
+        String pid = Files.readString(LocalStack.stateDir().resolve("pids/" + process + ".pid")).strip();
+        return Files.readString(Path.of("/proc/" + pid + "/status"));
+    }
+
+    /** The real uid, checked equal to the effective one, from /proc/PID/status's "Uid: real effective saved fs". */
+    private static int uidOf(String process) throws Exception {
+        String[] ids = status(process).lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+");
+        assertThat(ids[2]).as(process + " effective uid").isEqualTo(ids[1]);
+        return Integer.parseInt(ids[1]);
     }
 }

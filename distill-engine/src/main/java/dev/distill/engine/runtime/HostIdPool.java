@@ -89,8 +89,13 @@ public final class HostIdPool {
      * {@link #DEFAULT_FIRST_ID}; leases in {@link #DEFAULT_LOCK_DIRECTORY}.
      */
     public static HostIdPool defaults() {
-        return fromSubordinateIds(Path.of("/etc/subuid"), Path.of("/etc/subgid"), SUBORDINATE_USER, DEFAULT_LOCK_DIRECTORY)
-                .orElseGet(() -> new HostIdPool(DEFAULT_FIRST_ID, DEFAULT_FIRST_ID, DEFAULT_RANGES, DEFAULT_LOCK_DIRECTORY));
+        return defaults(DEFAULT_LOCK_DIRECTORY);
+    }
+
+    /** Like {@link #defaults()}, its leases held in {@code lockDirectory}. */
+    public static HostIdPool defaults(Path lockDirectory) {
+        return fromSubordinateIds(Path.of("/etc/subuid"), Path.of("/etc/subgid"), SUBORDINATE_USER, lockDirectory)
+                .orElseGet(() -> new HostIdPool(DEFAULT_FIRST_ID, DEFAULT_FIRST_ID, DEFAULT_RANGES, lockDirectory));
     }
 
     /**

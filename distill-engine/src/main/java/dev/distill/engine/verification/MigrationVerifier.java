@@ -204,12 +204,25 @@ public final class MigrationVerifier {
 
     private final RegistryClient client;
     private final Options options;
+    /** Where the containers run: this process, or the privileged runner for an unprivileged verifier. */
+    private final PrivilegedRuns runs;
     /** The sources' answers, by digest and probe set: a repair round does not run its source again. */
     private final SourceAnswers sourceAnswers = new SourceAnswers(SOURCE_ANSWERS_KEPT);
 
+    /** Runs the containers in this process (which must be root). */
     public MigrationVerifier(RegistryClient client, Options options) {
+        this(client, options, PrivilegedRuns.inProcess());
+    }
+
+    public MigrationVerifier(RegistryClient client, Options options, PrivilegedRuns runs) {
         this.client = Objects.requireNonNull(client, "client");
         this.options = Objects.requireNonNull(options, "options");
+        this.runs = Objects.requireNonNull(runs, "runs");
+    }
+
+    /** Where the containers run. */
+    public PrivilegedRuns runs() {
+        return runs;
     }
 
     public Options options() {
@@ -222,7 +235,7 @@ public final class MigrationVerifier {
      * Call it when the verifier starts.
      */
     public SweepReport sweep() {
-        return Sandbox.sweep(options.workRoot(), sandboxOptions(options));
+        return runs.sweep(options.workRoot(), sandboxOptions(options));
     }
 
     static Sandbox.Options sandboxOptions(Options options) {
@@ -251,9 +264,7 @@ public final class MigrationVerifier {
         Path work = Files.createTempDirectory(options.workRoot(), "verify-");
         OwnedDirectory owned = null;
         try {
-            // A container's root, an unprivileged host id, reaches its bundle through here (and nobody lists it).
-            Files.setAttribute(work, "unix:mode", 0711);
-            Sandbox.checkParent(work, sandboxOptions(options));
+            runs.prepare(work, sandboxOptions(options));
             owned = OwnedDirectory.claim(work, "verification");
         } catch (IOException | RuntimeException e) {
             WorkDirectories.removeTreeQuietly(work);
@@ -264,7 +275,7 @@ public final class MigrationVerifier {
         // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
         // it runs on a thread of its own while the results are pulled and checked (static checks, structure tests).
         FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> sourceSide(build, request.platform(), ports, settle,
-                work.resolve("source")));
+                work));
         Thread sourceThread = new Thread(sourceTask, "distill-verify-source");
         sourceThread.setDaemon(true);
         sourceThread.start();
@@ -276,7 +287,7 @@ public final class MigrationVerifier {
             progress.progress(Progress.of("pull", Progress.count("images", 0, images + 1)));
             for (BuildReport.Image image : build.images()) {
                 ImageReference ref = ImageReference.parse(image.reference()).withDigest(Digest.parse(image.digest()));
-                results.put(image.program(), pull(ref, request.platform()));
+                results.put(image.program(), pull(ref, request.platform(), work));
                 progress.progress(Progress.of("pull", Progress.count("images", results.size(), images + 1)));
             }
             long resultPull = millisSince(t);
@@ -344,12 +355,13 @@ public final class MigrationVerifier {
     private record SourceSide(Pulled source, String error, long pullMillis, SandboxRun.Outcome run, boolean known) {
     }
 
-    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path dir)
+    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path work)
             throws IOException {
+        Path dir = work.resolve("source");
         long t = System.nanoTime();
         Pulled source;
         try {
-            source = pull(ImageReference.parse(build.source()).withDigest(Digest.parse(build.sourceDigest())), platform);
+            source = pull(ImageReference.parse(build.source()).withDigest(Digest.parse(build.sourceDigest())), platform, work);
         } catch (IOException | RuntimeException e) {
             return new SourceSide(null, "the source image could not be pulled: " + e.getMessage(), millisSince(t), null, false);
         }
@@ -389,10 +401,11 @@ public final class MigrationVerifier {
     private record Pulled(ResolvedImage image, LayeredFileSystem fs) {
     }
 
-    private Pulled pull(ImageReference reference, Platform platform) throws IOException {
+    private Pulled pull(ImageReference reference, Platform platform, Path work) throws IOException {
         try {
             ResolvedImage image = client.resolve(reference, platform);
-            return new Pulled(image, LayeredFileSystem.build(image, client, options.layerLimits()));
+            return new Pulled(image, LayeredFileSystem.build(image.layers(), runs.blobs(client, image.pinnedReference(), work),
+                    options.layerLimits()));
         } catch (RegistryException e) {
             throw new IOException("cannot pull " + reference + ": " + e.getMessage(), e);
         }
@@ -408,7 +421,7 @@ public final class MigrationVerifier {
             RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), Identity.resolve(image.user(), pulled.fs()))
                     .withLimits(options.limits());
             commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT,
-                    sandboxOptions(options).withTimeLimit(COMMAND_TIME_LIMIT));
+                    sandboxOptions(options).withTimeLimit(COMMAND_TIME_LIMIT), runs);
         } catch (IOException | RuntimeException e) {
             // Without a runnable configuration the command tests are reported as not run, with the runner's reason.
         }
@@ -463,7 +476,7 @@ public final class MigrationVerifier {
         }
         int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
         List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
-        return SandboxRun.run(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle),
+        return runs.runPod(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle),
                 options, pullMillis);
     }
 
@@ -505,7 +518,7 @@ public final class MigrationVerifier {
                         options.expectedStatus() == 0 ? answered.status() : options.expectedStatus()));
             }
         }
-        return SandboxRun.run(dir, new SandboxRun.Plan(spec, programs, ports, http, expectedWrites, List.of(), init), options,
+        return runs.runPod(dir, new SandboxRun.Plan(spec, programs, ports, http, expectedWrites, List.of(), init), options,
                 pullMillis);
     }
 

@@ -42,15 +42,25 @@ final class RuncCommandRunner implements CommandRunner {
     private final RuntimeConfig config;
     private final Duration timeLimit;
     private final Sandbox.Options sandboxOptions;
-    private int runs;
+    private final PrivilegedRuns runs;
+    private int commands;
 
-    /** @param sandboxOptions the confinement every command's container gets (its time limit is {@code timeLimit}) */
-    RuncCommandRunner(Path workDir, ImageFileSystem image, RuntimeConfig config, Duration timeLimit, Sandbox.Options sandboxOptions) {
+    /**
+     * @param sandboxOptions the confinement every command's container gets (its time limit is {@code timeLimit})
+     * @param runs where the container runs: in this process or in the privileged runner
+     */
+    RuncCommandRunner(Path workDir, ImageFileSystem image, RuntimeConfig config, Duration timeLimit, Sandbox.Options sandboxOptions,
+            PrivilegedRuns runs) {
         this.workDir = workDir;
         this.image = image;
         this.config = config;
         this.timeLimit = timeLimit;
         this.sandboxOptions = sandboxOptions.withTimeLimit(timeLimit);
+        this.runs = runs;
+    }
+
+    RuncCommandRunner(Path workDir, ImageFileSystem image, RuntimeConfig config, Duration timeLimit, Sandbox.Options sandboxOptions) {
+        this(workDir, image, config, timeLimit, sandboxOptions, PrivilegedRuns.inProcess());
     }
 
     @Override
@@ -68,8 +78,16 @@ final class RuncCommandRunner implements CommandRunner {
         env.forEach((k, v) -> envList.add(k + "=" + v));
         RuntimeConfig command = new RuntimeConfig(invocation.command(), envList, config.cwd(), config.user(), config.hostname(),
                 config.limits(), config.network(), config.mounts(), config.readOnlyRoot(), config.stopSignal());
+        return runs.runCommand(workDir.resolve("command-" + (++commands)), image, command, timeLimit, sandboxOptions);
+    }
 
-        try (Sandbox sandbox = Sandbox.open(workDir.resolve("command-" + (++runs)), sandboxOptions)) {
+    /**
+     * Runs {@code command} as the only process of a container of {@code image} in a sandbox of its own at {@code dir},
+     * removed after: the host side of {@link #run}, in whichever process holds the privileges.
+     */
+    static CommandOutcome runContained(Path dir, ImageFileSystem image, RuntimeConfig command, Duration timeLimit,
+            Sandbox.Options sandboxOptions, SandboxOpener opener) throws IOException, InterruptedException {
+        try (Sandbox sandbox = opener.open(dir, sandboxOptions)) {
             ContainerRun run = sandbox.create("command", image, command);
             Path trace = run.bundle().resolve("exit.trace");
             Process strace = attach(run.pid(), trace);

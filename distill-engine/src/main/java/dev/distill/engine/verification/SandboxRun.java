@@ -87,6 +87,15 @@ final class SandboxRun {
      *     directory): a fault of the host, not of the image, so no run is reported
      */
     static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis) throws IOException {
+        return run(dir, plan, options, pullMillis, Sandbox::open);
+    }
+
+    /**
+     * Like {@link #run(Path, Plan, MigrationVerifier.Options, long)}, its sandbox opened by {@code opener}: the runner
+     * process keeps hold of it, to close it (killing the containers) when the verifier that asked goes away mid-run.
+     */
+    static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis, SandboxOpener opener)
+            throws IOException {
         long begin = System.nanoTime();
         List<Verification.Probe> probes = new ArrayList<>();
         Map<Integer, String> firstBodies = new LinkedHashMap<>();
@@ -106,7 +115,7 @@ final class SandboxRun {
         long start = 0;
         long probing = 0;
         String rootfs = "";
-        Sandbox sandbox = Sandbox.open(dir, MigrationVerifier.sandboxOptions(options));
+        Sandbox sandbox = opener.open(dir, MigrationVerifier.sandboxOptions(options));
         try (sandbox) {
             long t = System.nanoTime();
             Pod pod = Pod.create(sandbox, plan.spec());

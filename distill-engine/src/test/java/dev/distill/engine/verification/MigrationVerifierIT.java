@@ -121,11 +121,9 @@ class MigrationVerifierIT {
         assertThat(json.get("verdict").asText()).isEqualTo("SUCCEEDED");
     }
 
-    @Test
-    void theMuslResultServesWithItsDlopenedPlugin() throws Exception {
-        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
-        // A user's suite with a command test, run in a container of the result image.
-        StructureTestSuite userSuite = StructureTestYaml.parse("""
+    /** A user's suite with a command test, run in a container of the result image. */
+    private static StructureTestSuite greeterSuite() {
+        return StructureTestYaml.parse("""
                 schemaVersion: "2.0.0"
                 commandTests:
                   - name: "greeter refuses a missing configuration"
@@ -134,6 +132,12 @@ class MigrationVerifierIT {
                     expectedError: ["nonexistent.conf: No such file"]
                     exitCode: 1
                 """);
+    }
+
+    @Test
+    void theMuslResultServesWithItsDlopenedPlugin() throws Exception {
+        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
+        StructureTestSuite userSuite = greeterSuite();
         Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(new MigrationVerifier.Request(
                 m.build(), m.plan(), Platform.LINUX_AMD64, Map.of("greeter", List.of(userSuite)), 0));
         print("musl-plugin", v);
@@ -147,6 +151,35 @@ class MigrationVerifierIT {
         // The trace also says what the program used: its executable and the plugin it dlopened.
         assertThat(v.result().opened().get("greeter")).contains("/usr/local/bin/greeter",
                 "/usr/local/lib/greeter/plugins/shout.so");
+    }
+
+    @Test
+    void theMuslResultVerifiesTheSameThroughTheSandboxRunner() throws Exception {
+        // The verifier's half (pulls, checks, comparison) here, the containers in a runner on a socket: the verdict,
+        // the command test's exit status and the trace's paths come back over it unchanged.
+        Migration m = migrate("fixtures/musl:1", UnaryOperator.identity());
+        StructureTestSuite userSuite = greeterSuite();
+        Path spool = work.resolve("spool");
+        Path socket = work.resolve("runner-socket/runner.sock");
+        Confinement confinement = Confinement.defaults().withUserNamespaces(POOL);
+        try (SandboxRunner runner = new SandboxRunner(new SandboxRunner.Settings(socket, null, spool,
+                work.resolve("runner"), confinement, Duration.ofMinutes(5), 4))) {
+            runner.start();
+            MigrationVerifier verifier = new MigrationVerifier(client, MigrationVerifier.Options.defaults(spool)
+                    .withConfinement(confinement), PrivilegedRuns.socket(socket, spool));
+            Verification v = verifier.verify(new MigrationVerifier.Request(m.build(), m.plan(), Platform.LINUX_AMD64,
+                    Map.of("greeter", List.of(userSuite)), 0));
+            print("musl-plugin through the runner", v);
+
+            assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
+            assertThat(v.images().get(0).structureTests().results()).filteredOn(r -> r.kind() == StructureTestResult.Kind.COMMAND)
+                    .singleElement().satisfies(r -> assertThat(r.status()).as(r.message()).isEqualTo(StructureTestResult.Status.PASSED));
+            assertThat(v.result().opened().get("greeter")).contains("/usr/local/lib/greeter/plugins/shout.so");
+            assertThat(runner.liveRuns()).isZero();
+            assertThat(Files.list(spool)).as("the verification's spooled layers are gone with it").isEmpty();
+            assertThat(Files.list(work.resolve("runner")).filter(p -> !p.getFileName().toString().startsWith(".")))
+                    .as("the runner's sandboxes are gone").isEmpty();
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.verification.MigrationVerifier;
+import dev.distill.engine.verification.PrivilegedRuns;
 import dev.distill.pipeline.reports.ReportStore;
 import dev.distill.pipeline.stage.VerifyImagesStep;
 import dev.distill.engine.runtime.Confinement;
@@ -33,6 +34,11 @@ public class VerifierBeans {
                 new ResourceLimits(settings.memoryBytes(), settings.cpuMillis(), settings.pids()), settings.staysUp(),
                 settings.probeDeadline(), settings.httpPath(), settings.expectedStatus(), settings.maxRepairRounds(),
                 LayerLimits.defaults(), settings.logLines(), confinement);
+        if (settings.runner() == VerifySettings.Runner.SOCKET) {
+            // The runner unpacks and mounts, so it keeps the layer trees (its --layer-trees): nothing here needs root.
+            return new MigrationVerifier(registry, options, PrivilegedRuns.socket(Path.of(settings.runnerSocket()),
+                    options.workRoot()));
+        }
         if (settings.layerTreesMaxBytes() > 0) {
             Path trees = Path.of(settings.layerTreesDirectory().orElse(settings.workDir() + "/layer-trees"));
             try {
@@ -42,7 +48,7 @@ public class VerifierBeans {
                 LOG.warnf("no layer tree store in %s (%s): every container's image is unpacked in full", trees, e.getMessage());
             }
         }
-        return new MigrationVerifier(registry, options);
+        return new MigrationVerifier(registry, options, PrivilegedRuns.inProcess());
     }
 
     @Produces
@@ -63,6 +69,7 @@ public class VerifierBeans {
         if (!swept.isEmpty()) {
             LOG.infof("work root %s: %s", verifier.options().workRoot(), swept);
         }
-        LOG.infof("containers run under %s", verifier.options().confinement());
+        LOG.infof("containers run %s, under %s", verifier.runs(),
+                verifier.runs() == PrivilegedRuns.inProcess() ? verifier.options().confinement() : "the runner's confinement");
     }
 }

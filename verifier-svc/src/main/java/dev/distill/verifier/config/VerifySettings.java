@@ -74,4 +74,19 @@ public interface VerifySettings {
     /** Image label of the source naming a suite file inside the source image. */
     @WithDefault("dev.distill.structure-tests")
     String structureTestsLabel();
+
+    /**
+     * Where the containers run: {@code in-process} (this JVM, which must then be root) or {@code socket} (a
+     * {@code SandboxRunner}, root, on {@link #runnerSocket()}; this service then runs unprivileged). docs/security.md.
+     */
+    @WithDefault("in-process")
+    Runner runner();
+
+    /** The sandbox runner's socket, with {@code runner=socket}; the runner's spool root must be {@link #workDir()}. */
+    @WithDefault("/run/distill-runner/runner.sock")
+    String runnerSocket();
+
+    enum Runner {
+        IN_PROCESS, SOCKET
+    }
 }

@@ -1,0 +1,150 @@
+package dev.distill.engine.verification;
+
+import dev.distill.engine.fs.ImageFileSystem;
+import dev.distill.engine.image.ImageReference;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.runtime.PodSpec;
+import dev.distill.engine.runtime.RuntimeConfig;
+import dev.distill.engine.runtime.Sandbox;
+import dev.distill.engine.runtime.SweepReport;
+import dev.distill.engine.structure.CommandOutcome;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Runs containers through a {@link SandboxRunner} on a Unix socket, one connection per request; the connection stays
+ * open for the whole run, and closing it (this process ending, even by kill -9) makes the runner kill and remove
+ * the run. Layers reach the runner as files in the verification's directory ({@code <work>/blobs}), which lies under
+ * the runner's spool root (the verifier's work root).
+ */
+final class SocketRuns implements PrivilegedRuns {
+
+    private final Path socket;
+    private final Path spoolRoot;
+
+    /** @param spoolRoot the verifier's work root, which the runner was started to read blobs from */
+    SocketRuns(Path socket, Path spoolRoot) {
+        this.socket = Objects.requireNonNull(socket, "socket");
+        this.spoolRoot = Objects.requireNonNull(spoolRoot, "spoolRoot").toAbsolutePath().normalize();
+    }
+
+    @Override
+    public void prepare(Path work, Sandbox.Options sandboxOptions) throws IOException {
+        // Only this user and the runner (root) read the verification's files: the containers never see them here.
+        Files.setAttribute(work, "unix:mode", 0700);
+    }
+
+    @Override
+    public BlobSource blobs(RegistryClient client, ImageReference pinned, Path work) {
+        return new SpooledBlobSource(BlobSource.registry(client, pinned), work.resolve("blobs"));
+    }
+
+    @Override
+    public SandboxRun.Outcome runPod(Path dir, SandboxRun.Plan plan, MigrationVerifier.Options options, long pullMillis)
+            throws IOException {
+        RunnerProtocol.PodRun pod;
+        try {
+                        List<RunnerProtocol.Member> members = new ArrayList<>();
+            for (PodSpec.Member m : plan.spec().members()) {
+                members.add(RunnerProtocol.member(m, spoolRoot));
+            }
+            List<RunnerProtocol.Member> init = new ArrayList<>();
+            for (PodSpec.Member m : plan.init()) {
+                init.add(RunnerProtocol.member(m, spoolRoot));
+            }
+            pod = new RunnerProtocol.PodRun(RunnerProtocol.RunLimits.of(options), plan.spec().volumes(), members, init,
+                    plan.programs(), plan.tcpPorts(), plan.httpChecks(), plan.expectedWrites(), plan.settle(), pullMillis);
+        } catch (RuntimeException e) {
+            return SandboxRun.Outcome.notRun("cannot hand the pod to the runner: " + e.getMessage());
+        }
+        RunnerProtocol.Response answer = call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.POD, pod,
+                null));
+        if (answer.pod() == null) {
+            throw new IOException("the runner at " + socket + " answered no pod outcome");
+        }
+        return answer.pod().toOutcome();
+    }
+
+    @Override
+    public CommandOutcome runCommand(Path dir, ImageFileSystem image, RuntimeConfig command, Duration timeLimit,
+            Sandbox.Options sandboxOptions) throws IOException {
+        RunnerProtocol.CommandRun run;
+        try {
+            run = new RunnerProtocol.CommandRun(RunnerProtocol.image(image, spoolRoot), RunnerProtocol.config(command),
+                    timeLimit.toMillis());
+        } catch (RuntimeException e) {
+            throw new IOException("cannot hand the command to the runner: " + e.getMessage(), e);
+        }
+        RunnerProtocol.Response answer = call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.COMMAND,
+                null, run));
+        if (answer.command() == null) {
+            throw new IOException("the runner at " + socket + " answered no command outcome");
+        }
+        return answer.command();
+    }
+
+    @Override
+    public SweepReport sweep(Path workRoot, Sandbox.Options sandboxOptions) {
+        // The verifier's own leftovers (its verification directories: blobs, nothing the runner holds) it removes
+        // itself; the runner's (containers, cgroups, mounts) the runner sweeps.
+        SweepReport local = Sandbox.sweep(workRoot, sandboxOptions);
+        try {
+            SweepReport remote = call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.SWEEP, null,
+                    null)).sweep();
+            if (remote == null) {
+                return local;
+            }
+            List<Path> removed = new ArrayList<>(local.removed());
+            removed.addAll(remote.removed());
+            List<Path> live = new ArrayList<>(local.live());
+            live.addAll(remote.live());
+            List<String> problems = new ArrayList<>(local.problems());
+            problems.addAll(remote.problems());
+            return new SweepReport(removed, local.containersDeleted() + remote.containersDeleted(),
+                    local.processesKilled() + remote.processesKilled(), local.cgroupsRemoved() + remote.cgroupsRemoved(),
+                    local.mountsDetached() + remote.mountsDetached(), live, problems);
+        } catch (IOException e) {
+            List<String> problems = new ArrayList<>(local.problems());
+            problems.add("the runner could not sweep: " + e.getMessage());
+            return new SweepReport(local.removed(), local.containersDeleted(), local.processesKilled(),
+                    local.cgroupsRemoved(), local.mountsDetached(), local.live(), problems);
+        }
+    }
+
+    @Override
+    public void check() throws IOException {
+        call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.PING, null, null));
+    }
+
+    private RunnerProtocol.Response call(RunnerProtocol.Request request) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw new IOException("cannot reach the sandbox runner at " + socket + " (" + e.getMessage()
+                        + "): is it running, and is this user in its socket's group?", e);
+            }
+            RunnerProtocol.write(channel, request);
+            RunnerProtocol.Response answer = RunnerProtocol.parse(RunnerProtocol.readFrame(channel,
+                    RunnerProtocol.MAX_RESPONSE_BYTES), RunnerProtocol.Response.class);
+            if (answer.error() != null) {
+                throw new IOException("the sandbox runner refused " + request.op().name().toLowerCase() + ": " + answer.error());
+            }
+            return answer;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "through the sandbox runner at " + socket;
+    }
+}
