@@ -59,7 +59,7 @@ class ChaosHarness {
     /** The services whose health is checked at the end. */
     private static final List<String> SERVICES = List.of("analyzer-svc", "builder-svc", "verifier-svc");
     /** What the chaos kills with SIGKILL by default (restart.sh --crash NAME); -Dchaos.targets overrides it. */
-    private static final String KILL_TARGETS = String.join(",", SERVICES);
+    private static final String KILL_TARGETS = String.join(",", SERVICES) + ",sandbox-runner";
 
     @Test
     void migrationsSurviveKillsOfEveryServiceAndRestartsOfKafkaAndTheRegistry() throws Exception {
