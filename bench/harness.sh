@@ -12,13 +12,17 @@ run_stack_harness() {
   if [ "$offset" = 0 ]; then lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack.lock}
   else lock=${DISTILL_STACK_LOCK:-/tmp/distill-stack-$offset.lock}; fi
   echo "[bench] $class: waiting for $lock, then packaging the services and starting a fresh stack" >&2
+  # The run's whole output is kept (and shown as it goes): the harness prints its figures there.
+  local log="$repo/e2e-tests/target/bench-$class.log" status=0
+  mkdir -p "$(dirname "$log")"
   # Only the harness runs: unit tests are skipped (-Dtest=none), and every other *IT is left out by it.test.
   flock "$lock" "$repo/mvnw" -B verify -Pe2e -pl e2e-tests -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dit.test="$class" -Dfailsafe.failIfNoSpecifiedTests=false "$@" || {
-      echo "[bench] $class failed; its output: e2e-tests/target/failsafe-reports/dev.distill.e2e.$class-output.txt" >&2
-      grep "^$prefix" "$repo/e2e-tests/target/failsafe-reports/dev.distill.e2e.$class-output.txt" 2>/dev/null || true
-      return 1
-    }
-  echo "[bench] $class: figures" >&2
-  grep -A12 "^$prefix" "$repo/e2e-tests/target/failsafe-reports/dev.distill.e2e.$class-output.txt"
+    -Dit.test="$class" -Dfailsafe.failIfNoSpecifiedTests=false "$@" 2>&1 | tee "$log" || status=$?
+  if [ "$status" != 0 ]; then
+    echo "[bench] $class failed; its output: $log" >&2
+    grep "^$prefix" "$log" || true
+    return 1
+  fi
+  echo "[bench] $class: figures (all of its output: $log)" >&2
+  grep "^$prefix" "$log" || true
 }
