@@ -75,7 +75,7 @@ public final class MigrationVerifier {
     /**
      * @param workRoot where each verification makes (and deletes) its work directory
      * @param timeLimit how long a container may run after its start before it is killed
-     * @param staysUp how long the result must keep running, measured after the port probes
+     * @param staysUp how long the result must keep running, measured from its start (the probes run inside it)
      * @param probeDeadline how long a TCP or HTTP probe retries before it fails
      * @param httpPath the path of the HTTP GET on every declared TCP port
      * @param expectedStatus the status that passes; 0 = whatever the source answers (200 when it cannot be run)
