@@ -7,11 +7,13 @@ import dev.distill.engine.fs.Paths;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.structure.FileExistenceTest;
 import dev.distill.engine.identity.Identity;
+import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.io.WorkDirectories;
+import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.MigrationPlan;
@@ -201,6 +203,11 @@ public final class MigrationVerifier {
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
     /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
     static final int SOURCE_ANSWERS_KEPT = 64;
+    /**
+     * Tar entries of remembered layer indexes (a few hundred bytes each in memory): the debian-php source has ~7,200,
+     * its two results a few thousand with their bases, so this keeps dozens of images' layers in tens of MB at most.
+     */
+    static final long REMEMBERED_LAYER_ENTRIES = 200_000;
 
     private final RegistryClient client;
     private final Options options;
@@ -208,6 +215,8 @@ public final class MigrationVerifier {
     private final PrivilegedRuns runs;
     /** The sources' answers, by digest and probe set: a repair round does not run its source again. */
     private final SourceAnswers sourceAnswers = new SourceAnswers(SOURCE_ANSWERS_KEPT);
+    /** Layer indexes of the images pulled before, by digest: a layer seen again is merged without reading its blob. */
+    private final RememberedLayers layers = new RememberedLayers(REMEMBERED_LAYER_ENTRIES);
 
     /** Runs the containers in this process (which must be root). */
     public MigrationVerifier(RegistryClient client, Options options) {
@@ -404,8 +413,15 @@ public final class MigrationVerifier {
     private Pulled pull(ImageReference reference, Platform platform, Path work) throws IOException {
         try {
             ResolvedImage image = client.resolve(reference, platform);
-            return new Pulled(image, LayeredFileSystem.build(image.layers(), runs.blobs(client, image.pinnedReference(), work),
-                    options.layerLimits()));
+            BlobSource blobs = runs.blobs(client, image.pinnedReference(), work);
+            LayeredFileSystem fs = LayeredFileSystem.build(image.layers(), blobs, options.layerLimits(), null, layers);
+            if (blobs instanceof SpooledBlobSource spooled) {
+                // The runner reads every layer from the spool: a layer merged from its remembered index was not read.
+                for (Descriptor layer : image.layers()) {
+                    spooled.keep(layer);
+                }
+            }
+            return new Pulled(image, fs);
         } catch (RegistryException e) {
             throw new IOException("cannot pull " + reference + ": " + e.getMessage(), e);
         }
