@@ -444,14 +444,15 @@ public final class MigrationVerifier {
         StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), commands);
         ProgramPlan plan = Stream.concat(request.plan().programs().stream(), request.plan().prestart().init().stream())
                 .filter(p -> p.name().equals(image.program())).findFirst().orElse(null);
+        List<StructureTestSuite> suites = new ArrayList<>();
         if (plan != null) {
             DefaultSuite suite = DefaultSuite.from(plan, image.user());
             leftOut = suite.leftOut();
-            results.addAll(runner.run(withBaked(suite.suite(), image.baked())).results());
+            suites.add(withBaked(suite.suite(), image.baked()));
         }
-        for (StructureTestSuite suite : request.userSuites().getOrDefault(image.program(), List.of())) {
-            results.addAll(runner.run(suite).results());
-        }
+        suites.addAll(request.userSuites().getOrDefault(image.program(), List.of()));
+        // Every suite's command tests of this image in one batch: one container for all of them.
+        runner.runAll(suites).forEach(report -> results.addAll(report.results()));
         return new Verification.ImageCheck(image.program(), image.reference() + "@" + image.digest(), statics,
                 new StructureTestReport(results), leftOut);
     }
