@@ -7,6 +7,7 @@ import dev.distill.engine.fs.Paths;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.structure.FileExistenceTest;
 import dev.distill.engine.identity.Identity;
+import dev.distill.engine.budget.Budget;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
@@ -203,6 +204,8 @@ public final class MigrationVerifier {
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
     /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
     static final int SOURCE_ANSWERS_KEPT = 64;
+    /** Result images checked at once (static checks and command tests): two cores' worth, and a bound on memory. */
+    static final int CHECKS_AT_ONCE = 2;
     /**
      * Tar entries of remembered layer indexes (a few hundred bytes each in memory): the debian-php source has ~7,200,
      * its two results a few thousand with their bases, so this keeps dozens of images' layers in tens of MB at most.
@@ -283,11 +286,24 @@ public final class MigrationVerifier {
         List<String> settle = workerPlaces(request.plan());
         // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
         // it runs on a thread of its own while the results are pulled and checked (static checks, structure tests).
-        FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> sourceSide(build, request.platform(), ports, settle,
-                work));
+        // Threads of this verification work under its caller's budget (a cancelled migration stops them too).
+        Budget budget = Budget.current();
+        FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> {
+            try (Budget.Binding bound = budget.bind()) {
+                return sourceSide(build, request.platform(), ports, settle, work);
+            }
+        });
         Thread sourceThread = new Thread(sourceTask, "distill-verify-source");
         sourceThread.setDaemon(true);
         sourceThread.start();
+        // Each image's checks (its ELF pass over its layers, its command batch) share nothing with another's: up to
+        // CHECKS_AT_ONCE at a time (each ELF pass may hold up to 256 MiB of headers), collected in order.
+        java.util.concurrent.ExecutorService checkers = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(CHECKS_AT_ONCE, build.images().size())), r -> {
+                    Thread thread = new Thread(r, "distill-verify-check");
+                    thread.setDaemon(true);
+                    return thread;
+                });
         try {
             // The result images, pinned by the digests the builder pushed.
             long t = System.nanoTime();
@@ -301,13 +317,24 @@ public final class MigrationVerifier {
             }
             long resultPull = millisSince(t);
 
-            List<Verification.ImageCheck> checks = new ArrayList<>();
+            List<FutureTask<Verification.ImageCheck>> checkTasks = new ArrayList<>();
             for (BuildReport.Image image : build.images()) {
-                checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
+                Path commandDir = work.resolve("commands-" + checkTasks.size());
+                FutureTask<Verification.ImageCheck> task = new FutureTask<>(() -> {
+                    try (Budget.Binding bound = budget.bind()) {
+                        return check(image, results.get(image.program()), request, commandDir);
+                    }
+                });
+                checkTasks.add(task);
+                checkers.execute(task);
+            }
+            List<Verification.ImageCheck> checks = new ArrayList<>();
+            for (FutureTask<Verification.ImageCheck> task : checkTasks) {
+                checks.add(await(task, "the result images were checked"));
                 progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
             }
 
-            SourceSide side = await(sourceTask);
+            SourceSide side = await(sourceTask, "the source ran");
             Pulled source = side.source();
             String sourceError = side.error();
             long sourcePull = side.pullMillis();
@@ -347,8 +374,13 @@ public final class MigrationVerifier {
         } finally {
             // Never delete the directory under a source run still going (a failed pull of the results ends here).
             sourceTask.cancel(false);
+            checkers.shutdown();
             try {
                 sourceThread.join();
+                // All done when the verification ended normally; after a failure, checks not yet begun are dropped
+                // and one under way is interrupted (a command it runs is killed), before the directory goes.
+                checkers.shutdownNow();
+                checkers.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -386,12 +418,12 @@ public final class MigrationVerifier {
         return new SourceSide(source, error, pullMillis, run, known);
     }
 
-    private static SourceSide await(FutureTask<SourceSide> task) throws IOException {
+    private static <T> T await(FutureTask<T> task, String what) throws IOException {
         try {
             return task.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the source ran", e);
+            throw new IOException("interrupted while " + what, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
