@@ -208,7 +208,14 @@ public final class ReleaseBenchmark {
             buildNanos += b - a;
             verifyNanos += System.nanoTime() - b;
             unpackMs += v.timings().unpackMillis();
-            rootfs.append(round == 0 ? "" : " | repair round " + round + ": ").append(v.timings().rootfs());
+            Verification.Timings t = v.timings();
+            Verification.Timings source = v.sourceRun().timings();
+            // Where the verification's time went (the source side runs beside the results' pull and checks).
+            rootfs.append(round == 0 ? "" : " | repair round " + round + ": ").append(t.rootfs())
+                    .append(String.format(" [results: pull %d ms, rootfs %d ms, start %d ms, probes %d ms; source: start %d ms,"
+                            + " probes %d ms%s]", t.pullMillis(), t.unpackMillis(), t.startMillis(), t.probeMillis(),
+                            source.startMillis(), source.probeMillis(), source.rootfs().isEmpty() ? "" : ", rootfs "
+                            + source.unpackMillis() + " ms"));
             if (v.verdict() != Verification.Verdict.REPAIR) {
                 if (v.verdict() != Verification.Verdict.SUCCEEDED) {
                     System.err.printf("[bench] %s: %s %s%n", image.reference(), v.verdict(), v.reasons());
