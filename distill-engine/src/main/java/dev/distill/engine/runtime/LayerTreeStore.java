@@ -1,14 +1,11 @@
 package dev.distill.engine.runtime;
 
-import dev.distill.engine.fs.ContentVisitor;
-import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.io.WorkDirectories;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.layer.Whiteout;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -29,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -163,7 +159,7 @@ public final class LayerTreeStore {
         try {
             for (Descriptor layer : image.layers()) {
                 Path entry = directory.resolve(key(layer.digest()));
-                boolean fresh = hold(entry, visitor -> LayeredFileSystem.build(List.of(layer), image.blobSource(), image.limits(), visitor));
+                boolean fresh = hold(entry, () -> LayeredFileSystem.build(List.of(layer), image.blobSource(), image.limits()));
                 held.add(lockFile(entry));
                 trees.add(entry.resolve(TREE));
                 unpacked += fresh ? 1 : 0;
@@ -178,9 +174,9 @@ public final class LayerTreeStore {
         return new Trees(this, trees, held, unpacked, Duration.ofNanos(System.nanoTime() - started));
     }
 
-    /** A layer's view on its own, built only when its tree must be written, its files' bytes handed to the visitor. */
+    /** A layer's view on its own, built only when its tree must be written. */
     interface LayerView {
-        LayeredFileSystem build(ContentVisitor visitor) throws IOException;
+        LayeredFileSystem build() throws IOException;
     }
 
     /** @return whether the tree was unpacked now */
@@ -220,7 +216,7 @@ public final class LayerTreeStore {
                     FileLock exclusive = channel.lock();  // waits while another instance unpacks this layer
                     try {
                         if (!Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
-                            publish(entry, layer);
+                            publish(entry, layer.build());
                             unpacked = true;
                         }
                     } finally {
@@ -234,37 +230,12 @@ public final class LayerTreeStore {
         }
     }
 
-    private void publish(Path entry, LayerView layer) throws IOException {
+    private void publish(Path entry, LayeredFileSystem layer) throws IOException {
         Path temporary = Files.createDirectory(directory.resolve(TEMPORARY + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong())));
         OwnedDirectory owner = OwnedDirectory.claim(temporary, "unpacking layer tree " + entry.getFileName());
         try {
-            // One read of the blob: the pass that indexes the layer also spools each file's bytes beside the tree, and
-            // the unpack renames into place those the view keeps (the same layer may list a path again: the last one
-            // counts). Any other file of the view is read as usual. The blob's digest is checked when the pass ends.
-            Path spool = Files.createDirectory(temporary.resolve("spool"));
-            Map<String, FileEntry> visited = new HashMap<>();
-            Map<String, Path> spooled = new HashMap<>();
-            int[] files = {0};
-            LayeredFileSystem view = layer.build((file, in) -> {
-                Path content = spool.resolve(Integer.toString(files[0]++));
-                try (OutputStream out = Files.newOutputStream(content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    in.transferTo(out);
-                }
-                visited.put(file.path(), file);
-                Path earlier = spooled.put(file.path(), content);
-                if (earlier != null) {
-                    Files.delete(earlier);
-                }
-            });
-            Map<FileEntry, Path> written = new IdentityHashMap<>();
-            visited.forEach((path, file) -> {
-                if (view.entry(path).orElse(null) == file) {  // the view's very entry: exactly these bytes
-                    written.put(file, spooled.get(path));
-                }
-            });
-            UnpackReport report = RootfsUnpacker.unpack(view, temporary.resolve(TREE), TREE_IDS, written);
-            WorkDirectories.removeTree(spool);
-            convertWhiteouts(temporary.resolve(TREE), view.whiteouts());
+            UnpackReport report = RootfsUnpacker.unpack(layer, temporary.resolve(TREE), TREE_IDS);
+            convertWhiteouts(temporary.resolve(TREE), layer.whiteouts());
             long bytes = report.bytes() + DIRECTORY_BYTES * (report.directories() + 1);
             Files.writeString(temporary.resolve(SIZE), Long.toString(bytes), StandardCharsets.US_ASCII);
             owner.close();

@@ -78,16 +78,6 @@ public final class RootfsUnpacker {
      * @throws IOException when the rootfs cannot be created or the image's contents cannot be read
      */
     public static UnpackReport unpack(ImageFileSystem image, Path rootfs, IdMapping ids) throws IOException {
-        return unpack(image, rootfs, ids, Map.of());
-    }
-
-    /**
-     * As {@link #unpack(ImageFileSystem, Path, IdMapping)}, but the regular files of {@code written} are moved into
-     * place (renamed: they must be on the rootfs's file system) instead of read from the image again.
-     *
-     * @param written for some of the image's regular entries, by identity, a file that holds exactly their content
-     */
-    static UnpackReport unpack(ImageFileSystem image, Path rootfs, IdMapping ids, Map<FileEntry, Path> written) throws IOException {
         long started = System.nanoTime();
         Path root = rootfs.toAbsolutePath().normalize();
         if (Files.exists(root, NOFOLLOW)) {
@@ -103,12 +93,12 @@ public final class RootfsUnpacker {
             Files.createDirectory(root);
         }
         RootfsUnpacker unpacker = new RootfsUnpacker(root, ids);
-        unpacker.write(image, written);
+        unpacker.write(image);
         return new UnpackReport(root, unpacker.directoryCount, unpacker.fileCount, unpacker.symlinkCount,
                 unpacker.hardLinkCount, unpacker.bytes, Duration.ofNanos(System.nanoTime() - started), unpacker.skipped);
     }
 
-    private void write(ImageFileSystem image, Map<FileEntry, Path> written) throws IOException {
+    private void write(ImageFileSystem image) throws IOException {
         directories.add(rootfs);
         List<FileEntry> entries = image.entries().collect(Collectors.toList());
         List<FileEntry> regular = new ArrayList<>();
@@ -142,26 +132,8 @@ public final class RootfsUnpacker {
                     skip(entry, entry.type().name().toLowerCase().replace('_', ' ') + " is not unpacked; runc provides /dev");
             }
         }
-        List<FileEntry> unread = new ArrayList<>();
-        for (FileEntry file : regular) {
-            Path content = written.get(file);
-            if (content == null) {
-                unread.add(file);
-                continue;
-            }
-            Path target = target(file.path());
-            try {
-                // A rename into a directory made here; it fails if anything, a link included, is at the target already.
-                Files.move(content, target);
-                bytes += file.size();
-            } catch (IOException e) {
-                skip(file, "cannot write: " + e);
-                continue;
-            }
-            placed(file, target);
-        }
         // readAll streams each layer once, in layer order rather than path order: every directory exists by now.
-        image.readAll(unread, (file, content) -> {
+        image.readAll(regular, (file, content) -> {
             Path target = target(file.path());
             try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     NOFOLLOW)) {
@@ -170,7 +142,10 @@ public final class RootfsUnpacker {
                 skip(file, "cannot write: " + e);
                 return;
             }
-            placed(file, target);
+            if (ownAndMode(file, target)) {
+                fileCount++;
+                noteXattrs(file);
+            }
         });
         // A hard link may sort before the file it names, so links come after every file is written.
         for (FileEntry link : hardLinks) {
@@ -187,13 +162,6 @@ public final class RootfsUnpacker {
             ownByContainerRoot(rootfs);
         }
         applyXattrs();
-    }
-
-    private void placed(FileEntry file, Path target) {
-        if (ownAndMode(file, target)) {
-            fileCount++;
-            noteXattrs(file);
-        }
     }
 
     /**
