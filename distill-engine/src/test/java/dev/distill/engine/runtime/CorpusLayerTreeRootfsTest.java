@@ -9,11 +9,9 @@ import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.testing.ConformanceCorpus;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -111,37 +109,28 @@ class CorpusLayerTreeRootfsTest {
         Map<String, String> out = new TreeMap<>();
         Map<String, Set<String>> inodes = new TreeMap<>();
         Map<String, String> inodeOf = new TreeMap<>();
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                note(dir, attrs);
-                return FileVisitResult.CONTINUE;
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(root)) {  // never through a symlink
+            all = walk.toList();
+        }
+        for (Path p : all) {
+            BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+            String path = p.equals(root) ? "/" : "/" + root.relativize(p);
+            Map<String, Object> unix = Files.readAttributes(p, "unix:mode,uid,gid,ino,dev", NOFOLLOW);
+            int mode = (Integer) unix.get("mode");
+            StringBuilder s = new StringBuilder(attrs.isDirectory() ? "directory" : attrs.isSymbolicLink() ? "symlink"
+                    : attrs.isRegularFile() ? "file" : "other " + Integer.toOctalString(mode & 0170000));
+            s.append(' ').append(String.format("%04o", mode & 07777)).append(' ').append(unix.get("uid")).append(':').append(unix.get("gid"));
+            if (attrs.isSymbolicLink()) {
+                s.append(" -> ").append(Files.readSymbolicLink(p));
+            } else if (attrs.isRegularFile()) {
+                s.append(" size ").append(attrs.size()).append(" sha256 ").append(sha256(p));
+                String inode = unix.get("dev") + ":" + unix.get("ino");
+                inodes.computeIfAbsent(inode, i -> new TreeSet<>()).add(path);
+                inodeOf.put(path, inode);
             }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                note(file, attrs);
-                return FileVisitResult.CONTINUE;
-            }
-
-            private void note(Path p, BasicFileAttributes attrs) throws IOException {
-                String path = p.equals(root) ? "/" : "/" + root.relativize(p);
-                Map<String, Object> unix = Files.readAttributes(p, "unix:mode,uid,gid,ino,dev", NOFOLLOW);
-                int mode = (Integer) unix.get("mode");
-                StringBuilder s = new StringBuilder(attrs.isDirectory() ? "directory" : attrs.isSymbolicLink() ? "symlink"
-                        : attrs.isRegularFile() ? "file" : "other " + Integer.toOctalString(mode & 0170000));
-                s.append(' ').append(String.format("%04o", mode & 07777)).append(' ').append(unix.get("uid")).append(':').append(unix.get("gid"));
-                if (attrs.isSymbolicLink()) {
-                    s.append(" -> ").append(Files.readSymbolicLink(p));
-                } else if (attrs.isRegularFile()) {
-                    s.append(" size ").append(attrs.size()).append(" sha256 ").append(sha256(p));
-                    String inode = unix.get("dev") + ":" + unix.get("ino");
-                    inodes.computeIfAbsent(inode, i -> new TreeSet<>()).add(path);
-                    inodeOf.put(path, inode);
-                }
-                out.put(path, s.toString());
-            }
-        });
+            out.put(path, s.toString());
+        }
         // Hard links: the names that share a file's inode within this rootfs (inode numbers themselves differ).
         inodeOf.forEach((path, inode) -> {
             Set<String> others = new TreeSet<>(inodes.get(inode));
