@@ -93,7 +93,8 @@ public final class Prober {
         while (true) {
             checks++;
             if (!alive.getAsBoolean()) {
-                return failed(probe, "process had ended when looked at, " + millis(startedNanos) + " ms after its start", checks, start, null);
+                return failed(probe, "process ended (found ended " + millis(startedNanos) + " ms after its start)", checks,
+                        start, null);
             }
             long left = remainingNanos(duration, startedNanos, System.nanoTime());
             if (left == 0) {

@@ -70,7 +70,7 @@ class StaysUpWindowTest {
 
         assertThat(up.passed()).isFalse();
         assertThat(up.attempts()).isEqualTo(1);
-        assertThat(up.evidence()).startsWith("process had ended when looked at, ");
+        assertThat(up.evidence()).startsWith("process ended (found ended ").endsWith(" ms after its start)");
         assertThat(up.logExcerpt()).isEqualTo("the log");
     }
 }
