@@ -330,85 +330,16 @@ public final class LayeredFileSystem extends IndexedFileSystem {
 
     private static void visit(ContentVisitor visitor, FileEntry file, InputStream body) throws IOException {
         try {
-            visitor.visit(file, new LayerBody(body));
+            visitor.visit(file, SourceFailure.marking(body));
         } catch (LayerProblem | DigestMismatchException e) {
             throw e; // reading the layer failed under the visitor: a layer failure, not the visitor's
         } catch (IOException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof BodyFailure b) {
-                    throw b.getCause(); // the blob's transfer failed while the visitor read: the layer's failure
-                }
+            IOException layers = SourceFailure.marked(e);
+            if (layers != null) {
+                // Reading the file's bytes failed (the blob's transfer, however the visitor passed it on): the layer's.
+                throw layers;
             }
             throw new VisitorFailure(e);
-        }
-    }
-
-    /**
-     * A file's bytes as the visitor reads them, marking what reading them throws as the layer's: a transfer that
-     * fails (too slow, reset) while a visitor reads a body is no failure of the visitor, however it passes it on.
-     */
-    private static final class LayerBody extends FilterInputStream {
-        LayerBody(InputStream body) {
-            super(body);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (IOException e) {
-                throw new BodyFailure(e);
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (IOException e) {
-                throw new BodyFailure(e);
-            }
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            try {
-                return in.skip(n);
-            } catch (IOException e) {
-                throw new BodyFailure(e);
-            }
-        }
-
-        @Override
-        public int available() throws IOException {
-            try {
-                return in.available();
-            } catch (IOException e) {
-                throw new BodyFailure(e);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                in.close();
-            } catch (IOException e) {
-                throw new BodyFailure(e);
-            }
-        }
-    }
-
-    /** What reading a file's bytes threw, carried past the visitor to be handled as the layer's failure. */
-    private static final class BodyFailure extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        BodyFailure(IOException cause) {
-            super(cause.getMessage(), cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
         }
     }
 
