@@ -2,19 +2,26 @@ package dev.distill.service;
 
 import dev.distill.events.EventCodec;
 import dev.distill.events.MigrationEvent;
+import dev.distill.events.Topics;
 import dev.distill.pipeline.EventPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.net.URI;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 /**
  * Publishes events through the {@code distill-events} channel: each message carries its topic, its key
@@ -26,8 +33,11 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 @Typed(ChannelEventPublisher.class)
 public class ChannelEventPublisher implements EventPublisher {
 
+    private static final Logger LOG = Logger.getLogger(ChannelEventPublisher.class);
+    private static final String CHANNEL = "distill-events";
+
     @Inject
-    @Channel("distill-events")
+    @Channel(CHANNEL)
     MutinyEmitter<String> emitter;
 
     @ConfigProperty(name = "quarkus.application.name")
@@ -35,6 +45,28 @@ public class ChannelEventPublisher implements EventPublisher {
 
     @Inject
     MeterRegistry metrics;
+
+    @Inject
+    KafkaClientService kafka;
+
+    /**
+     * The producer learns every event topic's partitions at start: otherwise the first event sent to each topic waits
+     * for that metadata round trip, and the time counts in the next stage's hand-off (issue 15). Best effort: a topic
+     * not learnt now is learnt on its first send, as before.
+     */
+    void learnTopics(@Observes StartupEvent event) {
+        KafkaProducer<?, ?> producer = kafka.getProducer(CHANNEL);
+        if (producer == null) {
+            return;
+        }
+        for (String topic : Topics.EVENT_TOPICS) {
+            try {
+                producer.partitionsFor(topic).await().atMost(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.debugf("the producer could not learn %s's partitions at start (%s); its first send will", topic, e);
+            }
+        }
+    }
 
     @Override
     public void publish(MigrationEvent event) {

@@ -5,7 +5,9 @@ import dev.distill.events.Stage;
 import dev.distill.pipeline.EventPublisher;
 import dev.distill.pipeline.stage.StageRunner;
 import dev.distill.pipeline.stage.StageStep;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.concurrent.CompletionStage;
@@ -55,6 +57,16 @@ public abstract class StageConsumer<I extends MigrationEvent> {
     @PostConstruct
     void createRunner() {
         runner = infrastructure.runner(stage, channel, publisher, clock);
+    }
+
+    /**
+     * Makes this consumer, its runner and its step (with what the step needs: work directory, caches, clients) at
+     * start rather than on the first input, which otherwise waits for them between the previous stage's outcome and
+     * this stage's start (issue 15: ~0.1-0.8 s on the first migration after a start). A step that cannot be made now
+     * fails the start, where it would have failed every input.
+     */
+    void createAtStart(@Observes StartupEvent event) {
+        step();
     }
 
     /** The runner of this stage: its inputs in flight, and {@link StageRunner#abandon} to cancel one. */

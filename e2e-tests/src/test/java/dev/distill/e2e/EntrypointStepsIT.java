@@ -87,6 +87,8 @@ class EntrypointStepsIT {
             assertThat(b.get("change").asText()).isEqualTo("changed");
             assertThat(b.get("uid").asInt()).isEqualTo(33);  // chown -R www-data:www-data storage, line 9
         });
+        // What the steps made belongs to no package: listed with the image's files of no package (and in its SBOMs).
+        assertThat(fpm.at("/contents/unpackaged").toString()).contains("/var/www/html/bootstrap/cache/config.php");
         assertThat(list(build.get("images"))).filteredOn(i -> i.get("role").asText().equals("INIT")).singleElement()
                 .satisfies(i -> assertThat(i.get("reference").asText()).endsWith("/e2e/laravel:1-distroless-init-php-artisan-migrate"));
         assertThat(LocalStack.get("/api/migrations/" + id + "/wiring/kubernetes").body()).contains("initContainers:")

@@ -27,7 +27,31 @@ import java.util.Set;
  */
 final class BakeLayer {
 
-    record Result(WrittenLayer layer, List<BakedEntry> entries, List<FileChange> changes) {
+    /**
+     * @param files the baked files the layer holds (whiteouts for the deleted ones), in path order
+     */
+    record Result(WrittenLayer layer, List<BakedEntry> entries, List<FileChange> changes, List<BakedFile> files) {
+
+        /**
+         * What the image holds after the bake: the files the steps deleted are gone from the files of no package,
+         * and what they made (or changed where no package owns the path) is among them, since no package record
+         * accounts for its bytes.
+         *
+         * @param carried every path the image carries from the source (a carried path the steps changed stays with its
+         *     package when it has one)
+         */
+        ResultContents contents(ResultContents before, Set<String> carried) {
+            Set<String> unpackaged = new java.util.TreeSet<>(before.unpackaged());
+            for (BakedFile f : files) {
+                if (f.deleted()) {
+                    unpackaged.remove(f.path());
+                } else if (f.type() != FileType.DIRECTORY && !carried.contains(f.path())) {
+                    unpackaged.add(f.path());
+                }
+            }
+            return new ResultContents(before.packageDatabase(), before.packages(), List.copyOf(unpackaged), before.notes(),
+                    before.sbom());
+        }
     }
 
     private BakeLayer() {
@@ -92,7 +116,7 @@ final class BakeLayer {
                 entries.add(new BakedEntry(f.path(), inSource ? "changed" : "made", f.type().name(), mode, f.uid(), f.gid(),
                         f.madeBy()));
             }
-            return Optional.of(new Result(w.finish(), entries, changes));
+            return Optional.of(new Result(w.finish(), entries, changes, List.copyOf(chosen)));
         }
     }
 }

@@ -532,14 +532,16 @@ public final class ImageAssembler {
         annotations.put("dev.distill.version", version);
         ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
+        ResultContents contents = baked.map(b -> b.contents(records.contents(), records.carried()))
+                .orElse(records.contents());
         ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, baseReference, base.image(),
-                base.packages(), source, records, content);
+                base.packages(), source, records, contents, baked.map(BakeLayer.Result::files).orElse(List.of()), content);
         return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
                 user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, changes,
                 baked.map(BakeLayer.Result::entries).orElse(List.of()),
                 new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
                         ownUncompressed, sharedBy),
-                records.contents().withSbom(sbom), repaired);
+                contents.withSbom(sbom), repaired);
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */

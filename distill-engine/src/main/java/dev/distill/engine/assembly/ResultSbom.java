@@ -1,5 +1,6 @@
 package dev.distill.engine.assembly;
 
+import dev.distill.engine.bake.BakedFile;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
@@ -20,7 +21,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +39,13 @@ final class ResultSbom {
 
     static ResultContents.Sbom attach(RegistryClient client, String version, ProgramPlan program, ImageUpload.Pushed pushed,
             ImageReference baseReference, ResolvedImage base, BasePackages basePackages,
-            ImageAssembler.Source source, PackageRecords.Result records, SourceContent content)
-            throws IOException, RegistryException {
+            ImageAssembler.Source source, PackageRecords.Result records, ResultContents contents, List<BakedFile> baked,
+            SourceContent content) throws IOException, RegistryException {
         ImageReference repository = pushed.reference();
         String architecture = source.image().platform() == null ? null : source.image().platform().architecture();
         // Images by repository and digest, without tags: a tag moves, and the same image (the same plan built from the
         // same source pushed under two tags) must get the same SBOM, not a second referrer.
-        ImageContents contents = new ImageContents(
+        ImageContents described = new ImageContents(
                 new ImageContents.Image(repository.registry() + "/" + repository.repository(), null, pushed.manifestDigest(),
                         architecture),
                 new ImageContents.Image(baseReference.registry() + "/" + baseReference.repository(), null,
@@ -50,16 +53,16 @@ final class ResultSbom {
                 new ImageContents.Image(source.image().reference().registry() + "/" + source.image().reference().repository(),
                         null, source.image().pushedDigest(), architecture),
                 program.name(), distro(source.surface()), basePackages.distro(), records.packages(),
-                basePackages.packages(), looseFiles(program, records, content), version);
+                basePackages.packages(), looseFiles(program, contents, baked, content), version);
         Descriptor subject = new Descriptor(MediaTypes.OCI_MANIFEST, pushed.manifestDigest(), pushed.manifest().length,
                 null, Map.of());
         Referrers referrers = new Referrers(client);
         Map<String, String> annotations = Map.of("org.opencontainers.image.created", ImageAssembler.CREATED,
                 "dev.distill.program", program.name());
         Referrers.Attached cyclonedx = referrers.attach(repository, subject, CycloneDxSbom.MEDIA_TYPE,
-                CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.write(contents), annotations);
+                CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.write(described), annotations);
         Referrers.Attached spdx = referrers.attach(repository, subject, SpdxSbom.MEDIA_TYPE, SpdxSbom.MEDIA_TYPE,
-                SpdxSbom.write(contents), annotations);
+                SpdxSbom.write(described), annotations);
         return new ResultContents.Sbom(cyclonedx.location(), cyclonedx.manifestDigest().toString(), spdx.location(),
                 spdx.manifestDigest().toString(), cyclonedx.indexedByRegistry() ? "referrers API"
                         : "tag schema (" + Referrers.fallbackTag(pushed.manifestDigest()) + ")");
@@ -72,13 +75,30 @@ final class ResultSbom {
         return new ImageContents.Distro(surface.os().id(), surface.os().versionId());
     }
 
-    /** The carried files of no package, with their hashes (regular files) or link targets. */
-    private static List<ImageContents.LooseFile> looseFiles(ProgramPlan program, PackageRecords.Result records,
-            SourceContent content) throws IOException {
+    /**
+     * The image's files of no package, with their hashes (regular files) or link targets: the carried ones as the
+     * source has them, the ones the entrypoint's baked steps made or changed as the bake left them.
+     */
+    private static List<ImageContents.LooseFile> looseFiles(ProgramPlan program, ResultContents contents,
+            List<BakedFile> baked, SourceContent content) throws IOException {
         List<ImageContents.LooseFile> out = new ArrayList<>();
-        Map<String, String> reasons = new java.util.HashMap<>();
+        Map<String, String> reasons = new HashMap<>();
         program.files().forEach(f -> reasons.put(f.path(), f.reason()));
-        for (String path : records.contents().unpackaged()) {
+        Map<String, BakedFile> bakedByPath = new HashMap<>();
+        baked.forEach(f -> bakedByPath.put(f.path(), f));
+        for (String path : contents.unpackaged()) {
+            BakedFile made = bakedByPath.get(path);
+            if (made != null) {
+                String reason = "made or changed by the entrypoint's build-time step " + made.madeBy();
+                if (made.type() == FileType.SYMLINK) {
+                    out.add(new ImageContents.LooseFile(path, 0, made.linkTarget(), null, null, reason));
+                } else {
+                    try (InputStream in = Files.newInputStream(made.content())) {
+                        out.add(hashed(path, made.size(), in, reason));
+                    }
+                }
+                continue;
+            }
             FileEntry e = content.view().entry(path).orElse(null);
             if (e == null) {
                 continue;
@@ -92,19 +112,23 @@ final class ResultSbom {
             if (size < 0) {
                 continue; // a device or FIFO the layer left out
             }
-            MessageDigest sha256 = digest("SHA-256");
-            MessageDigest sha1 = digest("SHA-1");
             try (InputStream in = content.open(path)) {
-                byte[] buffer = new byte[64 << 10];
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    sha256.update(buffer, 0, n);
-                    sha1.update(buffer, 0, n);
-                }
+                out.add(hashed(path, size, in, reason));
             }
-            out.add(new ImageContents.LooseFile(path, size, null, HexFormat.of().formatHex(sha256.digest()),
-                    HexFormat.of().formatHex(sha1.digest()), reason));
         }
         return out;
+    }
+
+    private static ImageContents.LooseFile hashed(String path, long size, InputStream in, String reason) throws IOException {
+        MessageDigest sha256 = digest("SHA-256");
+        MessageDigest sha1 = digest("SHA-1");
+        byte[] buffer = new byte[64 << 10];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            sha256.update(buffer, 0, n);
+            sha1.update(buffer, 0, n);
+        }
+        return new ImageContents.LooseFile(path, size, null, HexFormat.of().formatHex(sha256.digest()),
+                HexFormat.of().formatHex(sha1.digest()), reason);
     }
 
     private static MessageDigest digest(String algorithm) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.MemoryFileSystem;
@@ -21,7 +20,7 @@ import dev.distill.engine.layer.UnreadableEntry;
 import dev.distill.engine.layout.OciLayout;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.ProgramPlan;
-import dev.distill.engine.testing.FixtureImages;
+import dev.distill.engine.testing.ConformanceCorpus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -35,7 +34,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,7 +52,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LayerConformanceTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HASHED = 64L * 1024 * 1024;
     /** The corpus holds an 8.5 GiB sparse file: above the default limit on what layers may expand to. */
     private static final LayerLimits ROOMY = LayerLimits.defaults().withMaxTotalUncompressedBytes(16L << 30);
@@ -68,34 +65,22 @@ class LayerConformanceTest {
     @BeforeAll
     static void generate() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "the corpus's source tree needs root (owners, devices, capabilities)");
-        Path script = FixtureImages.repoRoot().resolve("fixtures/conformance/corpus.sh");
-        Path log = Files.createTempFile("conformance", ".log");
-        Process p = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException("fixtures/conformance/corpus.sh failed: " + Files.readString(log));
-        }
-        for (String line : Files.readAllLines(log)) {
-            if (line.startsWith("corpus=")) {
-                corpus = Path.of(line.substring("corpus=".length()));
-            }
-        }
-        Files.deleteIfExists(log);
-        index = JSON.readTree(corpus.resolve("index.json").toFile());
+        ConformanceCorpus generated = ConformanceCorpus.generate();
+        corpus = generated.directory();
+        index = generated.index();
     }
 
     static Stream<Arguments> layers() throws Exception {
         generate();
         List<Arguments> out = new ArrayList<>();
-        index.path("layers").forEach(l -> out.add(Arguments.of(l.path("id").asText() + " " + l.path("tool").asText() + ": "
-                + l.path("features").asText(), l)));
+        index.path("layers").forEach(l -> out.add(Arguments.of(ConformanceCorpus.name(l), l)));
         return out.stream();
     }
 
     static Stream<Arguments> images() throws Exception {
         generate();
         List<Arguments> out = new ArrayList<>();
-        index.path("images").forEach(i -> out.add(Arguments.of(i.path("id").asText() + " " + i.path("tool").asText() + ": "
-                + i.path("features").asText(), i)));
+        index.path("images").forEach(i -> out.add(Arguments.of(ConformanceCorpus.name(i), i)));
         return out.stream();
     }
 
@@ -117,8 +102,7 @@ class LayerConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("layers")
     void theMergedViewOfEachLayerSaysWhatItsToolWrote(String name, JsonNode layer) throws Exception {
-        Descriptor descriptor = new Descriptor(layer.path("mediaType").asText(), Digest.parse(layer.path("digest").asText()),
-                layer.path("size").asLong());
+        Descriptor descriptor = ConformanceCorpus.descriptor(layer);
         BlobSource blobs = BlobSource.directory(corpus.resolve("blobs"));
         LayeredFileSystem view = LayeredFileSystem.build(List.of(descriptor), blobs, ROOMY);
         List<String> differences = new ArrayList<>();

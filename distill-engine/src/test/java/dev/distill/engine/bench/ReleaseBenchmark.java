@@ -12,13 +12,17 @@ import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.registry.RegistryClient;
+import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.testing.DistrolessBases;
 import dev.distill.engine.testing.LocalRegistry;
+import dev.distill.engine.verification.MigrationVerifier;
+import dev.distill.engine.verification.Verification;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -30,6 +34,13 @@ import java.util.stream.Stream;
  * (tag 2, the same image with its top layer rebuilt) analysed and built with the caches tag 1 left, against the same
  * release analysed and built without caches, in one JVM, round by round. Also the bytes the release's push
  * uploaded. Each round starts with empty caches and a repository of its own. Run by bench/release.sh.
+ *
+ * <p>With {@code -Ddistill.bench.verify=true} (bench/release.sh --verify, as root: runc) each tag is also verified
+ * as the pipeline does it (a REPAIR verdict built again with the files asked for and verified again, until a final
+ * verdict): tag 1 by a new verifier with an empty layer-tree store ({@link LayerTreeStore}), tag 2 by the same
+ * verifier and store, so tag 2 finds the trees of the layers it shares with tag 1 (the source's lower layers, the
+ * bases, unchanged program layers). Its source digest is new, so its source is run again: the verifier keeps a
+ * source's answers by digest. {@code -Ddistill.bench.layerTrees=false} verifies with full unpacks instead.
  */
 public final class ReleaseBenchmark {
 
@@ -38,8 +49,24 @@ public final class ReleaseBenchmark {
     private ReleaseBenchmark() {
     }
 
-    private record Times(long analysisMs, long buildMs) {
+    /**
+     * One tag's run; {@code verifyMs} 0 and {@code verdict} null when it was not verified.
+     *
+     * @param rootfs the verification's account of how it made every container's rootfs
+     */
+    private record Times(long analysisMs, long buildMs, long verifyMs, long unpackMs, String verdict, int repairRounds,
+            String rootfs) {
+
+        Times(long analysisMs, long buildMs) {
+            this(analysisMs, buildMs, 0, 0, null, 0, "");
+        }
+
         long total() {
+            return analysisMs + buildMs + verifyMs;
+        }
+
+        /** Analysis and build only. */
+        long builtMs() {
             return analysisMs + buildMs;
         }
     }
@@ -53,12 +80,16 @@ public final class ReleaseBenchmark {
         String two = args[1];
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        boolean verify = Boolean.getBoolean("distill.bench.verify");
+        boolean trees = !System.getProperty("distill.bench.layerTrees", "true").equals("false");
         Path work = Files.createTempDirectory("release-bench");
+        Files.setAttribute(work, "unix:mode", 0711);  // containers' root (a user namespace's host id) passes through
         try (LocalRegistry registry = LocalRegistry.start()) {
             RegistryClient client = registry.client();
             DistrolessBases.push(client, registry.host(), work.resolve("bases"));
             BaseCatalog bases = new BaseCatalog(registry.host() + "/distill/{flavour}:{variant}");
             List<long[]> rows = new ArrayList<>();
+            List<long[]> verified = new ArrayList<>();
             for (int round = 1 - warmups; round <= rounds; round++) {
                 String repository = "bench/app-r" + (round + warmups);
                 skopeo(one, registry.host() + "/" + repository + ":1");
@@ -72,27 +103,61 @@ public final class ReleaseBenchmark {
                 ImageAssembler cachedAssembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(),
                         "bench", dir, null, buildCache);
 
-                Times first = run(client, registry.reference(repository + ":1"), cachedAnalyzer, cachedAssembler);
+                // Tag 2 is verified by the verifier (and its layer trees) tag 1 left, as one service verifies both.
+                MigrationVerifier verifier = !verify ? null : new MigrationVerifier(client, MigrationVerifier.Options
+                        .defaults(dir.resolve("verify"))
+                        .withLayerTrees(trees ? LayerTreeStore.open(dir.resolve("layer-trees"), 8L << 30) : null));
+
+                String label = round < 1 ? "warm-up" : "round " + round;
+                Times first = run(client, registry.reference(repository + ":1"), cachedAnalyzer, cachedAssembler, verifier);
                 long logAt = registry.log().length();
-                Times release = run(client, registry.reference(repository + ":2"), cachedAnalyzer, cachedAssembler);
+                Times release = run(client, registry.reference(repository + ":2"), cachedAnalyzer, cachedAssembler, verifier);
                 long[] uploaded = uploaded(registry, registry.log().substring((int) logAt));
                 Times uncached = run(client, registry.reference(plain + ":2"),
                         new ImageAnalyzer(ImageAnalyzer.Options.defaults()),
-                        new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "bench", dir));
+                        new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "bench", dir), null);
                 long[] uploadedPlain = uploaded(registry, registry.log().substring((int) logAt));
-                String label = round < 1 ? "warm-up" : "round " + round;
+                if (verify) {
+                    System.out.printf("%s: verified: tag 1 (empty caches, empty layer trees, new verifier) analysis %d ms"
+                            + " + build %d ms + verification %d ms = %d ms, %s after %d repair rounds | tag 2 (tag 1's caches,"
+                            + " trees and verifier) analysis %d ms + build %d ms + verification %d ms = %d ms, %s after %d"
+                            + " repair rounds | ratio %.2fx (analysis %.2fx, build %.2fx, verification %.2fx) | rootfs"
+                            + " unpack tag 1 %d ms, tag 2 %d ms%n",
+                            label, first.analysisMs(), first.buildMs(), first.verifyMs(), first.total(), first.verdict(),
+                            first.repairRounds(), release.analysisMs(), release.buildMs(), release.verifyMs(),
+                            release.total(), release.verdict(), release.repairRounds(),
+                            (double) release.total() / first.total(), ratio(release.analysisMs(), first.analysisMs()),
+                            ratio(release.buildMs(), first.buildMs()), ratio(release.verifyMs(), first.verifyMs()),
+                            first.unpackMs(), release.unpackMs());
+                    System.err.printf("[bench] %s: tag 1 rootfs: %s%n[bench] %s: tag 2 rootfs: %s%n", label, first.rootfs(),
+                            label, release.rootfs());
+                    if (round >= 1) {
+                        verified.add(new long[] {first.analysisMs(), first.buildMs(), first.verifyMs(), first.total(),
+                                release.analysisMs(), release.buildMs(), release.verifyMs(), release.total(),
+                                first.unpackMs(), release.unpackMs()});
+                    }
+                }
                 System.out.printf("%s: tag 1 (empty caches) analysis %d ms + build %d ms = %d ms | tag 2 with caches"
                         + " analysis %d ms + build %d ms = %d ms (%.2fx of tag 1), uploaded %d blobs, %d bytes | tag 2"
                         + " without caches %d ms + %d ms = %d ms, uploaded %d blobs, %d bytes | cache %d + %d bytes on disk%n",
-                        label, first.analysisMs(), first.buildMs(), first.total(), release.analysisMs(), release.buildMs(),
-                        release.total(), (double) release.total() / first.total(), uploaded[0], uploaded[1],
-                        uncached.analysisMs(), uncached.buildMs(), uncached.total(), uploadedPlain[0] - uploaded[0],
+                        label, first.analysisMs(), first.buildMs(), first.builtMs(), release.analysisMs(), release.buildMs(),
+                        release.builtMs(), (double) release.builtMs() / first.builtMs(), uploaded[0], uploaded[1],
+                        uncached.analysisMs(), uncached.buildMs(), uncached.builtMs(), uploadedPlain[0] - uploaded[0],
                         uploadedPlain[1] - uploaded[1], analysisCache.size(), buildCache.size());
                 if (round >= 1) {
-                    rows.add(new long[] {first.analysisMs(), first.buildMs(), first.total(), release.analysisMs(),
-                            release.buildMs(), release.total(), uncached.total(), uploaded[1], uploadedPlain[1] - uploaded[1]});
+                    rows.add(new long[] {first.analysisMs(), first.buildMs(), first.builtMs(), release.analysisMs(),
+                            release.buildMs(), release.builtMs(), uncached.builtMs(), uploaded[1], uploadedPlain[1] - uploaded[1]});
                 }
                 BuildBenchmark.deleteTree(dir);
+            }
+            if (verify && !verified.isEmpty()) {
+                System.out.printf("median of %d, verified: tag 1 %d ms (analysis %d, build %d, verification %d, rootfs"
+                        + " unpack %d); tag 2 %d ms (analysis %d, build %d, verification %d, rootfs unpack %d); ratio %.2fx"
+                        + " (median of the rounds' ratios)%n", verified.size(), median(verified, 3), median(verified, 0),
+                        median(verified, 1), median(verified, 2), median(verified, 8), median(verified, 7),
+                        median(verified, 4), median(verified, 5), median(verified, 6), median(verified, 9),
+                        verified.stream().mapToDouble(r -> (double) r[7] / r[3]).sorted().skip(verified.size() / 2)
+                                .findFirst().orElse(0));
             }
             System.out.printf("median of %d: tag 1 %d ms (analysis %d, build %d); tag 2 with caches %d ms (analysis %d,"
                     + " build %d), %.2fx of tag 1; tag 2 without caches %d ms; tag 2 uploaded %d bytes with caches, %d"
@@ -104,20 +169,66 @@ public final class ReleaseBenchmark {
         }
     }
 
-    /** Analyses and builds (assembles, pushes and tags) one image; the times of each. */
+    /**
+     * Analyses and builds (assembles, pushes and tags) one image, and verifies it when given a verifier; the times of
+     * each.
+     */
     private static Times run(RegistryClient client, dev.distill.engine.image.ImageReference reference, ImageAnalyzer analyzer,
-            ImageAssembler assembler) throws Exception {
+            ImageAssembler assembler, MigrationVerifier verifier) throws Exception {
         long a = System.nanoTime();
         ResolvedImage image = client.resolve(reference, Platform.LINUX_AMD64);
         BlobSource blobs = BlobSource.registry(client, image.pinnedReference());
         AnalysisReport report = analyzer.analyze(image.layers(), blobs, LayerLimits.defaults(), image.imageConfig(),
                 new AnalysisReport.Subject(reference.toString(), image.pushedDigest().toString(), "linux/amd64"), null);
         long b = System.nanoTime();
+        if (verifier != null) {
+            return verified(client, image, report, assembler, verifier, BuildBenchmark.ms(b - a));
+        }
         ImageAssembler.Assembly built = assembler.assemble(new ImageAssembler.Source(image, blobs, reference.tag(),
                 report.plan(), (SurfaceResult) report.detections().get("surface")).withPackages(report.packages()));
         assembler.publish(built);
         long c = System.nanoTime();
         return new Times(BuildBenchmark.ms(b - a), BuildBenchmark.ms(c - b));
+    }
+
+    /** As the pipeline: build, verify; on REPAIR build again with the files asked for and verify again. */
+    private static Times verified(RegistryClient client, ResolvedImage image, AnalysisReport report, ImageAssembler assembler,
+            MigrationVerifier verifier, long analysisMs) throws Exception {
+        List<ImageAssembler.Repair> repairs = new ArrayList<>();
+        long buildNanos = 0;
+        long verifyNanos = 0;
+        long unpackMs = 0;
+        StringBuilder rootfs = new StringBuilder();
+        for (int round = 0; ; round++) {
+            long a = System.nanoTime();
+            var build = VerifyBenchmark.build(assembler, client, image, report, repairs, true);
+            long b = System.nanoTime();
+            Verification v = verifier.verify(new MigrationVerifier.Request(build, report.plan(), Platform.LINUX_AMD64,
+                    Map.of(), round));
+            buildNanos += b - a;
+            verifyNanos += System.nanoTime() - b;
+            unpackMs += v.timings().unpackMillis();
+            Verification.Timings t = v.timings();
+            Verification.Timings source = v.sourceRun().timings();
+            // Where the verification's time went (the source side runs beside the results' pull and checks).
+            rootfs.append(round == 0 ? "" : " | repair round " + round + ": ").append(t.rootfs())
+                    .append(String.format(" [results: pull %d ms, rootfs %d ms, start %d ms, probes %d ms; source: start %d ms,"
+                            + " probes %d ms%s]", t.pullMillis(), t.unpackMillis(), t.startMillis(), t.probeMillis(),
+                            source.startMillis(), source.probeMillis(), source.rootfs().isEmpty() ? "" : ", rootfs "
+                            + source.unpackMillis() + " ms"));
+            if (v.verdict() != Verification.Verdict.REPAIR) {
+                if (v.verdict() != Verification.Verdict.SUCCEEDED) {
+                    System.err.printf("[bench] %s: %s %s%n", image.reference(), v.verdict(), v.reasons());
+                }
+                return new Times(analysisMs, BuildBenchmark.ms(buildNanos), BuildBenchmark.ms(verifyNanos), unpackMs,
+                        v.verdict().name(), round, rootfs.toString());
+            }
+            repairs.addAll(VerifyBenchmark.repairsAsked(v, round + 1));
+        }
+    }
+
+    private static double ratio(long part, long whole) {
+        return whole == 0 ? 0 : (double) part / whole;
     }
 
     /** Blobs uploaded according to the registry's log, and their bytes (from its storage). */

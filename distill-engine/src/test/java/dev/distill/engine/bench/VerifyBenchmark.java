@@ -143,12 +143,7 @@ public final class VerifyBenchmark {
                         break;
                     }
                     repairRound++;
-                    // As the builder's repair step: every round's files, this one's added.
-                    for (Verification.Candidate asked : v.candidates()) {
-                        if (v.repairCandidates().getOrDefault(asked.program(), List.of()).contains(asked.path())) {
-                            repairs.add(new ImageAssembler.Repair(asked.program(), asked.path(), repairRound, asked.reason()));
-                        }
-                    }
+                    repairs.addAll(repairsAsked(v, repairRound));
                 }
                 long t4 = System.nanoTime();
 
@@ -181,14 +176,25 @@ public final class VerifyBenchmark {
         }
     }
 
-    /** Assembles, wires (as distill-pipeline's PodWiringGenerator does) and publishes, as the builder stage does. */
+    /** Assembles, wires and publishes with a new assembler (no caches). */
     private static BuildReport build(RegistryClient client, BaseCatalog bases, Path work, ResolvedImage source,
             AnalysisReport report, List<ImageAssembler.Repair> repairs) throws Exception {
         ImageAssembler assembler = new ImageAssembler(client, bases, TagScheme.defaults(), LayerLimits.defaults(), "bench",
                 Files.createDirectories(work.resolve("assembly")));
-        ImageAssembler.Assembly assembly = assembler.assemble(new ImageAssembler.Source(source,
-                BlobSource.registry(client, source.pinnedReference()), source.reference().tag(), report.plan(),
-                (SurfaceResult) report.detections().get("surface"), repairs));
+        return build(assembler, client, source, report, repairs, false);
+    }
+
+    /**
+     * Assembles, wires (as distill-pipeline's PodWiringGenerator does) and publishes, as the builder stage does; the
+     * build report the verifier reads.
+     *
+     * @param packages whether the images get their package records, as the builder stage gives them (issue 16)
+     */
+    static BuildReport build(ImageAssembler assembler, RegistryClient client, ResolvedImage source, AnalysisReport report,
+            List<ImageAssembler.Repair> repairs, boolean packages) throws Exception {
+        ImageAssembler.Source from = new ImageAssembler.Source(source, BlobSource.registry(client, source.pinnedReference()),
+                source.reference().tag(), report.plan(), (SurfaceResult) report.detections().get("surface"), repairs);
+        ImageAssembler.Assembly assembly = assembler.assemble(packages ? from.withPackages(report.packages()) : from);
         Map<String, ImageReference> pushed = new LinkedHashMap<>();
         for (ImageAssembler.ProgramImage image : assembly.images()) {
             ImageReference r = image.taggedReference();
@@ -199,6 +205,17 @@ public final class VerifyBenchmark {
                 assembly, new BuildReport.Wiring(PodWiring.fromPlan("app", report.plan(), pushed), "", ""));
         assembler.publish(assembly);
         return build;
+    }
+
+    /** As the builder's repair step: the files a REPAIR verdict asks for, as repairs of {@code round}. */
+    static List<ImageAssembler.Repair> repairsAsked(Verification v, int round) {
+        List<ImageAssembler.Repair> asked = new ArrayList<>();
+        for (Verification.Candidate c : v.candidates()) {
+            if (v.repairCandidates().getOrDefault(c.program(), List.of()).contains(c.path())) {
+                asked.add(new ImageAssembler.Repair(c.program(), c.path(), round, c.reason()));
+            }
+        }
+        return asked;
     }
 
     /**

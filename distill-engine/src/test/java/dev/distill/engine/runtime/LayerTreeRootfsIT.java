@@ -83,6 +83,29 @@ class LayerTreeRootfsIT {
     }
 
     @Test
+    void aLayersHardLinksStayOneFileInTheContainer() throws Exception {
+        // Found by CorpusLayerTreeRootfsTest: without index=on the owner walk copied each name up to a file of its own.
+        Path dir = Files.createDirectories(temp.resolve("image"));
+        Path lower = Files.createDirectories(dir.resolve("lower"));
+        TarLayers.busybox(lower);
+        Path one = TarLayers.file(lower, "etc/one", "same file\n", 33, 33, 0644);
+        Files.createLink(lower.resolve("etc/other"), one);
+        LayeredFileSystem image = new TarLayers(dir).layer(lower).image();
+        Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(20))
+                .withLayerTrees(LayerTreeStore.open(temp.resolve("trees"), 1L << 30)));
+        try {
+            ContainerRun run = sandbox.create("linked", image, Busybox.shell("test \"$(stat -c %i /etc/one)\" = \"$(stat -c %i /etc/other)\" "
+                    + "&& echo same-inode; stat -c '%h %u' /etc/other; echo changed > /etc/one; cat /etc/other").withWritableRoot());
+            run.start();
+            assertThat(run.awaitExit(Duration.ofSeconds(15))).isTrue();
+            assertThat(run.unpack().overlay()).as(run.unpack().method()).isTrue();
+            assertThat(run.log()).contains("same-inode\n", "2 33\n", "changed\n");
+        } finally {
+            SandboxTest.closeAndExpectNothingLeft(sandbox);
+        }
+    }
+
+    @Test
     void aLayerThatCannotBeATreeOfItsOwnFallsBackToAFullUnpackAndSaysWhy() throws Exception {
         Path dir = Files.createDirectories(temp.resolve("image"));
         Path lower = Files.createDirectories(dir.resolve("lower"));
