@@ -54,9 +54,9 @@ class NoStallIT {
         TinyImage slow = TinyImage.builder().platform(Platform.LINUX_AMD64).file("/noise", noise, 0644)
                 .entrypoint("/noise").build();
         // Pushed with Distill's own client, which the webhook ignores: the only migration of this image is the one
-        // asked for through the trickling front below. (A second, fast one through the webhook would put the layer's
-        // facts in the analyzer's layer cache while the slow one still reads: a case the cache does not yet end as
-        // FAILED naming the transfer; see docs/reliability.md.)
+        // asked for through the trickling front below. A second, fast one through the webhook could keep everything
+        // the slow one needs in the analyzer's layer cache before it starts, and it would then rightly read nothing
+        // through the front; the race of the two is LayerReadFailureTest's (see docs/reliability.md).
         slow.push(RegistryClient.builder().build(), ImageReference.parse(LocalStack.REGISTRY + "/e2e/trickle-slow:1"));
         Descriptor layer = slow.layerDescriptor();
         try (TricklingRegistryFront front = TricklingRegistryFront.start(LocalStack.REGISTRY)) {

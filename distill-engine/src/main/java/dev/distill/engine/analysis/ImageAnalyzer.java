@@ -80,13 +80,18 @@ public final class ImageAnalyzer {
     public AnalysisReport analyze(ImageFileSystem image, ImageConfig config, AnalysisReport.Subject subject)
             throws IOException {
         long start = System.nanoTime();
-        ConfigCache files = new ConfigCache(image, options.configCacheBytes(), catalog::reads);
+        DeferredFileSystem reads = new DeferredFileSystem();
+        reads.set(image);
+        ConfigCache files = new ConfigCache(reads, options.configCacheBytes(), catalog::reads);
         ElfObjects objects = new ElfObjects(files);
         PackageDatabaseReader packages = new PackageDatabaseReader();
         List<FileEntry> regular = image.entries().filter(FileEntry::isRegular).toList();
         // The one pass over the layers: every file's header, every ELF parsed, configuration and package databases kept.
         image.readAll(regular, files.keeper(objects.visitor(options.maxElfBytes(), packages.visitor())));
-        return analyze(image, files, objects, packages.inventory(image), regular, config, subject, start, List.of());
+        AnalysisReport report = analyze(reads, files, objects, packages.inventory(reads), regular, config, subject, start,
+                List.of());
+        reads.throwIfALayerFailed();
+        return report;
     }
 
     /**
@@ -160,7 +165,12 @@ public final class ImageAnalyzer {
         if (!unread.isEmpty()) {
             fs.readAll(unread, visitor);
         }
-        return analyze(fs, files, objects, packages.inventory(fs), regular, config, subject, start, unreadable(fs));
+        AnalysisReport report = analyze(image, files, objects, packages.inventory(image), regular, config, subject, start,
+                unreadable(fs));
+        // A layer that could not be read again after the pass fails the analysis, as it would have in the pass: the
+        // readers that met it recorded it as a fact about a file, which it is not.
+        image.throwIfALayerFailed();
+        return report;
     }
 
     /**

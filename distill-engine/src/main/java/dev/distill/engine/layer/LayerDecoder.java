@@ -48,7 +48,7 @@ final class LayerDecoder {
         boolean gzip = !mediaType.equals(MediaTypes.OCI_LAYER_TAR_ZSTD);
         String format = gzip ? "gzip" : "zstd";
         try {
-            InputStream source = new MarkingSource(raw);
+            InputStream source = SourceFailure.marking(raw); // not to be mistaken for the decoder's
             InputStream decoded = gzip ? new GZIPInputStream(new MoreMayFollow(source), GZIP_BUFFER) : new ZstdInputStream(source);
             InputStream translated = new Translating(decoded, format);
             // Decompressing (and hashing the blob, under it) on a second core while the caller parses.
@@ -59,7 +59,7 @@ final class LayerDecoder {
     }
 
     private static IOException translate(Exception e, String format) {
-        if (e instanceof FromSource source) {
+        if (e instanceof SourceFailure source) {
             return source.getCause(); // the blob source's own failure (digest mismatch, network), unchanged
         }
         if (e instanceof LayerProblem p) {
@@ -74,53 +74,6 @@ final class LayerDecoder {
             return new LayerProblem(UNSUPPORTED, null, "the " + format + " stream uses a feature Distill cannot decode: " + e.getMessage(), e);
         }
         return new LayerProblem(MALFORMED, null, "not a valid " + format + " stream: " + e.getMessage(), e);
-    }
-
-    /** Marks the blob source's exceptions so that they are not mistaken for the decoder's. */
-    private static final class FromSource extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        FromSource(IOException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized IOException getCause() {
-            return (IOException) super.getCause();
-        }
-    }
-
-    private static final class MarkingSource extends FilterInputStream {
-        MarkingSource(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (IOException e) {
-                throw new FromSource(e);
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (IOException e) {
-                throw new FromSource(e);
-            }
-        }
-
-        @Override
-        public int available() throws IOException {
-            try {
-                return in.available();
-            } catch (IOException e) {
-                throw new FromSource(e);
-            }
-        }
     }
 
     /**

@@ -30,20 +30,42 @@ public final class LayerException extends IOException {
     private final Kind kind;
     private final Digest layer;
     private final String entry;
+    private final boolean oneFile;
 
     /**
      * @param layerIndex position of the layer in the manifest, 0 for the bottom one
      * @param entry the tar entry's name as written, or null when the problem is not about one entry
      */
     LayerException(Kind kind, int layerIndex, Digest layer, String entry, String problem, Throwable cause) {
+        this(kind, layerIndex, layer, entry, problem, cause, false);
+    }
+
+    private LayerException(Kind kind, int layerIndex, Digest layer, String entry, String problem, Throwable cause,
+            boolean oneFile) {
         super(message(layerIndex, layer, entry, problem), cause);
         this.kind = kind;
         this.layer = layer;
         this.entry = entry;
+        this.oneFile = oneFile;
+    }
+
+    /** One file of a layer that was read fine is over the size a reader may hold in memory. */
+    static LayerException fileTooLarge(int layerIndex, Digest layer, String path, String problem) {
+        return new LayerException(Kind.LIMIT_EXCEEDED, layerIndex, layer, path, problem, null, true);
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * Whether the problem is one file's rather than its layer's: a file that cannot be held in memory, in a layer
+     * that reads fine. A reader may record such a problem as a fact about the file. Every other layer exception
+     * (a transfer that failed, a blob that is not its digest's, a tar that does not parse) means the layer cannot be
+     * read, which is no fact about any of its files: what reads the image fails with it.
+     */
+    public boolean aboutOneFile() {
+        return oneFile;
     }
 
     /** The digest of the layer blob at fault. */

@@ -204,9 +204,8 @@ public final class LayeredFileSystem extends IndexedFileSystem {
         long size = index.entry(file.path()).orElseThrow().size();
         if (size > limits.maxInMemoryFileBytes()) {
             Descriptor layer = layers.get(LayerMerger.layerOf(content));
-            throw new LayerException(LIMIT_EXCEEDED, LayerMerger.layerOf(content), layer.digest(), file.path(), "file of "
-                    + size + " bytes is over the in-memory limit of " + limits.maxInMemoryFileBytes() + "; stream it with readAll",
-                    null);
+            throw LayerException.fileTooLarge(LayerMerger.layerOf(content), layer.digest(), file.path(), "file of "
+                    + size + " bytes is over the in-memory limit of " + limits.maxInMemoryFileBytes() + "; stream it with readAll");
         }
         return new ByteArrayInputStream(readOne(file, (int) limits.maxInMemoryFileBytes()));
     }
@@ -331,10 +330,15 @@ public final class LayeredFileSystem extends IndexedFileSystem {
 
     private static void visit(ContentVisitor visitor, FileEntry file, InputStream body) throws IOException {
         try {
-            visitor.visit(file, body);
+            visitor.visit(file, SourceFailure.marking(body));
         } catch (LayerProblem | DigestMismatchException e) {
             throw e; // reading the layer failed under the visitor: a layer failure, not the visitor's
         } catch (IOException e) {
+            IOException layers = SourceFailure.marked(e);
+            if (layers != null) {
+                // Reading the file's bytes failed (the blob's transfer, however the visitor passed it on): the layer's.
+                throw layers;
+            }
             throw new VisitorFailure(e);
         }
     }

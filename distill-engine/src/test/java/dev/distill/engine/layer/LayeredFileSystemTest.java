@@ -280,7 +280,10 @@ class LayeredFileSystemTest {
         LayeredFileSystem fs = blobs.build(LayerLimits.defaults().withMaxInMemoryFileBytes(100_000), layer);
 
         assertThatThrownBy(() -> fs.open(entry(fs, "/big"))).isInstanceOfSatisfying(LayerException.class,
-                e -> assertThat(e.kind()).isEqualTo(LayerException.Kind.LIMIT_EXCEEDED))
+                e -> {
+                    assertThat(e.kind()).isEqualTo(LayerException.Kind.LIMIT_EXCEEDED);
+                    assertThat(e.aboutOneFile()).as("one file too large, in a layer that reads fine").isTrue();
+                })
                 .hasMessageContaining("/big").hasMessageContaining("over the in-memory limit of 100000");
         Map<String, byte[]> seen = new LinkedHashMap<>();
         fs.readAll(List.of(entry(fs, "/big"), entry(fs, "/big.link")), (file, content) -> {
