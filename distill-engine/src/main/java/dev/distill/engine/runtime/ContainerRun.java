@@ -43,6 +43,7 @@ public final class ContainerRun implements AutoCloseable {
     private volatile ScheduledFuture<?> watchdog;
     private volatile Budget.Tracking budgetTracking;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger execs = new java.util.concurrent.atomic.AtomicInteger();
 
     ContainerRun(String name, String id, Path bundle, Runc runc, RuntimeConfig config, UnpackReport unpack, OverlayRootfs overlay, ContainerLog log,
             int pid, ContainerCgroups cgroups, Duration timeLimit, ScheduledExecutorService watchdogs, boolean keepBundle) {
@@ -226,6 +227,67 @@ public final class ContainerRun implements AutoCloseable {
     /** The bundle's file that holds the output. */
     public Path logFile() {
         return log.file();
+    }
+
+    /**
+     * Runs one more process in this container, created or started, and waits for its end: its own args and environment
+     * with everything else of the container's process spec (see {@link Runc#exec}), so it is confined as the container's
+     * own process is. Several commands of one image thus share one container (created once, never started: its init
+     * waits, harmless, until {@link #close()}), each with its own status, output and time limit. At the limit (cut to
+     * what is left of the work's {@link Budget}) the process and what it started are killed; the container and the
+     * other commands' results stay.
+     *
+     * @param outputLimit bytes of stdout and of stderr kept (the rest is read and dropped, so the process never blocks)
+     * @throws IOException when the process could not be started in the container (runc's reason)
+     */
+    public ExecOutcome exec(List<String> args, List<String> env, Duration timeLimit, int outputLimit)
+            throws IOException, InterruptedException {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        Duration limit = Budget.current().cap(timeLimit);
+        int n = execs.incrementAndGet();
+        Path pidFile = bundle.resolve("exec-" + n + ".pid");
+        long begin = System.nanoTime();
+        Process p = runc.exec(id, bundle, args, env, bundle.resolve("exec-" + n + ".json"), pidFile);
+        ProcessOutput out = ProcessOutput.read(p.getInputStream(), outputLimit, "exec-stdout " + name);
+        ProcessOutput err = ProcessOutput.read(p.getErrorStream(), outputLimit, "exec-stderr " + name);
+        boolean killed = false;
+        try {
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                killed = true;
+                killExec(pidFile);
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();  // runc exec itself hangs: its process is gone or goes with the container
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            killExec(pidFile);
+            p.destroyForcibly();
+            throw e;
+        }
+        // A process it left behind may hold the pipes open: its output is what came until then.
+        String stdout = out.text(Duration.ofSeconds(2));
+        String stderr = err.text(Duration.ofSeconds(2));
+        int status = p.isAlive() ? 137 : p.exitValue();
+        if (!Files.exists(pidFile) && !killed) {
+            throw new IOException("runc exec in " + id + " could not start " + args + " (exit " + status + "): " + stderr.strip());
+        }
+        return new ExecOutcome(status, stdout, stderr, killed, Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    /** Kills an exec'd process and what it started (host pids, as root); the container's init is not among them. */
+    private static void killExec(Path pidFile) {
+        try {
+            int execPid = readPid(pidFile);
+            ProcessHandle.of(execPid).ifPresent(h -> {
+                h.descendants().forEach(ProcessHandle::destroyForcibly);
+                h.destroyForcibly();
+            });
+        } catch (IOException e) {
+            // Not started yet or already gone: runc exec is destroyed by the caller.
+        }
     }
 
     /** Kills and deletes the container, ends its log reader and removes the bundle unless asked to keep it. */

@@ -79,6 +79,31 @@ public final class Runc {
         return run(List.of("delete", "--force", id), null);
     }
 
+    /**
+     * Starts {@code runc exec} of another process in the container (created or running): the container's own process
+     * spec from its bundle's {@code config.json} (user, capabilities, rlimits, no new privileges) with {@code args} and
+     * {@code env} instead, written to {@code processFile}; it joins the container's namespaces and cgroups and gets its
+     * seccomp filter, as runc does for every exec. Its stdout and stderr are the returned process's; runc exits with
+     * the process's status (128 + the signal when one killed it) and writes its host pid to {@code pidFile} once it
+     * runs (no pid file: it never ran, and runc's stderr says why).
+     */
+    public Process exec(String id, Path bundle, List<String> args, List<String> env, Path processFile, Path pidFile)
+            throws IOException {
+        JsonNode config = JSON.readTree(bundle.resolve("config.json").toFile());
+        JsonNode process = config.path("process");
+        if (!process.isObject()) {
+            throw new IOException("the bundle " + bundle + " has no process spec to exec with");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode spec = ((com.fasterxml.jackson.databind.node.ObjectNode) process).deepCopy();
+        spec.put("terminal", false);
+        spec.set("args", JSON.valueToTree(args));
+        spec.set("env", JSON.valueToTree(env));
+        JSON.writeValue(processFile.toFile(), spec);
+        List<String> command = new ArrayList<>(List.of(binary, "--root", stateRoot.toString(), "exec", "--process",
+                processFile.toString(), "--pid-file", pidFile.toString(), id));
+        return new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    }
+
     /** The container's state, or empty when runc does not know it (never created, or deleted). */
     public Optional<ContainerState> state(String id) throws IOException {
         Result r = run(List.of("state", id), null);

@@ -1,6 +1,8 @@
 package dev.distill.engine.structure;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Runs commands in a container of the image under test, for command tests. Implemented outside the engine by
@@ -15,4 +17,22 @@ public interface CommandRunner {
      * @throws IOException when the container could not be run at all (the test fails, saying so)
      */
     CommandOutcome run(CommandInvocation invocation) throws IOException, InterruptedException;
+
+    /**
+     * Runs several commands, in order, each with its own outcome; a runner may run them all in one container (one start
+     * instead of one per command). This one runs them one by one with {@link #run}.
+     *
+     * @return one attempt per invocation, in their order
+     */
+    default List<CommandAttempt> runAll(List<CommandInvocation> invocations) throws InterruptedException {
+        List<CommandAttempt> attempts = new ArrayList<>();
+        for (CommandInvocation invocation : invocations) {
+            try {
+                attempts.add(CommandAttempt.ran(run(invocation)));
+            } catch (IOException | RuntimeException e) {
+                attempts.add(CommandAttempt.failed(e.getMessage()));
+            }
+        }
+        return attempts;
+    }
 }

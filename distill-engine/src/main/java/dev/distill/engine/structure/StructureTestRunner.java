@@ -50,24 +50,43 @@ public final class StructureTestRunner {
     }
 
     public StructureTestReport run(StructureTestSuite suite) {
-        List<StructureTestResult> results = new ArrayList<>();
-        suite.commandTests().forEach(t -> results.add(command(t, suite.globalEnvVars())));
-        suite.fileExistenceTests().forEach(t -> results.add(fileExistence(t)));
-        suite.fileContentTests().forEach(t -> results.add(fileContent(t)));
-        if (!suite.metadataTest().isEmpty()) {
-            results.add(metadata(suite.metadataTest()));
+        return runAll(List.of(suite)).get(0);
+    }
+
+    /**
+     * Runs several suites of the one image; the command tests of all of them go to the {@link CommandRunner} as one
+     * batch (so a runner may run them all in one container), in suite order.
+     *
+     * @return one report per suite, in their order
+     */
+    public List<StructureTestReport> runAll(List<StructureTestSuite> suites) {
+        List<CommandTest> tests = new ArrayList<>();
+        List<CommandInvocation> invocations = new ArrayList<>();
+        for (StructureTestSuite suite : suites) {
+            for (CommandTest t : suite.commandTests()) {
+                tests.add(t);
+                invocations.add(invocation(t, suite.globalEnvVars()));
+            }
         }
-        return new StructureTestReport(results);
+        List<StructureTestResult> commandResults = commands(tests, invocations);
+        List<StructureTestReport> reports = new ArrayList<>();
+        int next = 0;
+        for (StructureTestSuite suite : suites) {
+            List<StructureTestResult> results = new ArrayList<>(commandResults.subList(next, next + suite.commandTests().size()));
+            next += suite.commandTests().size();
+            suite.fileExistenceTests().forEach(t -> results.add(fileExistence(t)));
+            suite.fileContentTests().forEach(t -> results.add(fileContent(t)));
+            if (!suite.metadataTest().isEmpty()) {
+                results.add(metadata(suite.metadataTest()));
+            }
+            reports.add(new StructureTestReport(results));
+        }
+        return reports;
     }
 
     // ---- command tests
 
-    private StructureTestResult command(CommandTest t, List<KeyValue> global) {
-        StructureTestResult.Kind kind = StructureTestResult.Kind.COMMAND;
-        if (commands == null) {
-            return skipped(kind, t.name(), "not run: no command runner was given (command tests need a container "
-                    + "runtime)");
-        }
+    private CommandInvocation invocation(CommandTest t, List<KeyValue> global) {
         Map<String, String> env = new LinkedHashMap<>();
         Map<String, String> scope = new LinkedHashMap<>(imageEnv);
         for (KeyValue kv : Suites.concat(global, t.envVars())) {
@@ -75,15 +94,49 @@ public final class StructureTestRunner {
             env.put(kv.key(), value);
             scope.put(kv.key(), value);
         }
-        CommandOutcome out;
+        return new CommandInvocation(t.setup(), t.argv(), env, t.teardown());
+    }
+
+    private List<StructureTestResult> commands(List<CommandTest> tests, List<CommandInvocation> invocations) {
+        StructureTestResult.Kind kind = StructureTestResult.Kind.COMMAND;
+        List<StructureTestResult> results = new ArrayList<>();
+        if (tests.isEmpty()) {
+            return results;
+        }
+        if (commands == null) {
+            tests.forEach(t -> results.add(skipped(kind, t.name(), "not run: no command runner was given (command tests need "
+                    + "a container runtime)")));
+            return results;
+        }
+        List<CommandAttempt> attempts;
         try {
-            out = commands.run(new CommandInvocation(t.setup(), t.argv(), env, t.teardown()));
-        } catch (IOException | RuntimeException e) {
-            return failed(kind, t.name(), "the command " + t.argv() + " could not be run: " + e.getMessage());
+            attempts = commands.runAll(invocations);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return skipped(kind, t.name(), "not run: interrupted");
+            tests.forEach(t -> results.add(skipped(kind, t.name(), "not run: interrupted")));
+            return results;
+        } catch (RuntimeException e) {
+            attempts = new ArrayList<>();
+            for (int i = 0; i < tests.size(); i++) {
+                attempts.add(CommandAttempt.failed(e.getMessage()));
+            }
         }
+        if (attempts.size() != tests.size()) {
+            throw new IllegalStateException("the command runner answered " + attempts.size() + " outcomes for " + tests.size()
+                    + " commands");
+        }
+        for (int i = 0; i < tests.size(); i++) {
+            results.add(command(tests.get(i), attempts.get(i)));
+        }
+        return results;
+    }
+
+    private StructureTestResult command(CommandTest t, CommandAttempt attempt) {
+        StructureTestResult.Kind kind = StructureTestResult.Kind.COMMAND;
+        if (attempt.error() != null) {
+            return failed(kind, t.name(), "the command " + t.argv() + " could not be run: " + attempt.error());
+        }
+        CommandOutcome out = attempt.outcome();
         List<String> problems = new ArrayList<>();
         expectFound(problems, "stdout", t.expectedOutput(), out.stdout(), true);
         expectFound(problems, "stdout", t.excludedOutput(), out.stdout(), false);

@@ -7,11 +7,12 @@ import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.SweepReport;
-import dev.distill.engine.structure.CommandOutcome;
+import dev.distill.engine.structure.CommandAttempt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Runs in the verifier's own process (which must then be root); layers are streamed from the registry. */
 final class InProcessRuns implements PrivilegedRuns {
@@ -40,9 +41,9 @@ final class InProcessRuns implements PrivilegedRuns {
     }
 
     @Override
-    public CommandOutcome runCommand(Path dir, ImageFileSystem image, RuntimeConfig command, Duration timeLimit,
+    public List<CommandAttempt> runCommands(Path dir, ImageFileSystem image, List<RuntimeConfig> commands, Duration timeLimit,
             Sandbox.Options sandboxOptions) throws IOException, InterruptedException {
-        return RuncCommandRunner.runContained(dir, image, command, timeLimit, sandboxOptions, Sandbox::open);
+        return RuncCommandRunner.runContained(dir, image, commands, timeLimit, sandboxOptions, Sandbox::open);
     }
 
     @Override

@@ -7,11 +7,14 @@ import dev.distill.engine.fs.Paths;
 import dev.distill.engine.fs.FileType;
 import dev.distill.engine.structure.FileExistenceTest;
 import dev.distill.engine.identity.Identity;
+import dev.distill.engine.budget.Budget;
+import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
 import dev.distill.engine.image.Platform;
 import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.io.WorkDirectories;
+import dev.distill.engine.layer.BlobSource;
 import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import dev.distill.engine.plan.MigrationPlan;
@@ -75,7 +78,7 @@ public final class MigrationVerifier {
     /**
      * @param workRoot where each verification makes (and deletes) its work directory
      * @param timeLimit how long a container may run after its start before it is killed
-     * @param staysUp how long the result must keep running, measured after the port probes
+     * @param staysUp how long the result must keep running, measured from its start (the probes run inside it)
      * @param probeDeadline how long a TCP or HTTP probe retries before it fails
      * @param httpPath the path of the HTTP GET on every declared TCP port
      * @param expectedStatus the status that passes; 0 = whatever the source answers (200 when it cannot be run)
@@ -201,6 +204,13 @@ public final class MigrationVerifier {
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
     /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
     static final int SOURCE_ANSWERS_KEPT = 64;
+    /** Result images checked at once (static checks and command tests): two cores' worth, and a bound on memory. */
+    static final int CHECKS_AT_ONCE = 2;
+    /**
+     * Tar entries of remembered layer indexes (a few hundred bytes each in memory): the debian-php source has ~7,200,
+     * its two results a few thousand with their bases, so this keeps dozens of images' layers in tens of MB at most.
+     */
+    static final long REMEMBERED_LAYER_ENTRIES = 200_000;
 
     private final RegistryClient client;
     private final Options options;
@@ -208,6 +218,8 @@ public final class MigrationVerifier {
     private final PrivilegedRuns runs;
     /** The sources' answers, by digest and probe set: a repair round does not run its source again. */
     private final SourceAnswers sourceAnswers = new SourceAnswers(SOURCE_ANSWERS_KEPT);
+    /** Layer indexes of the images pulled before, by digest: a layer seen again is merged without reading its blob. */
+    private final RememberedLayers layers = new RememberedLayers(REMEMBERED_LAYER_ENTRIES);
 
     /** Runs the containers in this process (which must be root). */
     public MigrationVerifier(RegistryClient client, Options options) {
@@ -274,11 +286,24 @@ public final class MigrationVerifier {
         List<String> settle = workerPlaces(request.plan());
         // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
         // it runs on a thread of its own while the results are pulled and checked (static checks, structure tests).
-        FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> sourceSide(build, request.platform(), ports, settle,
-                work));
+        // Threads of this verification work under its caller's budget (a cancelled migration stops them too).
+        Budget budget = Budget.current();
+        FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> {
+            try (Budget.Binding bound = budget.bind()) {
+                return sourceSide(build, request.platform(), ports, settle, work);
+            }
+        });
         Thread sourceThread = new Thread(sourceTask, "distill-verify-source");
         sourceThread.setDaemon(true);
         sourceThread.start();
+        // Each image's checks (its ELF pass over its layers, its command batch) share nothing with another's: up to
+        // CHECKS_AT_ONCE at a time (each ELF pass may hold up to 256 MiB of headers), collected in order.
+        java.util.concurrent.ExecutorService checkers = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(CHECKS_AT_ONCE, build.images().size())), r -> {
+                    Thread thread = new Thread(r, "distill-verify-check");
+                    thread.setDaemon(true);
+                    return thread;
+                });
         try {
             // The result images, pinned by the digests the builder pushed.
             long t = System.nanoTime();
@@ -292,13 +317,24 @@ public final class MigrationVerifier {
             }
             long resultPull = millisSince(t);
 
-            List<Verification.ImageCheck> checks = new ArrayList<>();
+            List<FutureTask<Verification.ImageCheck>> checkTasks = new ArrayList<>();
             for (BuildReport.Image image : build.images()) {
-                checks.add(check(image, results.get(image.program()), request, work.resolve("commands-" + checks.size())));
+                Path commandDir = work.resolve("commands-" + checkTasks.size());
+                FutureTask<Verification.ImageCheck> task = new FutureTask<>(() -> {
+                    try (Budget.Binding bound = budget.bind()) {
+                        return check(image, results.get(image.program()), request, commandDir);
+                    }
+                });
+                checkTasks.add(task);
+                checkers.execute(task);
+            }
+            List<Verification.ImageCheck> checks = new ArrayList<>();
+            for (FutureTask<Verification.ImageCheck> task : checkTasks) {
+                checks.add(await(task, "the result images were checked"));
                 progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
             }
 
-            SourceSide side = await(sourceTask);
+            SourceSide side = await(sourceTask, "the source ran");
             Pulled source = side.source();
             String sourceError = side.error();
             long sourcePull = side.pullMillis();
@@ -338,8 +374,13 @@ public final class MigrationVerifier {
         } finally {
             // Never delete the directory under a source run still going (a failed pull of the results ends here).
             sourceTask.cancel(false);
+            checkers.shutdown();
             try {
                 sourceThread.join();
+                // All done when the verification ended normally; after a failure, checks not yet begun are dropped
+                // and one under way is interrupted (a command it runs is killed), before the directory goes.
+                checkers.shutdownNow();
+                checkers.awaitTermination(2, java.util.concurrent.TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -377,12 +418,12 @@ public final class MigrationVerifier {
         return new SourceSide(source, error, pullMillis, run, known);
     }
 
-    private static SourceSide await(FutureTask<SourceSide> task) throws IOException {
+    private static <T> T await(FutureTask<T> task, String what) throws IOException {
         try {
             return task.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while the source ran", e);
+            throw new IOException("interrupted while " + what, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -404,8 +445,15 @@ public final class MigrationVerifier {
     private Pulled pull(ImageReference reference, Platform platform, Path work) throws IOException {
         try {
             ResolvedImage image = client.resolve(reference, platform);
-            return new Pulled(image, LayeredFileSystem.build(image.layers(), runs.blobs(client, image.pinnedReference(), work),
-                    options.layerLimits()));
+            BlobSource blobs = runs.blobs(client, image.pinnedReference(), work);
+            LayeredFileSystem fs = LayeredFileSystem.build(image.layers(), blobs, options.layerLimits(), null, layers);
+            if (blobs instanceof SpooledBlobSource spooled) {
+                // The runner reads every layer from the spool: a layer merged from its remembered index was not read.
+                for (Descriptor layer : image.layers()) {
+                    spooled.keep(layer);
+                }
+            }
+            return new Pulled(image, fs);
         } catch (RegistryException e) {
             throw new IOException("cannot pull " + reference + ": " + e.getMessage(), e);
         }
@@ -428,14 +476,15 @@ public final class MigrationVerifier {
         StructureTestRunner runner = new StructureTestRunner(pulled.fs(), pulled.image().imageConfig(), commands);
         ProgramPlan plan = Stream.concat(request.plan().programs().stream(), request.plan().prestart().init().stream())
                 .filter(p -> p.name().equals(image.program())).findFirst().orElse(null);
+        List<StructureTestSuite> suites = new ArrayList<>();
         if (plan != null) {
             DefaultSuite suite = DefaultSuite.from(plan, image.user());
             leftOut = suite.leftOut();
-            results.addAll(runner.run(withBaked(suite.suite(), image.baked())).results());
+            suites.add(withBaked(suite.suite(), image.baked()));
         }
-        for (StructureTestSuite suite : request.userSuites().getOrDefault(image.program(), List.of())) {
-            results.addAll(runner.run(suite).results());
-        }
+        suites.addAll(request.userSuites().getOrDefault(image.program(), List.of()));
+        // Every suite's command tests of this image in one batch: one container for all of them.
+        runner.runAll(suites).forEach(report -> results.addAll(report.results()));
         return new Verification.ImageCheck(image.program(), image.reference() + "@" + image.digest(), statics,
                 new StructureTestReport(results), leftOut);
     }

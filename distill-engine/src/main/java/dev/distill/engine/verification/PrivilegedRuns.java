@@ -7,10 +7,11 @@ import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.SweepReport;
-import dev.distill.engine.structure.CommandOutcome;
+import dev.distill.engine.structure.CommandAttempt;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What of a verification needs host root: running containers (a pod under the probes, a structure test's command)
@@ -45,8 +46,13 @@ public interface PrivilegedRuns {
     SandboxRun.Outcome runPod(Path dir, SandboxRun.Plan plan, MigrationVerifier.Options options, long pullMillis)
             throws IOException;
 
-    /** Runs one command as the only process of a container of the image; see {@link RuncCommandRunner}. */
-    CommandOutcome runCommand(Path dir, ImageFileSystem image, RuntimeConfig command, Duration timeLimit,
+    /**
+     * Runs commands, in order, in one container of the image (one start for all), each with its own outcome and time
+     * limit; see {@link RuncCommandRunner#runContained}.
+     *
+     * @throws IOException when the container cannot be made or reached (none of the commands ran)
+     */
+    List<CommandAttempt> runCommands(Path dir, ImageFileSystem image, List<RuntimeConfig> commands, Duration timeLimit,
             Sandbox.Options sandboxOptions) throws IOException, InterruptedException;
 
     /** Removes what crashed runs left; see {@link Sandbox#sweep}. */

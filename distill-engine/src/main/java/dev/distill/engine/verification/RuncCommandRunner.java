@@ -2,8 +2,10 @@ package dev.distill.engine.verification;
 
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.runtime.ContainerRun;
+import dev.distill.engine.runtime.ExecOutcome;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
+import dev.distill.engine.structure.CommandAttempt;
 import dev.distill.engine.structure.CommandInvocation;
 import dev.distill.engine.structure.CommandOutcome;
 import dev.distill.engine.structure.CommandRunner;
@@ -22,12 +24,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs a structure test's command as the only process of a fresh container of the image (its configuration, the
- * command instead of its entrypoint, the test's environment on top), in a sandbox of its own that is removed after.
- * The exit status comes from {@code strace -e trace=none} attached between create and start: a container created by
- * {@code runc create} is nobody's child the JVM could wait for, and strace sees its {@code exit_group}.
- * <p>Limits: stdout and stderr reach the runtime through one pipe, so both fields hold the merged output; setup and
- * teardown commands (several processes in one container) are refused with the reason.
+ * Runs structure tests' commands in a container of the image (its configuration, the command instead of its
+ * entrypoint, the test's environment on top), in a sandbox of its own that is removed after. All the commands of one
+ * {@link #runAll} share one container: it is created once and never started (its init waits on runc's exec FIFO), and
+ * each command is a {@code runc exec} into it, in order, with the container's confinement (user namespace, seccomp,
+ * capabilities, no network, cgroup limits), its own exit status, stdout and stderr, and its own time limit: a command
+ * that hangs is killed at it and the next one runs. A distroless image has no shell, so nothing is chained in one.
+ * <p>Limits: commands of one batch share the container's writable places (the tmpfs on {@code /tmp} and {@code /run});
+ * setup and teardown commands are refused with the reason.
+ *
+ * <p>The static helpers {@link #attach} and {@link #exitStatus} read an exit status with strace, for containers that are
+ * started (an init container's process is nobody's child the JVM could wait for).
  */
 final class RuncCommandRunner implements CommandRunner {
 
@@ -36,6 +43,8 @@ final class RuncCommandRunner implements CommandRunner {
     private static final Pattern EXITED = Pattern.compile("^(?:(\\d+) +)?\\+\\+\\+ (exited with (\\d+)|killed by (SIG[A-Z0-9]+)).*");
     private static final Map<String, Integer> SIGNALS = Map.of("SIGKILL", 9, "SIGTERM", 15, "SIGSEGV", 11, "SIGABRT", 6,
             "SIGINT", 2, "SIGBUS", 7, "SIGQUIT", 3);
+    /** Bytes of each command's stdout and of its stderr kept. */
+    static final int OUTPUT_LIMIT = 1 << 20;
 
     private final Path workDir;
     private final ImageFileSystem image;
@@ -43,10 +52,11 @@ final class RuncCommandRunner implements CommandRunner {
     private final Duration timeLimit;
     private final Sandbox.Options sandboxOptions;
     private final PrivilegedRuns runs;
-    private int commands;
+    private int batches;
 
     /**
-     * @param sandboxOptions the confinement every command's container gets (its time limit is {@code timeLimit})
+     * @param timeLimit the longest one command may run
+     * @param sandboxOptions the confinement of the commands' container
      * @param runs where the container runs: in this process or in the privileged runner
      */
     RuncCommandRunner(Path workDir, ImageFileSystem image, RuntimeConfig config, Duration timeLimit, Sandbox.Options sandboxOptions,
@@ -65,10 +75,50 @@ final class RuncCommandRunner implements CommandRunner {
 
     @Override
     public CommandOutcome run(CommandInvocation invocation) throws IOException, InterruptedException {
-        if (!invocation.setup().isEmpty() || !invocation.teardown().isEmpty()) {
-            throw new IOException("setup and teardown commands need several processes in one container; the verifier "
-                    + "runs one process per container (a distroless image has no shell to chain them)");
+        CommandAttempt attempt = runAll(List.of(invocation)).get(0);
+        if (attempt.error() != null) {
+            throw new IOException(attempt.error());
         }
+        return attempt.outcome();
+    }
+
+    @Override
+    public List<CommandAttempt> runAll(List<CommandInvocation> invocations) throws InterruptedException {
+        CommandAttempt[] attempts = new CommandAttempt[invocations.size()];
+        List<RuntimeConfig> commands = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (int i = 0; i < invocations.size(); i++) {
+            CommandInvocation invocation = invocations.get(i);
+            if (!invocation.setup().isEmpty() || !invocation.teardown().isEmpty()) {
+                attempts[i] = CommandAttempt.failed("setup and teardown commands are not run: a distroless image has no "
+                        + "shell to chain them, and the commands of one image share one container");
+                continue;
+            }
+            commands.add(command(invocation));
+            positions.add(i);
+        }
+        if (!commands.isEmpty()) {
+            List<CommandAttempt> ran;
+            try {
+                ran = runs.runCommands(workDir.resolve("commands-" + (++batches)), image, commands, timeLimit, sandboxOptions);
+            } catch (IOException | RuntimeException e) {
+                ran = new ArrayList<>();
+                for (int i = 0; i < commands.size(); i++) {
+                    ran.add(CommandAttempt.failed(e.getMessage()));
+                }
+            }
+            if (ran.size() != commands.size()) {
+                throw new IllegalStateException(ran.size() + " outcomes came for " + commands.size() + " commands");
+            }
+            for (int i = 0; i < ran.size(); i++) {
+                attempts[positions.get(i)] = ran.get(i);
+            }
+        }
+        return List.of(attempts);
+    }
+
+    /** The container's config with the invocation's command and its environment on top of the image's. */
+    private RuntimeConfig command(CommandInvocation invocation) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String e : config.env()) {
             env.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
@@ -76,37 +126,45 @@ final class RuncCommandRunner implements CommandRunner {
         env.putAll(invocation.env());
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
-        RuntimeConfig command = new RuntimeConfig(invocation.command(), envList, config.cwd(), config.user(), config.hostname(),
+        return new RuntimeConfig(invocation.command(), envList, config.cwd(), config.user(), config.hostname(),
                 config.limits(), config.network(), config.mounts(), config.readOnlyRoot(), config.stopSignal());
-        return runs.runCommand(workDir.resolve("command-" + (++commands)), image, command, timeLimit, sandboxOptions);
     }
 
     /**
-     * Runs {@code command} as the only process of a container of {@code image} in a sandbox of its own at {@code dir},
-     * removed after: the host side of {@link #run}, in whichever process holds the privileges.
+     * Runs the commands, in order, in one container of {@code image} in a sandbox of its own at {@code dir}, removed
+     * after: the host side of {@link #runAll}, in whichever process holds the privileges. The commands differ only in
+     * their args and environment; the first one's config makes the container.
+     *
+     * @throws IOException when the container cannot be made (every command fails with it)
      */
-    static CommandOutcome runContained(Path dir, ImageFileSystem image, RuntimeConfig command, Duration timeLimit,
+    static List<CommandAttempt> runContained(Path dir, ImageFileSystem image, List<RuntimeConfig> commands, Duration timeLimit,
             Sandbox.Options sandboxOptions, SandboxOpener opener) throws IOException, InterruptedException {
-        try (Sandbox sandbox = opener.open(dir, sandboxOptions)) {
-            ContainerRun run = sandbox.create("command", image, command);
-            Path trace = run.bundle().resolve("exit.trace");
-            Process strace = attach(run.pid(), trace);
-            try {
-                run.start();
-                if (!run.awaitExit(timeLimit.plusSeconds(5))) {
-                    run.stop(Duration.ofSeconds(1));
-                }
-                strace.waitFor(5, TimeUnit.SECONDS);
-            } finally {
-                strace.destroyForcibly();
-            }
-            String output = run.log();
-            int exit = exitStatus(Files.readAllLines(trace, StandardCharsets.UTF_8), run.pid());
-            if (run.timedOut()) {
-                output = output + "\n[distill] killed at the time limit of " + timeLimit.toSeconds() + " s";
-            }
-            return new CommandOutcome(exit, output, output);
+        if (commands.isEmpty()) {
+            return List.of();
         }
+        RuntimeConfig first = commands.get(0);
+        for (RuntimeConfig c : commands) {
+            if (!new RuntimeConfig(first.args(), first.env(), c.cwd(), c.user(), c.hostname(), c.limits(), c.network(), c.mounts(),
+                    c.readOnlyRoot(), c.stopSignal()).equals(first)) {
+                throw new IllegalArgumentException("the commands of one container differ only in their args and environment, "
+                        + "got " + c + " beside " + first);
+            }
+        }
+        List<CommandAttempt> attempts = new ArrayList<>();
+        try (Sandbox sandbox = opener.open(dir, sandboxOptions)) {
+            ContainerRun container = sandbox.create("commands", image, first);
+            for (RuntimeConfig c : commands) {
+                try {
+                    ExecOutcome out = container.exec(c.args(), c.env(), timeLimit, OUTPUT_LIMIT);
+                    String stderr = out.timedOut() ? out.stderr() + "\n[distill] killed at the time limit of "
+                            + timeLimit.toSeconds() + " s" : out.stderr();
+                    attempts.add(CommandAttempt.ran(new CommandOutcome(out.exitStatus(), out.stdout(), stderr)));
+                } catch (IOException e) {
+                    attempts.add(CommandAttempt.failed(e.getMessage()));
+                }
+            }
+        }
+        return attempts;
     }
 
     /** The status of {@code pid} from strace's exit lines: its code, or 128 + the signal that killed it. */

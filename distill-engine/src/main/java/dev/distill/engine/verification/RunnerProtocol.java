@@ -17,6 +17,7 @@ import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.SweepReport;
 import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.trace.FileAccessTrace;
+import dev.distill.engine.structure.CommandAttempt;
 import dev.distill.engine.structure.CommandOutcome;
 import java.io.EOFException;
 import java.io.IOException;
@@ -31,13 +32,19 @@ import java.util.Map;
 
 /**
  * The verifier's requests to the {@link SandboxRunner} and its answers: one request per connection, each way one frame
- * (a 4-byte big-endian length, then that many bytes of UTF-8 JSON). Version {@value #VERSION}. Images travel as the
+ * (a 4-byte big-endian length, then that many bytes of UTF-8 JSON). Version {@value #VERSION}; the runner still answers
+ * version {@value #OLDEST} requests (its ops are a subset: version 2 added {@code COMMANDS}, every structure-test command
+ * of an image run in one container). Images travel as the
  * digests of their layers and the directory under the spool root that holds them; nothing else of the host (no
  * path to mount, no confinement, no runtime) can be asked for: the runner decides those.
  */
 final class RunnerProtocol {
 
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The oldest version the runner still answers (a verifier not yet upgraded beside it). */
+    static final int OLDEST = 1;
+    /** Commands of one batch: a suite's command tests, with room. */
+    static final int MAX_COMMANDS = 256;
     /** A pod of a few programs with their configs is a few KiB; this leaves room and refuses a flood. */
     static final int MAX_REQUEST_BYTES = 1 << 20;
     /** Outcomes carry traces (bounded by the parser) and log excerpts. */
@@ -52,19 +59,28 @@ final class RunnerProtocol {
     private RunnerProtocol() {
     }
 
-    enum Op { PING, POD, COMMAND, SWEEP }
+    /** {@code COMMAND} (one command per container) is version 1's; version 2's {@code COMMANDS} batches them. */
+    enum Op { PING, POD, COMMAND, SWEEP, COMMANDS }
 
-    record Request(int version, Op op, PodRun pod, CommandRun command) {
+    record Request(int version, Op op, PodRun pod, CommandRun command, CommandBatch commands) {
+
+        static Request commands(CommandBatch batch) {
+            return new Request(VERSION, Op.COMMANDS, null, null, batch);
+        }
 
         /** Checks what the records' own constructors cannot: the version, the op's part present, the sizes. */
         void validate() {
-            if (version != VERSION) {
-                throw new IllegalArgumentException("protocol version " + version + " is not spoken here (only " + VERSION + ")");
+            if (version < OLDEST || version > VERSION) {
+                throw new IllegalArgumentException("protocol version " + version + " is not spoken here (only " + OLDEST + "-"
+                        + VERSION + ")");
+            }
+            if (op == Op.COMMANDS && version < 2) {
+                throw new IllegalArgumentException("op COMMANDS needs protocol version 2, got " + version);
             }
             if (op == null) {
                 throw new IllegalArgumentException("a request needs an op, one of " + List.of(Op.values()));
             }
-            if (op == Op.POD && pod == null || op == Op.COMMAND && command == null) {
+            if (op == Op.POD && pod == null || op == Op.COMMAND && command == null || op == Op.COMMANDS && commands == null) {
                 throw new IllegalArgumentException("op " + op + " needs its " + op.name().toLowerCase() + " part");
             }
             if (pod != null) {
@@ -125,6 +141,21 @@ final class RunnerProtocol {
     record CommandRun(Image image, Config config, long timeLimitMillis) {
     }
 
+    /**
+     * Commands run in order in one container of the image, each with its own time limit; they differ only in args and
+     * environment (the first one's config makes the container).
+     */
+    record CommandBatch(Image image, List<Config> commands, long timeLimitMillis) {
+
+        CommandBatch {
+            if (commands == null || commands.isEmpty() || commands.size() > MAX_COMMANDS) {
+                throw new IllegalArgumentException("a command batch has 1-" + MAX_COMMANDS + " commands, got "
+                        + (commands == null ? "none" : commands.size()));
+            }
+            commands = List.copyOf(commands);
+        }
+    }
+
     record Outcome(Verification.Run run, Map<Integer, String> firstBodies, Map<Integer, String> secondBodies,
             Map<String, FileAccessTrace> traces) {
 
@@ -138,11 +169,15 @@ final class RunnerProtocol {
         }
     }
 
-    /** @param error why the request was refused or failed (the others are null then) */
-    record Response(int version, String error, Outcome pod, CommandOutcome command, SweepReport sweep) {
+    /**
+     * @param error why the request was refused or failed (the others are null then)
+     * @param commands a {@code COMMANDS} request's outcomes, one per command in its order
+     */
+    record Response(int version, String error, Outcome pod, CommandOutcome command, SweepReport sweep,
+            List<CommandAttempt> commands) {
 
         static Response failed(String error) {
-            return new Response(VERSION, error, null, null, null);
+            return new Response(VERSION, error, null, null, null, null);
         }
     }
 

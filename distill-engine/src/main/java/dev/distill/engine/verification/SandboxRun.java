@@ -28,7 +28,8 @@ import java.util.TreeSet;
 
 /**
  * Runs one pod in a fresh sandbox, traced from before its first instruction, and probes it: TCP on every port,
- * HTTP on the ports asked for (twice, to tell a deterministic body), then whether it is still up. Whatever goes
+ * HTTP on the ports asked for (twice, to tell a deterministic body), then whether it is still up the stays-up time
+ * after its start (the other probes run inside that window). Whatever goes
  * wrong is recorded in the {@link Verification.Run}; only the sandbox's own cleanup may throw.
  */
 final class SandboxRun {
@@ -152,6 +153,8 @@ final class SandboxRun {
             t = System.nanoTime();
             pod.start();
             start = Math.max(0, created - unpack) + millisSince(t);
+            // The stays-up window opens now: the port and writes probes run inside it, only what is left is waited.
+            long started = System.nanoTime();
 
             t = System.nanoTime();
             Prober prober = Prober.of(pod);
@@ -174,7 +177,7 @@ final class SandboxRun {
                     probes.add(writes(pod, plan.programs(), program, paths, options.probeDeadline()));
                 }
             });
-            probes.add(probe("stays-up", 0, prober.staysUp(options.staysUp())));
+            probes.add(probe("stays-up", 0, prober.staysUp(options.staysUp(), started)));
             if (!plan.settle().isEmpty()) {
                 settle(pod, plan.settle(), options.probeDeadline());
             }

@@ -12,7 +12,7 @@ import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.SweepReport;
-import dev.distill.engine.structure.CommandOutcome;
+import dev.distill.engine.structure.CommandAttempt;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -350,18 +350,34 @@ public final class SandboxRunner implements Closeable {
             throws IOException, InterruptedException {
         switch (request.op()) {
             case PING:
-                return new RunnerProtocol.Response(RunnerProtocol.VERSION, null, null, null, null);
+                return new RunnerProtocol.Response(request.version(), null, null, null, null, null);
             case SWEEP:
-                return new RunnerProtocol.Response(RunnerProtocol.VERSION, null, null, null,
-                        Sandbox.sweep(settings.workRoot(), sandboxOptions(Duration.ofMinutes(2))));
+                return new RunnerProtocol.Response(request.version(), null, null, null,
+                        Sandbox.sweep(settings.workRoot(), sandboxOptions(Duration.ofMinutes(2))), null);
             case COMMAND: {
                 RunnerProtocol.CommandRun c = request.command();
                 Duration limit = timeLimit(c.timeLimitMillis());
                 ImageFileSystem image = image(c.image(), new HashMap<>());
                 RuntimeConfig config = RunnerProtocol.runtimeConfig(c.config());
-                CommandOutcome outcome = RuncCommandRunner.runContained(settings.workRoot().resolve("command-" + id), image,
-                        config, limit, sandboxOptions(limit), run::open);
-                return new RunnerProtocol.Response(RunnerProtocol.VERSION, null, null, outcome, null);
+                // Version 1's one command: a batch of one.
+                CommandAttempt attempt = RuncCommandRunner.runContained(settings.workRoot().resolve("command-" + id), image,
+                        List.of(config), limit, sandboxOptions(limit), run::open).get(0);
+                if (attempt.error() != null) {
+                    throw new IOException(attempt.error());
+                }
+                return new RunnerProtocol.Response(request.version(), null, null, attempt.outcome(), null, null);
+            }
+            case COMMANDS: {
+                RunnerProtocol.CommandBatch b = request.commands();
+                Duration limit = timeLimit(b.timeLimitMillis());
+                ImageFileSystem image = image(b.image(), new HashMap<>());
+                List<RuntimeConfig> configs = new ArrayList<>();
+                for (RunnerProtocol.Config c : b.commands()) {
+                    configs.add(RunnerProtocol.runtimeConfig(c));
+                }
+                List<CommandAttempt> attempts = RuncCommandRunner.runContained(settings.workRoot().resolve("commands-" + id),
+                        image, configs, limit, sandboxOptions(limit), run::open);
+                return new RunnerProtocol.Response(request.version(), null, null, null, null, attempts);
             }
             case POD: {
                 RunnerProtocol.PodRun p = request.pod();
@@ -387,7 +403,8 @@ public final class SandboxRunner implements Closeable {
                         p.tcpPorts(), p.httpChecks(), p.expectedWrites(), p.settle(), init);
                 SandboxRun.Outcome outcome = SandboxRun.run(settings.workRoot().resolve("pod-" + id), plan, options,
                         p.pullMillis(), run::open);
-                return new RunnerProtocol.Response(RunnerProtocol.VERSION, null, RunnerProtocol.Outcome.of(outcome), null, null);
+                return new RunnerProtocol.Response(request.version(), null, RunnerProtocol.Outcome.of(outcome), null, null,
+                        null);
             }
             default:
                 throw new IllegalArgumentException("unknown op " + request.op());

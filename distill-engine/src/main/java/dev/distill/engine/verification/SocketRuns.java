@@ -8,7 +8,7 @@ import dev.distill.engine.runtime.PodSpec;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.SweepReport;
-import dev.distill.engine.structure.CommandOutcome;
+import dev.distill.engine.structure.CommandAttempt;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -67,7 +67,7 @@ final class SocketRuns implements PrivilegedRuns {
             return SandboxRun.Outcome.notRun("cannot hand the pod to the runner: " + e.getMessage());
         }
         RunnerProtocol.Response answer = call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.POD, pod,
-                null));
+                null, null));
         if (answer.pod() == null) {
             throw new IOException("the runner at " + socket + " answered no pod outcome");
         }
@@ -75,21 +75,24 @@ final class SocketRuns implements PrivilegedRuns {
     }
 
     @Override
-    public CommandOutcome runCommand(Path dir, ImageFileSystem image, RuntimeConfig command, Duration timeLimit,
+    public List<CommandAttempt> runCommands(Path dir, ImageFileSystem image, List<RuntimeConfig> commands, Duration timeLimit,
             Sandbox.Options sandboxOptions) throws IOException {
-        RunnerProtocol.CommandRun run;
+        RunnerProtocol.CommandBatch batch;
         try {
-            run = new RunnerProtocol.CommandRun(RunnerProtocol.image(image, spoolRoot), RunnerProtocol.config(command),
-                    timeLimit.toMillis());
+            List<RunnerProtocol.Config> configs = new ArrayList<>();
+            for (RuntimeConfig c : commands) {
+                configs.add(RunnerProtocol.config(c));
+            }
+            batch = new RunnerProtocol.CommandBatch(RunnerProtocol.image(image, spoolRoot), configs, timeLimit.toMillis());
         } catch (RuntimeException e) {
-            throw new IOException("cannot hand the command to the runner: " + e.getMessage(), e);
+            throw new IOException("cannot hand the commands to the runner: " + e.getMessage(), e);
         }
-        RunnerProtocol.Response answer = call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.COMMAND,
-                null, run));
-        if (answer.command() == null) {
-            throw new IOException("the runner at " + socket + " answered no command outcome");
+        RunnerProtocol.Response answer = call(RunnerProtocol.Request.commands(batch));
+        if (answer.commands() == null || answer.commands().size() != commands.size()) {
+            throw new IOException("the runner at " + socket + " answered " + (answer.commands() == null ? "no"
+                    : answer.commands().size()) + " command outcomes for " + commands.size() + " commands");
         }
-        return answer.command();
+        return answer.commands();
     }
 
     @Override
@@ -99,7 +102,7 @@ final class SocketRuns implements PrivilegedRuns {
         SweepReport local = Sandbox.sweep(workRoot, sandboxOptions);
         try {
             SweepReport remote = call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.SWEEP, null,
-                    null)).sweep();
+                    null, null)).sweep();
             if (remote == null) {
                 return local;
             }
@@ -122,7 +125,7 @@ final class SocketRuns implements PrivilegedRuns {
 
     @Override
     public void check() throws IOException {
-        call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.PING, null, null));
+        call(new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.PING, null, null, null));
     }
 
     private RunnerProtocol.Response call(RunnerProtocol.Request request) throws IOException {

@@ -34,6 +34,15 @@ final class SpooledBlobSource implements BlobSource {
 
     @Override
     public InputStream open(Descriptor blob) throws IOException {
+        keep(blob);
+        return stored.open(blob);  // verified again as it is read: the file is the verifier's, not trusted blindly
+    }
+
+    /**
+     * Stores the blob from its origin unless it is stored already (its stream verified against its digest and size on
+     * the way): for a layer the verifier did not read itself (merged from a remembered index) that the runner will.
+     */
+    void keep(Descriptor blob) throws IOException {
         Path file = directory.resolve(blob.digest().algorithm()).resolve(blob.digest().hex());
         synchronized (this) {
             if (!Files.exists(file)) {
@@ -47,7 +56,6 @@ final class SpooledBlobSource implements BlobSource {
                 }
             }
         }
-        return stored.open(blob);  // verified again as it is read: the file is the verifier's, not trusted blindly
     }
 
     @Override

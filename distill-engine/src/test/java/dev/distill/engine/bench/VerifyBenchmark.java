@@ -120,8 +120,15 @@ public final class VerifyBenchmark {
                     long a = System.nanoTime();
                     build = build(client, bases, work, source, report, repairs);
                     long b = System.nanoTime();
+                    // Each step the verifier reports, by its time since the verification began: where its wall time goes.
+                    long verifyStart = System.nanoTime();
+                    List<String> steps = new ArrayList<>();
                     v = verifier.verify(new MigrationVerifier.Request(build, report.plan(), Platform.LINUX_AMD64, Map.of(),
-                            repairRound));
+                            repairRound), p -> steps.add(ms(System.nanoTime() - verifyStart) + " " + p.step() + " "
+                            + p.counters().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(","))));
+                    steps.add(ms(System.nanoTime() - verifyStart) + " verdict");
+                    System.err.printf("[bench] round %d, repair round %d: steps (ms since start) %s%n", round, repairRound,
+                            String.join(" | ", steps));
                     long c = System.nanoTime();
                     buildNanos += b - a;
                     verifyNanos += c - b;

@@ -175,6 +175,14 @@ class MigrationVerifierIT {
             assertThat(v.images().get(0).structureTests().results()).filteredOn(r -> r.kind() == StructureTestResult.Kind.COMMAND)
                     .singleElement().satisfies(r -> assertThat(r.status()).as(r.message()).isEqualTo(StructureTestResult.Status.PASSED));
             assertThat(v.result().opened().get("greeter")).contains("/usr/local/lib/greeter/plugins/shout.so");
+
+            // Again with the same verifier: every layer is merged from its remembered index (none is read to check the
+            // images), and the runner still finds each one in the new verification's spool.
+            Verification again = verifier.verify(new MigrationVerifier.Request(m.build(), m.plan(), Platform.LINUX_AMD64,
+                    Map.of("greeter", List.of(userSuite)), 1));
+            assertThat(again.verdict()).as("%s%n%s", again.reasons(), again.result().logExcerpt())
+                    .isEqualTo(Verification.Verdict.SUCCEEDED);
+            assertThat(again.result().ran()).isTrue();
             assertThat(runner.liveRuns()).isZero();
             assertThat(Files.list(spool)).as("the verification's spooled layers are gone with it").isEmpty();
             assertThat(Files.list(work.resolve("runner")).filter(p -> !p.getFileName().toString().startsWith(".")))

@@ -12,6 +12,7 @@ import dev.distill.engine.runtime.probe.HttpCheck;
 import dev.distill.engine.runtime.trace.Access;
 import dev.distill.engine.runtime.trace.Execution;
 import dev.distill.engine.runtime.trace.FileAccessTrace;
+import dev.distill.engine.structure.CommandAttempt;
 import dev.distill.engine.structure.CommandOutcome;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +45,7 @@ class RunnerProtocolTest {
                 new RunnerProtocol.PodRun(new RunnerProtocol.RunLimits(30_000, 1_000, 10_000, 20),
                         List.of(new PodSpec.Volume("data", 1000, 1000, 0755)), List.of(member), List.of(),
                         Map.of("web", "nginx"), List.of(8080), List.of(new HttpCheck(8080, "/", 200)),
-                        Map.of("nginx", List.of("/data/x")), List.of("/data"), 42), null);
+                        Map.of("nginx", List.of("/data/x")), List.of("/data"), 42), null, null);
 
         RunnerProtocol.Request back = RunnerProtocol.parse(frame(request), RunnerProtocol.Request.class);
         back.validate();
@@ -62,7 +63,7 @@ class RunnerProtocolTest {
         RunnerProtocol.Response response = new RunnerProtocol.Response(RunnerProtocol.VERSION, null,
                 new RunnerProtocol.Outcome(run, Map.of(8080, "hello"), Map.of(8080, "hello"), Map.of("nginx", trace)),
                 new CommandOutcome(3, "out", "out"), new SweepReport(List.of(Path.of("/w/pod-1")), 1, 2, 3, 4, List.of(),
-                List.of("x")));
+                List.of("x")), List.of(CommandAttempt.ran(new CommandOutcome(0, "a", "b")), CommandAttempt.failed("no /x")));
 
         RunnerProtocol.Response answer = RunnerProtocol.parse(frame(response), RunnerProtocol.Response.class);
         assertThat(answer).isEqualTo(response);
@@ -101,10 +102,24 @@ class RunnerProtocolTest {
                 + "\"stopSignal\":\"SIGTERM\"}";
         assertThatThrownBy(() -> RunnerProtocol.runtimeConfig(RunnerProtocol.parse(badUser.getBytes(StandardCharsets.UTF_8),
                 RunnerProtocol.Config.class))).hasMessageContaining("-1");
-        assertThatThrownBy(() -> new RunnerProtocol.Request(2, RunnerProtocol.Op.PING, null, null).validate())
-                .hasMessageContaining("protocol version 2");
-        assertThatThrownBy(() -> new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, null, null).validate())
+        assertThatThrownBy(() -> new RunnerProtocol.Request(3, RunnerProtocol.Op.PING, null, null, null).validate())
+                .hasMessageContaining("protocol version 3 is not spoken here (only 1-2)");
+        assertThatThrownBy(() -> new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, null, null, null).validate())
                 .hasMessageContaining("op POD needs its pod part");
+        assertThatThrownBy(() -> new RunnerProtocol.Request(2, RunnerProtocol.Op.COMMANDS, null, null, null).validate())
+                .hasMessageContaining("op COMMANDS needs its commands part");
+        RunnerProtocol.Image image = new RunnerProtocol.Image("b", List.of(new RunnerProtocol.Layer("t", DIGEST, 1)));
+        RunnerProtocol.Config config = new RunnerProtocol.Config(List.of("/x"), List.of(), "/", Identity.ROOT, "h",
+                ResourceLimits.DEFAULTS, true, "SIGTERM");
+        RunnerProtocol.CommandBatch batch = new RunnerProtocol.CommandBatch(image, List.of(config), 1000);
+        assertThatThrownBy(() -> new RunnerProtocol.Request(1, RunnerProtocol.Op.COMMANDS, null, null, batch).validate())
+                .hasMessageContaining("op COMMANDS needs protocol version 2, got 1");
+        new RunnerProtocol.Request(1, RunnerProtocol.Op.PING, null, null, null).validate();  // version 1 is still answered
+        RunnerProtocol.Request.commands(batch).validate();
+        assertThatThrownBy(() -> new RunnerProtocol.CommandBatch(image, List.of(), 1000))
+                .hasMessageContaining("1-256 commands, got 0");
+        assertThatThrownBy(() -> new RunnerProtocol.CommandBatch(image, java.util.Collections.nCopies(257, config), 1000))
+                .hasMessageContaining("1-256 commands, got 257");
         assertThatThrownBy(() -> new RunnerProtocol.Image("b", List.of())).hasMessageContaining("1-256 layers");
     }
 

@@ -16,7 +16,7 @@ import dev.distill.engine.runtime.ResourceLimits;
 import dev.distill.engine.runtime.RuntimeConfig;
 import dev.distill.engine.runtime.Sandbox;
 import dev.distill.engine.runtime.probe.HttpCheck;
-import dev.distill.engine.structure.CommandOutcome;
+import dev.distill.engine.structure.CommandAttempt;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -64,7 +64,7 @@ class SandboxRunnerIT {
         runner.start();
         assertThat(Files.getAttribute(socket, "unix:mode")).isEqualTo(0140660);  // a socket, rw for owner and group
         assertThat((int) Files.getAttribute(socket.getParent(), "unix:mode") & 07777).isEqualTo(0750);
-        image = busyboxImage(spool.resolve("verify-it/blobs"));
+        image = busyboxImage(spool.resolve("verify-it/blobs"), temp);
         runs = PrivilegedRuns.socket(socket, spool);
         runs.check();
     }
@@ -95,16 +95,25 @@ class SandboxRunnerIT {
     }
 
     @Test
-    void commandsRunThroughTheRunnerWithTheirExitStatus() throws Exception {
-        CommandOutcome ok = runs.runCommand(spool.resolve("unused"), image, config("/bin/cat", "/www/index.html"),
-                Duration.ofSeconds(20), Sandbox.Options.defaults());
-        CommandOutcome failed = runs.runCommand(spool.resolve("unused"), image, config("/bin/sh", "-c", "echo no >&2; exit 3"),
-                Duration.ofSeconds(20), Sandbox.Options.defaults());
+    void commandsRunThroughTheRunnerInOneContainerWithTheirOwnOutcomes() throws Exception {
+        List<CommandAttempt> attempts = runs.runCommands(spool.resolve("unused"), image, CommandBatchIT.batch(),
+                CommandBatchIT.LIMIT, Sandbox.Options.defaults());
 
-        assertThat(ok.exitCode()).isZero();
-        assertThat(ok.stdout()).contains("hello through the runner");
-        assertThat(failed.exitCode()).isEqualTo(3);
-        assertThat(failed.stderr()).contains("no");
+        CommandBatchIT.assertOneContainerEachItsOwnOutcome(attempts);
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void aVersionOneCommandIsStillAnsweredAsABatchOfOne() throws Exception {
+        RunnerProtocol.CommandRun one = new RunnerProtocol.CommandRun(RunnerProtocol.image(image, spool),
+                RunnerProtocol.config(config("/bin/sh", "-c", "echo no >&2; exit 3")), 20_000);
+
+        RunnerProtocol.Response answer = answer(new RunnerProtocol.Request(1, RunnerProtocol.Op.COMMAND, null, one, null));
+
+        assertThat(answer.error()).isNull();
+        assertThat(answer.version()).isEqualTo(1);
+        assertThat(answer.command().exitCode()).isEqualTo(3);
+        assertThat(answer.command().stderr()).contains("no");
         assertThat(leftovers()).isEmpty();
     }
 
@@ -119,11 +128,11 @@ class SandboxRunnerIT {
         RunnerProtocol.CommandRun escape = new RunnerProtocol.CommandRun(new RunnerProtocol.Image("../..", List.of(
                 new RunnerProtocol.Layer("application/vnd.oci.image.layer.v1.tar", "sha256:" + "0".repeat(64), 1))),
                 RunnerProtocol.config(config("/bin/true")), 10_000);
-        assertThat(answer(new RunnerProtocol.Request(1, RunnerProtocol.Op.COMMAND, null, escape)).error())
+        assertThat(answer(new RunnerProtocol.Request(1, RunnerProtocol.Op.COMMAND, null, escape, null)).error())
                 .contains("'../..' leads out of the spool");
         RunnerProtocol.CommandRun tooLong = new RunnerProtocol.CommandRun(RunnerProtocol.image(image, spool),
                 RunnerProtocol.config(config("/bin/true")), Duration.ofHours(1).toMillis());
-        assertThat(answer(new RunnerProtocol.Request(1, RunnerProtocol.Op.COMMAND, null, tooLong)).error())
+        assertThat(answer(new RunnerProtocol.Request(1, RunnerProtocol.Op.COMMAND, null, tooLong, null)).error())
                 .contains("time limit 3600 s exceeds this runner's maximum of 120 s");
         runs.check();
     }
@@ -140,7 +149,7 @@ class SandboxRunnerIT {
                 plan.tcpPorts(), plan.httpChecks(), Map.of(), List.of(), 0);
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null));
+            RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null, null));
             await("the container runs", () -> !containers().isEmpty(), Duration.ofSeconds(60));
         }  // the verifier goes away (as if killed) while its probes still wait for port 8080
 
@@ -167,7 +176,7 @@ class SandboxRunnerIT {
                     List.of(), Map.of(), List.of(), 0);
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 channel.connect(UnixDomainSocketAddress.of(otherSocket));
-                RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null));
+                RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null, null));
                 await("the container runs", () -> !containers(otherWork).isEmpty(), Duration.ofSeconds(60));
                 killed.destroyForcibly().waitFor();  // SIGKILL
                 assertThat(containers(otherWork)).as("left by the killed runner").isNotEmpty();
@@ -186,19 +195,19 @@ class SandboxRunnerIT {
         }
     }
 
-    private static RuntimeConfig config(String... args) {
+    static RuntimeConfig config(String... args) {
         return new RuntimeConfig(List.of(args), List.of("PATH=/bin"), "/", Identity.ROOT, "distill", ResourceLimits.DEFAULTS,
                 NetworkMode.LOOPBACK_ONLY, List.of(), true, "SIGTERM");
     }
 
     /** One layer of busybox and its applets, written as a tar into the spool, named by its digest. */
-    private static ImageFileSystem busyboxImage(Path blobs) throws IOException {
-        Path tar = temp.resolve("busybox.tar.gz");
+    static ImageFileSystem busyboxImage(Path blobs, Path scratch) throws IOException {
+        Path tar = scratch.resolve("busybox.tar.gz");
         WrittenLayer layer;
         try (LayerWriter w = new LayerWriter(tar)) {
             w.directory("/bin", 0755, 0, 0);
             w.file("/bin/busybox", 0755, 0, 0, Files.readAllBytes(BUSYBOX));
-            for (String applet : List.of("sh", "cat", "sleep", "httpd", "true")) {
+            for (String applet : List.of("sh", "cat", "sleep", "httpd", "true", "readlink")) {
                 w.symlink("/bin/" + applet, "busybox", 0, 0);
             }
             w.directory("/www", 0755, 0, 0);

@@ -76,22 +76,43 @@ public final class Prober {
         }, 64 * 1024);
     }
 
-    /** Passes when the process is still running after {@code duration}. */
+    /** Passes when the process is still running {@code duration} from now. */
     public ProbeResult staysUp(Duration duration) {
-        String probe = "process stays up for " + duration.toMillis() + " ms";
+        return staysUp(duration, System.nanoTime());
+    }
+
+    /**
+     * Passes when the process is still running {@code duration} after {@code startedNanos} (its start, by
+     * {@link System#nanoTime()}): the other probes run inside that window, and only what is left of it is waited here,
+     * so a pod is never judged on less than {@code duration} of running since its start, nor made to wait longer.
+     */
+    public ProbeResult staysUp(Duration duration, long startedNanos) {
+        String probe = "process stays up for " + duration.toMillis() + " ms after its start";
         long start = System.nanoTime();
-        long end = start + duration.toNanos();
         int checks = 0;
         while (true) {
             checks++;
             if (!alive.getAsBoolean()) {
-                return failed(probe, "process ended after " + millis(start) + " ms", checks, start, null);
+                return failed(probe, "process ended (found ended " + millis(startedNanos) + " ms after its start)", checks,
+                        start, null);
             }
-            if (System.nanoTime() >= end) {
-                return new ProbeResult(probe, true, "running after " + millis(start) + " ms", checks, since(start), null, "");
+            long left = remainingNanos(duration, startedNanos, System.nanoTime());
+            if (left == 0) {
+                return new ProbeResult(probe, true, "running " + millis(startedNanos) + " ms after its start", checks,
+                        since(start), null, "");
             }
-            sleep(Math.min(RETRY_INTERVAL.toNanos(), Math.max(0, end - System.nanoTime())));
+            sleep(Math.min(RETRY_INTERVAL.toNanos(), left));
         }
+    }
+
+    /**
+     * What is left of a window of {@code duration} that opened at {@code startedNanos}, at {@code nowNanos}: never
+     * negative (the other probes may have taken longer than the window), all of it when the window opens later.
+     */
+    static long remainingNanos(Duration duration, long startedNanos, long nowNanos) {
+        long elapsed = nowNanos - startedNanos;  // nanoTime values are compared by difference (they may wrap)
+        long left = duration.toNanos() - Math.max(0, elapsed);
+        return Math.max(0, left);
     }
 
     /** Passes when a TCP connection to {@code 127.0.0.1:port} is accepted before the deadline. */
