@@ -57,7 +57,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.stream.Stream;
@@ -288,9 +291,14 @@ public final class MigrationVerifier {
         // it runs on a thread of its own while the results are pulled and checked (static checks, structure tests).
         // Threads of this verification work under its caller's budget (a cancelled migration stops them too).
         Budget budget = Budget.current();
+        // Whether the source's answers are known without its run (kept ones, or no source to run): said as soon as
+        // the source is pulled and looked up, so that the result's run need not wait for the source's to decide.
+        CompletableFuture<Boolean> answersKnown = new CompletableFuture<>();
         FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> {
             try (Budget.Binding bound = budget.bind()) {
-                return sourceSide(build, request.platform(), ports, settle, work);
+                return sourceSide(build, request.platform(), ports, settle, work, answersKnown);
+            } finally {
+                answersKnown.complete(true);  // a failure: the task's outcome says it, nothing is waited for
             }
         });
         Thread sourceThread = new Thread(sourceTask, "distill-verify-source");
@@ -334,6 +342,16 @@ public final class MigrationVerifier {
                 progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
             }
 
+            // The result's run needs the source's answers: on which ports it speaks HTTP, with which status, and what its
+            // workers wrote. When they are not known yet and no program is a worker (whose writes the result must make,
+            // so it needs them before it runs), the result runs beside the source: it probes HTTP on every port and its
+            // answers are judged afterwards against the source's (judgeHttpAfter); one that does not pass then runs the
+            // result again as below, so that a failure is judged exactly as in the run after the source's.
+            SandboxRun.Outcome beside = null;
+            if (settle.isEmpty() && !awaitAnswersKnown(answersKnown)) {
+                beside = runResult(work.resolve("result-beside"), pod, results, notKnownYet(ports, options.httpPath()),
+                        Map.of(), resultPull);
+            }
             SourceSide side = await(sourceTask, "the source ran");
             Pulled source = side.source();
             String sourceError = side.error();
@@ -343,10 +361,13 @@ public final class MigrationVerifier {
             progress.progress(Progress.of("pull", Progress.count("images", images + 1, images + 1)));
             int sourceProbes = sourceRun == null ? 0 : sourceRun.run().probes().size();
             progress.progress(Progress.of("run", Progress.count("runs", 1, 2), Progress.count("probes", sourceProbes, 0)));
-            Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
-                    : expectedWrites(request.plan(), sourceRun.run());
-            SandboxRun.Outcome resultRun = runResult(work.resolve("result"), pod, results, ports, sourceRun, expectedWrites,
-                    resultPull);
+            List<HttpCheck> http = resultHttpChecks(options, ports, sourceRun);
+            SandboxRun.Outcome resultRun = beside == null ? null : judgeHttpAfter(beside, http).orElse(null);
+            if (resultRun == null) {
+                Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
+                        : expectedWrites(request.plan(), sourceRun.run());
+                resultRun = runResult(work.resolve("result"), pod, results, http, expectedWrites, resultPull);
+            }
             progress.progress(Progress.of("run", Progress.count("runs", 2, 2),
                     Progress.count("probes", sourceProbes + resultRun.run().probes().size(), 0)));
 
@@ -396,8 +417,8 @@ public final class MigrationVerifier {
     private record SourceSide(Pulled source, String error, long pullMillis, SandboxRun.Outcome run, boolean known) {
     }
 
-    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path work)
-            throws IOException {
+    private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path work,
+            CompletableFuture<Boolean> answersKnown) throws IOException {
         Path dir = work.resolve("source");
         long t = System.nanoTime();
         Pulled source;
@@ -410,12 +431,24 @@ public final class MigrationVerifier {
         SourceAnswers.Key key = new SourceAnswers.Key(source.image().pushedDigest(), platform, options, ports, settle);
         SandboxRun.Outcome run = sourceAnswers.get(key).orElse(null);
         boolean known = run != null;
+        answersKnown.complete(known);
         if (!known) {
             run = runSource(dir, source, ports, settle, pullMillis);
             sourceAnswers.offer(key, run);
         }
         String error = run.run().ran() ? sourceLimits(run.run()) : "the source image could not be run: " + run.run().error();
         return new SourceSide(source, error, pullMillis, run, known);
+    }
+
+    private static boolean awaitAnswersKnown(CompletableFuture<Boolean> answersKnown) throws IOException {
+        try {
+            return answersKnown.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the source was pulled", e);
+        } catch (ExecutionException e) {
+            return true;  // never completed exceptionally; were it, the source task's outcome would say why
+        }
     }
 
     private static <T> T await(FutureTask<T> task, String what) throws IOException {
@@ -529,8 +562,8 @@ public final class MigrationVerifier {
                 options, pullMillis);
     }
 
-    private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<Integer> ports,
-            SandboxRun.Outcome source, Map<String, List<String>> expectedWrites, long pullMillis) throws IOException {
+    private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<HttpCheck> http,
+            Map<String, List<String>> expectedWrites, long pullMillis) throws IOException {
         PodSpec spec;
         Map<String, String> programs = new LinkedHashMap<>();
         List<PodSpec.Member> init = new ArrayList<>();
@@ -554,21 +587,81 @@ public final class MigrationVerifier {
         } catch (RuntimeException e) {
             return SandboxRun.Outcome.notRun("cannot configure the pod: " + e.getMessage());
         }
+        return runs.runPod(dir, new SandboxRun.Plan(spec, programs, tcpPorts(pod), http, expectedWrites, List.of(), init),
+                options, pullMillis);
+    }
+
+    /**
+     * The GETs the result gets, given the source's run (null when there is none): on every port with the configured
+     * status (200 when none) when the source did not run; else only where the source speaks HTTP (a FastCGI or database
+     * port answers nothing a GET understands), expecting the configured status or else the source's.
+     */
+    static List<HttpCheck> resultHttpChecks(Options options, List<Integer> ports, SandboxRun.Outcome source) {
         List<HttpCheck> http = new ArrayList<>();
         for (int port : ports) {
             if (source == null || !source.run().ran()) {
                 http.add(new HttpCheck(port, options.httpPath(), options.expectedStatus() == 0 ? 200 : options.expectedStatus()));
                 continue;
             }
-            // Only where the source speaks HTTP (a FastCGI or database port answers nothing a GET understands).
             Verification.Probe answered = find(source.run(), "http", port);
             if (answered != null && answered.status() != 0) {
                 http.add(new HttpCheck(port, options.httpPath(),
                         options.expectedStatus() == 0 ? answered.status() : options.expectedStatus()));
             }
         }
-        return runs.runPod(dir, new SandboxRun.Plan(spec, programs, ports, http, expectedWrites, List.of(), init), options,
-                pullMillis);
+        return http;
+    }
+
+    /** A GET on every port, its status judged after the run (the source's answers are not known yet). */
+    static List<HttpCheck> notKnownYet(List<Integer> ports, String path) {
+        return ports.stream().map(p -> new HttpCheck(p, path, HttpCheck.NOT_KNOWN_YET)).toList();
+    }
+
+    /**
+     * A result's run whose HTTP probes were sent before their expected status was known ({@link #notKnownYet}), judged
+     * now against the checks it would have got ({@link #resultHttpChecks}): a probe on a port without a check is left
+     * out (with its bodies), as it would not have been sent; one whose answer has the expected status passes, as the
+     * same answer would have ended the probe with that check. Empty when the run judged so does not pass in full: a
+     * checked port's probe without an answer, or with another status (after which the probe with the check would have
+     * gone on asking), or any other probe failed (the run beside the source lasted longer, probing ports that speak no
+     * HTTP, so it watched its programs longer): then the result must run again with the checks, so that a failure is
+     * found and told as it always was.
+     */
+    static Optional<SandboxRun.Outcome> judgeHttpAfter(SandboxRun.Outcome beside, List<HttpCheck> checks) {
+        Map<Integer, HttpCheck> byPort = new LinkedHashMap<>();
+        checks.forEach(c -> byPort.put(c.port(), c));
+        List<Verification.Probe> probes = new ArrayList<>();
+        Set<Integer> probed = new java.util.HashSet<>();
+        for (Verification.Probe p : beside.run().probes()) {
+            if (!p.kind().equals("http")) {
+                probes.add(p);
+                continue;
+            }
+            HttpCheck check = byPort.get(p.port());
+            if (check == null) {
+                continue;
+            }
+            if (!p.passed() || p.status() != check.expectedStatus()) {
+                return Optional.empty();
+            }
+            probed.add(p.port());
+            probes.add(new Verification.Probe(p.kind(), p.port(), "GET " + check.url() + " -> " + check.expectedStatus(),
+                    true, p.evidence(), p.attempts(), p.elapsedMillis(), p.status(), p.body(), p.logExcerpt()));
+        }
+        if (!probed.containsAll(byPort.keySet())) {
+            return Optional.empty();  // a check the run did not probe (it ended before its probes)
+        }
+        Verification.Run r = beside.run();
+        Verification.Run run = new Verification.Run(r.ran(), r.error(), probes, r.logExcerpt(), r.missing(), r.opened(),
+                r.written(), r.ended(), r.timedOut(), r.timings(), r.usage(), r.stops(), r.denied(), r.init());
+        if (!run.passed() || r.timedOut()) {
+            return Optional.empty();
+        }
+        Map<Integer, String> first = new LinkedHashMap<>(beside.firstBodies());
+        Map<Integer, String> second = new LinkedHashMap<>(beside.secondBodies());
+        first.keySet().retainAll(probed);
+        second.keySet().retainAll(probed);
+        return Optional.of(new SandboxRun.Outcome(run, first, second, beside.traces()));
     }
 
     /** A container of the wiring as the sandbox runs it: its image's configuration, the wiring's command and user. */

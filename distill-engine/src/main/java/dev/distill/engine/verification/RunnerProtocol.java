@@ -34,13 +34,14 @@ import java.util.Map;
  * The verifier's requests to the {@link SandboxRunner} and its answers: one request per connection, each way one frame
  * (a 4-byte big-endian length, then that many bytes of UTF-8 JSON). Version {@value #VERSION}; the runner still answers
  * version {@value #OLDEST} requests (its ops are a subset: version 2 added {@code COMMANDS}, every structure-test command
- * of an image run in one container). Images travel as the
+ * of an image run in one container; version 3 HTTP checks whose status is not known yet, status 0, which a runner of
+ * version 2 refuses). Images travel as the
  * digests of their layers and the directory under the spool root that holds them; nothing else of the host (no
  * path to mount, no confinement, no runtime) can be asked for: the runner decides those.
  */
 final class RunnerProtocol {
 
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     /** The oldest version the runner still answers (a verifier not yet upgraded beside it). */
     static final int OLDEST = 1;
     /** Commands of one batch: a suite's command tests, with room. */

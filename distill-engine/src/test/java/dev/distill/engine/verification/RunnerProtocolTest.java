@@ -44,7 +44,8 @@ class RunnerProtocolTest {
         RunnerProtocol.Request request = new RunnerProtocol.Request(RunnerProtocol.VERSION, RunnerProtocol.Op.POD,
                 new RunnerProtocol.PodRun(new RunnerProtocol.RunLimits(30_000, 1_000, 10_000, 20),
                         List.of(new PodSpec.Volume("data", 1000, 1000, 0755)), List.of(member), List.of(),
-                        Map.of("web", "nginx"), List.of(8080), List.of(new HttpCheck(8080, "/", 200)),
+                        Map.of("web", "nginx"), List.of(8080, 9000), List.of(new HttpCheck(8080, "/", 200),
+                                new HttpCheck(9000, "/", HttpCheck.NOT_KNOWN_YET)),
                         Map.of("nginx", List.of("/data/x")), List.of("/data"), 42), null, null);
 
         RunnerProtocol.Request back = RunnerProtocol.parse(frame(request), RunnerProtocol.Request.class);
@@ -102,8 +103,8 @@ class RunnerProtocolTest {
                 + "\"stopSignal\":\"SIGTERM\"}";
         assertThatThrownBy(() -> RunnerProtocol.runtimeConfig(RunnerProtocol.parse(badUser.getBytes(StandardCharsets.UTF_8),
                 RunnerProtocol.Config.class))).hasMessageContaining("-1");
-        assertThatThrownBy(() -> new RunnerProtocol.Request(3, RunnerProtocol.Op.PING, null, null, null).validate())
-                .hasMessageContaining("protocol version 3 is not spoken here (only 1-2)");
+        assertThatThrownBy(() -> new RunnerProtocol.Request(4, RunnerProtocol.Op.PING, null, null, null).validate())
+                .hasMessageContaining("protocol version 4 is not spoken here (only 1-3)");
         assertThatThrownBy(() -> new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, null, null, null).validate())
                 .hasMessageContaining("op POD needs its pod part");
         assertThatThrownBy(() -> new RunnerProtocol.Request(2, RunnerProtocol.Op.COMMANDS, null, null, null).validate())

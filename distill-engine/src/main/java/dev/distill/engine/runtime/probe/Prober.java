@@ -147,7 +147,8 @@ public final class Prober {
      * last answer (status, bounded body, timing) whether it passed or not.
      */
     public ProbeResult http(HttpCheck check, Duration deadline) {
-        String probe = "GET " + check.url() + " -> " + check.expectedStatus();
+        String probe = "GET " + check.url() + " -> "
+                + (check.expectedStatus() == HttpCheck.NOT_KNOWN_YET ? "judged later" : check.expectedStatus());
         long start = System.nanoTime();
         int attempts = 0;
         HttpAnswer last = null;
@@ -160,7 +161,7 @@ public final class Prober {
             if (answer != null) {
                 last = answer;
                 evidence = "HTTP " + answer.status() + " after " + answer.took().toMillis() + " ms";
-                if (answer.status() == check.expectedStatus()) {
+                if (check.ends(answer.status())) {
                     return new ProbeResult(probe, true, evidence, attempts, since(start), answer, "");
                 }
             } else {
