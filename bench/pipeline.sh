@@ -12,21 +12,26 @@
 # caches (entries they wrote during the round: 0 = every layer was a hit).
 # Not part of CI.
 #
-# Usage: bench/pipeline.sh [--rounds N] [--cold K]   with the stack up
+# Usage: bench/pipeline.sh [--rounds N] [--cold K] [--releases]   with the stack up
 #   (deploy/local/up.sh; DISTILL_PORT_OFFSET is honoured as everywhere).
 #   --rounds N   rounds (default 6)
 #   --cold K     the first K rounds are printed but left out of the medians
 #                (default 1: the first after a start, with cold caches)
+#   --releases   round 1 pushes the fixture, every later round its next
+#                release (the top layer rebuilt with a new index.php, as
+#                bench/release.sh makes tag 2): a new source digest each
+#                round, so its answers are never kept (lower layers are)
 # Prints one line per round, then the medians and the load average.
 # -----------------------------------------------------------------------------
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rounds=6; cold=1
+rounds=6; cold=1; releases=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --cold) cold=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --releases) releases=true; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -52,14 +57,24 @@ echo "[bench] building (or finding) the debian-php fixture" >&2
 fixture=$("$repo/fixtures/build.sh" debian-php)
 layout=$(sed -n 's/^layout=//p' <<<"$fixture"); tag=$(sed -n 's/^tag=//p' <<<"$fixture")
 [ -d "$layout" ] || { echo "bench/pipeline.sh: the fixture build printed no layout" >&2; exit 1; }
+if $releases; then
+  # shellcheck source=bench/lib.sh
+  source "$repo/bench/lib.sh"
+  top=$(bench_top_layer_dir "$layout")
+fi
 echo "[bench] machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 for r in $(seq 1 "$rounds"); do
   repository="bench/pipeline-$$-$r"
   ref="127.0.0.1:$REGISTRY_PORT/$repository:1"
+  source_ref="oci:$layout:$tag"
+  if $releases && [ "$r" -gt 1 ]; then
+    bench_release_layout "$layout" "$tag" "$top" "$out" "release-$r" "Hello from release $r of PHP" >/dev/null
+    source_ref="oci:$out/oci:release-$r"
+  fi
   a0=$(entries "$analysis_cache"); b0=$(entries "$build_cache")
   t0=$(date +%s%3N)
-  skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$layout:$tag" "docker://$ref" >/dev/null
+  skopeo --insecure-policy copy -q --dest-tls-verify=false "$source_ref" "docker://$ref" >/dev/null
   t1=$(date +%s%3N)
   # The registry's push notification starts the migration (the webhook): find it by its image.
   id=""

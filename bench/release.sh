@@ -55,45 +55,16 @@ log() { echo "[bench] $*" >&2; }
 log "building (or finding) the debian-php fixture"
 out=$("$repo/fixtures/build.sh" debian-php)
 layout=$(sed -n 's/^layout=//p' <<<"$out"); tag=$(sed -n 's/^tag=//p' <<<"$out")
-entry=$(dirname "$layout")
-top=$(find "$entry/layers" -mindepth 1 -maxdepth 1 -type d | sort | tail -1)
-[ -d "$top" ] || { echo "the fixture has no layer directories under $entry/layers" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
+top=$(bench_top_layer_dir "$layout")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 log "making tag 2: $(basename "$top") rebuilt with a new index.php"
-cp -a "$layout" "$tmp/oci"
-cp -a "$top" "$tmp/app"
-printf '<?php echo "Hello from release 2 of PHP " . PHP_VERSION . "\\n";\n' >"$tmp/app/var/www/html/index.php"
-tar --sort=name --format=posix --pax-option=delete=atime,delete=ctime --mtime=@0 --numeric-owner \
-  -C "$tmp/app" -cf "$tmp/layer.tar" .
-diff_id=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
-gzip -n -6 -c "$tmp/layer.tar" >"$tmp/layer.tar.gz"
-blob() { # blob FILE: moves FILE into the layout's blobs, prints "DIGEST SIZE"
-  local hex size
-  hex=$(sha256sum "$1" | cut -d' ' -f1); size=$(stat -c %s "$1")
-  mv "$1" "$tmp/oci/blobs/sha256/$hex"
-  echo "sha256:$hex $size"
-}
-read -r layer_digest layer_size < <(blob "$tmp/layer.tar.gz")
-manifest=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' \
-  "$tmp/oci/index.json")
-config=$(jq -r .config.digest "$tmp/oci/blobs/sha256/${manifest#sha256:}")
-jq -c --arg d "sha256:$diff_id" '.rootfs.diff_ids[-1] = $d' "$tmp/oci/blobs/sha256/${config#sha256:}" >"$tmp/config.json"
-read -r config_digest config_size < <(blob "$tmp/config.json")
-jq -c --arg cd "$config_digest" --argjson cs "$config_size" --arg ld "$layer_digest" --argjson ls "$layer_size" \
-  '.config.digest = $cd | .config.size = $cs | .layers[-1].digest = $ld | .layers[-1].size = $ls
-   | .layers[-1].mediaType = "application/vnd.oci.image.layer.v1.tar+gzip"' \
-  "$tmp/oci/blobs/sha256/${manifest#sha256:}" >"$tmp/manifest.json"
-read -r manifest_digest manifest_size < <(blob "$tmp/manifest.json")
-jq --arg d "$manifest_digest" --argjson s "$manifest_size" \
-  '.manifests += [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
-     annotations: {"org.opencontainers.image.ref.name": "release-2"}}]' "$tmp/oci/index.json" >"$tmp/index.json"
-mv "$tmp/index.json" "$tmp/oci/index.json"
-log "tag 2: top layer $layer_digest ($layer_size bytes), manifest $manifest_digest"
+read -r layer_digest layer_size < <(bench_release_layout "$layout" "$tag" "$top" "$tmp" release-2 "Hello from release 2 of PHP")
+log "tag 2: top layer $layer_digest ($layer_size bytes)"
 
-# shellcheck source=bench/lib.sh
-source "$repo/bench/lib.sh"
 cp=$(bench_classpath "$repo")
 log "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(java -version 2>&1 | head -1)"
 # shellcheck disable=SC2086 # options split as given
