@@ -152,13 +152,13 @@ public final class BuildBenchmark {
             HandSplit.print(client, lastImages, report.plan(), rootfs, work.resolve("hand"));
             System.out.printf("source compressed=%d uncompressed=%d union_tar_gz=%d%n", last.sourceCompressedSize(),
                     last.sourceUncompressedSize(), Files.size(work.resolve("baseline-union.tar.gz")));
-            long total = median(timed, 2);
-            long baseline = median(timed, 3);
-            long unionMedian = median(timed, 4);
+            long total = BenchMedians.median(timed, 2);
+            long baseline = BenchMedians.median(timed, 3);
+            long unionMedian = BenchMedians.median(timed, 4);
             System.out.printf("median: build_ms=%d publish_ms=%d total_ms=%d baseline_ms=%d union_ms=%d "
                     + "ratio_of_medians=%.2f union_ratio_of_medians=%.2f median_ratio=%.2f rounds=%d warmups=%d%n",
-                    median(timed, 0), median(timed, 1), total, baseline, unionMedian, total / (double) baseline,
-                    total / (double) unionMedian, medianRatio(timed), rounds, warmups);
+                    BenchMedians.median(timed, 0), BenchMedians.median(timed, 1), total, baseline, unionMedian, total / (double) baseline,
+                    total / (double) unionMedian, BenchMedians.medianRatio(timed, 2, 3), rounds, warmups);
         } finally {
             deleteTree(work);
         }
@@ -211,18 +211,6 @@ public final class BuildBenchmark {
         }
         Files.delete(errors);
         return Files.size(out);
-    }
-
-    private static long median(List<long[]> rows, int column) {
-        long[] values = rows.stream().mapToLong(r -> r[column]).sorted().toArray();
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-    }
-
-    private static double medianRatio(List<long[]> rows) {
-        double[] values = rows.stream().mapToDouble(r -> r[2] / (double) r[3]).sorted().toArray();
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
     static long ms(long nanos) {

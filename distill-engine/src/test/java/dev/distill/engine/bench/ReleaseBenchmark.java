@@ -153,17 +153,15 @@ public final class ReleaseBenchmark {
             if (verify && !verified.isEmpty()) {
                 System.out.printf("median of %d, verified: tag 1 %d ms (analysis %d, build %d, verification %d, rootfs"
                         + " unpack %d); tag 2 %d ms (analysis %d, build %d, verification %d, rootfs unpack %d); ratio %.2fx"
-                        + " (median of the rounds' ratios)%n", verified.size(), median(verified, 3), median(verified, 0),
-                        median(verified, 1), median(verified, 2), median(verified, 8), median(verified, 7),
-                        median(verified, 4), median(verified, 5), median(verified, 6), median(verified, 9),
-                        verified.stream().mapToDouble(r -> (double) r[7] / r[3]).sorted().skip(verified.size() / 2)
-                                .findFirst().orElse(0));
+                        + " (median of the rounds' ratios)%n", verified.size(), BenchMedians.median(verified, 3), BenchMedians.median(verified, 0),
+                        BenchMedians.median(verified, 1), BenchMedians.median(verified, 2), BenchMedians.median(verified, 8), BenchMedians.median(verified, 7),
+                        BenchMedians.median(verified, 4), BenchMedians.median(verified, 5), BenchMedians.median(verified, 6), BenchMedians.median(verified, 9),
+                        BenchMedians.medianRatio(verified, 7, 3));
             }
             System.out.printf("median of %d: tag 1 %d ms (analysis %d, build %d); tag 2 with caches %d ms (analysis %d,"
                     + " build %d), %.2fx of tag 1; tag 2 without caches %d ms; tag 2 uploaded %d bytes with caches, %d"
-                    + " without%n", rows.size(), median(rows, 2), median(rows, 0), median(rows, 1), median(rows, 5),
-                    median(rows, 3), median(rows, 4), rows.stream().mapToDouble(r -> (double) r[5] / r[2]).sorted()
-                            .skip(rows.size() / 2).findFirst().orElse(0), median(rows, 6), median(rows, 7), median(rows, 8));
+                    + " without%n", rows.size(), BenchMedians.median(rows, 2), BenchMedians.median(rows, 0), BenchMedians.median(rows, 1), BenchMedians.median(rows, 5),
+                    BenchMedians.median(rows, 3), BenchMedians.median(rows, 4), BenchMedians.medianRatio(rows, 5, 2), BenchMedians.median(rows, 6), BenchMedians.median(rows, 7), BenchMedians.median(rows, 8));
         } finally {
             BuildBenchmark.deleteTree(work);
         }
@@ -252,10 +250,5 @@ public final class ReleaseBenchmark {
         if (p.waitFor() != 0) {
             throw new IOException("skopeo could not copy " + layout + " to " + reference);
         }
-    }
-
-    private static long median(List<long[]> rows, int column) {
-        long[] values = rows.stream().mapToLong(r -> r[column]).sorted().toArray();
-        return values.length == 0 ? 0 : values[values.length / 2];
     }
 }

@@ -174,7 +174,7 @@ public final class VerifyBenchmark {
                 "pull_ms", "unpack_ms", "start_ms", "probe_ms", "source_start_ms", "source_probe_ms", "checks_other_ms"};
             StringBuilder medians = new StringBuilder("median:");
             for (int i = 0; i < names.length; i++) {
-                medians.append(' ').append(names[i]).append('=').append(median(timed, i));
+                medians.append(' ').append(names[i]).append('=').append(BenchMedians.median(timed, i));
             }
             System.out.println(medians.append(" rounds=").append(rounds));
             sizes(client, lastBuild, last, lastPlan);
@@ -331,12 +331,6 @@ public final class VerifyBenchmark {
     /** A file's bytes in a tar stream: its header and its content padded to whole blocks. */
     static long tarSize(long size) {
         return TAR_BLOCK + (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
-    }
-
-    private static long median(List<long[]> rows, int column) {
-        long[] values = rows.stream().mapToLong(r -> r[column]).sorted().toArray();
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
     private static long ms(long nanos) {
