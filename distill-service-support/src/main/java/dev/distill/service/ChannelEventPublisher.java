@@ -16,7 +16,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.time.Duration;
 import java.time.ZoneOffset;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -59,12 +58,11 @@ public class ChannelEventPublisher implements EventPublisher {
         if (producer == null) {
             return;
         }
+        // Asked, not awaited: with the broker down at start, waiting would hold the service's start (up to the
+        // producer's metadata timeout per topic) for a warm-up that its first send does anyway.
         for (String topic : Topics.EVENT_TOPICS) {
-            try {
-                producer.partitionsFor(topic).await().atMost(Duration.ofSeconds(10));
-            } catch (RuntimeException e) {
-                LOG.debugf("the producer could not learn %s's partitions at start (%s); its first send will", topic, e);
-            }
+            producer.partitionsFor(topic).subscribe().with(partitions -> { }, e -> LOG.debugf(
+                    "the producer could not learn %s's partitions at start (%s); its first send will", topic, e));
         }
     }
 
