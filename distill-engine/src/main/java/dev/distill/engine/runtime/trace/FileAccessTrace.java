@@ -35,8 +35,9 @@ import java.util.TreeSet;
  *
  * <p>A path counts as <em>written</em> when the program made it: a successful open for writing ({@code O_WRONLY},
  * {@code O_RDWR}, {@code O_CREAT}, {@code creat}), the target of a successful {@code rename}, or a directory it made
- * ({@code mkdir}); a path it then renamed away or deleted ({@code unlink}, {@code rmdir}) is not (a temporary file,
- * SQLite's rollback journal). What a worker does, as files.
+ * ({@code mkdir}); a path it renamed away or deleted ({@code unlink}, {@code rmdir}) at any time is not (a temporary
+ * file, SQLite's rollback journal), even when the trace ends after it was made again: a program stopped between
+ * making its temporary and renaming it. What a worker does, as files.
  *
  * <p>The {@link #executions()} say which process ran which program and every path each used successfully (read,
  * written, executed, listed or looked up): the evidence a repair is built from. {@code fork}, {@code vfork} and

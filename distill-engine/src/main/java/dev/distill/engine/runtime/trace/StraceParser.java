@@ -286,14 +286,19 @@ final class StraceParser {
             out.add(new Execution(id, b.pid, parentId != null && parentId < id ? parentId : -1, b.executed, b.executable,
                     b.argv == null ? List.of() : b.argv, new LinkedHashMap<>(b.paths)));
         }
+        // A name the program renamed away or deleted even once is a temporary one, whatever came after: a writer
+        // that makes "x.tmp" and renames it every second is often stopped between the two, and the trace then ends
+        // with the temporary made but never renamed.
         Set<String> written = new TreeSet<>();
+        Set<String> temporary = new HashSet<>();
         for (Map.Entry<String, Boolean> w : writes) {
             if (w.getValue()) {
                 written.add(w.getKey());
             } else {
-                written.remove(w.getKey());
+                temporary.add(w.getKey());
             }
         }
+        written.removeAll(temporary);
         return new FileAccessTrace(missing, ignored, unresolved, opened, written, exits, out, calls, unparsed, dropped,
                 List.copyOf(denied));
     }

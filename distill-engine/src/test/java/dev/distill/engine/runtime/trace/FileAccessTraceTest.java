@@ -296,6 +296,20 @@ class FileAccessTraceTest {
         assertThat(trace.written()).containsExactly("/var/lib/app/database.sqlite");
     }
 
+    @Test
+    void aTemporaryNameStaysTemporaryWhenTheTraceEndsBeforeItsRename() throws IOException {
+        // A scheduler writes last-run.txt atomically every second and is stopped between a write and its rename.
+        String out = String.join("\n",
+                "30 execve(\"/usr/bin/php8.2\", [\"php\", \"artisan\", \"schedule:work\"], 0x7ffd /* 9 vars */) = 0",
+                "30 openat(AT_FDCWD</srv/app>, \"/srv/app/storage/schedule/last-run.txt.tmp\", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 4</srv/app/storage/schedule/last-run.txt.tmp>",
+                "30 rename(\"/srv/app/storage/schedule/last-run.txt.tmp\", \"/srv/app/storage/schedule/last-run.txt\") = 0",
+                "30 openat(AT_FDCWD</srv/app>, \"/srv/app/storage/schedule/last-run.txt.tmp\", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 4</srv/app/storage/schedule/last-run.txt.tmp>",
+                "30 +++ killed by SIGKILL +++");
+        FileAccessTrace trace = FileAccessTrace.parse(new StringReader(out));
+
+        assertThat(trace.written()).containsExactly("/srv/app/storage/schedule/last-run.txt");
+    }
+
     private static FileAccessTrace parse(String sample) throws IOException {
         InputStream raw = FileAccessTraceTest.class.getResourceAsStream(sample);
         try (Reader in = new InputStreamReader(sample.endsWith(".gz") ? new GZIPInputStream(raw) : raw,
