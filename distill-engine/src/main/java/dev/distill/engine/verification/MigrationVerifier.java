@@ -336,11 +336,8 @@ public final class MigrationVerifier {
                 checkTasks.add(task);
                 checkers.execute(task);
             }
-            List<Verification.ImageCheck> checks = new ArrayList<>();
-            for (FutureTask<Verification.ImageCheck> task : checkTasks) {
-                checks.add(await(task, "the result images were checked"));
-                progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
-            }
+            // The checks go on beside the runs below (their ELF passes are CPU work, the runs mostly wait on the
+            // stays-up window); they are collected once the result has run.
 
             // The result's run needs the source's answers: on which ports it speaks HTTP, with which status, and what its
             // workers wrote. When they are not known yet and no program is a worker (whose writes the result must make,
@@ -370,6 +367,11 @@ public final class MigrationVerifier {
             }
             progress.progress(Progress.of("run", Progress.count("runs", 2, 2),
                     Progress.count("probes", sourceProbes + resultRun.run().probes().size(), 0)));
+            List<Verification.ImageCheck> checks = new ArrayList<>();
+            for (FutureTask<Verification.ImageCheck> task : checkTasks) {
+                checks.add(await(task, "the result images were checked"));
+                progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
+            }
 
             List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
                     : compare(sourceRun, resultRun);
