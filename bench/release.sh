@@ -17,25 +17,29 @@
 # layer directory: a new top layer blob, the config's last diffID and the
 # manifest's last layer replaced, in a copy of the fixture's OCI layout.
 #
-# Usage: bench/release.sh [--rounds N] [--warmups K] [--verify]
+# Usage: bench/release.sh [--rounds N] [--warmups K] [--verify] [--stays-up D]
 #   --rounds N    timed rounds (default 3)
 #   --warmups K   untimed rounds first (default 1), so tag 1 is not timed in a
 #                 cold JVM (which would flatter the ratio)
 #   --verify      verify each tag too (BENCH_JAVA_OPTS=-Ddistill.bench.layerTrees=false:
-#                 full unpacks instead of layer trees)
+#                 full unpacks instead of layer trees); each verification's timeline
+#                 (its steps in ms after its start, per side) is printed as a [bench] line
+#   --stays-up D  the verifier's stays-up window (distill.verify.stays-up, default 3s), e.g. 1s:
+#                 what the pipeline's own work costs apart from the configured evidence window
 # Environment: DISTILL_FIXTURE_CACHE, BENCH_JAVA_OPTS.
 # Needs root (the fixture), docker-registry, skopeo, GNU tar, gzip, jq; with
 # --verify also runc, strace and nsenter.
 # -----------------------------------------------------------------------------
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rounds=3; warmups=1; verify=false
+rounds=3; warmups=1; verify=false; stays_up=3s
 while [ $# -gt 0 ]; do
   case "$1" in
     --verify) verify=true; shift ;;
     --rounds) rounds=$2; shift 2 ;;
     --warmups) warmups=$2; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    --stays-up) stays_up=$2; shift 2 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +52,7 @@ if $verify; then
     command -v "$tool" >/dev/null || { echo "bench/release.sh --verify needs $tool" >&2; exit 1; }
   done
   [ "$(id -u)" = 0 ] || { echo "bench/release.sh --verify runs containers with runc: run as root" >&2; exit 1; }
-  verify_opts="-Ddistill.bench.verify=true"
+  verify_opts="-Ddistill.bench.verify=true -Ddistill.verify.stays-up=$stays_up"
 fi
 log() { echo "[bench] $*" >&2; }
 

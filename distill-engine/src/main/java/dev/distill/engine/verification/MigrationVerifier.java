@@ -273,6 +273,8 @@ public final class MigrationVerifier {
      */
     public Verification verify(Request request, ProgressListener progress) throws IOException {
         long begin = System.nanoTime();
+        VerifyTimeline timeline = new VerifyTimeline(begin);
+        VerifyTimeline.Binding timed = timeline.bind("result");
         BuildReport build = request.build();
         PodWiring pod = build.wiring().pod();
         Files.createDirectories(options.workRoot());
@@ -283,8 +285,10 @@ public final class MigrationVerifier {
             owned = OwnedDirectory.claim(work, "verification");
         } catch (IOException | RuntimeException e) {
             WorkDirectories.removeTreeQuietly(work);
+            timed.close();
             throw e;
         }
+        VerifyTimeline.step("prepare", begin);
         List<Integer> ports = tcpPorts(pod);
         List<String> settle = workerPlaces(request.plan());
         // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
@@ -295,7 +299,7 @@ public final class MigrationVerifier {
         // the source is pulled and looked up, so that the result's run need not wait for the source's to decide.
         CompletableFuture<Boolean> answersKnown = new CompletableFuture<>();
         FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> {
-            try (Budget.Binding bound = budget.bind()) {
+            try (Budget.Binding bound = budget.bind(); VerifyTimeline.Binding t = timeline.bind("source")) {
                 return sourceSide(build, request.platform(), ports, settle, work, answersKnown);
             } finally {
                 answersKnown.complete(true);  // a failure: the task's outcome says it, nothing is waited for
@@ -320,7 +324,9 @@ public final class MigrationVerifier {
             progress.progress(Progress.of("pull", Progress.count("images", 0, images + 1)));
             for (BuildReport.Image image : build.images()) {
                 ImageReference ref = ImageReference.parse(image.reference()).withDigest(Digest.parse(image.digest()));
+                long p = System.nanoTime();
                 results.put(image.program(), pull(ref, request.platform(), work));
+                VerifyTimeline.step("pull " + image.program(), p);
                 progress.progress(Progress.of("pull", Progress.count("images", results.size(), images + 1)));
             }
             long resultPull = millisSince(t);
@@ -329,7 +335,7 @@ public final class MigrationVerifier {
             for (BuildReport.Image image : build.images()) {
                 Path commandDir = work.resolve("commands-" + checkTasks.size());
                 FutureTask<Verification.ImageCheck> task = new FutureTask<>(() -> {
-                    try (Budget.Binding bound = budget.bind()) {
+                    try (Budget.Binding bound = budget.bind(); VerifyTimeline.Binding c = timeline.bind("check")) {
                         return check(image, results.get(image.program()), request, commandDir);
                     }
                 });
@@ -345,11 +351,15 @@ public final class MigrationVerifier {
             // answers are judged afterwards against the source's (judgeHttpAfter); one that does not pass then runs the
             // result again as below, so that a failure is judged exactly as in the run after the source's.
             SandboxRun.Outcome beside = null;
+            t = System.nanoTime();
             if (settle.isEmpty() && !awaitAnswersKnown(answersKnown)) {
+                VerifyTimeline.step("await the source's lookup", t);
                 beside = runResult(work.resolve("result-beside"), pod, results, notKnownYet(ports, options.httpPath()),
                         Map.of(), resultPull);
             }
+            t = System.nanoTime();
             SourceSide side = await(sourceTask, "the source ran");
+            VerifyTimeline.step("await the source's run", t);
             Pulled source = side.source();
             String sourceError = side.error();
             long sourcePull = side.pullMillis();
@@ -363,15 +373,20 @@ public final class MigrationVerifier {
             if (resultRun == null) {
                 Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
                         : expectedWrites(request.plan(), sourceRun.run());
+                t = System.nanoTime();
                 resultRun = runResult(work.resolve("result"), pod, results, http, expectedWrites, resultPull);
+                VerifyTimeline.step("result run after the source's", t);
             }
             progress.progress(Progress.of("run", Progress.count("runs", 2, 2),
                     Progress.count("probes", sourceProbes + resultRun.run().probes().size(), 0)));
             List<Verification.ImageCheck> checks = new ArrayList<>();
+            t = System.nanoTime();
             for (FutureTask<Verification.ImageCheck> task : checkTasks) {
                 checks.add(await(task, "the result images were checked"));
                 progress.progress(Progress.of("check", Progress.count("images", checks.size(), images)));
             }
+            VerifyTimeline.step("collect the checks", t);
+            t = System.nanoTime();
 
             List<Verification.Comparison> comparisons = sourceRun == null || !sourceRun.run().ran() ? List.of()
                     : compare(sourceRun, resultRun);
@@ -381,11 +396,14 @@ public final class MigrationVerifier {
                             sourceRun == null ? null : sourceRun.traces().get(SOURCE),
                             programs(request, pod, results, resultRun.run()), asked(build));
             long resultSize = build.images().stream().mapToLong(BuildReport.Image::uncompressedSize).sum();
+            VerifyTimeline.step("compare, repair candidates", t);
+            t = System.nanoTime();
 
             List<String> reasons = new ArrayList<>();
             Verification.Verdict verdict = judge(options, request, checks, resultRun.run(), sourceError, ports, comparisons,
                     found, reasons);
             Verification.Timings r = resultRun.run().timings();
+            VerifyTimeline.step("judge", t);
             return new Verification(build.source(), build.sourceDigest(), request.round(), verdict, reasons, checks,
                     resultRun.run(), sourceRun == null ? Verification.Run.notRun(sourceError) : sourceRun.run(), comparisons,
                     verdict == Verification.Verdict.REPAIR ? toRepair(found.candidates()) : Map.of(), found.candidates(),
@@ -398,6 +416,7 @@ public final class MigrationVerifier {
             // Never delete the directory under a source run still going (a failed pull of the results ends here).
             sourceTask.cancel(false);
             checkers.shutdown();
+            long ending = System.nanoTime();
             try {
                 sourceThread.join();
                 // All done when the verification ended normally; after a failure, checks not yet begun are dropped
@@ -407,8 +426,13 @@ public final class MigrationVerifier {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            VerifyTimeline.step("join the source's thread and the checks", ending);
+            ending = System.nanoTime();
             WorkDirectories.removeTreeQuietly(work);
             owned.close();
+            VerifyTimeline.step("remove the work directory", ending);
+            timed.close();
+            timeline.log(build.source() + " round " + request.round());
         }
     }
 
@@ -426,6 +450,7 @@ public final class MigrationVerifier {
         Pulled source;
         try {
             source = pull(ImageReference.parse(build.source()).withDigest(Digest.parse(build.sourceDigest())), platform, work);
+            VerifyTimeline.step("pull source", t);
         } catch (IOException | RuntimeException e) {
             return new SourceSide(null, "the source image could not be pulled: " + e.getMessage(), millisSince(t), null, false);
         }
@@ -435,7 +460,9 @@ public final class MigrationVerifier {
         boolean known = run != null;
         answersKnown.complete(known);
         if (!known) {
+            long r = System.nanoTime();
             run = runSource(dir, source, ports, settle, pullMillis);
+            VerifyTimeline.step("source run", r);
             sourceAnswers.offer(key, run);
         }
         String error = run.run().ran() ? sourceLimits(run.run()) : "the source image could not be run: " + run.run().error();
@@ -495,7 +522,10 @@ public final class MigrationVerifier {
     }
 
     private Verification.ImageCheck check(BuildReport.Image image, Pulled pulled, Request request, Path commandDir) {
+        long t = System.nanoTime();
         StaticReport statics = new StaticChecker().check(pulled.fs(), pulled.image().imageConfig());
+        VerifyTimeline.step("static checks " + image.program(), t);
+        t = System.nanoTime();
         List<StructureTestResult> results = new ArrayList<>();
         int leftOut = 0;
         CommandRunner commands = null;
@@ -520,6 +550,7 @@ public final class MigrationVerifier {
         suites.addAll(request.userSuites().getOrDefault(image.program(), List.of()));
         // Every suite's command tests of this image in one batch: one container for all of them.
         runner.runAll(suites).forEach(report -> results.addAll(report.results()));
+        VerifyTimeline.step("structure tests " + image.program(), t);
         return new Verification.ImageCheck(image.program(), image.reference() + "@" + image.digest(), statics,
                 new StructureTestReport(results), leftOut);
     }

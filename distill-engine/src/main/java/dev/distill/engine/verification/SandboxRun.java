@@ -117,6 +117,8 @@ final class SandboxRun {
         long probing = 0;
         String rootfs = "";
         Sandbox sandbox = opener.open(dir, MigrationVerifier.sandboxOptions(options));
+        VerifyTimeline.step("sandbox open", begin);
+        long closing = 0;
         try (sandbox) {
             long t = System.nanoTime();
             Pod pod = Pod.create(sandbox, plan.spec());
@@ -124,6 +126,7 @@ final class SandboxRun {
             for (ContainerRun c : pod.containers()) {
                 unpack += c.unpack().took().toMillis();
             }
+            VerifyTimeline.step("pod create (rootfs " + unpack + " ms of it)", t);
             rootfs = pod.containers().stream().map(c -> c.unpack().method()).distinct().collect(Collectors.joining("; "));
             // The init containers run first, each to its end, in the namespace and volumes the programs then use.
             for (PodSpec.Member init : plan.init()) {
@@ -139,6 +142,7 @@ final class SandboxRun {
                             pullMillis + millisSince(begin), rootfs), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
                 }
             }
+            long attaching = System.nanoTime();
             Map<String, StraceSession> traces = new LinkedHashMap<>();
             List<String> traceErrors = new ArrayList<>();
             List<String> crashes = new ArrayList<>();
@@ -150,11 +154,13 @@ final class SandboxRun {
                     traceErrors.add(c.name() + ": " + e.getMessage());
                 }
             }
+            VerifyTimeline.step("strace attach", attaching);
             t = System.nanoTime();
             pod.start();
             start = Math.max(0, created - unpack) + millisSince(t);
             // The stays-up window opens now: the port and writes probes run inside it, only what is left is waited.
             long started = System.nanoTime();
+            VerifyTimeline.step("start", t);
 
             t = System.nanoTime();
             Prober prober = Prober.of(pod);
@@ -177,12 +183,16 @@ final class SandboxRun {
                     probes.add(writes(pod, plan.programs(), program, paths, options.probeDeadline()));
                 }
             });
+            VerifyTimeline.step("probes before stays-up", t);
+            long waiting = System.nanoTime();
             probes.add(probe("stays-up", 0, prober.staysUp(options.staysUp(), started)));
+            VerifyTimeline.step("stays-up (rest of the window)", waiting);
             if (!plan.settle().isEmpty()) {
                 settle(pod, plan.settle(), options.probeDeadline());
             }
             probing = millisSince(t);
 
+            long stopping = System.nanoTime();
             log = logExcerpt(pod, options.logLines());
             Map<String, Integer> endedPids = new LinkedHashMap<>();
             for (ContainerRun c : pod.containers()) {
@@ -200,6 +210,8 @@ final class SandboxRun {
                     break;
                 }
             }
+            VerifyTimeline.step("log, stop", stopping);
+            stopping = System.nanoTime();
             for (ContainerRun c : pod.containers()) {
                 usage.put(c.name(), c.resourceUsage());  // stopped, not yet deleted: the counters are still there
             }
@@ -236,12 +248,15 @@ final class SandboxRun {
             if (!traceErrors.isEmpty()) {
                 log = log + "\n[distill] trace unavailable: " + String.join("; ", traceErrors);
             }
+            VerifyTimeline.step("usage, traces", stopping);
+            closing = System.nanoTime();
         } catch (IOException | RuntimeException e) {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
                     pullMillis + millisSince(begin), rootfs), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
         }
+        VerifyTimeline.step("sandbox close", closing);
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
                 new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin), rootfs), usage, stops,
                 denied, inits),

@@ -44,6 +44,9 @@ import java.util.stream.Stream;
  */
 public final class ReleaseBenchmark {
 
+    /** Held, so that the level set on it stays (the logging framework keeps loggers weakly). */
+    private static java.util.logging.Logger timelineLog;
+
     private static final Pattern UPLOAD = Pattern.compile("PUT /v2/[^ \"]*/blobs/uploads/[^ \"]*digest=sha256(?::|%3A)([0-9a-f]{64})");
 
     private ReleaseBenchmark() {
@@ -82,6 +85,11 @@ public final class ReleaseBenchmark {
         int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         boolean verify = Boolean.getBoolean("distill.bench.verify");
         boolean trees = !System.getProperty("distill.bench.layerTrees", "true").equals("false");
+        // The verifier's stays-up window, as the service's setting gives it (bench/release.sh --stays-up).
+        java.time.Duration staysUp = staysUp(System.getProperty("distill.verify.stays-up", "3s"));
+        if (verify) {
+            logTimelines();
+        }
         Path work = Files.createTempDirectory("release-bench");
         Files.setAttribute(work, "unix:mode", 0711);  // containers' root (a user namespace's host id) passes through
         try (LocalRegistry registry = LocalRegistry.start()) {
@@ -106,6 +114,7 @@ public final class ReleaseBenchmark {
                 // Tag 2 is verified by the verifier (and its layer trees) tag 1 left, as one service verifies both.
                 MigrationVerifier verifier = !verify ? null : new MigrationVerifier(client, MigrationVerifier.Options
                         .defaults(dir.resolve("verify"))
+                        .withProbes(staysUp, MigrationVerifier.Options.defaults(dir).probeDeadline())
                         .withLayerTrees(trees ? LayerTreeStore.open(dir.resolve("layer-trees"), 8L << 30) : null));
 
                 String label = round < 1 ? "warm-up" : "round " + round;
@@ -223,6 +232,31 @@ public final class ReleaseBenchmark {
             }
             repairs.addAll(VerifyBenchmark.repairsAsked(v, round + 1));
         }
+    }
+
+    /** A duration as the service's configuration writes it: {@code 3s}, {@code 500ms}, or ISO-8601 ({@code PT1S}). */
+    static java.time.Duration staysUp(String text) {
+        String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (t.matches("\\d+ms")) {
+            return java.time.Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        return java.time.Duration.parse(t.startsWith("pt") ? t : "PT" + t);
+    }
+
+    /** Each verification's timeline (its DEBUG line) on stderr, one line per verification. */
+    private static void logTimelines() {
+        timelineLog = java.util.logging.Logger.getLogger("dev.distill.engine.verification.VerifyTimeline");
+        java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
+        handler.setLevel(java.util.logging.Level.ALL);
+        handler.setFormatter(new java.util.logging.Formatter() {
+            @Override
+            public String format(java.util.logging.LogRecord r) {
+                return "[bench] " + r.getMessage() + System.lineSeparator();
+            }
+        });
+        timelineLog.setLevel(java.util.logging.Level.FINE);
+        timelineLog.addHandler(handler);
+        timelineLog.setUseParentHandlers(false);
     }
 
     private static double ratio(long part, long whole) {
