@@ -6,9 +6,12 @@ import dev.distill.engine.fs.ImageFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The numeric identity a process runs as: what assembly writes into an image's {@code User}, what the wiring gives a
@@ -146,7 +149,19 @@ public record Identity(int uid, int gid, List<Integer> groups, String name, Stri
 
     /** The accounts of an image; missing files count as empty. */
     public static Passwd accounts(ImageFileSystem image) throws IOException {
-        return Passwd.parse(text(image, "/etc/passwd"), text(image, "/etc/group"), new ArrayList<>());
+        List<Optional<FileEntry>> read = accountFiles(image);
+        Optional<FileEntry> passwd = read.get(0);
+        Optional<FileEntry> group = read.get(1);
+        // Both in one read: a layered image streams (and verifies) a whole layer for a file, and the two files
+        // usually lie in the same layer (the base's, or the one that added a user), which is then read once.
+        List<FileEntry> files = Stream.of(passwd, group).flatMap(Optional::stream).toList();
+        Map<String, String> texts = new HashMap<>();
+        if (!files.isEmpty()) {
+            image.readAll(files, (file, in) -> texts.put(file.path(),
+                    new String(in.readNBytes(MAX_ACCOUNT_FILE_BYTES), StandardCharsets.UTF_8)));
+        }
+        return Passwd.parse(passwd.map(f -> texts.getOrDefault(f.path(), "")).orElse(""),
+                group.map(f -> texts.getOrDefault(f.path(), "")).orElse(""), new ArrayList<>());
     }
 
     private static boolean isNumber(String text) {
@@ -161,16 +176,20 @@ public record Identity(int uid, int gid, List<Integer> groups, String name, Stri
         }
     }
 
-    private static String text(ImageFileSystem image, String path) throws IOException {
-        Optional<FileEntry> file;
+    /**
+     * The files an image's accounts are read from: its {@code /etc/passwd} and {@code /etc/group}, in this order, as
+     * the regular files they resolve to; each empty when the image has none (a missing file or a link loop).
+     */
+    public static List<Optional<FileEntry>> accountFiles(ImageFileSystem image) {
+        return List.of(regular(image, "/etc/passwd"), regular(image, "/etc/group"));
+    }
+
+    /** The regular file a path resolves to; empty when there is none (a missing file or a link loop reads as empty). */
+    private static Optional<FileEntry> regular(ImageFileSystem image, String path) {
         try {
-            file = image.resolve(path);
+            return image.resolve(path).filter(FileEntry::isRegular);
         } catch (ImageFileSystem.SymlinkLoopException e) {
-            return "";
+            return Optional.empty();
         }
-        if (file.isEmpty() || !file.get().isRegular()) {
-            return "";
-        }
-        return new String(image.read(file.get(), MAX_ACCOUNT_FILE_BYTES), StandardCharsets.UTF_8);
     }
 }

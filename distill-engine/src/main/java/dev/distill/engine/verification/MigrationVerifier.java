@@ -214,6 +214,8 @@ public final class MigrationVerifier {
      * its two results a few thousand with their bases, so this keeps dozens of images' layers in tens of MB at most.
      */
     static final long REMEMBERED_LAYER_ENTRIES = 200_000;
+    /** Images' accounts kept by the content of their passwd and group files (a few KiB each). */
+    static final int ACCOUNTS_KEPT = 256;
 
     private final RegistryClient client;
     private final Options options;
@@ -223,6 +225,8 @@ public final class MigrationVerifier {
     private final SourceAnswers sourceAnswers = new SourceAnswers(SOURCE_ANSWERS_KEPT);
     /** Layer indexes of the images pulled before, by digest: a layer seen again is merged without reading its blob. */
     private final RememberedLayers layers = new RememberedLayers(REMEMBERED_LAYER_ENTRIES);
+    /** Accounts read before, by where their files' bytes are: a release's unchanged base is not read again for them. */
+    private final KnownAccounts accounts = new KnownAccounts(ACCOUNTS_KEPT);
 
     /** Runs the containers in this process (which must be root). */
     public MigrationVerifier(RegistryClient client, Options options) {
@@ -531,7 +535,7 @@ public final class MigrationVerifier {
         CommandRunner commands = null;
         try {
             // Command tests run as the image runs: its configuration and the user it was built with.
-            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), Identity.resolve(image.user(), pulled.fs()))
+            RuntimeConfig config = RuntimeConfig.of(pulled.image().imageConfig(), Identity.resolve(image.user(), accounts.of(pulled.fs())))
                     .withLimits(options.limits());
             commands = new RuncCommandRunner(commandDir, pulled.fs(), config, COMMAND_TIME_LIMIT,
                     sandboxOptions(options).withTimeLimit(COMMAND_TIME_LIMIT), runs);
@@ -579,16 +583,18 @@ public final class MigrationVerifier {
 
     private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis)
             throws IOException {
+        long configuring = System.nanoTime();
         PodSpec spec;
         try {
             // The source runs as it always ran: its own user, a writable root (it writes where it likes).
             RuntimeConfig config = RuntimeConfig.of(source.image().imageConfig(),
-                    Identity.resolve(source.image().imageConfig().user(), source.fs())).withWritableRoot()
+                    Identity.resolve(source.image().imageConfig().user(), accounts.of(source.fs()))).withWritableRoot()
                     .withLimits(options.limits());
             spec = new PodSpec(List.of(), List.of(new PodSpec.Member(SOURCE, source.fs(), config, List.of())));
         } catch (IOException | RuntimeException e) {
             return SandboxRun.Outcome.notRun("cannot configure the source: " + e.getMessage());
         }
+        VerifyTimeline.step("source config (accounts)", configuring);
         int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
         List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
         return runs.runPod(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle),

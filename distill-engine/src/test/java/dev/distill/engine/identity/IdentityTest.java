@@ -5,9 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.engine.fs.FileEntry;
 import dev.distill.engine.fs.FileType;
+import dev.distill.engine.image.Descriptor;
+import dev.distill.engine.layer.BlobSource;
+import dev.distill.engine.layer.LayerLimits;
+import dev.distill.engine.layer.LayerWriter;
+import dev.distill.engine.layer.LayeredFileSystem;
+import dev.distill.engine.layer.WrittenLayer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The one resolution of an image's User, by runc's rules; the cases where the four resolvers it replaced
@@ -71,5 +81,31 @@ class IdentityTest {
         assertThat(Identity.resolve("app", ACCOUNTS).canWrite(0755, 1000, 1000)).isTrue();
         assertThat(Identity.resolve("app", ACCOUNTS).canWrite(0775, 0, 29)).isTrue();
         assertThat(Identity.resolve("app", ACCOUNTS).canWrite(0755, 0, 29)).isFalse();
+    }
+
+    @Test
+    void anImagesAccountsAreReadInOnePassOverTheLayerThatHoldsBoth(@TempDir Path temp) throws Exception {
+        Path blobs = Files.createDirectories(temp.resolve("blobs/sha256"));
+        WrittenLayer layer;
+        try (LayerWriter w = new LayerWriter(temp.resolve("base.tar.gz"))) {
+            w.file("/etc/group", 0644, 0, 0, "root:x:0:\nwww-data:x:33:\nshared:x:500:www-data\n".getBytes(StandardCharsets.UTF_8));
+            w.file("/etc/os-release", 0644, 0, 0, "debian\n".getBytes(StandardCharsets.UTF_8));
+            w.file("/etc/passwd", 0644, 0, 0, "root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/usr/sbin/nologin\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            layer = w.finish();
+        }
+        Files.move(layer.file(), blobs.resolve(layer.digest().hex()));
+        List<Descriptor> opened = new ArrayList<>();
+        BlobSource counting = blob -> {
+            opened.add(blob);
+            return BlobSource.directory(temp.resolve("blobs")).open(blob);
+        };
+        LayeredFileSystem image = LayeredFileSystem.build(List.of(layer.descriptor()), counting, LayerLimits.defaults());
+        opened.clear();
+
+        Identity who = Identity.resolve("www-data", image);
+
+        assertThat(who).isEqualTo(new Identity(33, 33, List.of(500), "www-data", "/var/www"));
+        assertThat(opened).as("passwd and group come from one read of their layer").containsExactly(layer.descriptor());
     }
 }
