@@ -198,11 +198,24 @@ public final class ContainerRun implements AutoCloseable {
      * @return how it ended
      */
     public StopOutcome stop(Duration grace) throws IOException, InterruptedException {
+        return signalStop() ? awaitStop(System.nanoTime() + grace.toNanos()) : StopOutcome.ALREADY_STOPPED;
+    }
+
+    /** Sends the image's stop signal; false (and nothing sent) when the container had already stopped. */
+    boolean signalStop() throws IOException {
         if (state().isStopped()) {
-            return StopOutcome.ALREADY_STOPPED;
+            return false;
         }
         runc.kill(id, config.stopSignal());
-        if (awaitExit(grace)) {
+        return true;
+    }
+
+    /**
+     * After {@link #signalStop()}: waits for the end until {@code deadlineNanos} ({@link System#nanoTime()}), then
+     * kills it (SIGKILL).
+     */
+    StopOutcome awaitStop(long deadlineNanos) throws IOException, InterruptedException {
+        if (awaitExit(Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())))) {
             // Ended in the grace time: by the signal, unless the time limit's SIGKILL came first.
             return timedOut ? StopOutcome.KILLED : StopOutcome.STOPPED_BY_SIGNAL;
         }

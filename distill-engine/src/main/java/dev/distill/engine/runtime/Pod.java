@@ -2,8 +2,10 @@ package dev.distill.engine.runtime;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,6 +71,29 @@ public final class Pod {
         for (ContainerRun run : containers) {
             run.start();
         }
+    }
+
+    /**
+     * Stops every container as {@link ContainerRun#stop} does, all at once: each gets its stop signal before any is
+     * waited for, and each the same {@code grace} from its signal, so the pod's stop lasts as long as its slowest
+     * program's shutdown, not the sum of them (and a program that waits for another's end at its stop is not killed
+     * for waiting).
+     *
+     * @return how each ended, by container name, in the spec's order
+     */
+    public Map<String, ContainerRun.StopOutcome> stop(Duration grace) throws IOException, InterruptedException {
+        List<ContainerRun> signalled = new ArrayList<>();
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ContainerRun run : containers) {
+            if (run.signalStop()) {
+                signalled.add(run);
+            }
+        }
+        Map<String, ContainerRun.StopOutcome> out = new LinkedHashMap<>();
+        for (ContainerRun run : containers) {
+            out.put(run.name(), signalled.contains(run) ? run.awaitStop(deadline) : ContainerRun.StopOutcome.ALREADY_STOPPED);
+        }
+        return out;
     }
 
     /** The host directory of one of the spec's volumes, to mount it into a container run beside the pod's. */

@@ -203,12 +203,11 @@ final class SandboxRun {
             for (ContainerRun c : pod.containers()) {
                 // Killed at the time limit before it was asked to stop; a kill during the stop is the stop's outcome.
                 timedOut |= c.timedOut();
-                try {
-                    stops.put(c.name(), c.stop(STOP_GRACE).name());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            }
+            try {
+                pod.stop(STOP_GRACE).forEach((container, outcome) -> stops.put(container, outcome.name()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             VerifyTimeline.step("log, stop", stopping);
             stopping = System.nanoTime();

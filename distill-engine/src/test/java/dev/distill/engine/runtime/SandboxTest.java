@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -403,6 +404,33 @@ class SandboxTest {
         assertThat(Files.readString(sandbox.workDir().resolve("volumes/shared/www/index.html"))).isEqualTo("from-the-server\n");
         ProbeResult viaPod = Prober.of(pod).http(HttpCheck.ok(8081, "/"), Duration.ofSeconds(5));
         assertThat(viaPod.passed()).as("%s", viaPod).isTrue();
+    }
+
+    @Test
+    void aPodsStopSignalsEveryContainerBeforeWaitingForAny() throws Exception {
+        // Each program ends on SIGTERM only once the other has had its signal too: stopped one after the other, the
+        // first would wait out its grace time for a signal the second gets only after it, and be killed.
+        PodSpec spec = new PodSpec(List.of(new PodSpec.Volume("shared", 0, 0, 0777)), List.of(
+                member("first", "second"), member("second", "first")));
+        Pod pod = Pod.create(sandbox, spec);
+        pod.start();
+        for (ContainerRun c : pod.containers()) {
+            for (int i = 0; i < 100 && !c.log().contains("READY"); i++) {
+                Thread.sleep(50);  // the trap is set once READY is printed
+            }
+        }
+
+        assertThat(pod.stop(Duration.ofSeconds(3))).containsExactly(
+                Map.entry("first", ContainerRun.StopOutcome.STOPPED_BY_SIGNAL),
+                Map.entry("second", ContainerRun.StopOutcome.STOPPED_BY_SIGNAL));
+        assertThat(pod.container("first").log()).contains("first SAW second");
+        assertThat(pod.stop(Duration.ofSeconds(1)).values()).containsOnly(ContainerRun.StopOutcome.ALREADY_STOPPED);
+    }
+
+    private static PodSpec.Member member(String name, String other) {
+        return new PodSpec.Member(name, Busybox.image().build(), Busybox.shell("trap 'touch /shared/" + name
+                + "; while [ ! -e /shared/" + other + " ]; do sleep 0.1; done; echo " + name + " SAW " + other + "; exit 0' TERM;"
+                + " echo READY; while :; do sleep 0.1; done"), List.of(new PodSpec.Mount("shared", "/shared", false)));
     }
 
     @Test
