@@ -5,20 +5,25 @@ import dev.distill.engine.fs.FileType;
 import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.io.WorkDirectories;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A container's rootfs as an overlay mount of shared layer trees ({@link LayerTreeStore}): the trees are the
@@ -116,10 +121,16 @@ final class OverlayRootfs implements AutoCloseable {
     }
 
     /** Statistics for the unpack report: directories, files, symlinks, hard links. */
-    private final long[] counts = new long[4];
+    private final AtomicLongArray counts = new AtomicLongArray(4);
+
+    /**
+     * Threads of one owner walk. Each entry's calls (lchown, chmod) wait on overlayfs's metadata copy-up as much as they
+     * use a core, and the walk of a Debian image (thousands of entries) is on the way of every container's start.
+     */
+    static final int WALKERS = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private void own(ImageFileSystem image, IdMapping ids, List<UnpackReport.Skipped> skipped) throws IOException {
-        Map<String, FileEntry> expected = new HashMap<>();
+        Map<String, FileEntry> expected = new ConcurrentHashMap<>();
         List<FileEntry> withXattrs = new ArrayList<>();
         image.entries().forEach(e -> {
             if (PLACED.contains(e.type()) && !e.path().equals("/")) {
@@ -133,49 +144,22 @@ final class OverlayRootfs implements AutoCloseable {
                         + " is not unpacked; runc provides /dev"));
             }
         });
-        List<String> strays = new ArrayList<>();
-        Files.walkFileTree(rootfs, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                place(dir, attrs);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                place(file, attrs);
-                return FileVisitResult.CONTINUE;
-            }
-
-            private void place(Path p, BasicFileAttributes attrs) throws IOException {
-                String path = p.equals(rootfs) ? "/" : "/" + rootfs.relativize(p);
-                FileEntry entry = expected.remove(path);
-                if (entry == null) {
-                    if (!path.equals("/") && !attrs.isDirectory()) {
-                        strays.add(path);
-                        return;
-                    }
-                    // The root, or a directory the layers imply without listing: the container root's, as unpacked.
-                    setOwner(p, 0, 0, ids);
-                    if (path.equals("/")) {
-                        Files.setAttribute(p, "unix:mode", 0755, NOFOLLOW);
-                    }
-                    return;
-                }
-                int mode = entry.mode() & 07777;
-                if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
-                    mode &= ~06000;
-                    skipped.add(new UnpackReport.Skipped(path, "owner " + entry.uid() + ":" + entry.gid()
-                            + " is outside the container's ids 0-" + (ids.size() - 1) + "; unpacked as nobody ("
-                            + IdMapping.NOBODY + "), without setuid and setgid"));
-                }
-                setOwner(p, entry.uid(), entry.gid(), ids);
-                if (!attrs.isSymbolicLink()) {
-                    Files.setAttribute(p, "unix:mode", mode, NOFOLLOW);  // after the owner: chown clears setuid
-                }
-                counts[attrs.isDirectory() ? 0 : attrs.isSymbolicLink() ? 2 : entry.type() == FileType.HARDLINK ? 3 : 1]++;
-            }
-        });
+        List<String> strays = Collections.synchronizedList(new ArrayList<>());
+        List<UnpackReport.Skipped> outside = Collections.synchronizedList(new ArrayList<>());
+        Placer placer = new Placer(expected, strays, outside, ids);
+        placer.place(rootfs, Files.readAttributes(rootfs, BasicFileAttributes.class, NOFOLLOW));
+        // The directories' entries are placed by several threads (a directory's subdirectories go to the others): the
+        // same calls on the same entries as one walk makes, in another order, none of which depends on another's.
+        ForkJoinPool walkers = new ForkJoinPool(WALKERS);
+        try {
+            walkers.invoke(new Walk(rootfs, placer));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            walkers.shutdown();
+        }
+        outside.sort(Comparator.comparing(UnpackReport.Skipped::path));  // as the walk found them: in no set order
+        skipped.addAll(outside);
         if (!strays.isEmpty() || !expected.isEmpty()) {
             throw new IOException("the layer trees do not add up to the image: " + strays.size() + " paths the image does not have"
                     + (strays.isEmpty() ? "" : " (e.g. " + strays.get(0) + ")") + ", " + expected.size() + " image paths missing"
@@ -183,6 +167,80 @@ final class OverlayRootfs implements AutoCloseable {
         }
         // A change of owner removed file capabilities, and ACLs name the image's ids: both are set again, mapped.
         skipped.addAll(RootfsUnpacker.applyXattrs(rootfs, ids, withXattrs));
+    }
+
+    /** Gives one entry the image's owner and mode (or the container root's, for a directory the image implies). */
+    private final class Placer {
+
+        private final Map<String, FileEntry> expected;
+        private final List<String> strays;
+        private final List<UnpackReport.Skipped> skipped;
+        private final IdMapping ids;
+
+        Placer(Map<String, FileEntry> expected, List<String> strays, List<UnpackReport.Skipped> skipped, IdMapping ids) {
+            this.expected = expected;
+            this.strays = strays;
+            this.skipped = skipped;
+            this.ids = ids;
+        }
+
+        void place(Path p, BasicFileAttributes attrs) throws IOException {
+            String path = p.equals(rootfs) ? "/" : "/" + rootfs.relativize(p);
+            FileEntry entry = expected.remove(path);
+            if (entry == null) {
+                if (!path.equals("/") && !attrs.isDirectory()) {
+                    strays.add(path);
+                    return;
+                }
+                // The root, or a directory the layers imply without listing: the container root's, as unpacked.
+                setOwner(p, 0, 0, ids);
+                if (path.equals("/")) {
+                    Files.setAttribute(p, "unix:mode", 0755, NOFOLLOW);
+                }
+                return;
+            }
+            int mode = entry.mode() & 07777;
+            if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
+                mode &= ~06000;
+                skipped.add(new UnpackReport.Skipped(path, "owner " + entry.uid() + ":" + entry.gid()
+                        + " is outside the container's ids 0-" + (ids.size() - 1) + "; unpacked as nobody ("
+                        + IdMapping.NOBODY + "), without setuid and setgid"));
+            }
+            setOwner(p, entry.uid(), entry.gid(), ids);
+            if (!attrs.isSymbolicLink()) {
+                Files.setAttribute(p, "unix:mode", mode, NOFOLLOW);  // after the owner: chown clears setuid
+            }
+            counts.incrementAndGet(attrs.isDirectory() ? 0 : attrs.isSymbolicLink() ? 2 : entry.type() == FileType.HARDLINK ? 3 : 1);
+        }
+    }
+
+    /** Places a directory's entries, and walks its subdirectories beside each other; links are not followed. */
+    private static final class Walk extends RecursiveAction {
+
+        private final Path dir;
+        private final Placer placer;
+
+        Walk(Path dir, Placer placer) {
+            this.dir = dir;
+            this.placer = placer;
+        }
+
+        @Override
+        protected void compute() {
+            List<Walk> below = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path p : entries) {
+                    BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+                    placer.place(p, attrs);
+                    if (attrs.isDirectory()) {
+                        below.add(new Walk(p, placer));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            invokeAll(below);
+        }
     }
 
     private static void setOwner(Path p, int uid, int gid, IdMapping ids) throws IOException {
@@ -193,19 +251,19 @@ final class OverlayRootfs implements AutoCloseable {
     }
 
     long directories() {
-        return counts[0];
+        return counts.get(0);
     }
 
     long files() {
-        return counts[1];
+        return counts.get(1);
     }
 
     long symlinks() {
-        return counts[2];
+        return counts.get(2);
     }
 
     long hardLinks() {
-        return counts[3];
+        return counts.get(3);
     }
 
     /**

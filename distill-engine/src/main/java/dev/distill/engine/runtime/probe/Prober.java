@@ -31,8 +31,13 @@ public final class Prober {
 
     static final Duration RETRY_INTERVAL = Duration.ofMillis(200);
     private static final int ATTEMPT_SECONDS = 2;
-    /** How long a TCP probe's connection stays open: it only has to be accepted. */
-    private static final int TCP_HOLD_SECONDS = 1;
+    /**
+     * How long a TCP probe's attempt lasts once it may have connected: the connection only has to be accepted (curl's
+     * time_connect says whether it was), and a server that says nothing first (nginx, php-fpm) holds curl's telnet
+     * until this time is up, so every TCP probe costs it once. Loopback connects in microseconds; a connection not made
+     * by then fails this attempt and the next one tries again.
+     */
+    static final Duration TCP_HOLD = Duration.ofMillis(200);
     private static final int LOG_LINES = 20;
     private static final String STATUS_MARK = "DISTILL-PROBE ";
     /** The host uid and gid the probe tools run as: nobody. */
@@ -127,9 +132,9 @@ public final class Prober {
         while (true) {
             attempts++;
             // curl reports the time its connection was established (0 when there was none), whatever the service then
-            // says or does not say in telnet's protocol, which sends nothing of its own; it gives up a second later.
+            // says or does not say in telnet's protocol, which sends nothing of its own; it gives up TCP_HOLD later.
             Output out = inNamespace(List.of("curl", "-sS", "-o", "/dev/null", "--connect-timeout",
-                    Integer.toString(ATTEMPT_SECONDS), "--max-time", Integer.toString(TCP_HOLD_SECONDS),
+                    Integer.toString(ATTEMPT_SECONDS), "--max-time", seconds(TCP_HOLD),
                     "-w", "%{time_connect}", "telnet://127.0.0.1:" + port), 64);
             if (connected(out.stdout)) {
                 return new ProbeResult(probe, true, "connected after " + millis(start) + " ms", attempts, since(start), null, "");
@@ -215,6 +220,11 @@ public final class Prober {
         return error.length() == 0 ? "curl exit " + out.exit : error.toString().strip();
     }
 
+    /** Seconds as curl reads them: a decimal point whatever the locale (the tools run with LC_ALL=C, too). */
+    static String seconds(Duration d) {
+        return String.format(java.util.Locale.ROOT, "%.3f", d.toNanos() / 1e9);
+    }
+
     /** curl's {@code %{time_connect}}: seconds until the connection was made, 0 when it was not. */
     static boolean connected(String timeConnect) {
         try {
@@ -234,7 +244,9 @@ public final class Prober {
         full.addAll(command);
         Process p;
         try {
-            p = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            ProcessBuilder builder = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().put("LC_ALL", "C");  // curl reads "0.200" with strtod: a locale's decimal comma would misread it
+            p = builder.start();
         } catch (IOException e) {
             return new Output(-1, "", false, "cannot run " + full.get(0) + ": " + e.getMessage());
         }

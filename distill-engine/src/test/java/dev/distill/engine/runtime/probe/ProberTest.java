@@ -82,6 +82,29 @@ class ProberTest {
     }
 
     @Test
+    void aServerThatAcceptsAndSaysNothingPassesItsTcpProbeAtTheFirstAttempt() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread holder = new Thread(() -> {
+                try (java.net.Socket s = silent.accept()) {
+                    s.getInputStream().read();  // holds the connection, says nothing, until the prober goes
+                } catch (java.io.IOException e) {
+                    // closed by the test
+                }
+            });
+            holder.setDaemon(true);
+            holder.start();
+
+            ProbeResult tcp = new Prober(OWN_NAMESPACE, () -> true, () -> "", 0).tcp(silent.getLocalPort(), Duration.ofSeconds(5));
+
+            assertThat(tcp.passed()).as("%s", tcp).isTrue();
+            assertThat(tcp.attempts()).isEqualTo(1);
+            holder.join(5000);
+            assertThat(holder.isAlive()).as("the prober closed its connection").isFalse();
+        }
+        assertThat(Prober.seconds(Prober.TCP_HOLD)).isEqualTo("0.200");
+    }
+
+    @Test
     void aClosedPortFailsAtOnceWhenTheProcessHasEnded() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
