@@ -207,8 +207,12 @@ public final class MigrationVerifier {
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
     /** How many sources' answers a verifier keeps (each a few KiB: probes, log excerpt, the trace's paths). */
     static final int SOURCE_ANSWERS_KEPT = 64;
-    /** Result images checked at once (static checks and command tests): two cores' worth, and a bound on memory. */
-    static final int CHECKS_AT_ONCE = 2;
+    /**
+     * Result images checked at once (static checks and command tests): half the cores, at most two (a bound on memory).
+     * The checks' ELF passes are CPU work beside the runs, and the runs' traced starts (the source's above all, which
+     * the verdict waits for) are too: on two cores, two checks at once took both from them (tag 2 of bench/release.sh).
+     */
+    static final int CHECKS_AT_ONCE = checksAtOnce(Runtime.getRuntime().availableProcessors());
     /**
      * Tar entries of remembered layer indexes (a few hundred bytes each in memory): the debian-php source has ~7,200,
      * its two results a few thousand with their bases, so this keeps dozens of images' layers in tens of MB at most.
@@ -216,6 +220,10 @@ public final class MigrationVerifier {
     static final long REMEMBERED_LAYER_ENTRIES = 200_000;
     /** Images' accounts kept by the content of their passwd and group files (a few KiB each). */
     static final int ACCOUNTS_KEPT = 256;
+
+    static int checksAtOnce(int cores) {
+        return Math.max(1, Math.min(2, cores / 2));
+    }
 
     private final RegistryClient client;
     private final Options options;
