@@ -131,8 +131,10 @@ class LayerTreeRootfsIT {
         Path dir = Files.createDirectories(temp.resolve("image"));
         TarLayers.busybox(Files.createDirectories(dir.resolve("lower")));
         LayeredFileSystem image = new TarLayers(dir).layer(dir.resolve("lower")).image();
-        // Ids 100-65635: a run's namespace would map host ids the trees' files belong to.
-        HostIdPool low = new HostIdPool(100, 100, 1, temp.resolve("id-ranges"));
+        // Ids 65535-131070: a run's namespace would map host id 65535, which a tree's file may belong to. (Not a range
+        // low in the host's ids: a lease is refused while a host process runs as an id of it, as a local stack's
+        // verifier does as user distill.)
+        HostIdPool low = new HostIdPool(65535, 65535, 1, temp.resolve("id-ranges"));
         Sandbox sandbox = Sandbox.open(temp.resolve("sandbox"), Sandbox.Options.defaults().withTimeLimit(Duration.ofSeconds(20))
                 .withConfinement(Confinement.defaults().withUserNamespaces(low))
                 .withLayerTrees(LayerTreeStore.open(temp.resolve("trees"), 1L << 30)));
