@@ -20,7 +20,9 @@
 #   --releases   round 1 pushes the fixture, every later round its next
 #                release (the top layer rebuilt with a new index.php, as
 #                bench/release.sh makes tag 2): a new source digest each
-#                round, so its answers are never kept (lower layers are)
+#                round, and each run (the index.php names the run's start
+#                time), so its answers are never kept, not even from an
+#                earlier run on the same stack (lower layers are)
 # Prints one line per round, then the medians and the load average.
 # -----------------------------------------------------------------------------
 set -euo pipefail
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --cold) cold=$2; shift 2 ;;
     --releases) releases=true; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -64,12 +66,13 @@ if $releases; then
 fi
 echo "[bench] machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
+run=$(date +%s%N)  # in every release's index.php: a release of this run is new to the stack
 for r in $(seq 1 "$rounds"); do
   repository="bench/pipeline-$$-$r"
   ref="127.0.0.1:$REGISTRY_PORT/$repository:1"
   source_ref="oci:$layout:$tag"
   if $releases && [ "$r" -gt 1 ]; then
-    bench_release_layout "$layout" "$tag" "$top" "$out" "release-$r" "Hello from release $r of PHP" >/dev/null
+    bench_release_layout "$layout" "$tag" "$top" "$out" "release-$r" "Hello from release $r of PHP (run $run)" >/dev/null
     source_ref="oci:$out/oci:release-$r"
   fi
   a0=$(entries "$analysis_cache"); b0=$(entries "$build_cache")

@@ -10,12 +10,14 @@ import dev.distill.engine.layer.LayerLimits;
 import dev.distill.engine.layer.LayeredFileSystem;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A base's merged view and the SHA-256 of every regular file in it, so that a carried file the base already has
@@ -25,8 +27,12 @@ import java.util.Map;
  */
 final class BaseContent {
 
+    private static final int TEXT_LIMIT = 1 << 20;
+
     private final ImageFileSystem view;
     private final Map<String, byte[]> sha256;
+    /** Texts read from the view, by path: reading one file of a layer costs the whole layer (see {@link #text}). */
+    private final Map<String, String> texts = new HashMap<>();
 
     private BaseContent(ImageFileSystem view, Map<String, byte[]> sha256) {
         this.view = view;
@@ -64,6 +70,24 @@ final class BaseContent {
 
     ImageFileSystem view() {
         return view;
+    }
+
+    /**
+     * The text of a regular file of the base (symlinks followed), "" when it has none there; read once per base and
+     * path, as every build asks again for the same base's {@code /etc/passwd} and {@code /etc/group}, and reading a
+     * file of a base pulled from a registry reads its whole layer again.
+     */
+    String text(String path) throws IOException {
+        synchronized (texts) {
+            String known = texts.get(path);
+            if (known == null) {
+                Optional<FileEntry> entry = view.resolve(path);
+                known = entry.isEmpty() || !entry.get().isRegular() ? ""
+                        : new String(view.read(entry.get(), TEXT_LIMIT), StandardCharsets.UTF_8);
+                texts.put(path, known);
+            }
+            return known;
+        }
     }
 
     /** The uncompressed (tar) size of one of the base's layers, as read. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distill.engine.bake.Bake;
 import dev.distill.engine.bake.BakeException;
 import dev.distill.engine.bake.StepBaker;
+import dev.distill.engine.budget.ParallelTasks;
 import dev.distill.engine.cache.DiskCache;
 import dev.distill.engine.detect.surface.SurfaceResult;
 import dev.distill.engine.fs.FileEntry;
@@ -29,6 +30,7 @@ import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.progress.Progress;
 import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.ImageUpload;
+import dev.distill.engine.registry.PushedBlobs;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import java.io.IOException;
@@ -43,12 +45,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Builds one distroless image per program of a migration plan and pushes them untagged; {@link #publish} then
@@ -67,6 +64,8 @@ public final class ImageAssembler {
     static final int NONROOT_UID = 65532;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_CONFIG_BYTES = 4 << 20;
+    /** Images of one migration pushed at a time (each with a few of its blobs at a time, see ImageUpload). */
+    private static final int IMAGES_AT_ONCE = 4;
 
     private final RegistryClient client;
     private final BaseCatalog bases;
@@ -288,6 +287,12 @@ public final class ImageAssembler {
             SharedLayers.Split split = SharedLayers.of(planned.stream().map(ProgramLayer.Planned::entries).toList(),
                     pulled.stream().map(b -> b.content().view()).toList());
             Layers written = writeLayers(split, programs, content, dir, cache);
+            // Each image is made here, one after another (its records, baked layer and config are local work), and
+            // pushed with its SBOMs below, all images at once: a push is mostly a wait on the registry. One
+            // PushedBlobs for the build: the base's layers, the shared layers and the artifacts' empty config are
+            // asked about (and pushed or mounted) once, not once per image.
+            PushedBlobs blobs = new PushedBlobs();
+            List<ParallelTasks.Task<ProgramImage, Exception>> pushes = new ArrayList<>();
             for (int i = 0; i < programs.size(); i++) {
                 List<WrittenLayer> shared = new ArrayList<>();
                 List<List<String>> sharedBy = new ArrayList<>();
@@ -297,11 +302,14 @@ public final class ImageAssembler {
                     sharedBy.add(g.programs().stream().map(j -> programs.get(j).name()).toList());
                 }
                 boolean only = roles.get(i) == Role.PROGRAM && plan.programs().size() == 1;
-                images.add(build(programs.get(i), roles.get(i), only, source, owners, bake, content, baseReferences.get(i),
+                pushes.add(build(programs.get(i), roles.get(i), only, source, owners, bake, content, baseReferences.get(i),
                         pulled.get(i), shared, sharedBy, written.own().get(i), planned.get(i), repository, dir, carriedByAll,
-                        repairs.get(i)));
+                        repairs.get(i), blobs));
+            }
+            images.addAll(inParallel("distill-push-image", IMAGES_AT_ONCE, pushes));
+            for (int i = 0; i < programs.size(); i++) {
                 filesDone = Math.min(files, filesDone + programs.get(i).files().size());
-                progress.progress(Progress.of("assemble", Progress.count("programs", images.size(), count),
+                progress.progress(Progress.of("assemble", Progress.count("programs", i + 1, count),
                         Progress.count("files", filesDone, files)));
             }
             long sourceUncompressed = 0;
@@ -368,14 +376,17 @@ public final class ImageAssembler {
     /** Tags every image of the assembly; the last step, after everything is pushed. */
     public List<ProgramImage> publish(Assembly assembly) throws RegistryException {
         ImageUpload upload = new ImageUpload(client);
-        List<ProgramImage> tagged = new ArrayList<>();
+        List<ParallelTasks.Task<ProgramImage, RegistryException>> tagging = new ArrayList<>();
         for (ProgramImage image : assembly.images()) {
-            ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
-            tagged.add(new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
-                    image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
-                    image.changes(), image.baked(), image.layers(), image.contents(), image.repaired()));
+            tagging.add(() -> {
+                ImageUpload.Pushed pushed = upload.tag(image.pushed(), image.tag());
+                return new ProgramImage(image.program(), image.role(), image.tag(), pushed, image.base(), image.baseDigest(),
+                        image.user(), image.userReason(), image.files(), image.compressedSize(), image.uncompressedSize(),
+                        image.changes(), image.baked(), image.layers(), image.contents(), image.repaired());
+            });
         }
-        return tagged;
+        // Each tag names a whole image already pushed: they are independent of each other.
+        return ParallelTasks.all("distill-tag", IMAGES_AT_ONCE, tagging);
     }
 
     /** The layers written for one migration: the shared ones in {@link SharedLayers.Split#shared()} order, and each program's own. */
@@ -387,8 +398,8 @@ public final class ImageAssembler {
      * read the spooled source files, which the one pass over the source's layers left for all of them.
      */
     private static Layers writeLayers(SharedLayers.Split split, List<ProgramPlan> programs, SourceContent content, Path dir,
-            DiskCache cache) throws IOException, AssemblyException {
-        List<Callable<WrittenLayer>> tasks = new ArrayList<>();
+            DiskCache cache) throws IOException, AssemblyException, RegistryException {
+        List<ParallelTasks.Task<WrittenLayer, Exception>> tasks = new ArrayList<>();
         for (int k = 0; k < split.shared().size(); k++) {
             TreeMap<String, ProgramLayer.Entry> entries = split.shared().get(k).entries();
             Path target = dir.resolve("shared-" + k + ".tar.gz");
@@ -399,72 +410,34 @@ public final class ImageAssembler {
             Path target = dir.resolve(i + "-" + TagScheme.tagSafe(programs.get(i).name()) + ".tar.gz");
             tasks.add(() -> BuiltLayers.write(cache, entries, content, target));
         }
-        List<WrittenLayer> done = new ArrayList<>();
-        int threads = Math.max(1, Math.min(tasks.size(), Runtime.getRuntime().availableProcessors()));
-        if (threads == 1) {
-            for (Callable<WrittenLayer> t : tasks) {
-                done.add(call(t));
-            }
-        } else {
-            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "distill-layer-writer");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<WrittenLayer>> futures = new ArrayList<>();
-                tasks.forEach(t -> futures.add(pool.submit(t)));
-                for (Future<WrittenLayer> f : futures) {
-                    done.add(result(f));
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-        }
+        List<WrittenLayer> done = inParallel("distill-layer-writer", Runtime.getRuntime().availableProcessors(), tasks);
         int shared = split.shared().size();
         return new Layers(List.copyOf(done.subList(0, shared)), List.copyOf(done.subList(shared, done.size())));
     }
 
-    private static WrittenLayer call(Callable<WrittenLayer> task) throws IOException, AssemblyException {
+    /** {@link ParallelTasks#all} for the assembly's tasks, whose failures are of these kinds. */
+    private static <T> List<T> inParallel(String name, int atOnce, List<ParallelTasks.Task<T, Exception>> tasks)
+            throws IOException, AssemblyException, RegistryException {
         try {
-            return task.call();
-        } catch (IOException | AssemblyException | RuntimeException e) {
+            return ParallelTasks.all(name, atOnce, tasks);
+        } catch (IOException | AssemblyException | RegistryException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IOException(e);
         }
     }
 
-    private static WrittenLayer result(Future<WrittenLayer> f) throws IOException, AssemblyException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while writing the layers", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof AssemblyException a) {
-                throw a;
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(e.getCause());
-        }
-    }
-
     /**
      * @param carriedByAll collects every source path any image carries, for the package surface
      * @param repaired what repair rounds carried into this image beyond the plan
+     * @return the image's push, with its SBOMs: the rest of its making, which needs nothing from the other images'
      */
-    private ProgramImage build(ProgramPlan program, Role role, boolean only, Source source,
+    private ParallelTasks.Task<ProgramImage, Exception> build(ProgramPlan program, Role role, boolean only, Source source,
             Map<String, List<InstalledPackage>> owners, Bake bake, SourceContent content, ImageReference baseReference,
             PulledBase base, List<WrittenLayer> shared, List<List<String>> sharedBy, WrittenLayer own,
             ProgramLayer.Planned planned, ImageReference repository, Path dir, Set<String> carriedByAll,
-            List<RepairedFile> repaired)
-            throws AssemblyException, IOException, RegistryException {
+            List<RepairedFile> repaired, PushedBlobs blobs)
+            throws AssemblyException, IOException {
         Identity user = program.runAs();
         List<ImageUpload.Layer> layers = new ArrayList<>();
         List<Descriptor> baseLayers = base.image().layers();
@@ -530,18 +503,21 @@ public final class ImageAssembler {
         annotations.put("dev.distill.source.digest", source.image().pushedDigest().toString());
         annotations.put("dev.distill.program", program.name());
         annotations.put("dev.distill.version", version);
-        ImageUpload.Pushed pushed = new ImageUpload(client).push(repository, layers, config, annotations);
         String tag = tags.tag(source.sourceTag(), source.image().pushedDigest().hex(), program.name(), only);
         ResultContents contents = baked.map(b -> b.contents(records.contents(), records.carried()))
                 .orElse(records.contents());
-        ResultContents.Sbom sbom = ResultSbom.attach(client, version, program, pushed, baseReference, base.image(),
-                base.packages(), source, records, contents, baked.map(BakeLayer.Result::files).orElse(List.of()), content);
-        return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(), base.image().manifestDigest(),
-                user.spec(), program.runAsReason(), planned.files(), pushed.compressedSize(), uncompressed, changes,
-                baked.map(BakeLayer.Result::entries).orElse(List.of()),
-                new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed, ownCompressed,
-                        ownUncompressed, sharedBy),
-                contents.withSbom(sbom), repaired);
+        LayerSizes sizes = new LayerSizes(baseCompressed, baseUncompressed, sharedCompressed, sharedUncompressed,
+                ownCompressed, ownUncompressed, sharedBy);
+        return () -> {
+            ImageUpload.Pushed pushed = new ImageUpload(client, blobs).push(repository, layers, config, annotations);
+            ResultContents.Sbom sbom = ResultSbom.attach(client, blobs, version, program, pushed, baseReference, base.image(),
+                    base.packages(), source, records, contents, baked.map(BakeLayer.Result::files).orElse(List.of()),
+                    content);
+            return new ProgramImage(program.name(), role, tag, pushed, baseReference.toString(),
+                    base.image().manifestDigest(), user.spec(), program.runAsReason(), planned.files(),
+                    pushed.compressedSize(), uncompressed, changes, baked.map(BakeLayer.Result::entries).orElse(List.of()),
+                    sizes, contents.withSbom(sbom), repaired);
+        };
     }
 
     /** The image config: the base's, with the program's command, user, environment, ports and labels. */

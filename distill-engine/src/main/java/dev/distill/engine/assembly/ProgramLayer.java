@@ -139,7 +139,7 @@ final class ProgramLayer {
                 }
             }
         }
-        mergeAccounts(plan, base, entries);
+        mergeAccounts(plan, baseContent, entries);
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Entry entry = e.getValue();
             if (entry.type() == FileType.SYMLINK && isDirectory(base, e.getKey()) && !isDirectory(view, e.getKey())) {
@@ -293,10 +293,11 @@ final class ProgramLayer {
      * The base's {@code /etc/passwd} and {@code /etc/group} plus the accounts the program names, with the source's
      * ids. The base's own lines win: an account whose name or id the base already uses is not added again.
      */
-    private static void mergeAccounts(ProgramPlan plan, ImageFileSystem base, TreeMap<String, Entry> entries)
+    private static void mergeAccounts(ProgramPlan plan, BaseContent baseContent, TreeMap<String, Entry> entries)
             throws IOException, AssemblyException {
-        String passwdText = text(base, "/etc/passwd");
-        String groupText = text(base, "/etc/group");
+        ImageFileSystem base = baseContent.view();
+        String passwdText = baseContent.text("/etc/passwd");
+        String groupText = baseContent.text("/etc/group");
         Passwd known = Passwd.parse(passwdText, groupText, new ArrayList<>());
         StringBuilder passwd = new StringBuilder(passwdText.isEmpty() || passwdText.endsWith("\n") ? passwdText : passwdText + "\n");
         StringBuilder group = new StringBuilder(groupText.isEmpty() || groupText.endsWith("\n") ? groupText : groupText + "\n");
@@ -385,14 +386,6 @@ final class ProgramLayer {
         try (InputStream in = source.open(e.path())) {
             w.file(e.path(), e.mode(), e.uid(), e.gid(), size, in, e.xattrs());
         }
-    }
-
-    private static String text(ImageFileSystem fs, String path) throws IOException {
-        Optional<FileEntry> entry = fs.resolve(path);
-        if (entry.isEmpty() || !entry.get().isRegular()) {
-            return "";
-        }
-        return new String(fs.read(entry.get(), 1 << 20), StandardCharsets.UTF_8);
     }
 
     private static boolean isDirectory(ImageFileSystem fs, String path) {

@@ -11,6 +11,7 @@ import dev.distill.engine.image.ResolvedImage;
 import dev.distill.engine.plan.CarriedFile;
 import dev.distill.engine.plan.ProgramPlan;
 import dev.distill.engine.registry.ImageUpload;
+import dev.distill.engine.registry.PushedBlobs;
 import dev.distill.engine.registry.Referrers;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
@@ -37,7 +38,7 @@ final class ResultSbom {
     private ResultSbom() {
     }
 
-    static ResultContents.Sbom attach(RegistryClient client, String version, ProgramPlan program, ImageUpload.Pushed pushed,
+    static ResultContents.Sbom attach(RegistryClient client, PushedBlobs blobs, String version, ProgramPlan program, ImageUpload.Pushed pushed,
             ImageReference baseReference, ResolvedImage base, BasePackages basePackages,
             ImageAssembler.Source source, PackageRecords.Result records, ResultContents contents, List<BakedFile> baked,
             SourceContent content) throws IOException, RegistryException {
@@ -56,13 +57,15 @@ final class ResultSbom {
                 basePackages.packages(), looseFiles(program, contents, baked, content), version);
         Descriptor subject = new Descriptor(MediaTypes.OCI_MANIFEST, pushed.manifestDigest(), pushed.manifest().length,
                 null, Map.of());
-        Referrers referrers = new Referrers(client);
         Map<String, String> annotations = Map.of("org.opencontainers.image.created", ImageAssembler.CREATED,
                 "dev.distill.program", program.name());
-        Referrers.Attached cyclonedx = referrers.attach(repository, subject, CycloneDxSbom.MEDIA_TYPE,
-                CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.write(described), annotations);
-        Referrers.Attached spdx = referrers.attach(repository, subject, SpdxSbom.MEDIA_TYPE, SpdxSbom.MEDIA_TYPE,
-                SpdxSbom.write(described), annotations);
+        // Both at once, and the fallback index written once with both (CycloneDX first, as it always was).
+        List<Referrers.Attached> attached = new Referrers(client, blobs).attachAll(repository, subject, List.of(
+                new Referrers.Artifact(CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.MEDIA_TYPE, CycloneDxSbom.write(described),
+                        annotations),
+                new Referrers.Artifact(SpdxSbom.MEDIA_TYPE, SpdxSbom.MEDIA_TYPE, SpdxSbom.write(described), annotations)));
+        Referrers.Attached cyclonedx = attached.get(0);
+        Referrers.Attached spdx = attached.get(1);
         return new ResultContents.Sbom(cyclonedx.location(), cyclonedx.manifestDigest().toString(), spdx.location(),
                 spdx.manifestDigest().toString(), cyclonedx.indexedByRegistry() ? "referrers API"
                         : "tag schema (" + Referrers.fallbackTag(pushed.manifestDigest()) + ")");

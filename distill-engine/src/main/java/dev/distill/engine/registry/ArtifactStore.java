@@ -3,6 +3,7 @@ package dev.distill.engine.registry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.budget.ParallelTasks;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
@@ -11,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -49,7 +51,7 @@ public final class ArtifactStore {
     public StoredArtifact put(String artifactType, String mediaType, byte[] content, Map<String, String> annotations)
             throws RegistryException {
         Digest blob = Digest.sha256(content);
-        pushContent(client, repository, content);
+        pushContent(client, new PushedBlobs(), repository, content);
         byte[] body = manifest(artifactType, mediaType, blob, content.length, annotations, null);
         // Untagged on purpose: pushed by digest, so no tag moves and intake ignores the notification.
         ImageReference byDigest = new ImageReference(repository.registry(), repository.repository(), null, Digest.sha256(body));
@@ -57,10 +59,15 @@ public final class ArtifactStore {
         return new StoredArtifact(repository, manifestDigest, blob, content.length);
     }
 
-    /** Pushes the empty config and the content blob, each unless the repository has it already. */
-    static void pushContent(RegistryClient client, ImageReference repository, byte[] content) throws RegistryException {
-        push(client, repository, Digest.sha256(EMPTY_CONFIG), EMPTY_CONFIG);
-        push(client, repository, Digest.sha256(content), content);
+    /**
+     * Pushes the empty config and the content blob, each unless the repository has it already (or {@code blobs}
+     * knows it does), both at once.
+     */
+    static void pushContent(RegistryClient client, PushedBlobs blobs, ImageReference repository, byte[] content)
+            throws RegistryException {
+        ParallelTasks.all("distill-push-artifact", 2, List.<ParallelTasks.Task<Void, RegistryException>>of(
+                () -> push(client, blobs, repository, EMPTY_CONFIG),
+                () -> push(client, blobs, repository, content)));
     }
 
     /**
@@ -110,10 +117,11 @@ public final class ArtifactStore {
         }
     }
 
-    private static void push(RegistryClient client, ImageReference repository, Digest digest, byte[] content)
+    private static Void push(RegistryClient client, PushedBlobs blobs, ImageReference repository, byte[] content)
             throws RegistryException {
-        if (!client.blobExists(repository, digest)) {
-            client.pushBlob(repository, digest, content.length, () -> new ByteArrayInputStream(content));
-        }
+        Digest digest = Digest.sha256(content);
+        blobs.ensure(client, repository, digest,
+                () -> client.pushBlob(repository, digest, content.length, () -> new ByteArrayInputStream(content)));
+        return null;
     }
 }

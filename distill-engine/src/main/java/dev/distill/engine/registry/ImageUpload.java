@@ -3,6 +3,7 @@ package dev.distill.engine.registry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.budget.ParallelTasks;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,15 +23,29 @@ import java.util.TreeMap;
  * (cross-repository mounted when they live on the same registry, so a base is never uploaded twice), then the
  * config, then the manifest by digest. A tag is set only by {@link #tag}, once everything it names is in place,
  * so a push that fails midway never leaves a tag pointing at a half-pushed image.
+ *
+ * <p>The blobs of one image (its layers and its config) need nothing from each other: they go up a few at a time,
+ * and a blob an earlier push of the same {@link PushedBlobs} made sure of is not asked about again.
  */
 public final class ImageUpload {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final RegistryClient client;
+    /** Blobs of one image pushed at a time: a few, as each is mostly a wait on the registry. */
+    static final int BLOBS_AT_ONCE = 4;
 
+    private final RegistryClient client;
+    private final PushedBlobs blobs;
+
+    /** An upload that knows nothing pushed yet. */
     public ImageUpload(RegistryClient client) {
+        this(client, new PushedBlobs());
+    }
+
+    /** @param blobs what the work this push belongs to (its other images) has made sure of already */
+    public ImageUpload(RegistryClient client, PushedBlobs blobs) {
         this.client = Objects.requireNonNull(client, "client");
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
     }
 
     /**
@@ -94,7 +110,6 @@ public final class ImageUpload {
         rootfs.put("type", "layers");
         ArrayNode diffIds = rootfs.putArray("diff_ids");
         for (Layer layer : layers) {
-            pushLayer(target, layer);
             compressed += layer.descriptor().size();
             uncompressed = uncompressed < 0 || layer.uncompressedSize() < 0 ? -1 : uncompressed + layer.uncompressedSize();
             diffIds.add(layer.diffId().toString());
@@ -102,9 +117,20 @@ public final class ImageUpload {
         withRootfs.set("rootfs", rootfs);
         byte[] configBytes = JSON.writeValueAsBytes(withRootfs);
         Digest configDigest = Digest.sha256(configBytes);
-        if (!client.blobExists(target, configDigest)) {
-            client.pushBlob(target, configDigest, configBytes.length, () -> new java.io.ByteArrayInputStream(configBytes));
+        // The config names the layers by diffID only: it goes up beside them. The manifest waits for all of them.
+        List<ParallelTasks.Task<Void, RegistryException>> uploads = new ArrayList<>();
+        for (Layer layer : layers) {
+            uploads.add(() -> {
+                pushLayer(target, layer);
+                return null;
+            });
         }
+        uploads.add(() -> {
+            blobs.ensure(client, target, configDigest, () -> client.pushBlob(target, configDigest, configBytes.length,
+                    () -> new java.io.ByteArrayInputStream(configBytes)));
+            return null;
+        });
+        ParallelTasks.all("distill-push-blobs", BLOBS_AT_ONCE, uploads);
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
@@ -135,10 +161,12 @@ public final class ImageUpload {
     }
 
     private void pushLayer(ImageReference target, Layer layer) throws RegistryException {
+        blobs.ensure(client, target, layer.descriptor().digest(), () -> upload(target, layer));
+    }
+
+    /** Puts a layer the target does not have there: from its file, or mounted or copied from its repository. */
+    private void upload(ImageReference target, Layer layer) throws RegistryException {
         Digest digest = layer.descriptor().digest();
-        if (client.blobExists(target, digest)) {
-            return;
-        }
         if (layer.file() != null) {
             client.pushBlob(target, digest, layer.descriptor().size(), () -> open(layer.file()));
             return;

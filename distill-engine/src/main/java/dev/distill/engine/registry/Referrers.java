@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distill.engine.budget.ParallelTasks;
 import dev.distill.engine.image.Descriptor;
 import dev.distill.engine.image.Digest;
 import dev.distill.engine.image.ImageReference;
@@ -25,16 +26,33 @@ import java.util.TreeMap;
  * tag {@code <alg>-<hex>} of the subject's digest lists every referrer, and this class adds to it.
  *
  * <p>The fallback index is read, extended and written back; two writers attaching to the same image at once could
- * lose one entry (the registry has no compare-and-set). A builder attaches to each image it built, one at a time.
+ * lose one entry (the registry has no compare-and-set). A builder attaches to each image it built once, all its
+ * artifacts in one {@link #attachAll}: their blobs and manifests go up at once, and the index is written once, by
+ * that one caller.
  */
 public final class Referrers {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RegistryClient client;
+    private final PushedBlobs blobs;
 
     public Referrers(RegistryClient client) {
+        this(client, new PushedBlobs());
+    }
+
+    /** @param blobs what the work the artifacts belong to has made sure of already (the empty config, say) */
+    public Referrers(RegistryClient client, PushedBlobs blobs) {
         this.client = Objects.requireNonNull(client, "client");
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
+    }
+
+    /** One artifact to attach: its type, its content's media type, the content and the manifest's annotations. */
+    public record Artifact(String artifactType, String mediaType, byte[] content, Map<String, String> annotations) {
+
+        public Artifact {
+            Objects.requireNonNull(content, "content");
+        }
     }
 
     /**
@@ -43,7 +61,7 @@ public final class Referrers {
      * @param repository where it is (the subject's repository)
      * @param indexedByRegistry true when the registry's referrers API lists it; false when the tag schema does
      */
-    public record Attached(ImageReference repository, Digest manifestDigest, Digest blobDigest, long size,
+    public record Attached(ImageReference repository, Digest manifestDigest, long manifestSize, Digest blobDigest, long size,
             String artifactType, boolean indexedByRegistry) {
 
         /** {@code registry/repository@<blob digest>}: the artifact's content. */
@@ -74,18 +92,46 @@ public final class Referrers {
      */
     public Attached attach(ImageReference repository, Descriptor subject, String artifactType, String mediaType,
             byte[] content, Map<String, String> annotations) throws RegistryException {
+        return attachAll(repository, subject, List.of(new Artifact(artifactType, mediaType, content, annotations))).get(0);
+    }
+
+    /**
+     * {@link #attach} for several artifacts about one subject: their blobs and manifests pushed at once, then the
+     * ones the registry did not index itself added to the fallback index in one write, in the given order (the index
+     * ends as one {@code attach} after another leaves it).
+     */
+    public List<Attached> attachAll(ImageReference repository, Descriptor subject, List<Artifact> artifacts)
+            throws RegistryException {
         ImageReference repo = new ImageReference(repository.registry(), repository.repository(), null, null);
-        ArtifactStore.pushContent(client, repo, content);
-        Digest blob = Digest.sha256(content);
-        byte[] manifest = ArtifactStore.manifest(artifactType, mediaType, blob, content.length, annotations, subject);
+        List<ParallelTasks.Task<Attached, RegistryException>> pushes = new ArrayList<>();
+        for (Artifact a : artifacts) {
+            pushes.add(() -> push(repo, subject, a));
+        }
+        List<Attached> attached = ParallelTasks.all("distill-push-referrers", ImageUpload.BLOBS_AT_ONCE, pushes);
+        List<Referrer> unindexed = new ArrayList<>();
+        for (int i = 0; i < artifacts.size(); i++) {
+            Attached a = attached.get(i);
+            if (!a.indexedByRegistry()) {
+                unindexed.add(new Referrer(a.manifestDigest(), a.manifestSize(), a.artifactType(),
+                        artifacts.get(i).annotations()));
+            }
+        }
+        if (!unindexed.isEmpty()) {
+            addToFallbackIndex(repo, subject.digest(), unindexed);
+        }
+        return attached;
+    }
+
+    private Attached push(ImageReference repo, Descriptor subject, Artifact a) throws RegistryException {
+        ArtifactStore.pushContent(client, blobs, repo, a.content());
+        Digest blob = Digest.sha256(a.content());
+        byte[] manifest = ArtifactStore.manifest(a.artifactType(), a.mediaType(), blob, a.content().length, a.annotations(),
+                subject);
         Digest manifestDigest = Digest.sha256(manifest);
         RegistryClient.PushedManifest pushed = client.putManifest(
                 new ImageReference(repo.registry(), repo.repository(), null, manifestDigest), MediaTypes.OCI_MANIFEST, manifest);
         boolean indexed = pushed.subject().map(subject.digest()::equals).orElse(false);
-        if (!indexed) {
-            addToFallbackIndex(repo, subject.digest(), new Referrer(manifestDigest, manifest.length, artifactType, annotations));
-        }
-        return new Attached(repo, manifestDigest, blob, content.length, artifactType, indexed);
+        return new Attached(repo, manifestDigest, manifest.length, blob, a.content().length, a.artifactType(), indexed);
     }
 
     /**
@@ -105,17 +151,22 @@ public final class Referrers {
                 .filter(r -> artifactType == null || artifactType.equals(r.artifactType())).toList();
     }
 
-    private void addToFallbackIndex(ImageReference repo, Digest subject, Referrer added) throws RegistryException {
+    private void addToFallbackIndex(ImageReference repo, Digest subject, List<Referrer> added) throws RegistryException {
         ImageReference tag = new ImageReference(repo.registry(), repo.repository(), fallbackTag(subject), null);
         List<Referrer> referrers = new ArrayList<>();
         Optional<byte[]> existing = client.manifestIfExists(tag);
         if (existing.isPresent()) {
             referrers.addAll(parse(existing.get(), repo, subject));
         }
-        if (referrers.stream().anyMatch(r -> r.manifestDigest().equals(added.manifestDigest()))) {
+        int before = referrers.size();
+        for (Referrer a : added) {
+            if (referrers.stream().noneMatch(r -> r.manifestDigest().equals(a.manifestDigest()))) {
+                referrers.add(a);
+            }
+        }
+        if (referrers.size() == before) {
             return;
         }
-        referrers.add(added);
         ObjectNode index = JSON.createObjectNode();
         index.put("schemaVersion", 2);
         index.put("mediaType", MediaTypes.OCI_INDEX);

@@ -4,44 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.distill.engine.fs.FileEntry;
-import dev.distill.engine.fs.ForwardingFileSystem;
-import dev.distill.engine.fs.ImageFileSystem;
 import dev.distill.engine.fs.MemoryFileSystem;
+import dev.distill.engine.fs.OpenCountingFileSystem;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ElfObjectsTest {
 
-    /** Counts how often file contents are opened, as a layered image would stream a layer each time. */
-    private static final class CountingFileSystem extends ForwardingFileSystem {
-        final MemoryFileSystem inner;
-        final AtomicInteger opens = new AtomicInteger();
-
-        CountingFileSystem(MemoryFileSystem inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        protected ImageFileSystem delegate() {
-            return inner;
-        }
-
-        @Override
-        public InputStream open(FileEntry file) throws IOException {
-            opens.incrementAndGet();
-            return inner.open(file);
-        }
-    }
 
     @Test
     void prefetchParsesEveryElfOnceAndLaterLookupsReadNothing() throws IOException {
         byte[] ls = Files.readAllBytes(Path.of("/usr/bin/ls"));
-        CountingFileSystem fs = new CountingFileSystem(MemoryFileSystem.builder()
+        OpenCountingFileSystem fs = new OpenCountingFileSystem(MemoryFileSystem.builder()
                 .file("/usr/bin/ls", ls, 0755)
                 .file("/etc/motd", "not an elf\n")
                 .file("/usr/lib/broken.so", new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1}, 0644)
@@ -50,13 +27,13 @@ class ElfObjectsTest {
         List<FileEntry> files = fs.entries().filter(FileEntry::isRegular).toList();
 
         assertThat(objects.prefetch(files, 64 << 20)).isEqualTo(2);
-        int afterPrefetch = fs.opens.get();
+        int afterPrefetch = fs.opened().size();
         FileEntry lsEntry = fs.entry("/usr/bin/ls").orElseThrow();
         assertThat(objects.elf(lsEntry).interpreter()).hasValue("/lib64/ld-linux-x86-64.so.2");
         assertThat(objects.header(lsEntry)).hasSize(ElfObjects.HEADER_BYTES);
         assertThat(objects.looksLikeElf(fs.entry("/etc/motd").orElseThrow())).isFalse();
         assertThatThrownBy(() -> objects.elf(fs.entry("/usr/lib/broken.so").orElseThrow()))
                 .isInstanceOf(ElfFormatException.class);
-        assertThat(fs.opens.get()).isEqualTo(afterPrefetch);
+        assertThat(fs.opened().size()).isEqualTo(afterPrefetch);
     }
 }
