@@ -201,7 +201,7 @@ public final class MigrationVerifier {
     }
 
     /** The source's container, and its program in the run's per-program maps. */
-    private static final String SOURCE = "source";
+    static final String SOURCE = "source";
 
     /** A command test's command is a quick check (a version, a config test), not a server. */
     static final Duration COMMAND_TIME_LIMIT = Duration.ofSeconds(20);
@@ -605,7 +605,7 @@ public final class MigrationVerifier {
         VerifyTimeline.step("source config (accounts)", configuring);
         int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
         List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
-        return runs.runPod(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle),
+        return runs.runPod(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle).killedAtEnd(),
                 options, pullMillis);
     }
 

@@ -125,7 +125,7 @@ final class RunnerProtocol {
 
     record PodRun(RunLimits limits, List<PodSpec.Volume> volumes, List<Member> members, List<Member> init,
             Map<String, String> programs, List<Integer> tcpPorts, List<HttpCheck> httpChecks,
-            Map<String, List<String>> expectedWrites, List<String> settle, long pullMillis) {
+            Map<String, List<String>> expectedWrites, List<String> settle, long pullMillis, boolean killAtEnd) {
 
         PodRun {
             volumes = volumes == null ? List.of() : volumes;

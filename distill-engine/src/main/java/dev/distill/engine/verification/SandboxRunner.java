@@ -400,7 +400,7 @@ public final class SandboxRunner implements Closeable {
                     init.add(member(m, images));
                 }
                 SandboxRun.Plan plan = new SandboxRun.Plan(new PodSpec(p.volumes(), members), new LinkedHashMap<>(p.programs()),
-                        p.tcpPorts(), p.httpChecks(), p.expectedWrites(), p.settle(), init);
+                        p.tcpPorts(), p.httpChecks(), p.expectedWrites(), p.settle(), init, p.killAtEnd());
                 SandboxRun.Outcome outcome = SandboxRun.run(settings.workRoot().resolve("pod-" + id), plan, options,
                         p.pullMillis(), run::open);
                 return new RunnerProtocol.Response(request.version(), null, RunnerProtocol.Outcome.of(outcome), null, null,

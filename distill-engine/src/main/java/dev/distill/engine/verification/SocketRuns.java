@@ -62,7 +62,8 @@ final class SocketRuns implements PrivilegedRuns {
                 init.add(RunnerProtocol.member(m, spoolRoot));
             }
             pod = new RunnerProtocol.PodRun(RunnerProtocol.RunLimits.of(options), plan.spec().volumes(), members, init,
-                    plan.programs(), plan.tcpPorts(), plan.httpChecks(), plan.expectedWrites(), plan.settle(), pullMillis);
+                    plan.programs(), plan.tcpPorts(), plan.httpChecks(), plan.expectedWrites(), plan.settle(), pullMillis,
+                    plan.killAtEnd());
         } catch (RuntimeException e) {
             return SandboxRun.Outcome.notRun("cannot hand the pod to the runner: " + e.getMessage());
         }

@@ -116,6 +116,10 @@ class MigrationVerifierIT {
         assertThat(v.result().probes()).filteredOn(p -> p.kind().equals("http")).singleElement()
                 .satisfies(p -> assertThat(p.body()).startsWith("Hello from PHP 8.2"));
         assertThat(v.resultSize()).isLessThan(v.sourceSize());
+        // The result's shutdown is judged (its programs end on their stop signal); the source's is not waited for.
+        assertThat(v.result().stops()).containsOnly(Map.entry("php-fpm", "STOPPED_BY_SIGNAL"),
+                Map.entry("nginx", "STOPPED_BY_SIGNAL"));
+        assertThat(v.sourceRun().stops()).containsOnly(Map.entry(MigrationVerifier.SOURCE, "KILLED"));
         assertThat(Files.list(work.resolve("v"))).isEmpty();
         JsonNode json = JSON.readTree(JSON.writeValueAsString(v));
         assertThat(json.get("verdict").asText()).isEqualTo("SUCCEEDED");

@@ -46,7 +46,7 @@ class RunnerProtocolTest {
                         List.of(new PodSpec.Volume("data", 1000, 1000, 0755)), List.of(member), List.of(),
                         Map.of("web", "nginx"), List.of(8080, 9000), List.of(new HttpCheck(8080, "/", 200),
                                 new HttpCheck(9000, "/", HttpCheck.NOT_KNOWN_YET)),
-                        Map.of("nginx", List.of("/data/x")), List.of("/data"), 42), null, null);
+                        Map.of("nginx", List.of("/data/x")), List.of("/data"), 42, true), null, null);
 
         RunnerProtocol.Request back = RunnerProtocol.parse(frame(request), RunnerProtocol.Request.class);
         back.validate();

@@ -146,7 +146,7 @@ class SandboxRunnerIT {
                 .withProbes(Duration.ofSeconds(2), Duration.ofSeconds(100));
         RunnerProtocol.PodRun pod = new RunnerProtocol.PodRun(RunnerProtocol.RunLimits.of(options), List.of(),
                 List.of(RunnerProtocol.member(plan.spec().members().get(0), spool)), List.of(), plan.programs(),
-                plan.tcpPorts(), plan.httpChecks(), Map.of(), List.of(), 0);
+                plan.tcpPorts(), plan.httpChecks(), Map.of(), List.of(), 0, false);
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null, null));
@@ -173,7 +173,7 @@ class SandboxRunnerIT {
             RunnerProtocol.PodRun pod = new RunnerProtocol.PodRun(new RunnerProtocol.RunLimits(110_000, 2_000, 100_000, 20),
                     List.of(), List.of(new RunnerProtocol.Member("sleeper", RunnerProtocol.image(image, spool),
                     RunnerProtocol.config(config("/bin/sleep", "600")), List.of())), List.of(), Map.of(), List.of(8080),
-                    List.of(), Map.of(), List.of(), 0);
+                    List.of(), Map.of(), List.of(), 0, false);
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 channel.connect(UnixDomainSocketAddress.of(otherSocket));
                 RunnerProtocol.write(channel, new RunnerProtocol.Request(1, RunnerProtocol.Op.POD, pod, null, null));
