@@ -316,7 +316,9 @@ class ChaosHarness {
                         }
                         // The verifier's layer trees (issue 15) are a cache meant to outlive every migration.
                         boolean layerTrees = p.startsWith(root.resolve("layer-trees"));
-                        if (!instanceDir && !layerTrees) {
+                        // So are the layer blobs it keeps for the next verification (socket mode: KeptBlobs).
+                        boolean keptBlobs = p.startsWith(root.resolve("kept-blobs"));
+                        if (!instanceDir && !layerTrees && !keptBlobs) {
                             work.add(p.toString());
                         }
                     }

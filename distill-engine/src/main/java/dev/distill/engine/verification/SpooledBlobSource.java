@@ -14,18 +14,25 @@ import java.util.Objects;
  * from there: the verifier reads them to check the image, and the {@link SandboxRunner} reads the same files to unpack
  * the containers' roots. A blob is stored only once its whole stream verified against its digest and size (the
  * origin's stream throws at the end otherwise), under a temporary name first, so a half-written file is never taken
- * for a blob.
+ * for a blob. With {@link KeptBlobs}, a blob an earlier verification stored is linked from there instead of fetched.
  */
 final class SpooledBlobSource implements BlobSource {
 
     private final BlobSource origin;
     private final Path directory;
     private final BlobSource stored;
+    private final KeptBlobs kept;
 
     SpooledBlobSource(BlobSource origin, Path directory) {
+        this(origin, directory, null);
+    }
+
+    /** @param kept blobs kept across verifications, linked instead of fetched again (null: none) */
+    SpooledBlobSource(BlobSource origin, Path directory, KeptBlobs kept) {
         this.origin = Objects.requireNonNull(origin, "origin");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.stored = BlobSource.directory(directory);
+        this.kept = kept;
     }
 
     Path directory() {
@@ -47,12 +54,18 @@ final class SpooledBlobSource implements BlobSource {
         synchronized (this) {
             if (!Files.exists(file)) {
                 Files.createDirectories(file.getParent());
+                if (kept != null && kept.linkTo(blob.digest(), file)) {
+                    return;
+                }
                 Path partial = Files.createTempFile(file.getParent(), blob.digest().hex(), ".partial");
                 try (InputStream in = origin.open(blob)) {
                     Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
                     Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
                 } finally {
                     Files.deleteIfExists(partial);
+                }
+                if (kept != null) {
+                    kept.keep(blob.digest(), file);
                 }
             }
         }

@@ -188,7 +188,12 @@ class MigrationVerifierIT {
                     .isEqualTo(Verification.Verdict.SUCCEEDED);
             assertThat(again.result().ran()).isTrue();
             assertThat(runner.liveRuns()).isZero();
-            assertThat(Files.list(spool)).as("the verification's spooled layers are gone with it").isEmpty();
+            // The verifications' spools are gone with them; what stays is the layers kept for the next one (the second
+            // verification linked them from there: none came from the registry again).
+            assertThat(Files.list(spool)).as("the verification's spooled layers are gone with it")
+                    .containsExactly(spool.resolve("kept-blobs"));
+            assertThat(Files.list(spool.resolve("kept-blobs/sha256"))).isNotEmpty()
+                    .allSatisfy(blob -> assertThat(Files.getAttribute(blob, "unix:nlink")).as("no verification links it").isEqualTo(1));
             assertThat(Files.list(work.resolve("runner")).filter(p -> !p.getFileName().toString().startsWith(".")))
                     .as("the runner's sandboxes are gone").isEmpty();
         }
