@@ -71,8 +71,11 @@ final class SourceContent implements Closeable {
                 if (wanted.contains(file.path())) {
                     int n = versions.merge(file.path(), 1, Integer::sum);
                     Path target = spool.resolve(seen.size() + "-" + n);
-                    try (OutputStream out = Files.newOutputStream(target)) {
-                        in.transferTo(out);
+                    // Spool files are only ever read: one recalled from the cache may be the cache's own file.
+                    if (known == null || !known.spoolRecalled(target)) {
+                        try (OutputStream out = Files.newOutputStream(target)) {
+                            in.transferTo(out);
+                        }
                     }
                     seen.put(file, target);
                     if (known != null && known.recalling()) {

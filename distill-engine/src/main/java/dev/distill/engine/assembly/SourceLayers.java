@@ -129,6 +129,20 @@ final class SourceLayers implements KnownLayers, AutoCloseable {
         }
     }
 
+    /**
+     * Spools the bytes of the recalled file being visited: a hard link to the cache's copy where it can, so a release
+     * whose layers the cache holds copies none of its carried files (see {@link CachedEntry#linkOrCopyTo}).
+     *
+     * @return false when no recalled file is being visited (the caller copies the stream)
+     */
+    boolean spoolRecalled(Path target) throws IOException {
+        if (!recalled || current == null) {
+            return false;
+        }
+        current.linkOrCopyTo(target);
+        return true;
+    }
+
     boolean recalling() {
         return recalled;
     }

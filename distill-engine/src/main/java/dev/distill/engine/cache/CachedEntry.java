@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 
 /**
@@ -21,12 +22,17 @@ public final class CachedEntry implements AutoCloseable {
     private final FileChannel data;
     private final long length;
     private final Map<String, String> attributes;
+    /** The data file as found, and its inode: what a hard link must reach (null when not known). */
+    private final Path file;
+    private final Object fileKey;
 
-    CachedEntry(CacheKey key, FileChannel data, long length, Map<String, String> attributes) {
+    CachedEntry(CacheKey key, FileChannel data, long length, Map<String, String> attributes, Path file, Object fileKey) {
         this.key = key;
         this.data = data;
         this.length = length;
         this.attributes = attributes;
+        this.file = file;
+        this.fileKey = fileKey;
     }
 
     public CacheKey key() {
@@ -96,6 +102,28 @@ public final class CachedEntry implements AutoCloseable {
             Files.deleteIfExists(target);
             throw e;
         }
+    }
+
+    /**
+     * Gives {@code target} the value: a hard link to the entry's data file where it can (entries never change, and a
+     * link outlives the entry's eviction), else a copy. A link is kept only when it reaches the very file that was
+     * checked; an entry renamed away meanwhile, another file system or a store without links get a copy.
+     * The caller must never write to {@code target}.
+     */
+    public void linkOrCopyTo(Path target) throws IOException {
+        if (file != null && fileKey != null) {
+            try {
+                Files.createLink(target, file);
+                Object linked = Files.readAttributes(target, BasicFileAttributes.class).fileKey();
+                if (fileKey.equals(linked)) {
+                    return;
+                }
+                Files.delete(target);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.deleteIfExists(target);
+            }
+        }
+        copyTo(target);
     }
 
     @Override

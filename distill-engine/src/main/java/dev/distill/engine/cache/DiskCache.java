@@ -113,6 +113,7 @@ public final class DiskCache {
         }
         FileChannel data = null;
         try {
+            Object before = fileKey(dir.resolve(DATA));
             data = FileChannel.open(dir.resolve(DATA), StandardOpenOption.READ);
             long length = Long.parseLong(meta.getProperty("length", "-1"));
             if (data.size() != length || checksum(data) != Long.parseLong(meta.getProperty("crc32c", "-1"))) {
@@ -125,7 +126,10 @@ public final class DiskCache {
                 return damaged(dir);
             }
             touch(dir.resolve(META));
-            return Optional.of(new CachedEntry(key, data, length, attributes));
+            // The inode before the open and after the checks: the same one when the file opened is the one named.
+            Object inode = fileKey(dir.resolve(DATA));
+            return Optional.of(new CachedEntry(key, data, length, attributes, dir.resolve(DATA),
+                    before != null && before.equals(inode) ? inode : null));
         } catch (NoSuchFileException e) {
             close(data);
             return Optional.empty(); // evicted by another instance meanwhile
@@ -344,6 +348,15 @@ public final class DiskCache {
             return;
         }
         Files.deleteIfExists(dir);
+    }
+
+    /** The file's identity (device and inode) where the file system gives one; null otherwise. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static long checksum(FileChannel data) throws IOException {

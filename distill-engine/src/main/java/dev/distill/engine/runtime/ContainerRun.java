@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class ContainerRun implements AutoCloseable {
 
     private static final Duration POLL = Duration.ofMillis(50);
+    /** How often the init process's own entry in {@code /proc} is looked at while waiting for its end: a file read. */
+    private static final long EXIT_POLL_MILLIS = 5;
 
     private final String name;
     private final String id;
@@ -33,6 +35,8 @@ public final class ContainerRun implements AutoCloseable {
     private final OverlayRootfs overlay;
     private final ContainerLog log;
     private final int pid;
+    /** The init's start time (/proc/<pid>/stat): another process that gets the pid has another; -1 if unknown. */
+    private final long initStartTicks;
     private final ContainerCgroups cgroups;
     private final Duration timeLimit;
     private final ScheduledExecutorService watchdogs;
@@ -56,6 +60,7 @@ public final class ContainerRun implements AutoCloseable {
         this.overlay = overlay;
         this.log = log;
         this.pid = pid;
+        this.initStartTicks = startTicks(pid);
         this.cgroups = cgroups;
         this.timeLimit = timeLimit;
         this.watchdogs = watchdogs;
@@ -160,8 +165,51 @@ public final class ContainerRun implements AutoCloseable {
         }
     }
 
+    /**
+     * Started and not yet ended. Read from the init process's {@code /proc} entry, as runc itself decides it, without
+     * a {@code runc state} process; runc is asked only where that entry cannot be read.
+     */
     public boolean isRunning() {
-        return state().isRunning();
+        if (initStartTicks < 0) {
+            return state().isRunning();
+        }
+        return started != null && !initEnded();
+    }
+
+    /**
+     * Whether the init process has ended as runc sees it: its pid is gone, a zombie, or another process's (its start
+     * time differs). True when unknown, so that callers then ask runc.
+     */
+    private boolean initEnded() {
+        if (initStartTicks < 0) {
+            return true;
+        }
+        long now = startTicks(pid);
+        return now < 0 || now != initStartTicks;
+    }
+
+    /**
+     * The start time of a live process (field 22 of {@code /proc/<pid>/stat}, clock ticks after boot); -1 if it is
+     * gone or a zombie.
+     */
+    static long startTicks(int pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, the fields after its last ')' do not.
+        int close = stat.lastIndexOf(')');
+        String[] fields = close < 0 ? new String[0] : stat.substring(close + 1).strip().split(" ");
+        if (fields.length < 20 || fields[0].equals("Z") || fields[0].equals("X")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(fields[19]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Whether the watchdog killed it at the time limit. */
@@ -176,8 +224,8 @@ public final class ContainerRun implements AutoCloseable {
     public boolean awaitExit(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            ContainerState s = state();
-            if (s.isStopped()) {
+            // runc is asked (a process) only once the init's /proc entry says it ended, or each time where it cannot.
+            if (initEnded() && state().isStopped()) {
                 if (ended == null) {
                     ended = Instant.now();
                 }
@@ -187,7 +235,7 @@ public final class ContainerRun implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            Thread.sleep(POLL.toMillis());
+            Thread.sleep(initStartTicks < 0 ? POLL.toMillis() : EXIT_POLL_MILLIS);
         }
     }
 
@@ -203,11 +251,26 @@ public final class ContainerRun implements AutoCloseable {
 
     /** Sends the image's stop signal; false (and nothing sent) when the container had already stopped. */
     boolean signalStop() throws IOException {
-        if (state().isStopped()) {
+        if (initEnded() && state().isStopped()) {
             return false;
         }
         runc.kill(id, config.stopSignal());
         return true;
+    }
+
+    /**
+     * Kills the process (SIGKILL) at once, with no stop signal first, and waits for its end: for a run whose shutdown
+     * nothing judges.
+     *
+     * @return {@link StopOutcome#ALREADY_STOPPED} or {@link StopOutcome#KILLED}
+     */
+    public StopOutcome kill() throws IOException, InterruptedException {
+        if (initEnded() && state().isStopped()) {
+            return StopOutcome.ALREADY_STOPPED;
+        }
+        runc.kill(id, "SIGKILL");
+        awaitExit(Duration.ofSeconds(5));
+        return StopOutcome.KILLED;
     }
 
     /**

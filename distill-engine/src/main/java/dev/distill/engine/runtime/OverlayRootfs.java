@@ -147,7 +147,7 @@ final class OverlayRootfs implements AutoCloseable {
         List<String> strays = Collections.synchronizedList(new ArrayList<>());
         List<UnpackReport.Skipped> outside = Collections.synchronizedList(new ArrayList<>());
         Placer placer = new Placer(expected, strays, outside, ids);
-        placer.place(rootfs, Files.readAttributes(rootfs, BasicFileAttributes.class, NOFOLLOW));
+        placer.place(rootfs, mode(rootfs));
         // The directories' entries are placed by several threads (a directory's subdirectories go to the others): the
         // same calls on the same entries as one walk makes, in another order, none of which depends on another's.
         ForkJoinPool walkers = new ForkJoinPool(WALKERS);
@@ -184,11 +184,14 @@ final class OverlayRootfs implements AutoCloseable {
             this.ids = ids;
         }
 
-        void place(Path p, BasicFileAttributes attrs) throws IOException {
+        /** @param found the entry's mode and type as the walk found it ({@code st_mode}) */
+        void place(Path p, int found) throws IOException {
             String path = p.equals(rootfs) ? "/" : "/" + rootfs.relativize(p);
             FileEntry entry = expected.remove(path);
+            boolean directory = (found & S_IFMT) == S_IFDIR;
+            boolean symlink = (found & S_IFMT) == S_IFLNK;
             if (entry == null) {
-                if (!path.equals("/") && !attrs.isDirectory()) {
+                if (!path.equals("/") && !directory) {
                     strays.add(path);
                     return;
                 }
@@ -207,10 +210,12 @@ final class OverlayRootfs implements AutoCloseable {
                         + IdMapping.NOBODY + "), without setuid and setgid"));
             }
             setOwner(p, entry.uid(), entry.gid(), ids);
-            if (!attrs.isSymbolicLink()) {
-                Files.setAttribute(p, "unix:mode", mode, NOFOLLOW);  // after the owner: chown clears setuid
+            // The tree holds the layer's mode already; a change of owner clears setuid and setgid, which are set again
+            // after it. A mode that is right and has neither needs no call (most entries).
+            if (!symlink && ((mode & 06000) != 0 || (found & 07777) != mode)) {
+                Files.setAttribute(p, "unix:mode", mode, NOFOLLOW);
             }
-            counts.incrementAndGet(attrs.isDirectory() ? 0 : attrs.isSymbolicLink() ? 2 : entry.type() == FileType.HARDLINK ? 3 : 1);
+            counts.incrementAndGet(directory ? 0 : symlink ? 2 : entry.type() == FileType.HARDLINK ? 3 : 1);
         }
     }
 
@@ -230,9 +235,9 @@ final class OverlayRootfs implements AutoCloseable {
             List<Walk> below = new ArrayList<>();
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 for (Path p : entries) {
-                    BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
-                    placer.place(p, attrs);
-                    if (attrs.isDirectory()) {
+                    int found = mode(p);
+                    placer.place(p, found);
+                    if ((found & S_IFMT) == S_IFDIR) {
                         below.add(new Walk(p, placer));
                     }
                 }
@@ -241,6 +246,15 @@ final class OverlayRootfs implements AutoCloseable {
             }
             invokeAll(below);
         }
+    }
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFLNK = 0120000;
+
+    /** An entry's {@code st_mode} (type and permission bits) from one lstat; links are not followed. */
+    private static int mode(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW);
     }
 
     private static void setOwner(Path p, int uid, int gid, IdMapping ids) throws IOException {
@@ -273,6 +287,18 @@ final class OverlayRootfs implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException failure = null;
+        if (mounted && tmpfsMounted) {
+            try {
+                // Both in one umount, the overlay first (its upper directory is on the tmpfs); if either is busy,
+                // each is detached on its own below.
+                LayerTreeStore.run(List.of("umount", rootfs.toString(), writable.toString()), null);
+                mounted = false;
+                tmpfsMounted = false;
+            } catch (IOException busy) {
+                mounted = isMountPoint(rootfs);
+                tmpfsMounted = isMountPoint(writable);
+            }
+        }
         if (mounted) {
             try {
                 unmount(rootfs);
@@ -294,6 +320,17 @@ final class OverlayRootfs implements AutoCloseable {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Whether {@code dir} is a mount point: its device differs from its parent's. */
+    private static boolean isMountPoint(Path dir) {
+        try {
+            Object here = Files.getAttribute(dir, "unix:dev", NOFOLLOW);
+            Object parent = Files.getAttribute(dir.getParent(), "unix:dev", NOFOLLOW);
+            return !here.equals(parent);
+        } catch (IOException | RuntimeException e) {
+            return true;  // not known: try to unmount it, which fails harmlessly if it is not one
         }
     }
 

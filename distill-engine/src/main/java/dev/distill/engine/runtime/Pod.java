@@ -96,6 +96,20 @@ public final class Pod {
         return out;
     }
 
+    /**
+     * Kills every container (SIGKILL, no stop signal first) and waits for their ends: for a run whose shutdown nothing
+     * judges.
+     *
+     * @return how each ended ({@link ContainerRun.StopOutcome#KILLED} or already stopped), by name, in the spec's order
+     */
+    public Map<String, ContainerRun.StopOutcome> kill() throws IOException, InterruptedException {
+        Map<String, ContainerRun.StopOutcome> out = new LinkedHashMap<>();
+        for (ContainerRun run : containers) {
+            out.put(run.name(), run.kill());
+        }
+        return out;
+    }
+
     /** The host directory of one of the spec's volumes, to mount it into a container run beside the pod's. */
     public Path volume(String name) {
         Path dir = volumes.get(name);

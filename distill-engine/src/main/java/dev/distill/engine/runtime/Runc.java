@@ -114,6 +114,21 @@ public final class Runc {
         return Optional.of(new ContainerState(id, node.path("status").asText("unknown"), node.path("pid").asInt(0)));
     }
 
+    /**
+     * The ids runc keeps a state for in this state directory: its subdirectories, read without running runc (a
+     * sandbox's check at its close that nothing escaped its bookkeeping). {@link #list()} is runc's own answer.
+     */
+    public List<String> stateIds() throws IOException {
+        if (!Files.isDirectory(stateRoot)) {
+            return List.of();
+        }
+        List<String> ids = new ArrayList<>();
+        try (java.util.stream.Stream<Path> entries = Files.list(stateRoot)) {
+            entries.filter(Files::isDirectory).forEach(d -> ids.add(d.getFileName().toString()));
+        }
+        return ids;
+    }
+
     /** The ids of every container in this state directory. */
     public List<String> list() throws IOException {
         Result r = run(List.of("list", "--quiet"), null);

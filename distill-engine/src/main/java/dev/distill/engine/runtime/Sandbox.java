@@ -363,7 +363,7 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         try {
-            for (String id : runc.list()) {
+            for (String id : runc.stateIds()) {
                 runc.deleteForce(id);
             }
         } catch (IOException e) {

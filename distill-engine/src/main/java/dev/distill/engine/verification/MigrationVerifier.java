@@ -26,6 +26,7 @@ import dev.distill.engine.progress.ProgressListener;
 import dev.distill.engine.registry.RegistryClient;
 import dev.distill.engine.registry.RegistryException;
 import dev.distill.engine.runtime.Confinement;
+import dev.distill.engine.runtime.CpuPriority;
 import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.runtime.OwnedDirectory;
 import dev.distill.engine.runtime.PodSpec;
@@ -324,7 +325,12 @@ public final class MigrationVerifier {
         // CHECKS_AT_ONCE at a time (each ELF pass may hold up to 256 MiB of headers), collected in order.
         java.util.concurrent.ExecutorService checkers = java.util.concurrent.Executors.newFixedThreadPool(
                 Math.max(1, Math.min(CHECKS_AT_ONCE, build.images().size())), r -> {
-                    Thread thread = new Thread(r, "distill-verify-check");
+                    // The checks are due only once the result has run; the runs' pod creation and traced starts are
+                    // due now, on the same cores: a check gives way to them (the window leaves the checks idle cores).
+                    Thread thread = new Thread(() -> {
+                        CpuPriority.lowerCurrentThread(CpuPriority.BACKGROUND);
+                        r.run();
+                    }, "distill-verify-check");
                     thread.setDaemon(true);
                     return thread;
                 });

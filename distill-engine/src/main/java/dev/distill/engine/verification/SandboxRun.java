@@ -154,19 +154,28 @@ final class SandboxRun {
                             pullMillis + millisSince(begin), rootfs), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
                 }
             }
-            long attaching = System.nanoTime();
+            long attachStart = System.nanoTime();
             Map<String, StraceSession> traces = new LinkedHashMap<>();
             List<String> traceErrors = new ArrayList<>();
             List<String> crashes = new ArrayList<>();
+            // Every container's tracer is started before any is waited for: they attach at once.
+            Map<String, StraceSession.Attaching> attaching = new LinkedHashMap<>();
             for (ContainerRun c : pod.containers()) {
                 try {
-                    traces.put(c.name(), StraceSession.attach(c.pid(), c.bundle().resolve("strace.out")));
+                    attaching.put(c.name(), StraceSession.begin(c.pid(), c.bundle().resolve("strace.out")));
                 } catch (IOException e) {
                     // Without a trace there are no repair candidates, but the run itself still proves something.
                     traceErrors.add(c.name() + ": " + e.getMessage());
                 }
             }
-            VerifyTimeline.step("strace attach", attaching);
+            for (Map.Entry<String, StraceSession.Attaching> a : attaching.entrySet()) {
+                try {
+                    traces.put(a.getKey(), a.getValue().await());
+                } catch (IOException e) {
+                    traceErrors.add(a.getKey() + ": " + e.getMessage());
+                }
+            }
+            VerifyTimeline.step("strace attach", attachStart);
             t = System.nanoTime();
             pod.start();
             start = Math.max(0, created - unpack) + millisSince(t);
@@ -219,7 +228,7 @@ final class SandboxRun {
             try {
                 // A shutdown nothing judges is not waited for: supervisord stopping its programs one by one took
                 // 0.3-1.1 s of the source's run, which the verdict waits for.
-                pod.stop(plan.killAtEnd() ? Duration.ZERO : STOP_GRACE).forEach((container, outcome) -> stops.put(container, outcome.name()));
+                (plan.killAtEnd() ? pod.kill() : pod.stop(STOP_GRACE)).forEach((container, outcome) -> stops.put(container, outcome.name()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

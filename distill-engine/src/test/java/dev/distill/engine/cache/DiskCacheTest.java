@@ -195,6 +195,49 @@ class DiskCacheTest {
     }
 
     @Test
+    void aValueIsLinkedWhereItCanBeAndTheLinkOutlivesTheEntry() throws IOException {
+        DiskCache cache = new DiskCache(dir.resolve("cache"), 1 << 20);
+        cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        try (CachedEntry found = cache.find(key("a")).orElseThrow()) {
+            found.linkOrCopyTo(spool.resolve("a"));
+        }
+        assertThat(Files.getAttribute(spool.resolve("a"), "unix:nlink")).isEqualTo(2);  // the cache's name and the spool's
+
+        cache.remove(key("a"));
+        assertThat(cache.find(key("a"))).isEmpty();
+        assertThat(Files.readString(spool.resolve("a"))).isEqualTo("a".repeat(3000));
+        assertThat(Files.getAttribute(spool.resolve("a"), "unix:nlink")).isEqualTo(1);
+    }
+
+    @Test
+    void anEntryRemovedBeforeItIsLinkedIsCopiedFromTheFileHeldOpen() throws IOException {
+        DiskCache cache = new DiskCache(dir.resolve("cache"), 1 << 20);
+        cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        try (CachedEntry found = cache.find(key("a")).orElseThrow()) {
+            cache.remove(key("a"));  // as another instance's eviction would, between the lookup and the link
+            found.linkOrCopyTo(spool.resolve("a"));
+        }
+        assertThat(Files.readString(spool.resolve("a"))).isEqualTo("a".repeat(3000));
+        assertThat(Files.getAttribute(spool.resolve("a"), "unix:nlink")).isEqualTo(1);
+    }
+
+    @Test
+    void anEntryReplacedBeforeItIsLinkedIsCopiedNotLinkedToTheUncheckedFile() throws IOException {
+        DiskCache cache = new DiskCache(dir.resolve("cache"), 1 << 20);
+        cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));
+        Path spool = Files.createDirectories(dir.resolve("spool"));
+        try (CachedEntry found = cache.find(key("a")).orElseThrow()) {
+            cache.remove(key("a"));
+            cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));  // another instance stored it again
+            found.linkOrCopyTo(spool.resolve("a"));
+        }
+        assertThat(Files.readString(spool.resolve("a"))).isEqualTo("a".repeat(3000));
+        assertThat(Files.getAttribute(spool.resolve("a"), "unix:nlink")).isEqualTo(1);
+    }
+
+    @Test
     void rejectsBadKeysNamingTheBadValue() {
         assertThatThrownBy(() -> new CacheKey("Layer Facts", "x", 1)).hasMessageContaining("'Layer Facts'");
         assertThatThrownBy(() -> new CacheKey("facts", "", 1)).hasMessageContaining("subject");

@@ -45,6 +45,7 @@ public final class StraceSession implements AutoCloseable {
     private static final Pattern TRACER = Pattern.compile("(?m)^TracerPid:\\s*(\\d+)");
     private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(5);
     private static final long WATCH_INTERVAL_MILLIS = 100;
+    private static final long ATTACH_POLL_MILLIS = 2;
 
     private final Process strace;
     private final Path output;
@@ -83,6 +84,20 @@ public final class StraceSession implements AutoCloseable {
 
     /** As {@link #attach(int, Path)}, cutting the trace at {@code maxBytes}. */
     public static StraceSession attach(int pid, Path output, long maxBytes) throws IOException {
+        return begin(pid, output, maxBytes).await();
+    }
+
+    /**
+     * Starts strace as {@link #attach(int, Path)} does without waiting for it to attach: a pod's containers are all
+     * begun and then awaited, so their tracers attach at once rather than one after another.
+     *
+     * @throws IOException when strace cannot be started
+     */
+    public static Attaching begin(int pid, Path output) throws IOException {
+        return begin(pid, output, MAX_OUTPUT_BYTES);
+    }
+
+    private static Attaching begin(int pid, Path output, long maxBytes) throws IOException {
         Path log = output.resolveSibling(output.getFileName() + ".stderr");
         List<String> traced = new ArrayList<>(FileAccessTrace.SYSCALLS);
         traced.addAll(FileAccessTrace.DENIED_CALLS);
@@ -93,24 +108,61 @@ public final class StraceSession implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(log.toFile())
                 .start();
-        long deadline = System.nanoTime() + ATTACH_TIMEOUT.toNanos();
-        try {
-            while (true) {
-                if (tracerOf(pid) == strace.pid()) {
-                    StraceSession session = new StraceSession(strace, output, pid, maxBytes);
-                    session.watcher.start();
-                    return session;
+        return new Attaching(strace, output, log, pid, maxBytes, System.nanoTime() + ATTACH_TIMEOUT.toNanos());
+    }
+
+    /** A strace started on a process, not yet known to be its tracer. */
+    public static final class Attaching {
+
+        private final Process strace;
+        private final Path output;
+        private final Path log;
+        private final int pid;
+        private final long maxBytes;
+        private final long deadline;
+
+        private Attaching(Process strace, Path output, Path log, int pid, long maxBytes, long deadline) {
+            this.strace = strace;
+            this.output = output;
+            this.log = log;
+            this.pid = pid;
+            this.maxBytes = maxBytes;
+            this.deadline = deadline;
+        }
+
+        /**
+         * Returns once the kernel shows strace as the process's tracer; on a failure strace is ended.
+         *
+         * @throws IOException when strace does not attach within five seconds of its start (with its message)
+         */
+        public StraceSession await() throws IOException {
+            try {
+                while (true) {
+                    if (tracerOf(pid) == strace.pid()) {
+                        StraceSession session = new StraceSession(strace, output, pid, maxBytes);
+                        session.watcher.start();
+                        return session;
+                    }
+                    if (!strace.isAlive() || System.nanoTime() > deadline) {
+                        strace.destroyForcibly();
+                        throw new IOException("strace did not attach to pid " + pid + ": " + Files.readString(log).strip());
+                    }
+                    // Attaching takes strace a few milliseconds; each of them is before the container's start.
+                    Thread.sleep(ATTACH_POLL_MILLIS);
                 }
-                if (!strace.isAlive() || System.nanoTime() > deadline) {
-                    strace.destroyForcibly();
-                    throw new IOException("strace did not attach to pid " + pid + ": " + Files.readString(log).strip());
-                }
-                Thread.sleep(20);
+            } catch (IOException | RuntimeException e) {
+                strace.destroyForcibly();
+                throw e;
+            } catch (InterruptedException e) {
+                strace.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted attaching strace to " + pid, e);
             }
-        } catch (InterruptedException e) {
+        }
+
+        /** Ends a strace that will not be awaited (another container's failed first). */
+        public void abandon() {
             strace.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted attaching strace to " + pid, e);
         }
     }
 
