@@ -41,6 +41,12 @@ final class InProcessRuns implements PrivilegedRuns {
     }
 
     @Override
+    public SandboxRun.Outcome runPod(Path dir, SandboxRun.Plan plan, MigrationVerifier.Options options, long pullMillis,
+            Teardown teardown) throws IOException {
+        return SandboxRun.run(dir, plan, options, pullMillis, Sandbox::open, teardown);
+    }
+
+    @Override
     public List<CommandAttempt> runCommands(Path dir, ImageFileSystem image, List<RuntimeConfig> commands, Duration timeLimit,
             Sandbox.Options sandboxOptions) throws IOException, InterruptedException {
         return RuncCommandRunner.runContained(dir, image, commands, timeLimit, sandboxOptions, Sandbox::open);

@@ -236,6 +236,8 @@ public final class MigrationVerifier {
     private final RememberedLayers layers = new RememberedLayers(REMEMBERED_LAYER_ENTRIES);
     /** Accounts read before, by where their files' bytes are: a release's unchanged base is not read again for them. */
     private final KnownAccounts accounts = new KnownAccounts(ACCOUNTS_KEPT);
+    /** Each verification's closing of its sandboxes and removal of its directory, after its verdict. */
+    private final Cleanups cleanups = new Cleanups();
 
     /** Runs the containers in this process (which must be root). */
     public MigrationVerifier(RegistryClient client, Options options) {
@@ -246,6 +248,17 @@ public final class MigrationVerifier {
         this.client = Objects.requireNonNull(client, "client");
         this.options = Objects.requireNonNull(options, "options");
         this.runs = Objects.requireNonNull(runs, "runs");
+    }
+
+    /**
+     * Waits until the verifications that returned have closed their sandboxes and removed their directories, which
+     * they do after their verdict; at most {@code timeout}. Call it before the process exits, or before looking at the
+     * work root.
+     *
+     * @return whether all of them are done
+     */
+    public boolean awaitCleanups(Duration timeout) throws InterruptedException {
+        return cleanups.await(timeout);
     }
 
     /** Where the containers run. */
@@ -302,6 +315,8 @@ public final class MigrationVerifier {
             throw e;
         }
         VerifyTimeline.step("prepare", begin);
+        // The runs' sandboxes are closed after the verdict, with the work directory they are in (see Teardown).
+        Teardown teardown = Teardown.deferred();
         List<Integer> ports = tcpPorts(pod);
         List<String> settle = workerPlaces(request.plan());
         // The source side (pull, then its run under the probes, or its kept answers) needs nothing from the results:
@@ -313,7 +328,7 @@ public final class MigrationVerifier {
         CompletableFuture<Boolean> answersKnown = new CompletableFuture<>();
         FutureTask<SourceSide> sourceTask = new FutureTask<>(() -> {
             try (Budget.Binding bound = budget.bind(); VerifyTimeline.Binding t = timeline.bind("source")) {
-                return sourceSide(build, request.platform(), ports, settle, work, answersKnown);
+                return sourceSide(build, request.platform(), ports, settle, work, answersKnown, teardown);
             } finally {
                 answersKnown.complete(true);  // a failure: the task's outcome says it, nothing is waited for
             }
@@ -373,7 +388,7 @@ public final class MigrationVerifier {
             if (settle.isEmpty() && !awaitAnswersKnown(answersKnown)) {
                 VerifyTimeline.step("await the source's lookup", t);
                 beside = runResult(work.resolve("result-beside"), pod, results, notKnownYet(ports, options.httpPath()),
-                        Map.of(), resultPull);
+                        Map.of(), resultPull, teardown);
             }
             t = System.nanoTime();
             SourceSide side = await(sourceTask, "the source ran");
@@ -392,7 +407,7 @@ public final class MigrationVerifier {
                 Map<String, List<String>> expectedWrites = sourceRun == null || !sourceRun.run().ran() ? Map.of()
                         : expectedWrites(request.plan(), sourceRun.run());
                 t = System.nanoTime();
-                resultRun = runResult(work.resolve("result"), pod, results, http, expectedWrites, resultPull);
+                resultRun = runResult(work.resolve("result"), pod, results, http, expectedWrites, resultPull, teardown);
                 VerifyTimeline.step("result run after the source's", t);
             }
             progress.progress(Progress.of("run", Progress.count("runs", 2, 2),
@@ -445,12 +460,19 @@ public final class MigrationVerifier {
                 Thread.currentThread().interrupt();
             }
             VerifyTimeline.step("join the source's thread and the checks", ending);
-            ending = System.nanoTime();
-            WorkDirectories.removeTreeQuietly(work);
-            owned.close();
-            VerifyTimeline.step("remove the work directory", ending);
             timed.close();
             timeline.log(build.source() + " round " + request.round());
+            // Nothing below is in the verdict: the caller has it while the sandboxes are closed and the directory goes.
+            OwnedDirectory held = owned;
+            cleanups.run("distill-verify-cleanup", () -> {
+                teardown.closeAll();
+                WorkDirectories.removeTreeQuietly(work);
+                try {
+                    held.close();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot let go of " + work, e);
+                }
+            });
         }
     }
 
@@ -462,7 +484,7 @@ public final class MigrationVerifier {
     }
 
     private SourceSide sourceSide(BuildReport build, Platform platform, List<Integer> ports, List<String> settle, Path work,
-            CompletableFuture<Boolean> answersKnown) throws IOException {
+            CompletableFuture<Boolean> answersKnown, Teardown teardown) throws IOException {
         Path dir = work.resolve("source");
         long t = System.nanoTime();
         Pulled source;
@@ -479,7 +501,7 @@ public final class MigrationVerifier {
         answersKnown.complete(known);
         if (!known) {
             long r = System.nanoTime();
-            run = runSource(dir, source, ports, settle, pullMillis);
+            run = runSource(dir, source, ports, settle, pullMillis, teardown);
             VerifyTimeline.step("source run", r);
             sourceAnswers.offer(key, run);
         }
@@ -595,8 +617,8 @@ public final class MigrationVerifier {
                 suite.fileContentTests(), suite.metadataTest());
     }
 
-    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis)
-            throws IOException {
+    private SandboxRun.Outcome runSource(Path dir, Pulled source, List<Integer> ports, List<String> settle, long pullMillis,
+            Teardown teardown) throws IOException {
         long configuring = System.nanoTime();
         PodSpec spec;
         try {
@@ -612,11 +634,11 @@ public final class MigrationVerifier {
         int expected = options.expectedStatus() == 0 ? 200 : options.expectedStatus();
         List<HttpCheck> http = ports.stream().map(p -> new HttpCheck(p, options.httpPath(), expected)).toList();
         return runs.runPod(dir, new SandboxRun.Plan(spec, Map.of(SOURCE, SOURCE), ports, http, Map.of(), settle).killedAtEnd(),
-                options, pullMillis);
+                options, pullMillis, teardown);
     }
 
     private SandboxRun.Outcome runResult(Path dir, PodWiring pod, Map<String, Pulled> results, List<HttpCheck> http,
-            Map<String, List<String>> expectedWrites, long pullMillis) throws IOException {
+            Map<String, List<String>> expectedWrites, long pullMillis, Teardown teardown) throws IOException {
         PodSpec spec;
         Map<String, String> programs = new LinkedHashMap<>();
         List<PodSpec.Member> init = new ArrayList<>();
@@ -641,7 +663,7 @@ public final class MigrationVerifier {
             return SandboxRun.Outcome.notRun("cannot configure the pod: " + e.getMessage());
         }
         return runs.runPod(dir, new SandboxRun.Plan(spec, programs, tcpPorts(pod), http, expectedWrites, List.of(), init),
-                options, pullMillis);
+                options, pullMillis, teardown);
     }
 
     /**

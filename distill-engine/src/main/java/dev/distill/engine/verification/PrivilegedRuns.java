@@ -47,6 +47,16 @@ public interface PrivilegedRuns {
             throws IOException;
 
     /**
+     * As {@link #runPod(Path, SandboxRun.Plan, MigrationVerifier.Options, long)}, the pod's sandbox handed to
+     * {@code teardown} when the outcome is known where this process holds it; a runner elsewhere closes its own once
+     * it has answered.
+     */
+    default SandboxRun.Outcome runPod(Path dir, SandboxRun.Plan plan, MigrationVerifier.Options options, long pullMillis,
+            Teardown teardown) throws IOException {
+        return runPod(dir, plan, options, pullMillis);
+    }
+
+    /**
      * Runs commands, in order, in one container of the image (one start for all), each with its own outcome and time
      * limit; see {@link RuncCommandRunner#runContained}.
      *

@@ -109,6 +109,15 @@ final class SandboxRun {
      */
     static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis, SandboxOpener opener)
             throws IOException {
+        return run(dir, plan, options, pullMillis, opener, Teardown.immediate());
+    }
+
+    /**
+     * Like {@link #run(Path, Plan, MigrationVerifier.Options, long, SandboxOpener)}, the sandbox handed to
+     * {@code teardown} once the outcome is known (its containers stopped or killed, their usage and traces read).
+     */
+    static Outcome run(Path dir, Plan plan, MigrationVerifier.Options options, long pullMillis, SandboxOpener opener,
+            Teardown teardown) throws IOException {
         long begin = System.nanoTime();
         List<Verification.Probe> probes = new ArrayList<>();
         Map<Integer, String> firstBodies = new LinkedHashMap<>();
@@ -130,8 +139,7 @@ final class SandboxRun {
         String rootfs = "";
         Sandbox sandbox = opener.open(dir, MigrationVerifier.sandboxOptions(options));
         VerifyTimeline.step("sandbox open", begin);
-        long closing = 0;
-        try (sandbox) {
+        try {
             long t = System.nanoTime();
             Pod pod = Pod.create(sandbox, plan.spec());
             long created = millisSince(t);
@@ -271,14 +279,16 @@ final class SandboxRun {
                 log = log + "\n[distill] trace unavailable: " + String.join("; ", traceErrors);
             }
             VerifyTimeline.step("usage, traces", stopping);
-            closing = System.nanoTime();
         } catch (IOException | RuntimeException e) {
             // A container that cannot even be created (unpack, runc create) is a finding about the image.
             return new Outcome(new Verification.Run(!probes.isEmpty(), "could not run: " + e.getMessage(), probes, log, missing,
                     opened, written, ended, timedOut, new Verification.Timings(pullMillis, unpack, start, probing,
                     pullMillis + millisSince(begin), rootfs), usage, stops, denied, inits), firstBodies, secondBodies, parsed);
+        } finally {
+            long closing = System.nanoTime();
+            teardown.hand(sandbox);
+            VerifyTimeline.step(teardown.isDeferred() ? "sandbox handed on" : "sandbox close", closing);
         }
-        VerifyTimeline.step("sandbox close", closing);
         return new Outcome(new Verification.Run(true, null, probes, log, missing, opened, written, ended, timedOut,
                 new Verification.Timings(pullMillis, unpack, start, probing, pullMillis + millisSince(begin), rootfs), usage, stops,
                 denied, inits),

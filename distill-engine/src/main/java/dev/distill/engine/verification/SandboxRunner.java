@@ -293,7 +293,17 @@ public final class SandboxRunner implements Closeable {
                     RunnerProtocol.write(channel, RunnerProtocol.Response.failed(e.getMessage()));
                     return;
                 }
-                RunnerProtocol.write(channel, answerWatching(channel, request));
+                long id = ids.incrementAndGet();
+                LiveRun run = new LiveRun(Thread.currentThread());
+                live.put(id, run);
+                try {
+                    RunnerProtocol.write(channel, answerWatching(channel, request, run, id));
+                } finally {
+                    // The answer is out: the pod's sandbox is closed now, still within this connection's slot; the
+                    // run counts as live until then.
+                    run.teardown.closeAll();
+                    live.remove(id);
+                }
             } finally {
                 connections.release();
             }
@@ -303,10 +313,8 @@ public final class SandboxRunner implements Closeable {
     }
 
     /** Answers on this thread while another watches the connection: the peer closing it cancels the run. */
-    private RunnerProtocol.Response answerWatching(SocketChannel channel, RunnerProtocol.Request request) {
-        long id = ids.incrementAndGet();
-        LiveRun run = new LiveRun(Thread.currentThread());
-        live.put(id, run);
+    private RunnerProtocol.Response answerWatching(SocketChannel channel, RunnerProtocol.Request request, LiveRun run,
+            long id) {
         Thread watcher = new Thread(() -> {
             try {
                 // The client sends nothing after its request (what it might send is dropped): a read ends only when it
@@ -342,7 +350,6 @@ public final class SandboxRunner implements Closeable {
                 run.removeDirectories();
                 Thread.interrupted();
             }
-            live.remove(id);
         }
     }
 
@@ -402,7 +409,7 @@ public final class SandboxRunner implements Closeable {
                 SandboxRun.Plan plan = new SandboxRun.Plan(new PodSpec(p.volumes(), members), new LinkedHashMap<>(p.programs()),
                         p.tcpPorts(), p.httpChecks(), p.expectedWrites(), p.settle(), init, p.killAtEnd());
                 SandboxRun.Outcome outcome = SandboxRun.run(settings.workRoot().resolve("pod-" + id), plan, options,
-                        p.pullMillis(), run::open);
+                        p.pullMillis(), run::open, run.teardown);
                 return new RunnerProtocol.Response(request.version(), null, RunnerProtocol.Outcome.of(outcome), null, null,
                         null);
             }
@@ -450,6 +457,8 @@ public final class SandboxRunner implements Closeable {
     private static final class LiveRun {
 
         private final List<Sandbox> sandboxes = new ArrayList<>();
+        /** The pod's sandbox once its outcome is known: closed after the answer is written. */
+        final Teardown teardown = Teardown.deferred();
         private final Thread worker;
         private boolean cancelled;
         private boolean answered;

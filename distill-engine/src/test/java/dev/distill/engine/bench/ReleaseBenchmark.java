@@ -214,6 +214,8 @@ public final class ReleaseBenchmark {
                     Map.of(), round));
             buildNanos += b - a;
             verifyNanos += System.nanoTime() - b;
+            // The verdict is the verification's end; its sandboxes are closed after it, not in the next step's time.
+            verifier.awaitCleanups(java.time.Duration.ofMinutes(1));
             unpackMs += v.timings().unpackMillis();
             Verification.Timings t = v.timings();
             Verification.Timings source = v.sourceRun().timings();

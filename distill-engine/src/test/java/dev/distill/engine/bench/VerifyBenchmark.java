@@ -130,6 +130,8 @@ public final class VerifyBenchmark {
                     System.err.printf("[bench] round %d, repair round %d: steps (ms since start) %s%n", round, repairRound,
                             String.join(" | ", steps));
                     long c = System.nanoTime();
+                    // The verdict is the verification's end; its sandboxes are closed after it, not in the next step.
+                    verifier.awaitCleanups(java.time.Duration.ofMinutes(1));
                     buildNanos += b - a;
                     verifyNanos += c - b;
                     Verification.Timings in = v.timings();

@@ -104,7 +104,8 @@ class MigrationVerifierIT {
     @Test
     void theDebianPhpPodServesThePhpPageLikeItsSource() throws Exception {
         Migration m = migrate("fixtures/php:1", UnaryOperator.identity());
-        Verification v = verifier(MigrationVerifier.Options.defaults(work.resolve("v"))).verify(m.request(0));
+        MigrationVerifier verifier = verifier(MigrationVerifier.Options.defaults(work.resolve("v")));
+        Verification v = verifier.verify(m.request(0));
         print("debian-php", v);
 
         assertThat(v.verdict()).as("%s%n%s", v.reasons(), v.result().logExcerpt()).isEqualTo(Verification.Verdict.SUCCEEDED);
@@ -120,6 +121,8 @@ class MigrationVerifierIT {
         assertThat(v.result().stops()).containsOnly(Map.entry("php-fpm", "STOPPED_BY_SIGNAL"),
                 Map.entry("nginx", "STOPPED_BY_SIGNAL"));
         assertThat(v.sourceRun().stops()).containsOnly(Map.entry(MigrationVerifier.SOURCE, "KILLED"));
+        // The sandboxes are closed and the directory removed after the verdict, not before it.
+        assertThat(verifier.awaitCleanups(Duration.ofMinutes(1))).isTrue();
         assertThat(Files.list(work.resolve("v"))).isEmpty();
         JsonNode json = JSON.readTree(JSON.writeValueAsString(v));
         assertThat(json.get("verdict").asText()).isEqualTo("SUCCEEDED");
@@ -187,6 +190,12 @@ class MigrationVerifierIT {
             assertThat(again.verdict()).as("%s%n%s", again.reasons(), again.result().logExcerpt())
                     .isEqualTo(Verification.Verdict.SUCCEEDED);
             assertThat(again.result().ran()).isTrue();
+            // Both sides close after their verdict: the verifier its spool, the runner its sandboxes once it answered.
+            assertThat(verifier.awaitCleanups(Duration.ofMinutes(1))).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (runner.liveRuns() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             assertThat(runner.liveRuns()).isZero();
             // The verifications' spools are gone with them; what stays is the layers kept for the next one (the second
             // verification linked them from there: none came from the registry again).
@@ -339,6 +348,7 @@ class MigrationVerifierIT {
             pool.shutdownNow();
         }
         assertThat(new ProcessBuilder("true").start().waitFor()).as("the host can still fork").isZero();
+        assertThat(verifier.awaitCleanups(Duration.ofMinutes(1))).isTrue();
         expectNothingLeft(work.resolve("v"));
     }
 
@@ -356,6 +366,7 @@ class MigrationVerifierIT {
                 .anyMatch(d -> d.startsWith("keyctl(")).anyMatch(d -> d.startsWith("bpf("));
         assertThat(v.reasons()).anyMatch(r -> r.startsWith("the result's program app tried calls the sandbox refuses")
                 && r.contains("unshare(CLONE_NEWUSER) = -1 EPERM") && r.contains("kexec_load("));
+        assertThat(verifier.awaitCleanups(Duration.ofMinutes(1))).isTrue();
         expectNothingLeft(work.resolve("v"));
     }
 

@@ -91,7 +91,9 @@ class SandboxRunnerIT {
         assertThat(outcome.firstBodies().get(8080)).isEqualTo("hello through the runner\n");
         assertThat(outcome.run().timings().pullMillis()).isEqualTo(7);
         assertThat(outcome.traces()).containsKey("httpd");  // traced in the runner, parsed there, sent back whole
-        assertThat(leftovers()).isEmpty();
+        // The runner closes the pod's sandbox once it has answered.
+        await("the runner closes the sandbox after answering", () -> runner.liveRuns() == 0 && leftovers().isEmpty(),
+                Duration.ofSeconds(30));
     }
 
     @Test

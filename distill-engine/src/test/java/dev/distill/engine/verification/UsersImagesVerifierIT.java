@@ -110,8 +110,9 @@ class UsersImagesVerifierIT {
         }
         BuildReport build = BuildReport.of(source.reference().toString(), source.pushedDigest().toString(), "test", assembly,
                 new BuildReport.Wiring(PodWiring.fromPlan("app", asBuilt, pushed), "", ""));
-        Verification v = new MigrationVerifier(client, MigrationVerifier.Options.defaults(work.resolve(name + "-v")))
-                .verify(new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), 0));
+        MigrationVerifier verifier = new MigrationVerifier(client, MigrationVerifier.Options.defaults(work.resolve(name + "-v")));
+        Verification v = verifier.verify(new MigrationVerifier.Request(build, plan, Platform.LINUX_AMD64, Map.of(), 0));
+        verifier.awaitCleanups(java.time.Duration.ofMinutes(1));  // its sandboxes' mounts go before the test's directory
         System.out.printf("%s: %s %s; %d ms; result %d vs source %d bytes; repair candidates %s%n", name, v.verdict(), v.reasons(),
                 v.timings().totalMillis(), v.resultSize(), v.sourceSize(), v.repairCandidates());
         return v;

@@ -11,6 +11,7 @@ import dev.distill.engine.runtime.Confinement;
 import dev.distill.engine.runtime.LayerTreeStore;
 import dev.distill.engine.runtime.SweepReport;
 import dev.distill.service.ReportSettings;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -58,6 +59,20 @@ public class VerifierBeans {
         DistillImageVerifier verifier = new DistillImageVerifier(migrationVerifier,
                 new StructureTestSource(settings.structureTests(), settings.structureTestsLabel(), registry));
         return new VerifyImagesStep(verifier, reports, reportSettings.maxBytes(), clock);
+    }
+
+    /**
+     * Verifications close their sandboxes and remove their directories after their verdicts: a stopping service lets
+     * those under way end (what a killed one leaves, the next start's sweep removes).
+     */
+    void awaitCleanups(@Observes ShutdownEvent event, MigrationVerifier verifier) {
+        try {
+            if (!verifier.awaitCleanups(java.time.Duration.ofSeconds(30))) {
+                LOG.warn("verifications' cleanups still under way at shutdown; the next start's sweep removes what they leave");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
