@@ -212,29 +212,32 @@ class DiskCacheTest {
 
     @Test
     void anEntryRemovedBeforeItIsLinkedIsCopiedFromTheFileHeldOpen() throws IOException {
-        DiskCache cache = new DiskCache(dir.resolve("cache"), 1 << 20);
-        cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));
-        Path spool = Files.createDirectories(dir.resolve("spool"));
-        try (CachedEntry found = cache.find(key("a")).orElseThrow()) {
-            cache.remove(key("a"));  // as another instance's eviction would, between the lookup and the link
-            found.linkOrCopyTo(spool.resolve("a"));
-        }
-        assertThat(Files.readString(spool.resolve("a"))).isEqualTo("a".repeat(3000));
-        assertThat(Files.getAttribute(spool.resolve("a"), "unix:nlink")).isEqualTo(1);
+        // As another instance's eviction would, between the lookup and the link.
+        Path spooled = spoolAfter(cache -> cache.remove(key("a")));
+        assertThat(Files.readString(spooled)).isEqualTo("a".repeat(3000));
+        assertThat(Files.getAttribute(spooled, "unix:nlink")).isEqualTo(1);
     }
 
     @Test
     void anEntryReplacedBeforeItIsLinkedIsCopiedNotLinkedToTheUncheckedFile() throws IOException {
-        DiskCache cache = new DiskCache(dir.resolve("cache"), 1 << 20);
-        cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));
-        Path spool = Files.createDirectories(dir.resolve("spool"));
-        try (CachedEntry found = cache.find(key("a")).orElseThrow()) {
+        Path spooled = spoolAfter(cache -> {
             cache.remove(key("a"));
             cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));  // another instance stored it again
-            found.linkOrCopyTo(spool.resolve("a"));
+        });
+        assertThat(Files.readString(spooled)).isEqualTo("a".repeat(3000));
+        assertThat(Files.getAttribute(spooled, "unix:nlink")).isEqualTo(1);
+    }
+
+    /** Stores "a" (3000 bytes), finds it, does {@code meanwhile}, then spools it with {@code linkOrCopyTo}. */
+    private Path spoolAfter(java.util.function.Consumer<DiskCache> meanwhile) throws IOException {
+        DiskCache cache = new DiskCache(dir.resolve("cache"), 1 << 20);
+        cache.put(key("a"), Map.of(), out -> out.write(bytes(3000, 'a')));
+        Path spooled = Files.createDirectories(dir.resolve("spool")).resolve("a");
+        try (CachedEntry found = cache.find(key("a")).orElseThrow()) {
+            meanwhile.accept(cache);
+            found.linkOrCopyTo(spooled);
         }
-        assertThat(Files.readString(spool.resolve("a"))).isEqualTo("a".repeat(3000));
-        assertThat(Files.getAttribute(spool.resolve("a"), "unix:nlink")).isEqualTo(1);
+        return spooled;
     }
 
     @Test
