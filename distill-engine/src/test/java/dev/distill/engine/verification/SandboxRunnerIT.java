@@ -91,6 +91,8 @@ class SandboxRunnerIT {
         assertThat(outcome.firstBodies().get(8080)).isEqualTo("hello through the runner\n");
         assertThat(outcome.run().timings().pullMillis()).isEqualTo(7);
         assertThat(outcome.traces()).containsKey("httpd");  // traced in the runner, parsed there, sent back whole
+        // The image's layer was indexed once here: the next pod of it is merged without decompressing it again.
+        assertThat(runner.rememberedLayers()).isPositive();
         // The runner closes the pod's sandbox once it has answered.
         await("the runner closes the sandbox after answering", () -> runner.liveRuns() == 0 && leftovers().isEmpty(),
                 Duration.ofSeconds(30));
