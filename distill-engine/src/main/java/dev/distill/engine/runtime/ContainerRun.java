@@ -177,6 +177,14 @@ public final class ContainerRun implements AutoCloseable {
     }
 
     /**
+     * Stopped, in runc's word: runc is asked (a process) only once the init's {@code /proc} entry says it ended, or each
+     * time where that entry cannot be read.
+     */
+    private boolean stopped() {
+        return initEnded() && state().isStopped();
+    }
+
+    /**
      * Whether the init process has ended as runc sees it: its pid is gone, a zombie, or another process's (its start
      * time differs). True when unknown, so that callers then ask runc.
      */
@@ -224,8 +232,7 @@ public final class ContainerRun implements AutoCloseable {
     public boolean awaitExit(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            // runc is asked (a process) only once the init's /proc entry says it ended, or each time where it cannot.
-            if (initEnded() && state().isStopped()) {
+            if (stopped()) {
                 if (ended == null) {
                     ended = Instant.now();
                 }
@@ -251,7 +258,7 @@ public final class ContainerRun implements AutoCloseable {
 
     /** Sends the image's stop signal; false (and nothing sent) when the container had already stopped. */
     boolean signalStop() throws IOException {
-        if (initEnded() && state().isStopped()) {
+        if (stopped()) {
             return false;
         }
         runc.kill(id, config.stopSignal());
@@ -265,7 +272,7 @@ public final class ContainerRun implements AutoCloseable {
      * @return {@link StopOutcome#ALREADY_STOPPED} or {@link StopOutcome#KILLED}
      */
     public StopOutcome kill() throws IOException, InterruptedException {
-        if (initEnded() && state().isStopped()) {
+        if (stopped()) {
             return StopOutcome.ALREADY_STOPPED;
         }
         runc.kill(id, "SIGKILL");

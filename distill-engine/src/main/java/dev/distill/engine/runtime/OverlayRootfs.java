@@ -160,9 +160,10 @@ final class OverlayRootfs implements AutoCloseable {
         outside.sort(Comparator.comparing(UnpackReport.Skipped::path));  // as the walk found them: in no set order
         skipped.addAll(outside);
         if (!strays.isEmpty() || !expected.isEmpty()) {
+            // The first path of each in name order: the threads found them in no set order, and a report must not vary.
             throw new IOException("the layer trees do not add up to the image: " + strays.size() + " paths the image does not have"
-                    + (strays.isEmpty() ? "" : " (e.g. " + strays.get(0) + ")") + ", " + expected.size() + " image paths missing"
-                    + (expected.isEmpty() ? "" : " (e.g. " + expected.keySet().iterator().next() + ")"));
+                    + (strays.isEmpty() ? "" : " (e.g. " + Collections.min(strays) + ")") + ", " + expected.size()
+                    + " image paths missing" + (expected.isEmpty() ? "" : " (e.g. " + Collections.min(expected.keySet()) + ")"));
         }
         // A change of owner removed file capabilities, and ACLs name the image's ids: both are set again, mapped.
         skipped.addAll(RootfsUnpacker.applyXattrs(rootfs, ids, withXattrs));

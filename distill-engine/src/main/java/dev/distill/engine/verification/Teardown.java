@@ -50,7 +50,7 @@ final class Teardown {
         try {
             sandbox.close();
         } catch (IOException | RuntimeException e) {
-            throw e;
+            throw e;  // as they came: only the checked kinds other than IOException are wrapped
         } catch (Exception e) {
             throw new IOException(e);
         }

@@ -159,11 +159,6 @@ public final class StraceSession implements AutoCloseable {
                 throw new IOException("interrupted attaching strace to " + pid, e);
             }
         }
-
-        /** Ends a strace that will not be awaited (another container's failed first). */
-        public void abandon() {
-            strace.destroyForcibly();
-        }
     }
 
     /**
