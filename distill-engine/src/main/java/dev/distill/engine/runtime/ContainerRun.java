@@ -89,6 +89,17 @@ public final class ContainerRun implements AutoCloseable {
         return unpack;
     }
 
+    /**
+     * Why the container's rootfs did not add up to its image (null if it did): an overlay of id-mapped layer trees is
+     * checked entry by entry beside the run (see {@code OverlayRootfs}); any other rootfs was checked or written
+     * before the container was created.
+     *
+     * @throws IOException when that check has not ended within {@code timeout}
+     */
+    public String rootfsProblem(Duration timeout) throws IOException {
+        return overlay == null ? null : overlay.awaitCheck(timeout);
+    }
+
     /** The container's init process in the host's pid namespace (after {@code create}, before {@code start}). */
     public int pid() {
         return pid;

@@ -76,6 +76,8 @@ public final class LayerTreeStore {
     private final long maxBytes;
     private volatile String overlayProblem;
     private volatile boolean probed;
+    private volatile String idMapProblem;
+    private volatile boolean idMapProbed;
 
     private static final class Held {
         final FileChannel channel;
@@ -144,6 +146,34 @@ public final class LayerTreeStore {
             }
         }
         return overlayProblem;
+    }
+
+    /**
+     * How a container whose user namespace maps {@code ids} gets the image's owners on an overlay of these trees:
+     * id-mapped trees where this host can mount them (found out once, with the first such {@code ids}), else by
+     * changing every owner through the overlay. Without a user namespace the trees' owners are the container's already.
+     */
+    OverlayRootfs.Owners owners(IdMapping ids) {
+        if (ids.isIdentity()) {
+            return OverlayRootfs.Owners.CHANGED_BY_WALK;  // the walk finds every owner right and changes none
+        }
+        if (!idMapProbed) {
+            synchronized (this) {
+                if (!idMapProbed) {
+                    idMapProblem = OverlayRootfs.probeIdMapped(directory, ids);
+                    idMapProbed = true;
+                    if (idMapProblem != null) {
+                        LOG.log(System.Logger.Level.WARNING, "every run changes its rootfs's owners entry by entry: " + idMapProblem);
+                    }
+                }
+            }
+        }
+        return idMapProblem == null ? OverlayRootfs.Owners.MAPPED_BY_MOUNT : OverlayRootfs.Owners.CHANGED_BY_WALK;
+    }
+
+    /** Why trees cannot be shown id-mapped on this host (null if they can, or if not probed yet). */
+    public String idMapProblem() {
+        return idMapProblem;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.distill.engine.runtime;
 
+import dev.distill.engine.budget.Budget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The containers of a {@link PodSpec}, created in one {@link Sandbox}.
@@ -31,23 +34,27 @@ public final class Pod {
     }
 
     /**
-     * Makes the volumes and creates every container (not started). On a failure the containers created so far are
-     * deleted; the sandbox removes the rest when it closes.
+     * Makes the volumes and creates every container (not started). The members' rootfs are made at once, each on a
+     * thread of its own (each is its own overlay or unpack); runc then creates the containers in order, since the
+     * later ones join the first one's namespaces. On a failure the containers created so far are deleted and the
+     * bundles prepared removed; the sandbox removes the rest when it closes.
      */
     public static Pod create(Sandbox sandbox, PodSpec spec) throws IOException {
         Map<String, Path> volumes = new HashMap<>();
         for (PodSpec.Volume v : spec.volumes()) {
             volumes.put(v.name(), sandbox.volume(v.name(), v.uid(), v.gid(), v.mode()));
         }
+        List<Sandbox.Prepared> prepared = prepareAll(sandbox, spec.members());
         List<ContainerRun> created = new ArrayList<>();
         try {
             NetworkMode network = NetworkMode.LOOPBACK_ONLY;
-            for (PodSpec.Member member : spec.members()) {
+            for (int i = 0; i < prepared.size(); i++) {
+                PodSpec.Member member = spec.members().get(i);
                 RuntimeConfig config = member.config().withNetwork(network);
                 for (PodSpec.Mount mount : member.mounts()) {
                     config = config.withMount(new BindMount(volumes.get(mount.volume()), mount.destination(), mount.readOnly()));
                 }
-                ContainerRun run = sandbox.create(member.name(), member.image(), config);
+                ContainerRun run = sandbox.create(prepared.get(i), config);
                 created.add(run);
                 if (network.isNew()) {
                     network = NetworkMode.joinPodOf(run);
@@ -61,9 +68,64 @@ public final class Pod {
                     e.addSuppressed(suppressed);
                 }
             }
+            closeAll(prepared, e);  // those not created yet
             throw e;
         }
         return new Pod(created, volumes);
+    }
+
+    /** Every member's bundle and rootfs, the first on this thread and the others beside it, under this work's budget. */
+    private static List<Sandbox.Prepared> prepareAll(Sandbox sandbox, List<PodSpec.Member> members) throws IOException {
+        Budget budget = Budget.current();
+        List<CompletableFuture<Sandbox.Prepared>> others = new ArrayList<>();
+        for (PodSpec.Member member : members.subList(1, members.size())) {
+            CompletableFuture<Sandbox.Prepared> future = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try (Budget.Binding bound = budget.bind()) {
+                    future.complete(sandbox.prepare(member.name(), member.image()));
+                } catch (Throwable e) {
+                    future.completeExceptionally(e);
+                }
+            }, "rootfs-" + member.name());
+            t.setDaemon(true);
+            t.start();
+            others.add(future);
+        }
+        List<Sandbox.Prepared> prepared = new ArrayList<>();
+        Throwable failure = null;
+        try {
+            prepared.add(sandbox.prepare(members.get(0).name(), members.get(0).image()));
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+        }
+        for (CompletableFuture<Sandbox.Prepared> f : others) {
+            try {
+                prepared.add(f.join());  // each ends: a preparation is bounded by the budget and its own limits
+            } catch (CompletionException e) {
+                failure = failure == null ? e.getCause() : failure;
+            }
+        }
+        if (failure != null) {
+            closeAll(prepared, failure);
+            if (failure instanceof IOException io) {
+                throw io;
+            }
+            if (failure instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException("preparing a pod member failed: " + failure, failure);
+        }
+        return prepared;
+    }
+
+    private static void closeAll(List<Sandbox.Prepared> prepared, Throwable failure) {
+        for (Sandbox.Prepared p : prepared) {
+            try {
+                p.close();  // a no-op for one already created
+            } catch (IOException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
     }
 
     /** Starts every container in the spec's order. */

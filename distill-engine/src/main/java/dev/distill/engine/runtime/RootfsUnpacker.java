@@ -178,6 +178,17 @@ public final class RootfsUnpacker {
         return unpacker.skipped;
     }
 
+    /**
+     * What {@link #applyXattrs(Path, IdMapping, java.util.Collection)} would report and leave out for {@code entries}
+     * without applying anything: for attributes that are in place already (a layer tree's, shown id-mapped).
+     */
+    static List<UnpackReport.Skipped> xattrsNotApplied(IdMapping ids, java.util.Collection<FileEntry> entries) {
+        RootfsUnpacker unpacker = new RootfsUnpacker(Path.of("/"), ids);
+        entries.forEach(unpacker::noteXattrs);
+        unpacker.xattrDump(new HashMap<>());
+        return unpacker.skipped;
+    }
+
     private void noteXattrs(FileEntry entry) {
         if (!entry.xattrs().values().isEmpty()) {
             withXattrs.add(entry);
@@ -196,29 +207,8 @@ public final class RootfsUnpacker {
     }
 
     private void applyXattrs() throws IOException {
-        StringBuilder dump = new StringBuilder();
         Map<String, FileEntry> byRelative = new HashMap<>();
-        for (FileEntry entry : withXattrs) {
-            StringBuilder lines = new StringBuilder();
-            for (Map.Entry<String, byte[]> x : entry.xattrs().values().entrySet()) {
-                String why = notApplied(x.getKey());
-                byte[] value = x.getValue();
-                if (why == null && (x.getKey().equals(Xattrs.ACL_ACCESS) || x.getKey().equals(Xattrs.ACL_DEFAULT))) {
-                    value = mapAclIds(entry, x.getKey(), value);
-                    why = value == null ? "not a POSIX ACL this unpacker can map to the sandbox's ids" : null;
-                }
-                if (why != null) {
-                    skip(entry, "extended attribute " + x.getKey() + " not applied: " + why);
-                } else {
-                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(value)).append('\n');
-                }
-            }
-            if (lines.length() > 0) {
-                String relative = entry.path().substring(1);
-                byRelative.put(relative, entry);
-                dump.append("# file: ").append(escapeForDump(relative)).append('\n').append(lines).append('\n');
-            }
-        }
+        String dump = xattrDump(byRelative);
         if (byRelative.isEmpty()) {
             return;
         }
@@ -252,6 +242,36 @@ public final class RootfsUnpacker {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * The setfattr dump of the noted entries' attributes that a runtime sets (ACL ids mapped), each entry's relative
+     * path put in {@code byRelative}; every attribute left out is reported.
+     */
+    private String xattrDump(Map<String, FileEntry> byRelative) {
+        StringBuilder dump = new StringBuilder();
+        for (FileEntry entry : withXattrs) {
+            StringBuilder lines = new StringBuilder();
+            for (Map.Entry<String, byte[]> x : entry.xattrs().values().entrySet()) {
+                String why = notApplied(x.getKey());
+                byte[] value = x.getValue();
+                if (why == null && (x.getKey().equals(Xattrs.ACL_ACCESS) || x.getKey().equals(Xattrs.ACL_DEFAULT))) {
+                    value = mapAclIds(entry, x.getKey(), value);
+                    why = value == null ? "not a POSIX ACL this unpacker can map to the sandbox's ids" : null;
+                }
+                if (why != null) {
+                    skip(entry, "extended attribute " + x.getKey() + " not applied: " + why);
+                } else {
+                    lines.append(x.getKey()).append("=0x").append(HexFormat.of().formatHex(value)).append('\n');
+                }
+            }
+            if (lines.length() > 0) {
+                String relative = entry.path().substring(1);
+                byRelative.put(relative, entry);
+                dump.append("# file: ").append(escapeForDump(relative)).append('\n').append(lines).append('\n');
+            }
+        }
+        return dump.toString();
     }
 
     /**

@@ -13,10 +13,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -52,6 +54,12 @@ public final class Sandbox implements AutoCloseable {
     private final Runc runc;
     private final ScheduledExecutorService watchdogs;
     private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
+    /** Names of containers being prepared or prepared, not created yet. */
+    private final Set<String> preparing = new HashSet<>();
+    /** Bundles prepared and not created yet: {@link #close()} removes them. */
+    private final Set<Prepared> unclaimed = new HashSet<>();
+    /** Preparations under way: {@link #close()} waits for them, since they write in the work directory. */
+    private int inPreparation;
     private boolean closed;
 
     /**
@@ -212,39 +220,103 @@ public final class Sandbox implements AutoCloseable {
      * @throws IOException when unpacking or {@code runc create} fails (with runc's and the container's output);
      *     nothing of the container is left behind then
      */
-    public synchronized ContainerRun create(String name, ImageFileSystem image, RuntimeConfig config) throws IOException {
-        if (closed) {
-            throw new IllegalStateException("sandbox " + workDir + " is closed");
+    public ContainerRun create(String name, ImageFileSystem image, RuntimeConfig config) throws IOException {
+        return create(prepare(name, image), config);
+    }
+
+    /**
+     * A container's bundle with its rootfs, before {@code runc create}: made by {@link #prepare}, given to
+     * {@link #create(Prepared, RuntimeConfig)} once, or closed (which removes it).
+     */
+    public final class Prepared implements AutoCloseable {
+        private final String name;
+        private final String id;
+        private final Path bundle;
+        private final UnpackReport unpack;
+        private final OverlayRootfs overlay;
+        private boolean used;
+
+        private Prepared(String name, String id, Path bundle, UnpackReport unpack, OverlayRootfs overlay) {
+            this.name = name;
+            this.id = id;
+            this.bundle = bundle;
+            this.unpack = unpack;
+            this.overlay = overlay;
         }
+
+        public String name() {
+            return name;
+        }
+
+        public UnpackReport unpack() {
+            return unpack;
+        }
+
+        /** Removes the bundle and lets its name go, unless a container was created from it. */
+        @Override
+        public void close() throws IOException {
+            synchronized (Sandbox.this) {
+                if (used) {
+                    return;
+                }
+                used = true;
+                preparing.remove(name);
+                unclaimed.remove(this);
+            }
+            removeBundle(bundle, overlay);
+        }
+
+        private Sandbox sandbox() {
+            return Sandbox.this;
+        }
+    }
+
+    /**
+     * Makes a container's bundle and rootfs (unpacked, or an overlay of layer trees) without creating it. Several
+     * may be prepared at once, on threads of their own (a pod's members): only the name is reserved under the
+     * sandbox's lock. {@link #close()} waits for preparations under way.
+     *
+     * @param name lower-case letters, digits and dashes, unique in this sandbox
+     */
+    public Prepared prepare(String name, ImageFileSystem image) throws IOException {
         if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,30}")) {
             throw new IllegalArgumentException("container name must be 1-31 lower-case letters, digits and dashes, got " + name);
         }
-        if (runs.containsKey(name)) {
-            throw new IllegalArgumentException("sandbox " + workDir + " already has a container named " + name);
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("sandbox " + workDir + " is closed");
+            }
+            if (runs.containsKey(name) || preparing.contains(name)) {
+                throw new IllegalArgumentException("sandbox " + workDir + " already has a container named " + name);
+            }
+            preparing.add(name);
+            inPreparation++;
         }
-        // Unpacking and creating take time of their own: not worth it once the work's budget is spent.
-        Budget.current().ensureRemaining("create container " + name);
         String id = "distill-" + name + "-" + HexFormat.of().formatHex(bytes(4));
         Path bundle = workDir.resolve(id);
-        Files.createDirectory(bundle);
-        ContainerLog log = null;
         OverlayRootfs overlay = null;
-        boolean created = false;
+        Prepared prepared = null;
         try {
+            // Unpacking and creating take time of their own: not worth it once the work's budget is spent.
+            Budget.current().ensureRemaining("create container " + name);
+            Files.createDirectory(bundle);
             long started = System.nanoTime();
             UnpackReport unpack = null;
             String whyNot = overlayProblem(image);
             if (whyNot == null) {
                 try {
                     List<UnpackReport.Skipped> skipped = new ArrayList<>();
-                    overlay = OverlayRootfs.mount(bundle, options.layerTrees().acquire((LayeredFileSystem) image), image, idMapping(), skipped);
+                    OverlayRootfs.Owners owners = options.layerTrees().owners(idMapping());
+                    overlay = OverlayRootfs.mount(bundle, options.layerTrees().acquire((LayeredFileSystem) image), image, idMapping(),
+                            owners, skipped);
                     Duration took = Duration.ofNanos(System.nanoTime() - started);
                     unpack = new UnpackReport(overlay.rootfs(), overlay.directories(), overlay.files(), overlay.symlinks(),
                             overlay.hardLinks(), 0, took, skipped, "overlay of " + overlay.layers() + " shared layer trees ("
-                            + overlay.treesUnpacked() + " unpacked now, in " + overlay.treesTook().toMillis() + " ms)");
+                            + overlay.treesUnpacked() + " unpacked now, in " + overlay.treesTook().toMillis() + " ms; owners "
+                            + (owners == OverlayRootfs.Owners.MAPPED_BY_MOUNT ? "id-mapped" : "changed by a walk") + ")");
                 } catch (IOException e) {
                     whyNot = "the overlay of layer trees failed: " + e.getMessage();
-                    for (String dir : new String[] {"rootfs", OverlayRootfs.WRITABLE_LAYER}) {
+                    for (String dir : new String[] {"rootfs", OverlayRootfs.WRITABLE_LAYER, OverlayRootfs.CHECKED_VIEW, OverlayRootfs.MAPPED_TREES}) {
                         WorkDirectories.removeTree(bundle.resolve(dir));
                     }
                     overlay = null;
@@ -255,6 +327,46 @@ public final class Sandbox implements AutoCloseable {
                 if (whyNot != null && options.layerTrees() != null) {
                     unpack = unpack.withMethod(UnpackReport.FULL_UNPACK + " (" + whyNot + ")", Duration.ofNanos(System.nanoTime() - started));
                 }
+            }
+            prepared = new Prepared(name, id, bundle, unpack, overlay);
+            return prepared;
+        } finally {
+            synchronized (this) {
+                inPreparation--;
+                if (prepared == null) {
+                    preparing.remove(name);
+                } else {
+                    unclaimed.add(prepared);
+                }
+                notifyAll();
+            }
+            if (prepared == null) {
+                removeBundle(bundle, overlay);
+            }
+        }
+    }
+
+    /**
+     * Writes the prepared container's runtime config and runs {@code runc create}: the container exists, stopped
+     * before its process, with {@link ContainerRun#pid()} known. Start it with {@link ContainerRun#start()}.
+     *
+     * @throws IOException when {@code runc create} fails (with runc's and the container's output); nothing of the
+     *     container is left behind then
+     */
+    public synchronized ContainerRun create(Prepared prepared, RuntimeConfig config) throws IOException {
+        if (prepared.used || prepared.sandbox() != this) {
+            throw new IllegalArgumentException("container " + prepared.name + " was created or removed already, or belongs to another sandbox");
+        }
+        prepared.used = true;
+        preparing.remove(prepared.name);
+        unclaimed.remove(prepared);
+        String id = prepared.id;
+        Path bundle = prepared.bundle;
+        ContainerLog log = null;
+        boolean created = false;
+        try {
+            if (closed) {
+                throw new IllegalStateException("sandbox " + workDir + " is closed");
             }
             // A relative cgroups path nests the container's cgroups under our own: the limits of the process that
             // runs the sandbox still apply to everything inside it.
@@ -276,9 +388,9 @@ public final class Sandbox implements AutoCloseable {
             // Where its cgroups are: for the limits it reached, and for a sweep should this process die.
             ContainerCgroups cgroups = ContainerCgroups.of(pid);
             cgroups.save(bundle);
-            ContainerRun run = new ContainerRun(name, id, bundle, runc, config, unpack, overlay, log, pid, cgroups,
-                    options.timeLimit(), watchdogs, options.keepWorkDir());
-            runs.put(name, run);
+            ContainerRun run = new ContainerRun(prepared.name, id, bundle, runc, config, prepared.unpack, prepared.overlay, log, pid,
+                    cgroups, options.timeLimit(), watchdogs, options.keepWorkDir());
+            runs.put(prepared.name, run);
             return run;
         } catch (IOException | RuntimeException e) {
             if (created) {
@@ -287,13 +399,17 @@ public final class Sandbox implements AutoCloseable {
             if (log != null) {
                 log.close();
             }
-            if (overlay != null) {
-                overlay.close();  // before the bundle goes: a removal must never walk into the shared trees
-            }
-            if (!options.keepWorkDir()) {
-                WorkDirectories.removeTree(bundle);
-            }
+            removeBundle(bundle, prepared.overlay);
             throw e;
+        }
+    }
+
+    private void removeBundle(Path bundle, OverlayRootfs overlay) throws IOException {
+        if (overlay != null) {
+            overlay.close();  // before the bundle goes: a removal must never walk into the shared trees
+        }
+        if (!options.keepWorkDir()) {
+            WorkDirectories.removeTree(bundle);
         }
     }
 
@@ -352,7 +468,22 @@ public final class Sandbox implements AutoCloseable {
             return;
         }
         closed = true;
+        while (inPreparation > 0) {
+            try {
+                wait();  // a preparation ends soon: it checks the budget, and its rootfs is then made or not
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         IOException failure = null;
+        for (Prepared p : new ArrayList<>(unclaimed)) {
+            try {
+                p.close();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
         List<ContainerRun> all = new ArrayList<>(runs.values());
         Collections.reverse(all);  // pod members that joined a namespace go before its owner
         for (ContainerRun run : all) {

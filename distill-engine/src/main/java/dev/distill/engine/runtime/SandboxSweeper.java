@@ -79,6 +79,7 @@ final class SandboxSweeper {
                 // cleaned by the store itself).
                 String name = p.getFileName().toString();
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.equals("rootfs") && !name.equals(OverlayRootfs.WRITABLE_LAYER)
+                        && !name.equals(OverlayRootfs.CHECKED_VIEW) && !name.equals(OverlayRootfs.MAPPED_TREES)
                         && !Files.exists(p.resolve(LayerTreeStore.MARKER), LinkOption.NOFOLLOW_LINKS)) {
                     dirs.add(p);
                 }

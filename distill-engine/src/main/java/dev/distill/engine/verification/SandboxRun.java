@@ -36,6 +36,8 @@ final class SandboxRun {
 
     private static final int BODY_KEPT = 2048;
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /** How long a rootfs's check beside the run is waited for after it: a listing ends within 60 s. */
+    private static final Duration ROOTFS_CHECK_WAIT = Duration.ofSeconds(90);
 
     /**
      * @param programs container name to program name, for the per-program misses
@@ -274,6 +276,14 @@ final class SandboxRun {
             }
             for (String crash : crashes) {
                 log = log + "\n[distill] " + crash;
+            }
+            for (ContainerRun c : pod.containers()) {
+                // The run proves something only of the image it ran: a rootfs that was not it voids the run.
+                String problem = c.rootfsProblem(ROOTFS_CHECK_WAIT);
+                if (problem != null) {
+                    throw new IOException("container " + c.name() + " ran on a rootfs that is not its image (a fault of this "
+                            + "verifier's layer trees, not of the image; verify again): " + problem);
+                }
             }
             if (!traceErrors.isEmpty()) {
                 log = log + "\n[distill] trace unavailable: " + String.join("; ", traceErrors);

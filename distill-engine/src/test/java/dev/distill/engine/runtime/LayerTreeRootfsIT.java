@@ -44,7 +44,11 @@ class LayerTreeRootfsIT {
         TarLayers.file(upper, ".wh.gone.txt", "", 0, 0, 0644);
         TarLayers.file(upper, "opaque/.wh..wh..opq", "", 0, 0, 0644);
         TarLayers.file(upper, "opaque/new.txt", "new\n", 0, 0, 0644);
-        LayeredFileSystem image = new TarLayers(dir).layer(lower).layer(upper).image();
+        // A top layer that names only its file: its tree makes /var/www (root's, 0755), and the image keeps the lower
+        // layer's /var/www (33:33, 0750), which the run must show.
+        Path top = Files.createDirectories(dir.resolve("top"));
+        TarLayers.file(top, "var/www/implied.html", "top\n", 33, 33, 0644);
+        LayeredFileSystem image = new TarLayers(dir).layer(lower).layer(upper).filesOnly(top, "var/www/implied.html").image();
         LayerTreeStore store = LayerTreeStore.open(temp.resolve("trees"), 1L << 30);
         Path sharedFile = store.directory().resolve(LayerTreeStore.key(image.layers().get(0).digest())).resolve("tree/var/www/index.html");
 
@@ -52,11 +56,15 @@ class LayerTreeRootfsIT {
                 .withLayerTrees(store));
         try {
             ContainerRun readOnly = sandbox.create("read-only", image, Busybox.shell("ls /opaque; test -e /gone.txt && echo gone-is-there; "
-                    + "stat -c '%u:%g %a %n' /var/www /var/www/index.html /usr/bin/tool /high-id /; echo x > /var/www/index.html || echo refused"));
+                    + "stat -c '%u:%g %a %n' /var/www /var/www/index.html /var/www/implied.html /usr/bin/tool /high-id /; "
+                    + "echo x > /var/www/index.html || echo refused"));
             readOnly.start();
             assertThat(readOnly.awaitExit(Duration.ofSeconds(15))).isTrue();
             assertThat(readOnly.unpack().overlay()).as(readOnly.unpack().method()).isTrue();
+            // Owners id-mapped where this host can (the probe says why not elsewhere), else changed by the walk.
+            assertThat(readOnly.unpack().method()).contains(store.idMapProblem() == null ? "owners id-mapped" : "owners changed by a walk");
             assertThat(readOnly.log()).contains("new.txt", "33:33 750 /var/www\n", "33:33 640 /var/www/index.html\n",
+                    "33:33 644 /var/www/implied.html\n",
                     "0:0 4755 /usr/bin/tool\n", "0:0 755 /\n", "refused").doesNotContain("old.txt", "gone-is-there");
             // As a full unpack does: an id the namespace cannot map is nobody's, without its setuid bit, and reported.
             assertThat(readOnly.log()).contains("65534:65534 755 /high-id\n");

@@ -24,9 +24,24 @@ final class TarLayers {
 
     /** Adds a layer of everything under {@code staged} (numeric owners, as docker's and buildah's tars have). */
     TarLayers layer(Path staged) throws IOException, InterruptedException {
+        return layer(staged, List.of("--xattrs", "."));
+    }
+
+    /**
+     * Adds a layer of just these files under {@code staged}, without entries for their directories (as GNU tar writes
+     * the members it is named): a layer that only implies its parents.
+     */
+    TarLayers filesOnly(Path staged, String... paths) throws IOException, InterruptedException {
+        List<String> members = new ArrayList<>(List.of("--no-recursion"));
+        members.addAll(List.of(paths));
+        return layer(staged, members);
+    }
+
+    private TarLayers layer(Path staged, List<String> members) throws IOException, InterruptedException {
         Path tar = blobs.resolve("layer.tar");
-        Process p = new ProcessBuilder("tar", "--numeric-owner", "--xattrs", "-C", staged.toString(), "-cf", tar.toString(), ".")
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of("tar", "--numeric-owner", "-C", staged.toString(), "-cf", tar.toString()));
+        command.addAll(members);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new IOException("tar failed: " + out);
