@@ -655,22 +655,12 @@ final class OverlayRootfs implements AutoCloseable {
      * @return null if it can, else why not
      */
     static String probe(Path dir) {
-        Path probe = dir.resolve("tmp-probe-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
-        Path merged = probe.resolve("merged");
-        boolean mounted = false;
-        boolean tmpfs = false;
-        try {
-            for (String d : new String[] {"lower", WRITABLE_LAYER, "merged"}) {
-                Files.createDirectories(probe.resolve(d));
-            }
-            Files.write(probe.resolve("lower/file"), new byte[4096]);
-            Files.createLink(probe.resolve("lower/link"), probe.resolve("lower/file"));
-            mount("tmpfs", probe.resolve(WRITABLE_LAYER), "mode=0700,size=1m");
-            tmpfs = true;
-            Path upper = Files.createDirectory(probe.resolve(WRITABLE_LAYER).resolve("upper"));
-            Path work = Files.createDirectory(probe.resolve(WRITABLE_LAYER).resolve("work"));
-            mountOverlay(probe.resolve("lower").toString(), upper, work, merged);
-            mounted = true;
+        return probe(dir, "an overlay mount with metacopy=on failed: ", (probe, attached) -> {
+            Path lower = Files.createDirectory(probe.resolve("lower"));
+            Files.write(lower.resolve("file"), new byte[4096]);
+            Files.createLink(lower.resolve("link"), lower.resolve("file"));
+            return lower.toString();
+        }, (merged, upper) -> {
             Files.setAttribute(merged.resolve("file"), "unix:uid", 4242, NOFOLLOW);
             Files.setAttribute(merged.resolve("link"), "unix:uid", 4242, NOFOLLOW);
             try {
@@ -683,21 +673,7 @@ final class OverlayRootfs implements AutoCloseable {
                 return "overlayfs split a hard link into two files when changing their owners (no index=on)";
             }
             return null;
-        } catch (IOException | RuntimeException e) {
-            return "an overlay mount with metacopy=on failed: " + e.getMessage();
-        } finally {
-            try {
-                if (mounted) {
-                    unmount(merged);
-                }
-                if (tmpfs) {
-                    unmount(probe.resolve(WRITABLE_LAYER));
-                }
-                WorkDirectories.removeTreeQuietly(probe);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot unmount the overlay probe in " + probe + ": " + e.getMessage());
-            }
-        }
+        });
     }
 
     /**
@@ -707,47 +683,67 @@ final class OverlayRootfs implements AutoCloseable {
      * @return null if it can, else why not
      */
     static String probeIdMapped(Path dir, IdMapping ids) {
+        return probe(dir, "an id-mapped tree under an overlay failed: ", (probe, attached) -> {
+            Path tree = Files.createDirectory(probe.resolve("tree"));
+            Files.write(tree.resolve("file"), new byte[1]);
+            Path view = Files.createDirectory(probe.resolve("view"));
+            IdMappedTrees.attach(tree, view, ids);
+            attached.add(view);
+            return view.toString();
+        }, (merged, upper) -> {
+            int owner = (Integer) Files.getAttribute(merged.resolve("file"), "unix:uid", NOFOLLOW);
+            return owner == ids.hostUid(0) ? null
+                    : "an id-mapped tree under an overlay showed root's file as uid " + owner + ", not " + ids.hostUid(0);
+        });
+    }
+
+    /** Makes a probe's lower directory (attaching mounts it lists in {@code attached}); returns the lowerdir option. */
+    private interface ProbeLower {
+        String make(Path probe, List<Path> attached) throws IOException;
+    }
+
+    /** What a probe finds on its mounted overlay: null if the host can, else why not. */
+    private interface ProbeCheck {
+        String check(Path merged, Path upper) throws IOException;
+    }
+
+    /**
+     * Mounts an overlay of {@code lower} in a new directory of {@code dir} (upper directory on a tmpfs, as a run's),
+     * asks {@code check}, and takes everything down again.
+     */
+    private static String probe(Path dir, String failed, ProbeLower lower, ProbeCheck check) {
         Path probe = dir.resolve("tmp-probe-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
         Path merged = probe.resolve("merged");
         List<Path> attached = new ArrayList<>();
         boolean mounted = false;
         boolean tmpfs = false;
         try {
-            for (String d : new String[] {"tree", "view", WRITABLE_LAYER, "merged"}) {
-                Files.createDirectories(probe.resolve(d));
-            }
-            Files.write(probe.resolve("tree/file"), new byte[1]);
-            IdMappedTrees.attach(probe.resolve("tree"), probe.resolve("view"), ids);
-            attached.add(probe.resolve("view"));
+            Files.createDirectories(probe.resolve(WRITABLE_LAYER));
+            Files.createDirectories(merged);
+            String lowerdir = lower.make(probe, attached);
             mount("tmpfs", probe.resolve(WRITABLE_LAYER), "mode=0700,size=1m");
             tmpfs = true;
             Path upper = Files.createDirectory(probe.resolve(WRITABLE_LAYER).resolve("upper"));
             Path work = Files.createDirectory(probe.resolve(WRITABLE_LAYER).resolve("work"));
-            mountOverlay(probe.resolve("view").toString(), upper, work, merged);
+            mountOverlay(lowerdir, upper, work, merged);
             mounted = true;
-            detachAll(attached);
+            detachAll(attached);  // as a run does: the overlay works on without them
             attached.clear();
-            int owner = (Integer) Files.getAttribute(merged.resolve("file"), "unix:uid", NOFOLLOW);
-            if (owner != ids.hostUid(0)) {
-                return "an id-mapped tree under an overlay showed root's file as uid " + owner + ", not " + ids.hostUid(0);
-            }
-            return null;
+            return check.check(merged, upper);
         } catch (IOException | RuntimeException | LinkageError e) {
-            return "an id-mapped tree under an overlay failed: " + e;
+            return failed + (e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
             try {
                 if (mounted) {
                     unmount(merged);
                 }
-                if (!attached.isEmpty()) {
-                    detachAll(attached);
-                }
+                detachAll(attached);
                 if (tmpfs) {
                     unmount(probe.resolve(WRITABLE_LAYER));
                 }
                 WorkDirectories.removeTreeQuietly(probe);
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot unmount the id-mapped probe in " + probe + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "cannot unmount the overlay probe in " + probe + ": " + e.getMessage());
             }
         }
     }
