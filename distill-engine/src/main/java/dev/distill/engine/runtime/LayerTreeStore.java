@@ -569,6 +569,28 @@ public final class LayerTreeStore {
             return took;
         }
 
+        /**
+         * Lets the trees go and removes those no run holds any more: trees found not to add up to their image (a damaged
+         * store, or a bug) are unpacked again by the next run that needs them. Which tree is wrong is not known, so
+         * all of the image's go.
+         */
+        public synchronized void closeAndDiscard() {
+            if (closed) {
+                return;
+            }
+            close();
+            for (Path tree : bottomFirst) {
+                try {
+                    if (store.tryEvict(tree.getParent())) {
+                        LOG.log(System.Logger.Level.WARNING, "removed layer tree " + tree.getParent().getFileName()
+                                + ": its image's trees did not add up to the image");
+                    }
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot remove layer tree " + tree.getParent() + ": " + e);
+                }
+            }
+        }
+
         @Override
         public synchronized void close() {
             if (closed) {

@@ -85,6 +85,8 @@ final class OverlayRootfs implements AutoCloseable {
     private final CompletableFuture<String> check = new CompletableFuture<>();
     private boolean checkedMounted;
     private volatile boolean checkStarted;
+    /** Whether a check found the trees not adding up to the image: they are discarded at close. */
+    private volatile boolean damaged;
     private boolean tmpfsMounted;
     private boolean mounted;
 
@@ -264,6 +266,7 @@ final class OverlayRootfs implements AutoCloseable {
             List<Found> listed = list(rootfs, false);
             String mismatch = mismatch(listed, expected, ids, false);
             if (mismatch != null) {
+                damaged = true;
                 throw new IOException(mismatch);
             }
             for (Found found : listed) {
@@ -372,6 +375,7 @@ final class OverlayRootfs implements AutoCloseable {
             String problem;
             try {
                 problem = mismatch(list(checkedView, false), expected, ids, true);
+                damaged = problem != null;
             } catch (IOException | RuntimeException e) {
                 problem = "the rootfs could not be checked against the image: " + e.getMessage();
             }
@@ -600,7 +604,11 @@ final class OverlayRootfs implements AutoCloseable {
             }
         }
         if (!mounted) {
-            trees.close();
+            if (damaged) {
+                trees.closeAndDiscard();
+            } else {
+                trees.close();
+            }
         }
         if (tmpfsMounted) {
             try {

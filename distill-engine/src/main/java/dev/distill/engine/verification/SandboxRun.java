@@ -282,7 +282,8 @@ final class SandboxRun {
                 String problem = c.rootfsProblem(ROOTFS_CHECK_WAIT);
                 if (problem != null) {
                     throw new IOException("container " + c.name() + " ran on a rootfs that is not its image (a fault of this "
-                            + "verifier's layer trees, not of the image; verify again): " + problem);
+                            + "verifier's layer trees, not of the image: they are removed, and the next verification unpacks "
+                            + "them again): " + problem);
                 }
             }
             if (!traceErrors.isEmpty()) {

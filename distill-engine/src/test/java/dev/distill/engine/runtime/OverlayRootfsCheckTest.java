@@ -51,6 +51,7 @@ class OverlayRootfsCheckTest {
                 SHIFTED, OverlayRootfs.Owners.CHANGED_BY_WALK, skipped))
                 .hasMessageContaining("1 paths the image does not have (e.g. /etc/stray)");
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(temp.toString());
+        assertThat(store.layers()).as("the damaged tree is removed").isEmpty();
     }
 
     @Test
@@ -67,6 +68,13 @@ class OverlayRootfsCheckTest {
                     .contains("1 paths the image does not have (e.g. /etc/stray)", "1 with another owner or mode (e.g. /usr/bin/app)");
         }
         assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(temp.toString());
+        // The damaged tree is gone: the next run unpacks its layer again, and that one passes.
+        assertThat(store.layers()).isEmpty();
+        try (OverlayRootfs again = OverlayRootfs.mount(Files.createDirectory(temp.resolve("again")), store.acquire(image), image,
+                SHIFTED, OverlayRootfs.Owners.MAPPED_BY_MOUNT, new ArrayList<>())) {
+            assertThat(again.treesUnpacked()).isEqualTo(1);
+            assertThat(again.awaitCheck(Duration.ofSeconds(30))).isNull();
+        }
     }
 
     @Test
