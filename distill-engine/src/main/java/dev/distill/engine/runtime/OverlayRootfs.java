@@ -320,9 +320,8 @@ final class OverlayRootfs implements AutoCloseable {
 
     /** Counts the image's entries for the report, and notes those whose owner the container cannot have. */
     private void account(java.util.Collection<FileEntry> entries, IdMapping ids, List<UnpackReport.Skipped> skipped) {
-        List<FileEntry> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparing(FileEntry::path));
-        for (FileEntry entry : sorted) {
+        List<UnpackReport.Skipped> unmapped = new ArrayList<>();
+        for (FileEntry entry : entries) {
             counts.incrementAndGet(switch (entry.type()) {
                 case DIRECTORY -> 0;
                 case SYMLINK -> 2;
@@ -330,11 +329,13 @@ final class OverlayRootfs implements AutoCloseable {
                 default -> 1;
             });
             if (!ids.maps(entry.uid()) || !ids.maps(entry.gid())) {
-                skipped.add(new UnpackReport.Skipped(entry.path(), "owner " + entry.uid() + ":" + entry.gid()
+                unmapped.add(new UnpackReport.Skipped(entry.path(), "owner " + entry.uid() + ":" + entry.gid()
                         + " is outside the container's ids 0-" + (ids.size() - 1) + "; unpacked as nobody ("
                         + IdMapping.NOBODY + "), without setuid and setgid"));
             }
         }
+        unmapped.sort(Comparator.comparing(UnpackReport.Skipped::path));  // the map's order is no order: a report must not vary
+        skipped.addAll(unmapped);
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.distill.engine.runtime;
 
-import dev.distill.engine.budget.Budget;
+import dev.distill.engine.budget.ParallelTasks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,9 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 
 /**
  * The containers of a {@link PodSpec}, created in one {@link Sandbox}.
@@ -25,8 +22,6 @@ import java.util.function.Consumer;
  * (one user namespace per pod, as in Kubernetes): the pod's containers share the sandbox's ids anyway.
  */
 public final class Pod {
-
-    private static final System.Logger LOG = System.getLogger(Pod.class.getName());
 
     private final List<ContainerRun> containers;
     private final Map<String, Path> volumes;
@@ -71,102 +66,43 @@ public final class Pod {
                     e.addSuppressed(suppressed);
                 }
             }
-            closeAll(prepared);  // those not created yet
+            for (Sandbox.Prepared p : prepared) {
+                try {
+                    p.close();  // those not created yet (a no-op for the others)
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
         return new Pod(created, volumes);
     }
 
-    /** Every member's bundle and rootfs, all at once. */
+    /**
+     * Every member's bundle and rootfs, all at once (each is its own overlay or unpack, mostly waiting on the kernel
+     * and on processes). On a failure those prepared stay with the sandbox, which removes them when it closes.
+     */
     private static List<Sandbox.Prepared> prepareAll(Sandbox sandbox, List<PodSpec.Member> members) throws IOException {
-        List<Task<Sandbox.Prepared>> tasks = new ArrayList<>();
+        List<ParallelTasks.Task<Sandbox.Prepared, IOException>> tasks = new ArrayList<>();
         for (PodSpec.Member member : members) {
             tasks.add(() -> sandbox.prepare(member.name(), member.image()));
         }
-        return atOnce(tasks, "rootfs-", members.stream().map(PodSpec.Member::name).toList(), Pod::closeAll);
-    }
-
-    /** One container's part of a pod-wide step. */
-    private interface Task<T> {
-        T run() throws IOException;
+        return ParallelTasks.all("distill-pod-rootfs", tasks.size(), tasks);
     }
 
     /**
-     * Runs the tasks at once, the first on this thread and each other on a thread of its own under this work's budget:
-     * each is mostly a process of its own or waiting on the kernel (a mount, runc). If any fails, {@code undo} gets
-     * the results that were made and the first failure is thrown.
-     *
-     * @return the results, in the tasks' order
-     */
-    private static <T> List<T> atOnce(List<Task<T>> tasks, String threadPrefix, List<String> names, Consumer<List<T>> undo)
-            throws IOException {
-        Budget budget = Budget.current();
-        List<CompletableFuture<T>> others = new ArrayList<>();
-        for (int i = 1; i < tasks.size(); i++) {
-            Task<T> task = tasks.get(i);
-            CompletableFuture<T> future = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try (Budget.Binding bound = budget.bind()) {
-                    future.complete(task.run());
-                } catch (Throwable e) {
-                    future.completeExceptionally(e);
-                }
-            }, threadPrefix + names.get(i));
-            t.setDaemon(true);
-            t.start();
-            others.add(future);
-        }
-        List<T> done = new ArrayList<>();
-        Throwable failure = null;
-        try {
-            done.add(tasks.get(0).run());
-        } catch (IOException | RuntimeException e) {
-            failure = e;
-        }
-        for (CompletableFuture<T> f : others) {
-            try {
-                done.add(f.join());  // each ends: bounded by the budget and its own limits
-            } catch (CompletionException e) {
-                failure = failure == null ? e.getCause() : failure;
-            }
-        }
-        if (failure == null) {
-            return done;
-        }
-        undo.accept(done);
-        if (failure instanceof IOException io) {
-            throw io;
-        }
-        if (failure instanceof RuntimeException r) {
-            throw r;
-        }
-        throw new IOException("a pod step failed: " + failure, failure);
-    }
-
-    /** Removes prepared bundles not created yet (a no-op for one created), failures logged: a cleanup after a failure. */
-    private static void closeAll(List<Sandbox.Prepared> prepared) {
-        for (Sandbox.Prepared p : prepared) {
-            try {
-                p.close();
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot remove the prepared bundle of " + p.name() + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Starts every container at once ({@code runc start} is a process of its own, 25-35 ms on a busy host), the first
-     * on this thread: the pod's programs start as a Kubernetes pod's do, without waiting for one another.
+     * Starts every container at once ({@code runc start} is a process of its own, 25-35 ms on a busy host): the pod's
+     * programs start as a Kubernetes pod's do, without waiting for one another.
      */
     public void start() throws IOException {
-        List<Task<Void>> starts = new ArrayList<>();
+        List<ParallelTasks.Task<Void, IOException>> starts = new ArrayList<>();
         for (ContainerRun run : containers) {
             starts.add(() -> {
                 run.start();
                 return null;
             });
         }
-        atOnce(starts, "start-", containers.stream().map(ContainerRun::name).toList(), started -> { });
+        ParallelTasks.all("distill-pod-start", starts.size(), starts);
     }
 
     /**

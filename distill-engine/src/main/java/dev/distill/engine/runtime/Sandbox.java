@@ -54,12 +54,13 @@ public final class Sandbox implements AutoCloseable {
     private final Runc runc;
     private final ScheduledExecutorService watchdogs;
     private final Map<String, ContainerRun> runs = new LinkedHashMap<>();
-    /** Names of containers being prepared or prepared, not created yet. */
+    /**
+     * Names of containers being prepared or prepared, not created yet. Those without a bundle in {@link #unclaimed}
+     * are under way: {@link #close()} waits for them, since they write in the work directory.
+     */
     private final Set<String> preparing = new HashSet<>();
     /** Bundles prepared and not created yet: {@link #close()} removes them. */
     private final Set<Prepared> unclaimed = new HashSet<>();
-    /** Preparations under way: {@link #close()} waits for them, since they write in the work directory. */
-    private int inPreparation;
     private boolean closed;
 
     /**
@@ -290,7 +291,6 @@ public final class Sandbox implements AutoCloseable {
                 throw new IllegalArgumentException("sandbox " + workDir + " already has a container named " + name);
             }
             preparing.add(name);
-            inPreparation++;
         }
         String id = "distill-" + name + "-" + HexFormat.of().formatHex(bytes(4));
         Path bundle = workDir.resolve(id);
@@ -332,7 +332,6 @@ public final class Sandbox implements AutoCloseable {
             return prepared;
         } finally {
             synchronized (this) {
-                inPreparation--;
                 if (prepared == null) {
                     preparing.remove(name);
                 } else {
@@ -468,7 +467,7 @@ public final class Sandbox implements AutoCloseable {
             return;
         }
         closed = true;
-        while (inPreparation > 0) {
+        while (preparing.size() > unclaimed.size()) {
             try {
                 wait();  // a preparation ends soon: it checks the budget, and its rootfs is then made or not
             } catch (InterruptedException e) {
